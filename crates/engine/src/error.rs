@@ -1,0 +1,49 @@
+use std::path::PathBuf;
+
+/// Every way the engine can refuse work, each printed as one sentence that
+/// names the file (and the YAML path or line) and says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is {size} bytes; compose files larger than {limit} bytes are refused")]
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
+    #[error("{path}: {message}")]
+    Yaml { path: PathBuf, message: String },
+    #[error("{path}: {at}: {message}")]
+    Invalid {
+        path: PathBuf,
+        at: String,
+        message: String,
+    },
+    #[error("{path}: required variable {name} is missing a value: {message}")]
+    RequiredVariable {
+        path: PathBuf,
+        name: String,
+        message: String,
+    },
+    #[error("{path}: {message}")]
+    Unsupported { path: PathBuf, message: String },
+}
+
+impl Error {
+    pub(crate) fn invalid(
+        path: &std::path::Path,
+        at: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Invalid {
+            path: path.to_path_buf(),
+            at: at.into(),
+            message: message.into(),
+        }
+    }
+}
