@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::{Error, Result};
+use crate::Result;
 
 pub use envfile::parse_env_file;
 pub use parse::{MAX_FILE_BYTES, MAX_NESTING};
@@ -73,14 +73,31 @@ impl Project {
             .filter_map(|(k, v)| Some((k.as_str()?, v.as_mapping()?)))
     }
 
-    /// The model as JSON, comparable with `docker compose config --format json`.
+    /// The model as JSON, as `docker compose config --format json` prints it:
+    /// literal `$` written `$$` so that reading it again changes nothing.
     pub fn to_json(&self) -> serde_json::Value {
-        serde_json::to_value(&self.model).expect("a YAML model without tags is valid JSON")
+        serde_json::to_value(escape_dollars(&self.model))
+            .expect("a YAML model without tags is valid JSON")
     }
 
-    /// The model as compose YAML that `docker compose -f` accepts.
+    /// The model as compose YAML that `docker compose -f` reads back to the
+    /// same model (literal `$` written `$$`).
     pub fn to_yaml(&self) -> String {
-        serde_yaml::to_string(&self.model).expect("a YAML value always serializes")
+        serde_yaml::to_string(&escape_dollars(&self.model)).expect("a YAML value always serializes")
+    }
+}
+
+/// Writes every literal `$` of string values as `$$`, the escape compose reads back as `$`.
+fn escape_dollars(value: &Value) -> Value {
+    match value {
+        Value::String(s) if s.contains('$') => Value::String(s.replace('$', "$$")),
+        Value::Sequence(items) => Value::Sequence(items.iter().map(escape_dollars).collect()),
+        Value::Mapping(m) => Value::Mapping(
+            m.iter()
+                .map(|(k, v)| (k.clone(), escape_dollars(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -136,8 +153,4 @@ fn absolute(path: &Path) -> PathBuf {
             .map(|cwd| cwd.join(path))
             .unwrap_or_else(|_| path.to_path_buf())
     }
-}
-
-fn err_invalid(path: &Path, at: &str, message: impl Into<String>) -> Error {
-    Error::invalid(path, at, message)
 }

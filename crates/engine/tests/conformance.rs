@@ -1,0 +1,239 @@
+//! Conformance: `berth compose normalize` must equal `docker compose config
+//! --format json` — same file, same environment, same project name — on the
+//! fields the engine acts on, for every file of the corpus and of our own
+//! edge cases; where docker compose refuses a file, Berth must refuse it too.
+//!
+//! Needs the real `docker compose` v2 (the oracle) and `BERTH_CORPUS`
+//! pointing at the shared corpus (read in place, never copied).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Mutex;
+
+use berth_engine::compose::{load_file, LoadOptions};
+use serde_json::Value;
+
+/// Service fields compared with the oracle.
+const FIELDS: &[&str] = &[
+    "image",
+    "command",
+    "entrypoint",
+    "environment",
+    "ports",
+    "volumes",
+    "depends_on",
+    "healthcheck",
+    "restart",
+    "deploy.resources",
+    "cap_add",
+    "cap_drop",
+    "privileged",
+    "network_mode",
+    "networks",
+    "user",
+    "labels",
+    "devices",
+    "working_dir",
+    "hostname",
+    "tmpfs",
+    "extra_hosts",
+];
+/// Top-level sections compared with the oracle.
+const TOP_FIELDS: &[&str] = &["networks", "volumes"];
+const PROJECT: &str = "conf";
+
+fn environment() -> BTreeMap<String, String> {
+    [
+        ("PATH", std::env::var("PATH").unwrap_or_default().as_str()),
+        ("HOME", "/home/conformance"),
+        ("TZ", "Etc/UTC"),
+        ("PUID", "1000"),
+        ("PGID", "1000"),
+        ("SET_BUT_EMPTY", ""),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect()
+}
+
+fn compose_files(root: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            compose_files(&path, out);
+        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
+            if matches!(
+                name,
+                "compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml"
+            ) {
+                out.push(path);
+            }
+        }
+    }
+}
+
+fn oracle(file: &Path, env: &BTreeMap<String, String>) -> Result<Value, String> {
+    let out = Command::new("docker")
+        .args(["compose", "-f"])
+        .arg(file)
+        .args(["-p", PROJECT, "config", "--format", "json"])
+        .env_clear()
+        .envs(env)
+        .output()
+        .expect("cannot run `docker`; install the docker CLI and docker compose v2 (see .ci/setup-docker)");
+    if out.status.success() {
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("oracle printed invalid JSON: {e}"))
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).trim().to_string())
+    }
+}
+
+fn field<'a>(v: &'a Value, dotted: &str) -> Option<&'a Value> {
+    dotted.split('.').try_fold(v, |v, k| v.get(k))
+}
+
+/// Numbers compare by value (docker prints 0.5 where we may hold 0.5000).
+fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
+    match (a, b) {
+        (Some(Value::Number(x)), Some(Value::Number(y))) => x.as_f64() == y.as_f64(),
+        (Some(Value::Array(x)), Some(Value::Array(y))) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same(Some(p), Some(q)))
+        }
+        (Some(Value::Object(x)), Some(Value::Object(y))) => {
+            x.len() == y.len() && x.iter().all(|(k, p)| same(Some(p), y.get(k)))
+        }
+        (a, b) => a == b,
+    }
+}
+
+fn compare(file: &Path, env: &BTreeMap<String, String>) -> Vec<String> {
+    let expected = oracle(file, env);
+    let options = LoadOptions {
+        project_name: Some(PROJECT.into()),
+        environment: env.clone(),
+        ..Default::default()
+    };
+    let ours = load_file(file, &options).map(|p| p.to_json());
+    let (expected, ours) = match (expected, ours) {
+        (Err(_), Err(_)) => return vec![],
+        (Err(e), Ok(_)) => {
+            return vec![format!(
+                "docker compose refuses it ({e}) but Berth accepts it"
+            )]
+        }
+        (Ok(_), Err(e)) => {
+            return vec![format!(
+                "Berth refuses it ({e}) but docker compose accepts it"
+            )]
+        }
+        (Ok(e), Ok(o)) => (e, o),
+    };
+    let mut diffs = Vec::new();
+    let empty = serde_json::Map::new();
+    let exp_services = expected["services"].as_object().unwrap_or(&empty);
+    let our_services = ours["services"].as_object().unwrap_or(&empty);
+    let mut names: Vec<&String> = exp_services.keys().chain(our_services.keys()).collect();
+    names.sort();
+    names.dedup();
+    for name in names {
+        let (Some(e), Some(o)) = (exp_services.get(name), our_services.get(name)) else {
+            diffs.push(format!(
+                "service {name}: present in only one of docker compose / Berth"
+            ));
+            continue;
+        };
+        for f in FIELDS {
+            let (a, b) = (field(e, f), field(o, f));
+            if !same(a, b) {
+                diffs.push(format!(
+                    "services.{name}.{f}: docker compose {} / Berth {}",
+                    a.map(|v| v.to_string()).unwrap_or("(absent)".into()),
+                    b.map(|v| v.to_string()).unwrap_or("(absent)".into())
+                ));
+            }
+        }
+    }
+    for f in TOP_FIELDS {
+        let (a, b) = (expected.get(*f), ours.get(*f));
+        if !same(a, b) {
+            diffs.push(format!(
+                "{f}: docker compose {} / Berth {}",
+                a.map(|v| v.to_string()).unwrap_or("(absent)".into()),
+                b.map(|v| v.to_string()).unwrap_or("(absent)".into())
+            ));
+        }
+    }
+    diffs
+}
+
+#[test]
+fn normalize_matches_docker_compose_config() {
+    let corpus = std::env::var("BERTH_CORPUS").unwrap_or_else(|_| {
+        panic!("BERTH_CORPUS is not set: point it at the shared compose corpus (e.g. BERTH_CORPUS=../shared/corpus); scripts/test sets it")
+    });
+    let version = Command::new("docker").args(["compose", "version"]).output();
+    assert!(
+        version.as_ref().is_ok_and(|o| o.status.success()),
+        "`docker compose` v2 is not available: install it as .ci/setup-docker does (DESIGN § Test-bed)"
+    );
+
+    let mut files = Vec::new();
+    compose_files(Path::new(&corpus), &mut files);
+    let corpus_count = files.len();
+    assert!(
+        corpus_count >= 200,
+        "BERTH_CORPUS={corpus} holds only {corpus_count} compose files; is it the shared corpus?"
+    );
+    let edge = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compose-edge");
+    compose_files(&edge, &mut files);
+    let edge_count = files.len() - corpus_count;
+    assert!(
+        edge_count > 0,
+        "no edge-case files under {}",
+        edge.display()
+    );
+
+    let env = environment();
+    let results = Mutex::new(Vec::new());
+    let next = Mutex::new(0usize);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let i = {
+                    let mut n = next.lock().unwrap();
+                    *n += 1;
+                    *n - 1
+                };
+                let Some(file) = files.get(i) else { break };
+                let diffs = compare(file, &env);
+                results.lock().unwrap().push((file.clone(), diffs));
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort();
+    let failing: Vec<_> = results.iter().filter(|(_, d)| !d.is_empty()).collect();
+    for (file, diffs) in &failing {
+        eprintln!("MISMATCH {}", file.display());
+        for d in diffs {
+            eprintln!("    {d}");
+        }
+    }
+    let agree = results.len() - failing.len();
+    eprintln!(
+        "conformance: {agree}/{} files agree with docker compose config ({:.1}%): {corpus_count} corpus files, {edge_count} edge cases",
+        results.len(),
+        100.0 * agree as f64 / results.len() as f64
+    );
+    assert!(
+        failing.is_empty(),
+        "{} files differ from docker compose config (listed above)",
+        failing.len()
+    );
+}
