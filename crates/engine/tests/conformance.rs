@@ -237,3 +237,53 @@ fn normalize_matches_docker_compose_config() {
         failing.len()
     );
 }
+
+/// The YAML Berth writes must read back to the very same model, or a
+/// rendered file would not mean what Berth decided (a literal `$`, say).
+#[test]
+fn normalized_yaml_reloads_to_the_same_model() {
+    let corpus = std::env::var("BERTH_CORPUS").unwrap_or_else(|_| {
+        panic!("BERTH_CORPUS is not set: point it at the shared compose corpus (e.g. BERTH_CORPUS=../shared/corpus)")
+    });
+    let mut files = Vec::new();
+    compose_files(Path::new(&corpus), &mut files);
+    compose_files(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compose-edge"),
+        &mut files,
+    );
+    let env = environment();
+    let options = LoadOptions {
+        project_name: Some(PROJECT.into()),
+        environment: env,
+        ..Default::default()
+    };
+    let scratch = std::env::temp_dir().join(format!("berth-reload-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let mut checked = 0;
+    for file in &files {
+        let Ok(first) = load_file(file, &options) else {
+            continue;
+        };
+        let again_path = scratch.join("compose.yml");
+        std::fs::write(&again_path, first.to_yaml()).unwrap();
+        let reload_options = LoadOptions {
+            working_dir: Some(first.working_dir.clone()),
+            ..options.clone()
+        };
+        let second = load_file(&again_path, &reload_options).unwrap_or_else(|e| {
+            panic!(
+                "{}: the normalized YAML does not load again: {e}",
+                file.display()
+            )
+        });
+        assert_eq!(
+            first.model,
+            second.model,
+            "{}: reloading changed the model",
+            file.display()
+        );
+        checked += 1;
+    }
+    std::fs::remove_dir_all(&scratch).ok();
+    assert!(checked > 200, "only {checked} files loaded");
+}

@@ -298,11 +298,14 @@ pub(super) fn normalize_service(name: &str, raw: &Mapping, ctx: &Context) -> Res
             | "restart" | "network_mode" | "pid" | "ipc" | "stop_signal" | "platform"
             | "pull_policy" | "runtime" | "userns_mode" | "uts" | "cgroup" | "cgroup_parent"
             | "isolation" | "mac_address" | "cpuset" => match value {
-                Value::Null => continue,
-                v => Value::String(
-                    scalar_string(v)
-                        .ok_or_else(|| bad(k, format!("must be a string, found {}", kind(v))))?,
-                ),
+                // The schema takes only strings here: `user: 1000` is refused by docker compose.
+                Value::String(_) => value.clone(),
+                v => {
+                    return Err(bad(
+                        k,
+                        format!("must be a string, found {}; quote it", kind(v)),
+                    ))
+                }
             },
             _ => value.clone(),
         };
@@ -327,6 +330,8 @@ pub(super) fn normalize_service(name: &str, raw: &Mapping, ctx: &Context) -> Res
         nets.insert("default".into(), Value::Null);
         out.insert("networks".into(), Value::Mapping(nets));
     }
+    implicit_dependencies(&mut out);
+    check_legacy_limits(&out).map_err(|m| ctx.invalid(format!("services.{name}"), m))?;
     if let Some(Value::String(mode)) = out.get("restart") {
         let base = mode.split(':').next().unwrap_or_default();
         if !matches!(base, "no" | "always" | "on-failure" | "unless-stopped") {
@@ -334,6 +339,89 @@ pub(super) fn normalize_service(name: &str, raw: &Mapping, ctx: &Context) -> Res
         }
     }
     Ok(out)
+}
+
+/// `network_mode`, `ipc` or `pid` set to `service:x`, `volumes_from: [x]` and
+/// `links: [x]` make the service depend on x, as docker compose records it.
+fn implicit_dependencies(svc: &mut Mapping) {
+    let mut deps: Vec<(String, bool)> = Vec::new();
+    for key in ["network_mode", "ipc", "pid"] {
+        if let Some(other) = svc
+            .get(key)
+            .and_then(Value::as_str)
+            .and_then(|m| m.strip_prefix("service:"))
+        {
+            deps.push((other.to_string(), true));
+        }
+    }
+    if let Some(Value::Sequence(items)) = svc.get("links") {
+        for item in items.iter().filter_map(Value::as_str) {
+            deps.push((item.split(':').next().unwrap_or_default().to_string(), true));
+        }
+    }
+    // volumes_from is recorded without `restart`.
+    if let Some(Value::Sequence(items)) = svc.get("volumes_from") {
+        for item in items.iter().filter_map(Value::as_str) {
+            if !item.starts_with("container:") {
+                deps.push((
+                    item.split(':').next().unwrap_or_default().to_string(),
+                    false,
+                ));
+            }
+        }
+    }
+    if deps.is_empty() {
+        return;
+    }
+    let mut map = match svc.remove("depends_on") {
+        Some(Value::Mapping(m)) => m,
+        _ => Mapping::new(),
+    };
+    for (dep, restart) in deps {
+        if !map.contains_key(dep.as_str()) {
+            let mut e = Mapping::new();
+            e.insert("condition".into(), "service_started".into());
+            if restart {
+                e.insert("restart".into(), true.into());
+            }
+            e.insert("required".into(), true.into());
+            map.insert(dep.into(), Value::Mapping(e));
+        }
+    }
+    svc.insert("depends_on".into(), Value::Mapping(map));
+}
+
+/// Legacy `cpus`/`mem_limit`/`pids_limit`/`mem_reservation` may repeat
+/// `deploy.resources` but not contradict it; docker compose refuses that.
+fn check_legacy_limits(svc: &Mapping) -> std::result::Result<(), String> {
+    let res = |part: &str, key: &str| {
+        svc.get("deploy")
+            .and_then(|d| d.get("resources"))
+            .and_then(|r| r.get(part))
+            .and_then(|p| p.get(key))
+            .and_then(scalar_string)
+    };
+    for (legacy, part, key) in [
+        ("cpus", "limits", "cpus"),
+        ("mem_limit", "limits", "memory"),
+        ("pids_limit", "limits", "pids"),
+        ("mem_reservation", "reservations", "memory"),
+    ] {
+        let (Some(old), Some(new)) = (svc.get(legacy).and_then(scalar_string), res(part, key))
+        else {
+            continue;
+        };
+        let differ = match (old.parse::<f64>(), new.parse::<f64>()) {
+            (Ok(a), Ok(b)) => a != b,
+            _ => old != new,
+        };
+        if differ {
+            return Err(format!(
+                "`{legacy}: {old}` and `deploy.resources.{part}.{key}: {new}` disagree; keep one of them"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn seq(value: &Value) -> std::result::Result<&Sequence, String> {
@@ -359,6 +447,20 @@ fn strings(value: &Value) -> std::result::Result<Value, String> {
             .map(|s| Value::Sequence(vec![Value::String(s)]))
             .ok_or_else(|| format!("must be a string or a list, found {}", kind(v))),
     }
+}
+
+/// Like [`strings`] for fields whose schema takes only strings: docker
+/// compose refuses a number or boolean item there, so Berth does too.
+fn strict_strings(value: &Value) -> std::result::Result<Value, String> {
+    if let Value::Sequence(items) = value {
+        if let Some((i, item)) = items.iter().enumerate().find(|(_, v)| !v.is_string()) {
+            return Err(format!(
+                "item {i} must be a string, found {}; quote it",
+                kind(item)
+            ));
+        }
+    }
+    strings(value)
 }
 
 fn boolean(value: &Value) -> std::result::Result<Value, String> {
@@ -410,15 +512,7 @@ fn duration(value: &Value) -> std::result::Result<Value, String> {
 fn command(value: Option<&Value>) -> std::result::Result<Value, String> {
     match value {
         None | Some(Value::Null) => Ok(Value::Null),
-        Some(Value::Sequence(items)) => items
-            .iter()
-            .map(|v| {
-                scalar_string(v)
-                    .map(Value::String)
-                    .ok_or_else(|| format!("command words must be strings, found {}", kind(v)))
-            })
-            .collect::<std::result::Result<Sequence, _>>()
-            .map(Value::Sequence),
+        Some(v @ Value::Sequence(_)) => strict_strings(v),
         Some(v) => {
             let text = scalar_string(v)
                 .ok_or_else(|| format!("must be a string or a list, found {}", kind(v)))?;
@@ -500,6 +594,8 @@ fn extra_hosts(value: &Value) -> std::result::Result<Value, String> {
             ))
         }
     }
+    // docker compose prints hosts sorted by name.
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(Value::Sequence(
         entries
             .into_iter()
@@ -581,7 +677,7 @@ fn volume(
                     let b = scalar_string(&size)
                         .and_then(|s| parse_bytes(&s))
                         .ok_or("tmpfs size must be a size like 64m")?;
-                    t.insert("size".into(), b.into());
+                    t.insert("size".into(), b.to_string().into());
                 }
             }
             m
@@ -684,7 +780,7 @@ fn healthcheck(value: &Value) -> std::result::Result<Value, String> {
         let key = k.as_str().unwrap_or_default();
         let nv = match key {
             "test" => match v {
-                Value::Sequence(_) => strings(v)?,
+                Value::Sequence(_) => strict_strings(v)?,
                 Value::Null => continue,
                 v => Value::Sequence(vec![
                     "CMD-SHELL".into(),
