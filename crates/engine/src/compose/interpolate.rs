@@ -32,31 +32,16 @@ pub(crate) enum TemplateError {
 
 /// Interpolates every string value of `doc`; warnings collect unset variables.
 pub(crate) fn interpolate_document(
-    doc: Value,
+    mut doc: Value,
     env: &BTreeMap<String, String>,
     path: &Path,
     warnings: &mut Vec<String>,
 ) -> Result<Value> {
     let mut unset = Vec::new();
-    let out = walk(doc, "", env, path, &mut unset)?;
-    for name in unset {
-        let w = format!("The \"{name}\" variable is not set. Defaulting to a blank string.");
-        if !warnings.contains(&w) {
-            warnings.push(w);
-        }
-    }
-    Ok(out)
-}
-
-fn walk(
-    value: Value,
-    at: &str,
-    env: &BTreeMap<String, String>,
-    path: &Path,
-    unset: &mut Vec<String>,
-) -> Result<Value> {
-    Ok(match value {
-        Value::String(s) => Value::String(substitute(&s, env, unset).map_err(|e| match e {
+    walk(&mut doc, env, &mut unset).map_err(|(mut at, e)| {
+        at.reverse();
+        let at = at.join(".").replace(".[", "[");
+        match e {
             TemplateError::Invalid(tpl) => Error::invalid(
                 path,
                 at,
@@ -67,33 +52,51 @@ fn walk(
                 name,
                 message,
             },
-        })?),
-        Value::Sequence(items) => Value::Sequence(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| walk(v, &format!("{at}[{i}]"), env, path, unset))
-                .collect::<Result<_>>()?,
-        ),
-        Value::Mapping(m) => {
-            let mut out = serde_yaml::Mapping::with_capacity(m.len());
-            for (k, v) in m {
-                let key = match &k {
-                    Value::String(s) => s.clone(),
-                    other => format!("{other:?}"),
-                };
-                let child = if at.is_empty() {
-                    key
-                } else {
-                    format!("{at}.{key}")
-                };
-                let v = walk(v, &child, env, path, unset)?;
-                out.insert(k, v);
-            }
-            Value::Mapping(out)
         }
-        other => other,
-    })
+    })?;
+    for name in unset {
+        let w = format!("The \"{name}\" variable is not set. Defaulting to a blank string.");
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
+    Ok(doc)
+}
+
+/// Substitutes in place. On error, returns the YAML path innermost-first,
+/// so nothing is allocated for paths unless something fails.
+fn walk(
+    value: &mut Value,
+    env: &BTreeMap<String, String>,
+    unset: &mut Vec<String>,
+) -> std::result::Result<(), (Vec<String>, TemplateError)> {
+    match value {
+        Value::String(s) if s.contains('$') => {
+            *s = substitute(s, env, unset).map_err(|e| (Vec::new(), e))?;
+        }
+        Value::Sequence(items) => {
+            for (i, v) in items.iter_mut().enumerate() {
+                walk(v, env, unset).map_err(|(mut at, e)| {
+                    at.push(format!("[{i}]"));
+                    (at, e)
+                })?;
+            }
+        }
+        Value::Mapping(m) => {
+            for (k, v) in m.iter_mut() {
+                walk(v, env, unset).map_err(|(mut at, e)| {
+                    at.push(
+                        k.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| format!("{k:?}")),
+                    );
+                    (at, e)
+                })?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn is_name_start(c: char) -> bool {
