@@ -7,6 +7,7 @@
 
 mod envfile;
 mod interpolate;
+mod limits;
 mod normalize;
 mod parse;
 mod units;
@@ -19,6 +20,7 @@ use serde_yaml::{Mapping, Value};
 use crate::Result;
 
 pub use envfile::parse_env_file;
+pub use limits::ServiceLimits;
 pub use parse::{MAX_FILE_BYTES, MAX_NESTING};
 pub use units::{format_duration, parse_bytes, parse_duration};
 
