@@ -17,6 +17,7 @@
 
 pub mod compose;
 mod error;
+pub mod policy;
 
 pub use error::Error;
 
