@@ -32,6 +32,26 @@ pub enum Error {
     },
     #[error("{path}: {message}")]
     Unsupported { path: PathBuf, message: String },
+    #[error("\"{id}\" is not a valid app id: use lowercase letters, digits, `-` and `_`, starting with a letter or digit (at most 63 characters)")]
+    InvalidAppId { id: String },
+    #[error("{app} needs your consent before it can be installed: {}", findings.join(" "))]
+    ConsentRequired { app: String, findings: Vec<String> },
+    #[error("{what}: {message}")]
+    InvalidLimit { what: &'static str, message: String },
+    #[error("no free host port is left for {app} ({service}, container port {target}); free one up or uninstall an app")]
+    PortsExhausted {
+        app: String,
+        service: String,
+        target: u32,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path} is damaged ({message}); move it aside and Berth will start a new one")]
+    CorruptState { path: PathBuf, message: String },
 }
 
 impl Error {

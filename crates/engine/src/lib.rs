@@ -18,6 +18,7 @@
 pub mod compose;
 mod error;
 pub mod policy;
+pub mod rewrite;
 
 pub use error::Error;
 

@@ -134,7 +134,7 @@ pub fn check(project: &Project, app_dir: Option<&Path>) -> PolicyReport {
     for (name, svc) in project.services() {
         check_service(name, svc, app_dir, &mut findings);
     }
-    findings.sort_by(|a, b| b.severity.cmp(&a.severity));
+    findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
     PolicyReport { findings }
 }
 

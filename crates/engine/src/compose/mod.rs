@@ -37,6 +37,10 @@ pub struct LoadOptions {
     pub profiles: Vec<String>,
     /// Folder that relative paths resolve against; the file's folder when unset.
     pub working_dir: Option<PathBuf>,
+    /// Folder that relative bind-mount sources resolve against, when it is
+    /// not the working folder: Berth puts an app's data in the app's own
+    /// folder while files shipped beside its compose file stay where they are.
+    pub bind_base: Option<PathBuf>,
 }
 
 impl LoadOptions {
@@ -132,6 +136,11 @@ pub fn load_bytes(bytes: &[u8], path: &Path, options: &LoadOptions) -> Result<Pr
         &normalize::Context {
             path,
             working_dir: &working_dir,
+            bind_base: &options
+                .bind_base
+                .as_deref()
+                .map(absolute)
+                .unwrap_or_else(|| working_dir.clone()),
             environment: &environment,
             project_name: options.project_name.as_deref(),
             profiles: &options.profiles,

@@ -21,6 +21,7 @@ pub(crate) use super::parse::kind;
 pub(crate) struct Context<'a> {
     pub path: &'a Path,
     pub working_dir: &'a Path,
+    pub bind_base: &'a Path,
     pub environment: &'a BTreeMap<String, String>,
     pub project_name: Option<&'a str>,
     pub profiles: &'a [String],

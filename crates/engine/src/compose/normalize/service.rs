@@ -703,7 +703,7 @@ fn volume(
             }
             m.insert(
                 "source".into(),
-                volumes::resolve_bind_source(&src, ctx.working_dir, home).into(),
+                volumes::resolve_bind_source(&src, ctx.bind_base, home).into(),
             );
         } else {
             return Err("a bind mount needs `source:`, the folder on the host".into());

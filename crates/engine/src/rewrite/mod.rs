@@ -1,0 +1,484 @@
+//! Rewrite for this host: turns an app's compose file into the file Berth
+//! runs — project named after the app, data kept inside the app's folder,
+//! host ports from the allocator, the standard environment, Berth's labels,
+//! a restart policy and the limits the user set.
+
+mod ports;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_yaml::{Mapping, Value};
+
+use crate::compose::{load_file, LoadOptions, Project, ServiceLimits};
+use crate::policy::{self, FindingKind, PolicyReport, Severity};
+use crate::{Error, Result};
+
+pub use ports::{PortAllocator, PortChoice};
+
+/// Facts about this host offered to every app.
+#[derive(Debug, Clone)]
+pub struct HostSettings {
+    /// Time zone, e.g. `Europe/Paris`.
+    pub tz: String,
+    /// User and group the apps' files belong to.
+    pub puid: u32,
+    pub pgid: u32,
+    /// The name this server answers to on the home network.
+    pub domain: String,
+}
+
+impl Default for HostSettings {
+    fn default() -> Self {
+        HostSettings {
+            tz: "Etc/UTC".into(),
+            puid: 1000,
+            pgid: 1000,
+            domain: "localhost".into(),
+        }
+    }
+}
+
+/// Everything a render needs besides the compose file and the port allocator.
+#[derive(Debug, Clone)]
+pub struct RenderRequest {
+    pub app_id: String,
+    /// The Berth home; the app lives in `<home>/apps/<app_id>/`.
+    pub home: PathBuf,
+    pub host: HostSettings,
+    /// Values of the app's settings, offered to interpolation.
+    pub settings: BTreeMap<String, String>,
+    /// Limits applied to every service (`None` fields leave the app's own).
+    pub limits: ServiceLimits,
+    /// The user consented to the app's severe findings and to binds outside its folder.
+    pub consent: bool,
+}
+
+/// A rendered app: the compose YAML to write and what was decided on the way.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub project: Project,
+    /// Compose YAML that `docker compose -f` accepts with no environment.
+    pub yaml: String,
+    pub policy: PolicyReport,
+    pub ports: Vec<PortChoice>,
+    pub warnings: Vec<String>,
+}
+
+/// The folder of an app under the Berth home.
+pub fn app_dir(home: &Path, app_id: &str) -> PathBuf {
+    home.join("apps").join(app_id)
+}
+
+/// Whether `id` can name an app (and so a compose project, and container names).
+pub fn valid_app_id(id: &str) -> bool {
+    id.len() <= 63
+        && id
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+/// Docker refuses containers with less memory than this.
+const MIN_MEMORY: i64 = 6 * 1024 * 1024;
+
+fn validate_limits(limits: &ServiceLimits) -> Result<()> {
+    if let Some(cpus) = limits.cpus {
+        if !(cpus > 0.0 && cpus.is_finite()) {
+            return Err(Error::InvalidLimit {
+                what: "cpus",
+                message: format!("{cpus} is not a positive number of CPUs"),
+            });
+        }
+    }
+    if let Some(memory) = limits.memory {
+        if memory < MIN_MEMORY {
+            return Err(Error::InvalidLimit {
+                what: "memory",
+                message: format!("{memory} bytes is below Docker's minimum of 6 MiB"),
+            });
+        }
+    }
+    if let Some(pids) = limits.pids {
+        if pids < 1 {
+            return Err(Error::InvalidLimit {
+                what: "pids",
+                message: format!("{pids} leaves no room for even one process"),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Renders `compose_file` for this host as app `request.app_id`.
+pub fn render(
+    compose_file: &Path,
+    request: &RenderRequest,
+    ports: &mut PortAllocator,
+) -> Result<Rendered> {
+    let app = request.app_id.as_str();
+    if !valid_app_id(app) {
+        return Err(Error::InvalidAppId {
+            id: app.to_string(),
+        });
+    }
+    validate_limits(&request.limits)?;
+    let dir = app_dir(&request.home, app);
+
+    // APP_PORT is the host port of the app's first published port, which the
+    // allocator decides; so a first pass finds that port, a second renders.
+    let first_pass = load_file(compose_file, &load_options(request, &dir, None))?;
+    let main_port = match first_published(&first_pass) {
+        Some((service, target, protocol, requested)) => Some(
+            ports
+                .assign(app, &service, target, &protocol, requested)?
+                .published,
+        ),
+        None => None,
+    };
+    let mut project = load_file(compose_file, &load_options(request, &dir, main_port))?;
+
+    let policy = policy::check(&project, Some(&dir));
+    if !request.consent {
+        let needs_consent: Vec<String> = policy
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Severe || f.kind == FindingKind::BindOutsideApp)
+            .map(|f| format!("{} ({})", f.message, f.at))
+            .collect();
+        if !needs_consent.is_empty() {
+            return Err(Error::ConsentRequired {
+                app: app.to_string(),
+                findings: needs_consent,
+            });
+        }
+    }
+
+    let mut choices = Vec::new();
+    let mut warnings = std::mem::take(&mut project.warnings);
+    let services = project
+        .model
+        .get_mut("services")
+        .and_then(Value::as_mapping_mut)
+        .expect("a normalized model has services");
+    for (name, svc) in services.iter_mut() {
+        let name = name.as_str().unwrap_or_default().to_string();
+        let svc = svc
+            .as_mapping_mut()
+            .expect("normalized services are mappings");
+        publish_ports(app, &name, svc, ports, &mut choices, &mut warnings)?;
+        label(svc, app);
+        if !svc.contains_key("restart") {
+            svc.insert("restart".into(), "unless-stopped".into());
+        }
+        request.limits.apply_to_if_set(svc);
+    }
+    for c in &choices {
+        if let Some(note) = &c.note {
+            warnings.push(format!("{} ({}): {note}", c.service, c.target));
+        }
+    }
+    let yaml = project.to_yaml();
+    Ok(Rendered {
+        project,
+        yaml,
+        policy,
+        ports: choices,
+        warnings,
+    })
+}
+
+impl ServiceLimits {
+    fn apply_to_if_set(&self, svc: &mut Mapping) {
+        if self.cpus.is_some()
+            || self.memory.is_some()
+            || self.pids.is_some()
+            || self.memory_swap.is_some()
+        {
+            self.apply_to(svc);
+        }
+    }
+}
+
+/// The environment an app's compose file is read with: host facts, the
+/// app's place, its settings; nothing from Berth's own process environment,
+/// so the same inputs always render the same file.
+fn load_options(request: &RenderRequest, dir: &Path, app_port: Option<u16>) -> LoadOptions {
+    let host = &request.host;
+    let data = dir.join("data").to_string_lossy().into_owned();
+    let port = app_port.map(|p| p.to_string()).unwrap_or_default();
+    let url = match app_port {
+        Some(p) => format!("http://{}:{p}", host.domain),
+        None => format!("http://{}", host.domain),
+    };
+    let mut env: BTreeMap<String, String> = [
+        ("TZ", host.tz.clone()),
+        ("PUID", host.puid.to_string()),
+        ("PGID", host.pgid.to_string()),
+        ("HDA_DOMAIN", host.domain.clone()),
+        ("APP_ID", request.app_id.clone()),
+        ("APP_DATA_DIR", data),
+        ("APP_URL", url),
+        ("APP_PORT", port),
+        // The names CasaOS and Umbrel apps use for the same facts.
+        ("AppID", request.app_id.clone()),
+        ("DEVICE_DOMAIN_NAME", host.domain.clone()),
+        ("DEVICE_HOSTNAME", host.domain.clone()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    env.extend(request.settings.clone());
+    LoadOptions {
+        project_name: Some(request.app_id.clone()),
+        environment: env,
+        profiles: Vec::new(),
+        working_dir: None,
+        bind_base: Some(dir.to_path_buf()),
+    }
+}
+
+/// The first published port of the first service that publishes one.
+fn first_published(project: &Project) -> Option<(String, u32, String, Option<u16>)> {
+    project.services().find_map(|(name, svc)| {
+        let ports = svc.get("ports")?.as_sequence()?;
+        ports.iter().find_map(|p| {
+            let published = p.get("published")?.as_str()?;
+            Some((
+                name.to_string(),
+                p.get("target")?.as_u64()? as u32,
+                p.get("protocol")
+                    .and_then(Value::as_str)
+                    .unwrap_or("tcp")
+                    .to_string(),
+                published.parse().ok(),
+            ))
+        })
+    })
+}
+
+fn publish_ports(
+    app: &str,
+    service: &str,
+    svc: &mut Mapping,
+    ports: &mut PortAllocator,
+    choices: &mut Vec<PortChoice>,
+    warnings: &mut Vec<String>,
+) -> Result<()> {
+    let Some(Value::Sequence(list)) = svc.get_mut("ports") else {
+        return Ok(());
+    };
+    for port in list.iter_mut() {
+        let Some(m) = port.as_mapping_mut() else {
+            continue;
+        };
+        let Some(published) = m
+            .get("published")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            // Unpublished ports get a random host port from Docker at each start.
+            continue;
+        };
+        let target = m.get("target").and_then(Value::as_u64).unwrap_or_default() as u32;
+        let protocol = m
+            .get("protocol")
+            .and_then(Value::as_str)
+            .unwrap_or("tcp")
+            .to_string();
+        let Ok(requested) = published.parse::<u16>() else {
+            warnings.push(format!(
+                "{service}: the host port range {published} is kept as the app asked; Berth allocates single ports only"
+            ));
+            continue;
+        };
+        let choice = ports.assign(app, service, target, &protocol, Some(requested))?;
+        m.insert("published".into(), choice.published.to_string().into());
+        choices.push(choice);
+    }
+    Ok(())
+}
+
+fn label(svc: &mut Mapping, app: &str) {
+    let labels = svc
+        .entry("labels".into())
+        .or_insert_with(|| Value::Mapping(Mapping::new()));
+    if let Some(labels) = labels.as_mapping_mut() {
+        labels.insert("berth.app".into(), app.into());
+        labels.insert("berth.managed".into(), "true".into());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str, text: &str) -> (PathBuf, PathBuf) {
+        let root =
+            std::env::temp_dir().join(format!("berth-rewrite-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&root).unwrap();
+        let file = root.join("compose.yml");
+        std::fs::write(&file, text).unwrap();
+        (file, root.join("home"))
+    }
+
+    fn request(app: &str, home: &Path) -> RenderRequest {
+        RenderRequest {
+            app_id: app.into(),
+            home: home.to_path_buf(),
+            host: HostSettings {
+                tz: "Europe/Paris".into(),
+                puid: 1001,
+                pgid: 1002,
+                domain: "hda.local".into(),
+            },
+            settings: [("ADMIN_USER".to_string(), "alice".to_string())].into(),
+            limits: ServiceLimits::default(),
+            consent: false,
+        }
+    }
+
+    const APP: &str = "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    volumes: ['./data/www:/www', 'cache:/cache']\n    environment:\n      TZ: $TZ\n      URL: $APP_URL\n      USER: ${ADMIN_USER}\n      DATA: ${APP_DATA_DIR}\n  db:\n    image: postgres\n    restart: always\nvolumes:\n  cache:\n";
+
+    #[test]
+    fn renders_for_this_host() {
+        let (file, home) = fixture("basic", APP);
+        let mut ports = PortAllocator::in_memory().without_host_probe();
+        let r = render(&file, &request("myapp", &home), &mut ports).unwrap();
+        let web = &r.project.model["services"]["web"];
+        assert_eq!(r.project.name, "myapp");
+        let dir = app_dir(&home, "myapp");
+        assert_eq!(
+            web["volumes"][0]["source"].as_str().unwrap(),
+            dir.join("data/www").to_str().unwrap()
+        );
+        assert_eq!(web["environment"]["TZ"].as_str(), Some("Europe/Paris"));
+        assert_eq!(
+            web["environment"]["URL"].as_str(),
+            Some("http://hda.local:8080")
+        );
+        assert_eq!(web["environment"]["USER"].as_str(), Some("alice"));
+        assert_eq!(
+            web["environment"]["DATA"].as_str().unwrap(),
+            dir.join("data").to_str().unwrap()
+        );
+        assert_eq!(web["labels"]["berth.app"].as_str(), Some("myapp"));
+        assert_eq!(web["restart"].as_str(), Some("unless-stopped"));
+        assert_eq!(
+            r.project.model["services"]["db"]["restart"].as_str(),
+            Some("always")
+        );
+        assert_eq!(r.ports.len(), 1);
+        assert_eq!(r.ports[0].published, 8080);
+        assert!(r.yaml.contains("name: myapp"));
+    }
+
+    #[test]
+    fn a_taken_port_moves_and_app_port_follows() {
+        let (file, home) = fixture("taken", APP);
+        let mut ports = PortAllocator::in_memory().without_host_probe();
+        render(&file, &request("first", &home), &mut ports).unwrap();
+        let second = render(&file, &request("second", &home), &mut ports).unwrap();
+        let published = second.ports[0].published;
+        assert_ne!(published, 8080);
+        assert!(
+            second
+                .warnings
+                .iter()
+                .any(|w| w.contains("port 8080 is used by first")),
+            "{:?}",
+            second.warnings
+        );
+        let url = second.project.model["services"]["web"]["environment"]["URL"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert_eq!(url, format!("http://hda.local:{published}"));
+        let again = render(&file, &request("second", &home), &mut ports).unwrap();
+        assert_eq!(again.ports[0].published, published, "stable across renders");
+    }
+
+    #[test]
+    fn limits_apply_to_every_service() {
+        let (file, home) = fixture("limits", APP);
+        let mut req = request("lim", &home);
+        req.limits = ServiceLimits {
+            cpus: Some(0.5),
+            memory: Some(256 << 20),
+            pids: Some(64),
+            memory_swap: None,
+        };
+        let r = render(
+            &file,
+            &req,
+            &mut PortAllocator::in_memory().without_host_probe(),
+        )
+        .unwrap();
+        for (_, svc) in r.project.services() {
+            assert_eq!(ServiceLimits::of(svc).memory, Some(256 << 20));
+            assert_eq!(ServiceLimits::of(svc).pids, Some(64));
+        }
+        req.limits.memory = Some(1024);
+        assert!(matches!(
+            render(&file, &req, &mut PortAllocator::in_memory()),
+            Err(Error::InvalidLimit { what: "memory", .. })
+        ));
+    }
+
+    #[test]
+    fn severe_findings_and_outside_binds_need_consent() {
+        let (file, home) = fixture("severe", "services:\n  a:\n    image: x\n    privileged: true\n    volumes: ['/mnt/media:/media']\n");
+        let mut req = request("risky", &home);
+        let err = render(&file, &req, &mut PortAllocator::in_memory())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("needs your consent")
+                && err.contains("privileged")
+                && err.contains("/mnt/media"),
+            "{err}"
+        );
+        req.consent = true;
+        let ok = render(&file, &req, &mut PortAllocator::in_memory()).unwrap();
+        assert!(ok.policy.is_severe());
+        let (file, home) = fixture(
+            "escape",
+            "services:\n  a:\n    image: x\n    volumes: ['../../../etc:/etc']\n",
+        );
+        let err = render(
+            &file,
+            &request("escape", &home),
+            &mut PortAllocator::in_memory(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("outside its own data folder"),
+            "a `..` escape is refused like any outside folder: {err}"
+        );
+    }
+
+    #[test]
+    fn bad_app_ids_are_refused() {
+        let (file, home) = fixture("ids", APP);
+        for id in [
+            "",
+            "Upper",
+            "-lead",
+            "has space",
+            "dot.ted",
+            &"a".repeat(64),
+        ] {
+            assert!(
+                matches!(
+                    render(&file, &request(id, &home), &mut PortAllocator::in_memory()),
+                    Err(Error::InvalidAppId { .. })
+                ),
+                "{id}"
+            );
+        }
+    }
+}
