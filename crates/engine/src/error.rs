@@ -4,11 +4,12 @@ use std::path::PathBuf;
 /// names the file (and the YAML path or line) and says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("cannot read {path}: {source}")]
+    // The I/O cause is part of the sentence, not a chained source, so a
+    // shell printing the error chain does not repeat it.
+    #[error("cannot read {path}: {cause}")]
     Read {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path} is {size} bytes; compose files larger than {limit} bytes are refused")]
     TooLarge {
@@ -44,11 +45,10 @@ pub enum Error {
         service: String,
         target: u32,
     },
-    #[error("cannot write {path}: {source}")]
+    #[error("cannot write {path}: {cause}")]
     Write {
         path: PathBuf,
-        #[source]
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     #[error("{path} is damaged ({message}); move it aside and Berth will start a new one")]
     CorruptState { path: PathBuf, message: String },

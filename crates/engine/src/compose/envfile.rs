@@ -31,7 +31,7 @@ pub(crate) fn dot_env(working_dir: &Path) -> Result<BTreeMap<String, String>> {
     }
     let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
         path: path.clone(),
-        source,
+        cause: source,
     })?;
     parse_env_file(&text, &BTreeMap::new())
         .map_err(|(line, message)| Error::invalid(&path, format!("line {line}"), message))

@@ -17,7 +17,7 @@ pub const MAX_NESTING: usize = 64;
 pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>> {
     let read_err = |source| Error::Read {
         path: path.to_path_buf(),
-        source,
+        cause: source,
     };
     let file = std::fs::File::open(path).map_err(read_err)?;
     let mut bytes = Vec::new();

@@ -68,7 +68,7 @@ impl PortAllocator {
             Err(source) => {
                 return Err(Error::Read {
                     path: path.to_path_buf(),
-                    source,
+                    cause: source,
                 })
             }
         };
@@ -92,7 +92,7 @@ impl PortAllocator {
         };
         let write_err = |source| Error::Write {
             path: path.clone(),
-            source,
+            cause: source,
         };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(write_err)?;

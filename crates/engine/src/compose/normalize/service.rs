@@ -994,7 +994,7 @@ fn environment(raw: &Mapping, ctx: &Context, name: &str) -> Result<Option<Mappin
                 Err(source) => {
                     return Err(Error::Read {
                         path: abs.into(),
-                        source,
+                        cause: source,
                     })
                 }
             };
