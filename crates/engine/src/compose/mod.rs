@@ -109,8 +109,13 @@ fn escape_dollars(value: &Value) -> Value {
 
 /// Reads, interpolates and normalizes the compose file at `path`.
 pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Project> {
-    let bytes = parse::read_limited(path)?;
-    load_bytes(&bytes, path, options)
+    load_bytes(&read_file(path)?, path, options)
+}
+
+/// Reads a compose file's bytes, refusing files over [`MAX_FILE_BYTES`]
+/// without reading them whole.
+pub fn read_file(path: &Path) -> Result<Vec<u8>> {
+    parse::read_limited(path)
 }
 
 /// Like [`load_file`] for text already in memory; `path` names it in errors

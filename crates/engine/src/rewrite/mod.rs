@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::compose::{load_file, LoadOptions, Project, ServiceLimits};
+use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
 use crate::policy::{self, FindingKind, PolicyReport, Severity};
 use crate::{Error, Result};
 
@@ -129,8 +129,10 @@ pub fn render(
     let dir = app_dir(&request.home, app);
 
     // APP_PORT is the host port of the app's first published port, which the
-    // allocator decides; so a first pass finds that port, a second renders.
-    let first_pass = load_file(compose_file, &load_options(request, &dir, None))?;
+    // allocator decides; so a first pass finds that port, and a second pass
+    // renders with it — only needed when the file refers to it.
+    let bytes = read_file(compose_file)?;
+    let first_pass = load_bytes(&bytes, compose_file, &load_options(request, &dir, None))?;
     let main_port = match first_published(&first_pass) {
         Some((service, target, protocol, requested)) => Some(
             ports
@@ -139,7 +141,16 @@ pub fn render(
         ),
         None => None,
     };
-    let mut project = load_file(compose_file, &load_options(request, &dir, main_port))?;
+    let mentions = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
+    let mut project = if main_port.is_some() && (mentions(b"APP_PORT") || mentions(b"APP_URL")) {
+        load_bytes(
+            &bytes,
+            compose_file,
+            &load_options(request, &dir, main_port),
+        )?
+    } else {
+        first_pass
+    };
 
     let policy = policy::check(&project, Some(&dir));
     if !request.consent {
