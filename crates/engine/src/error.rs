@@ -50,6 +50,16 @@ pub enum Error {
         path: PathBuf,
         cause: std::io::Error,
     },
+    #[error("the Docker engine is not reachable ({message}); start it (`systemctl start docker`, or `dockerd &`) and try again")]
+    DockerUnavailable { message: String },
+    #[error("cannot {action}: {message}")]
+    Docker { action: String, message: String },
+    #[error("{app}: service {service} {message}")]
+    ServiceFailed {
+        app: String,
+        service: String,
+        message: String,
+    },
     #[error("{path} is damaged ({message}); move it aside and Berth will start a new one")]
     CorruptState { path: PathBuf, message: String },
 }

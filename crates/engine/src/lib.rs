@@ -17,6 +17,7 @@
 
 pub mod compose;
 mod error;
+pub mod lifecycle;
 pub mod policy;
 pub mod rewrite;
 
