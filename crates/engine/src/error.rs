@@ -60,6 +60,12 @@ pub enum Error {
         service: String,
         message: String,
     },
+    #[error("{app} is already installed ({state}); uninstall it first, or update it")]
+    AlreadyInstalled { app: String, state: String },
+    #[error("{app} is not installed")]
+    NotInstalled { app: String },
+    #[error("the store {path} failed: {message}")]
+    Store { path: PathBuf, message: String },
     #[error("{path} is damaged ({message}); move it aside and Berth will start a new one")]
     CorruptState { path: PathBuf, message: String },
 }

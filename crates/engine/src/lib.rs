@@ -15,11 +15,13 @@
 //! }
 //! ```
 
+pub mod apps;
 pub mod compose;
 mod error;
 pub mod lifecycle;
 pub mod policy;
 pub mod rewrite;
+pub mod store;
 
 pub use error::Error;
 

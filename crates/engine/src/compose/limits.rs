@@ -8,7 +8,7 @@ use serde_yaml::{Mapping, Value};
 use super::normalize::scalar_string;
 
 /// The limits one service runs under; `None` means unlimited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ServiceLimits {
     /// CPUs, fractional (`0.5` is half a core).
     pub cpus: Option<f64>,

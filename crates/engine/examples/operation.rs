@@ -1,0 +1,56 @@
+//! Runs one journaled operation on a Berth home, in its own process, so the
+//! crash tests can kill it at a step boundary (`BERTH_TEST_ABORT_AT=N`) and
+//! then reconcile in another process.
+//!
+//! ```text
+//! operation install HOME COMPOSE_FILE APP_ID
+//! operation uninstall HOME APP_ID [--purge]
+//! operation reconcile HOME
+//! ```
+
+use std::path::PathBuf;
+
+use berth_engine::apps::{Apps, InstallRequest, UninstallOptions};
+use berth_engine::lifecycle::Engine;
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(e) = run(&args).await {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(args: &[String]) -> berth_engine::Result<()> {
+    let usage = || -> ! {
+        eprintln!(
+            "usage: operation install HOME FILE ID | uninstall HOME ID [--purge] | reconcile HOME"
+        );
+        std::process::exit(2)
+    };
+    let home = PathBuf::from(args.get(1).unwrap_or_else(|| usage()));
+    let apps = Apps::open(&home, Engine::connect().await?, Default::default())?;
+    match args.first().map(String::as_str) {
+        Some("install") if args.len() == 4 => {
+            let request = InstallRequest {
+                compose_file: PathBuf::from(&args[2]),
+                app_id: args[3].clone(),
+                settings: Default::default(),
+                limits: Default::default(),
+                consent: false,
+            };
+            apps.install(&request, &mut |_| {}).await.map(drop)
+        }
+        Some("uninstall") if args.len() >= 3 => {
+            let options = UninstallOptions {
+                purge_data: args.get(3).is_some_and(|a| a == "--purge"),
+            };
+            apps.uninstall(&args[2], options, &mut |_| {})
+                .await
+                .map(drop)
+        }
+        Some("reconcile") => apps.reconcile().await.map(drop),
+        _ => usage(),
+    }
+}

@@ -1,0 +1,159 @@
+//! Install: render → pull → start → commit, each step journaled first.
+//! A failure rolls back to nothing (data kept); a crash is rolled back by
+//! reconcile at the next start.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::{Apps, Progress};
+use crate::compose::{load_file, LoadOptions, Project, ServiceLimits};
+use crate::lifecycle::UpEvent;
+use crate::rewrite::{app_dir, render, RenderRequest};
+use crate::store::{now_ms, AppRecord};
+use crate::{Error, Result};
+
+/// What to install.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InstallRequest {
+    /// The app's compose file.
+    pub compose_file: PathBuf,
+    pub app_id: String,
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    #[serde(default)]
+    pub limits: ServiceLimits,
+    /// Consent to the app's severe findings.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+impl Apps {
+    /// Installs an app; returns the operation id.
+    pub async fn install(
+        &self,
+        request: &InstallRequest,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<i64> {
+        let app = request.app_id.as_str();
+        if let Some(existing) = self.store.app(app)? {
+            return Err(Error::AlreadyInstalled {
+                app: app.to_string(),
+                state: existing.state,
+            });
+        }
+        let op = self.store.begin_operation(
+            app,
+            "install",
+            &serde_json::to_string(request).expect("requests serialize"),
+        )?;
+        self.boundary();
+        match self.install_steps(op, request, progress).await {
+            Ok(()) => {
+                self.store.finish_operation(op, "done", None)?;
+                Ok(op)
+            }
+            Err(e) => {
+                // Roll back now; if that fails too (engine gone), the operation
+                // stays unfinished and reconcile finishes the rollback later.
+                if self.roll_back_install(app).await.is_ok() {
+                    self.store
+                        .finish_operation(op, "failed", Some(&e.to_string()))?;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn install_steps(
+        &self,
+        op: i64,
+        request: &InstallRequest,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
+        let app = request.app_id.as_str();
+        let project = self
+            .step(op, "render", progress, async {
+                let mut ports = self.ports()?;
+                let render_request = RenderRequest {
+                    app_id: app.to_string(),
+                    home: self.home.clone(),
+                    host: self.host.clone(),
+                    settings: request.settings.clone(),
+                    limits: request.limits,
+                    consent: request.consent,
+                };
+                let rendered = render(&request.compose_file, &render_request, &mut ports)?;
+                let dir = app_dir(&self.home, app);
+                std::fs::create_dir_all(&dir).map_err(|cause| Error::Write {
+                    path: dir.clone(),
+                    cause,
+                })?;
+                let file = self.compose_file(app);
+                let tmp = file.with_extension("yml.tmp");
+                std::fs::write(&tmp, &rendered.yaml).map_err(|cause| Error::Write {
+                    path: tmp.clone(),
+                    cause,
+                })?;
+                std::fs::rename(&tmp, &file).map_err(|cause| Error::Write {
+                    path: file.clone(),
+                    cause,
+                })?;
+                ports.save()?;
+                self.store.put_app(&AppRecord {
+                    id: app.to_string(),
+                    source: request.compose_file.to_string_lossy().into_owned(),
+                    settings: serde_json::to_string(&request.settings).expect("settings serialize"),
+                    limits: serde_json::to_string(&request.limits).expect("limits serialize"),
+                    compose_hash: Sha256::digest(rendered.yaml.as_bytes())
+                        .iter()
+                        .map(|b| format!("{b:02x}"))
+                        .collect(),
+                    state: "installing".into(),
+                    installed_at: now_ms(),
+                })?;
+                self.load_rendered(app)
+            })
+            .await?;
+        let mut forward = |e: UpEvent| {
+            progress(match e {
+                UpEvent::Pull(p) => Progress::Pull {
+                    image: p.image,
+                    layer: p.layer,
+                    current: p.current,
+                    total: p.total,
+                },
+                UpEvent::Service { service, state } => Progress::Service { service, state },
+            })
+        };
+        self.step(op, "pull", &mut |_| {}, async {
+            self.engine
+                .pull_missing(&project, &mut |p| forward(UpEvent::Pull(p)))
+                .await
+        })
+        .await?;
+        self.step(
+            op,
+            "start",
+            &mut |_| {},
+            self.engine.up(&project, &mut forward),
+        )
+        .await?;
+        self.step(op, "commit", progress, async {
+            self.store.set_app_state(app, "installed")
+        })
+        .await
+    }
+
+    /// The project of an installed app, read from its rendered file.
+    pub fn load_rendered(&self, app: &str) -> Result<Project> {
+        let options = LoadOptions {
+            project_name: Some(app.to_string()),
+            working_dir: Some(app_dir(&self.home, app)),
+            ..Default::default()
+        };
+        load_file(&self.compose_file(app), &options)
+    }
+}

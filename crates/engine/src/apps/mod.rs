@@ -1,0 +1,144 @@
+//! Apps: installing and uninstalling as journaled operations. Each step is
+//! written to the store before it acts; after a crash, [`Apps::reconcile`]
+//! rolls an interrupted install back and finishes an interrupted uninstall,
+//! so the host ends with the whole app or none of it — and never loses data
+//! it was not told to delete.
+//!
+//! `install.rs`, `uninstall.rs`, `reconcile.rs`: a file per operation.
+
+mod install;
+mod reconcile;
+mod uninstall;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use serde::{Deserialize, Serialize};
+
+use crate::lifecycle::Engine;
+use crate::rewrite::{app_dir, HostSettings, PortAllocator};
+use crate::store::Store;
+use crate::{Error, Result};
+
+pub use install::InstallRequest;
+pub use uninstall::UninstallOptions;
+
+/// Test-only: abort the process at this step boundary (1 = right after the
+/// first journal entry), to prove crash safety. Unset in normal use.
+const ABORT_AT_ENV: &str = "BERTH_TEST_ABORT_AT";
+
+/// The apps of one Berth home: its store, its ports, the Docker engine.
+pub struct Apps {
+    home: PathBuf,
+    store: Store,
+    engine: Engine,
+    host: HostSettings,
+    boundaries: AtomicU32,
+    abort_at: Option<u32>,
+}
+
+/// What an operation reports while it runs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum Progress {
+    /// A step began.
+    Step { operation: i64, step: String },
+    /// Image download progress.
+    Pull {
+        image: String,
+        layer: Option<String>,
+        current: Option<i64>,
+        total: Option<i64>,
+    },
+    /// A service changed state.
+    Service { service: String, state: String },
+}
+
+impl Apps {
+    /// Opens the home's store; call [`Apps::reconcile`] before serving requests.
+    pub fn open(home: &Path, engine: Engine, host: HostSettings) -> Result<Self> {
+        let store = Store::open(home)?;
+        let abort_at = std::env::var(ABORT_AT_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok());
+        Ok(Apps {
+            home: home.to_path_buf(),
+            store,
+            engine,
+            host,
+            boundaries: AtomicU32::new(0),
+            abort_at,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.home
+    }
+
+    /// The rendered compose file Berth runs for `app`.
+    pub fn compose_file(&self, app: &str) -> PathBuf {
+        app_dir(&self.home, app).join("compose.yml")
+    }
+
+    fn ports(&self) -> Result<PortAllocator> {
+        PortAllocator::open(&self.home.join("ports.json"))
+    }
+
+    /// A step boundary: where a test may kill the process.
+    fn boundary(&self) {
+        let n = self.boundaries.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.abort_at == Some(n) {
+            eprintln!("{ABORT_AT_ENV}={n}: aborting at this step boundary");
+            std::process::abort();
+        }
+    }
+
+    /// Journals `step`, runs it, and marks the boundaries on both sides.
+    async fn step<T>(
+        &self,
+        op: i64,
+        name: &str,
+        progress: &mut (dyn FnMut(Progress) + Send),
+        action: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        self.store.journal(op, name)?;
+        self.boundary();
+        progress(Progress::Step {
+            operation: op,
+            step: name.to_string(),
+        });
+        let out = action.await?;
+        self.boundary();
+        Ok(out)
+    }
+
+    /// Undoes what an install may have done, keeping data: containers and
+    /// networks go, the record and port choices are forgotten, the rendered
+    /// file removed; named volumes and the data folder stay.
+    async fn roll_back_install(&self, app: &str) -> Result<()> {
+        self.engine.down(app, Default::default()).await?;
+        self.forget(app)
+    }
+
+    /// Drops the store record, the ports and the rendered file of `app`.
+    fn forget(&self, app: &str) -> Result<()> {
+        self.store.delete_app(app)?;
+        let mut ports = self.ports()?;
+        ports.release_app(app);
+        ports.save()?;
+        match std::fs::remove_file(self.compose_file(app)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Write {
+                path: self.compose_file(app),
+                cause: e,
+            }),
+            _ => Ok(()),
+        }
+    }
+}

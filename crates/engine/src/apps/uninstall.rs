@@ -1,0 +1,94 @@
+//! Uninstall: mark → down → purge (only when asked) → forget. Named volumes
+//! and the data folder are kept unless `purge_data` is set.
+
+use serde::{Deserialize, Serialize};
+
+use super::{Apps, Progress};
+use crate::lifecycle::DownOptions;
+use crate::rewrite::app_dir;
+use crate::{Error, Result};
+
+/// How far an uninstall goes.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct UninstallOptions {
+    /// Also delete the app's named volumes and data folder.
+    pub purge_data: bool,
+}
+
+impl Apps {
+    /// Uninstalls an app; returns the operation id.
+    pub async fn uninstall(
+        &self,
+        app: &str,
+        options: UninstallOptions,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<i64> {
+        if self.store.app(app)?.is_none() {
+            return Err(Error::NotInstalled {
+                app: app.to_string(),
+            });
+        }
+        let op = self.store.begin_operation(
+            app,
+            "uninstall",
+            &serde_json::to_string(&options).expect("options serialize"),
+        )?;
+        self.boundary();
+        match self.uninstall_steps(op, app, options, progress).await {
+            Ok(()) => {
+                self.store.finish_operation(op, "done", None)?;
+                Ok(op)
+            }
+            Err(e) => {
+                // The app stays marked `removing`; uninstalling again finishes the job.
+                self.store
+                    .finish_operation(op, "failed", Some(&e.to_string()))?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn uninstall_steps(
+        &self,
+        op: i64,
+        app: &str,
+        options: UninstallOptions,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
+        self.step(op, "mark", progress, async {
+            self.store.set_app_state(app, "removing")
+        })
+        .await?;
+        self.finish_uninstall(op, app, options, progress).await
+    }
+
+    /// The steps after `mark`, also used by reconcile; each is idempotent.
+    pub(super) async fn finish_uninstall(
+        &self,
+        op: i64,
+        app: &str,
+        options: UninstallOptions,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
+        let down = DownOptions {
+            remove_volumes: options.purge_data,
+        };
+        self.step(op, "down", progress, self.engine.down(app, down))
+            .await?;
+        if options.purge_data {
+            self.step(op, "purge", progress, async {
+                let data = app_dir(&self.home, app).join("data");
+                match std::fs::remove_dir_all(&data) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Write {
+                        path: data,
+                        cause: e,
+                    }),
+                    _ => Ok(()),
+                }
+            })
+            .await?;
+        }
+        self.step(op, "forget", progress, async { self.forget(app) })
+            .await
+    }
+}

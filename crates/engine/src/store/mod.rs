@@ -1,0 +1,375 @@
+//! The store: what the user asked for, kept in SQLite under the Berth home —
+//! installed apps and the journal of every mutating operation. Docker is the
+//! source of truth for what runs; the store, for what should.
+//!
+//! WAL mode, versioned migrations (`PRAGMA user_version`). Every step of an
+//! operation is journaled before it acts, so a restart can finish or undo it.
+
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// Schema migrations, applied in order; the index + 1 is the schema version.
+const MIGRATIONS: &[&str] = &["
+    CREATE TABLE apps (
+        id           TEXT PRIMARY KEY,
+        source       TEXT NOT NULL,
+        settings     TEXT NOT NULL,
+        limits       TEXT NOT NULL,
+        compose_hash TEXT NOT NULL,
+        state        TEXT NOT NULL,
+        installed_at INTEGER NOT NULL
+    );
+    CREATE TABLE operations (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        app         TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        request     TEXT NOT NULL,
+        started_at  INTEGER NOT NULL,
+        finished_at INTEGER,
+        outcome     TEXT,
+        error       TEXT
+    );
+    CREATE TABLE journal (
+        operation INTEGER NOT NULL REFERENCES operations(id),
+        seq       INTEGER NOT NULL,
+        step      TEXT NOT NULL,
+        at        INTEGER NOT NULL,
+        PRIMARY KEY (operation, seq)
+    );
+"];
+
+/// An installed (or installing, or removing) app as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AppRecord {
+    pub id: String,
+    /// Where the app came from (a compose file's path, later a catalog reference).
+    pub source: String,
+    /// Settings as JSON.
+    pub settings: String,
+    /// Limits as JSON.
+    pub limits: String,
+    pub compose_hash: String,
+    /// `installing`, `installed` or `removing`.
+    pub state: String,
+    pub installed_at: i64,
+}
+
+/// One operation and how it ended (`None` while unfinished).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OperationRecord {
+    pub id: i64,
+    pub app: String,
+    /// `install` or `uninstall`.
+    pub kind: String,
+    /// The request, as JSON, so a restart can finish it.
+    pub request: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// `done`, `failed`, `rolled_back` or `completed_after_restart`.
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+    /// Steps journaled, in order.
+    pub steps: Vec<String>,
+}
+
+/// The SQLite store of one Berth home.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+pub(crate) fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// Opens (creating if needed) `<home>/berth.db` and migrates it.
+    pub fn open(home: &Path) -> Result<Self> {
+        std::fs::create_dir_all(home).map_err(|cause| Error::Write {
+            path: home.to_path_buf(),
+            cause,
+        })?;
+        let path = home.join("berth.db");
+        let conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
+        let store = Store { conn, path };
+        store.configure()?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    fn configure(&self) -> Result<()> {
+        self.conn
+            .execute_batch(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    fn migrate(&self) -> Result<()> {
+        let version = self.schema_version()?;
+        if version > MIGRATIONS.len() {
+            return Err(Error::CorruptState {
+                path: self.path.clone(),
+                message: format!(
+                    "it has schema version {version}, newer than this Berth knows ({})",
+                    MIGRATIONS.len()
+                ),
+            });
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let batch = format!("BEGIN; {sql} PRAGMA user_version = {}; COMMIT;", i + 1);
+            self.conn
+                .execute_batch(&batch)
+                .map_err(|e| db_err(&self.path, e))?;
+        }
+        Ok(())
+    }
+
+    /// The schema version in force.
+    pub fn schema_version(&self) -> Result<usize> {
+        let version: i64 = self
+            .conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(usize::try_from(version).unwrap_or_default())
+    }
+
+    /// Starts an operation; its first journal step is `begin`.
+    pub fn begin_operation(&self, app: &str, kind: &str, request: &str) -> Result<i64> {
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|e| db_err(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO operations (app, kind, request, started_at) VALUES (?1, ?2, ?3, ?4)",
+            params![app, kind, request, now_ms()],
+        )
+        .map_err(|e| db_err(&self.path, e))?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO journal (operation, seq, step, at) VALUES (?1, 0, 'begin', ?2)",
+            params![id, now_ms()],
+        )
+        .map_err(|e| db_err(&self.path, e))?;
+        tx.commit().map_err(|e| db_err(&self.path, e))?;
+        Ok(id)
+    }
+
+    /// Journals `step` of operation `op` (durably, before the step acts).
+    pub fn journal(&self, op: i64, step: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO journal (operation, seq, step, at)
+                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM journal WHERE operation = ?1), ?2, ?3)",
+                params![op, step, now_ms()],
+            )
+            .map(drop)
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Records how operation `op` ended.
+    pub fn finish_operation(&self, op: i64, outcome: &str, error: Option<&str>) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE operations SET finished_at = ?2, outcome = ?3, error = ?4 WHERE id = ?1",
+                params![op, now_ms(), outcome, error],
+            )
+            .map(drop)
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Operations that never finished (a crash or kill interrupted them).
+    pub fn unfinished_operations(&self) -> Result<Vec<OperationRecord>> {
+        self.operations_where("outcome IS NULL", usize::MAX)
+    }
+
+    /// The most recent operations, newest first.
+    pub fn recent_operations(&self, limit: usize) -> Result<Vec<OperationRecord>> {
+        self.operations_where("1", limit)
+    }
+
+    fn operations_where(&self, condition: &str, limit: usize) -> Result<Vec<OperationRecord>> {
+        let sql = format!(
+            "SELECT id, app, kind, request, started_at, finished_at, outcome, error FROM operations
+             WHERE {condition} ORDER BY id DESC LIMIT ?1"
+        );
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| db_err(&self.path, e))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt
+            .query_map([limit], |r| {
+                Ok(OperationRecord {
+                    id: r.get(0)?,
+                    app: r.get(1)?,
+                    kind: r.get(2)?,
+                    request: r.get(3)?,
+                    started_at: r.get(4)?,
+                    finished_at: r.get(5)?,
+                    outcome: r.get(6)?,
+                    error: r.get(7)?,
+                    steps: Vec::new(),
+                })
+            })
+            .map_err(|e| db_err(&self.path, e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| db_err(&self.path, e))?;
+        rows.into_iter()
+            .map(|mut op| {
+                op.steps = self.steps(op.id)?;
+                Ok(op)
+            })
+            .collect()
+    }
+
+    fn steps(&self, op: i64) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT step FROM journal WHERE operation = ?1 ORDER BY seq")
+            .map_err(|e| db_err(&self.path, e))?;
+        let steps = stmt
+            .query_map([op], |r| r.get(0))
+            .map_err(|e| db_err(&self.path, e))?
+            .collect::<rusqlite::Result<Vec<String>>>()
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(steps)
+    }
+
+    /// Records an app (insert or replace).
+    pub fn put_app(&self, app: &AppRecord) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT OR REPLACE INTO apps (id, source, settings, limits, compose_hash, state, installed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![app.id, app.source, app.settings, app.limits, app.compose_hash, app.state, app.installed_at],
+            )
+            .map(drop)
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Changes an app's state.
+    pub fn set_app_state(&self, id: &str, state: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE apps SET state = ?2 WHERE id = ?1",
+                params![id, state],
+            )
+            .map(drop)
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Forgets an app.
+    pub fn delete_app(&self, id: &str) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM apps WHERE id = ?1", [id])
+            .map(drop)
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    pub fn app(&self, id: &str) -> Result<Option<AppRecord>> {
+        self.conn
+            .query_row(
+                "SELECT id, source, settings, limits, compose_hash, state, installed_at FROM apps WHERE id = ?1",
+                [id],
+                app_row,
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))
+    }
+
+    pub fn apps(&self) -> Result<Vec<AppRecord>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, source, settings, limits, compose_hash, state, installed_at FROM apps ORDER BY id")
+            .map_err(|e| db_err(&self.path, e))?;
+        let apps = stmt
+            .query_map([], app_row)
+            .map_err(|e| db_err(&self.path, e))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(|e| db_err(&self.path, e))?;
+        Ok(apps)
+    }
+}
+
+fn app_row(r: &rusqlite::Row) -> rusqlite::Result<AppRecord> {
+    Ok(AppRecord {
+        id: r.get(0)?,
+        source: r.get(1)?,
+        settings: r.get(2)?,
+        limits: r.get(3)?,
+        compose_hash: r.get(4)?,
+        state: r.get(5)?,
+        installed_at: r.get(6)?,
+    })
+}
+
+fn db_err(path: &Path, e: rusqlite::Error) -> Error {
+    Error::Store {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn home(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("berth-store-{}-{name}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        dir
+    }
+
+    #[test]
+    fn migrates_once_and_keeps_data_across_reopen() {
+        let dir = home("reopen");
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        let app = AppRecord {
+            id: "a".into(),
+            source: "/x/compose.yml".into(),
+            settings: "{}".into(),
+            limits: "{}".into(),
+            compose_hash: "h".into(),
+            state: "installed".into(),
+            installed_at: 1,
+        };
+        store.put_app(&app).unwrap();
+        let op = store.begin_operation("a", "install", "{}").unwrap();
+        store.journal(op, "render").unwrap();
+        drop(store);
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(store.app("a").unwrap(), Some(app));
+        let unfinished = store.unfinished_operations().unwrap();
+        assert_eq!(unfinished.len(), 1);
+        assert_eq!(unfinished[0].steps, ["begin", "render"]);
+        store.finish_operation(op, "done", None).unwrap();
+        assert!(store.unfinished_operations().unwrap().is_empty());
+        assert_eq!(
+            store.recent_operations(10).unwrap()[0].outcome.as_deref(),
+            Some("done")
+        );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn a_newer_schema_is_refused() {
+        let dir = home("newer");
+        drop(Store::open(&dir).unwrap());
+        let conn = Connection::open(dir.join("berth.db")).unwrap();
+        conn.execute_batch("PRAGMA user_version = 99").unwrap();
+        drop(conn);
+        let err = Store::open(&dir).err().unwrap().to_string();
+        assert!(err.contains("newer than this Berth knows"), "{err}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}
