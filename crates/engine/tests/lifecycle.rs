@@ -11,6 +11,7 @@ use std::process::Command;
 use berth_engine::compose::{load_file, LoadOptions};
 use berth_engine::lifecycle::{DownOptions, Engine, ServiceState, UpEvent};
 use berth_engine::rewrite::{app_dir, render, PortAllocator, RenderRequest};
+use futures_util::StreamExt;
 
 const IMAGE: &str = "127.0.0.1:5000/berth-test/box:1.1";
 
@@ -188,6 +189,47 @@ async fn three_service_app_runs_converges_and_keeps_its_data() {
         .count();
     assert_eq!(unchanged, 3, "{again:?}");
     assert!(!again.iter().any(|e| matches!(e, UpEvent::Service { state, .. } if state == "created" || state == "recreated")));
+
+    // Logs, through Berth and through docker compose.
+    let lines: Vec<_> = engine
+        .logs(&app, "web", None, false)
+        .collect::<Vec<_>>()
+        .await;
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.as_ref().is_ok_and(|l| l.text.contains("web says hello"))),
+        "{lines:?}"
+    );
+    let compose_logs = Command::new("docker")
+        .args(["compose", "-p", &app, "logs", "web"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&compose_logs.stdout).contains("web says hello"),
+        "docker compose logs misses the output"
+    );
+
+    // Stop, then start: every service exits, then runs again, data intact.
+    engine.stop(&project).await.unwrap();
+    let stopped = engine.status(&app).await.unwrap();
+    assert!(
+        stopped
+            .iter()
+            .all(|s| matches!(s.state, ServiceState::Exited { .. })),
+        "{stopped:?}"
+    );
+    engine.start(&project, &mut |_| {}).await.unwrap();
+    let restarted: HashMap<_, _> = engine
+        .status(&app)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.service, s.state))
+        .collect();
+    assert_eq!(restarted["db"], ServiceState::Healthy);
+    assert!(http_get(port, "/").contains("berth test app 1.1"));
+    assert!(data.join("from-cache").is_file());
 
     // Down keeps the named volume and the data folder.
     engine.down(&app, DownOptions::default()).await.unwrap();

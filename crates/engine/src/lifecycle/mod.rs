@@ -5,12 +5,15 @@
 //! for what exists.
 //!
 //! A file per verb: `pull.rs`, `create.rs` (desired container spec),
-//! `up.rs` (convergence and start order), `down.rs`, `status.rs`.
+//! `up.rs` (convergence and start order), `stop.rs`, `down.rs`, `status.rs`,
+//! `logs.rs`.
 
 mod create;
 mod down;
+mod logs;
 mod pull;
 mod status;
+mod stop;
 mod up;
 
 use bollard::Docker;
@@ -18,6 +21,7 @@ use bollard::Docker;
 use crate::{Error, Result};
 
 pub use down::DownOptions;
+pub use logs::LogLine;
 pub use pull::PullProgress;
 pub use status::{ServiceState, ServiceStatus};
 pub use up::UpEvent;

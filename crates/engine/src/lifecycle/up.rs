@@ -46,7 +46,7 @@ fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
 }
 
 /// Services grouped so that each group depends only on earlier groups.
-fn start_levels(services: &[(String, Mapping)]) -> Result<Vec<Vec<String>>> {
+pub(super) fn start_levels(services: &[(String, Mapping)]) -> Result<Vec<Vec<String>>> {
     let mut deps: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     for (name, svc) in services {
         let d = svc
