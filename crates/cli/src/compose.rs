@@ -7,8 +7,10 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use berth_engine::compose::{load_file, parse_bytes, LoadOptions, ServiceLimits};
 use berth_engine::policy::{self, PolicyReport, Severity};
-use berth_engine::rewrite::{self, HostSettings, PortAllocator, RenderRequest};
+use berth_engine::rewrite::{self, PortAllocator, RenderRequest};
 use clap::{Subcommand, ValueEnum};
+
+use crate::home::{default_home, host_settings};
 
 #[derive(Subcommand)]
 pub enum ComposeCommand {
@@ -36,9 +38,6 @@ pub enum ComposeCommand {
         /// The app's id: lowercase letters, digits, `-`, `_`.
         #[arg(long)]
         app_id: String,
-        /// Berth home (default: $BERTH_HOME, /var/lib/berth as root, else $XDG_DATA_HOME/berth).
-        #[arg(long)]
-        home: Option<PathBuf>,
         /// A setting offered to the file's `${…}` (repeatable).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         settings: Vec<String>,
@@ -67,7 +66,8 @@ pub enum Format {
     Text,
 }
 
-pub fn run(cmd: ComposeCommand) -> Result<ExitCode> {
+/// Runs a compose command; `home` is the global `--home`, used by `render`.
+pub fn run(cmd: ComposeCommand, home: Option<PathBuf>) -> Result<ExitCode> {
     match cmd {
         ComposeCommand::Normalize {
             file,
@@ -109,7 +109,6 @@ pub fn run(cmd: ComposeCommand) -> Result<ExitCode> {
         ComposeCommand::Render {
             file,
             app_id,
-            home,
             settings,
             cpus,
             memory,
@@ -193,45 +192,6 @@ fn parse_settings(pairs: &[String]) -> Result<BTreeMap<String, String>> {
             _ => bail!("--set {pair}: write it as KEY=VALUE"),
         })
         .collect()
-}
-
-/// `$BERTH_HOME`, else `/var/lib/berth` for root, else `$XDG_DATA_HOME/berth`.
-fn default_home() -> Result<PathBuf> {
-    if let Some(home) = std::env::var_os("BERTH_HOME").filter(|h| !h.is_empty()) {
-        return Ok(PathBuf::from(home));
-    }
-    if is_root() {
-        return Ok(PathBuf::from("/var/lib/berth"));
-    }
-    if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|h| !h.is_empty()) {
-        return Ok(PathBuf::from(xdg).join("berth"));
-    }
-    let home =
-        std::env::var_os("HOME").context("neither BERTH_HOME nor HOME is set; pass --home")?;
-    Ok(PathBuf::from(home).join(".local/share/berth"))
-}
-
-fn is_root() -> bool {
-    std::fs::metadata("/proc/self")
-        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
-        .unwrap_or(false)
-}
-
-/// Host facts from this machine: its time zone and name; files owned by 1000:1000.
-fn host_settings() -> HostSettings {
-    let mut host = HostSettings::default();
-    if let Some(tz) = std::env::var("TZ").ok().filter(|t| !t.is_empty()) {
-        host.tz = tz;
-    } else if let Ok(tz) = std::fs::read_to_string("/etc/timezone") {
-        host.tz = tz.trim().to_string();
-    }
-    if let Ok(name) = std::fs::read_to_string("/etc/hostname") {
-        let name = name.trim();
-        if !name.is_empty() {
-            host.domain = format!("{name}.local");
-        }
-    }
-    host
 }
 
 fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {

@@ -1,10 +1,13 @@
-//! `berth`: the command-line shell over the Berth engine. It parses
-//! arguments, calls the engine and prints; it knows nothing of compose.
+//! `berth`: the command-line shell. `berth serve` runs the daemon; the other
+//! app commands are its clients over the home's unix socket; `berth compose`
+//! works offline. It parses arguments and prints; the engine does the work.
 //!
 //! Exit codes: 0 success, 1 a check found something severe, 2 unreadable or
-//! invalid input.
+//! invalid input, or a command that failed.
 
+mod apps;
 mod compose;
+mod home;
 
 use std::process::ExitCode;
 
@@ -14,12 +17,46 @@ use clap::{Parser, Subcommand};
 #[derive(Parser)]
 #[command(name = "berth", version, about, propagate_version = true)]
 struct Cli {
+    #[command(flatten)]
+    home: apps::HomeArg,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the Berth daemon for this home (the single owner of its apps).
+    Serve,
+    /// Install an app from a compose file.
+    Install(apps::InstallCmd),
+    /// List installed apps.
+    Apps {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one app's services.
+    Status {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start an app's services.
+    Start { id: String },
+    /// Stop an app's services.
+    Stop { id: String },
+    /// Restart an app's services.
+    Restart { id: String },
+    /// Uninstall an app (its data is kept unless --purge-data --yes).
+    Uninstall(apps::UninstallCmd),
+    /// Show an app's logs.
+    Logs(apps::LogsCmd),
+    /// Recent operations and how they ended.
+    Ops {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Versions of this client and of the daemon.
+    Version,
     /// Read, check and render compose files, offline (no daemon needed).
     #[command(subcommand)]
     Compose(compose::ComposeCommand),
@@ -27,8 +64,20 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let home = cli.home;
     let result = match cli.command {
-        Command::Compose(cmd) => compose::run(cmd),
+        Command::Serve => apps::serve(&home),
+        Command::Install(cmd) => apps::install(&home, cmd),
+        Command::Apps { json } => apps::apps(&home, json),
+        Command::Status { id, json } => apps::status(&home, id, json),
+        Command::Start { id } => apps::power(&home, berth_api::Request::Start { app: id }),
+        Command::Stop { id } => apps::power(&home, berth_api::Request::Stop { app: id }),
+        Command::Restart { id } => apps::power(&home, berth_api::Request::Restart { app: id }),
+        Command::Uninstall(cmd) => apps::uninstall(&home, cmd),
+        Command::Logs(cmd) => apps::logs(&home, cmd),
+        Command::Ops { json } => apps::ops(&home, json),
+        Command::Version => apps::version(&home),
+        Command::Compose(cmd) => compose::run(cmd, home.home.clone()),
     };
     match result {
         Ok(code) => code,

@@ -37,6 +37,13 @@ impl Apps {
         request: &InstallRequest,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<i64> {
+        let op = self.begin_install(request)?;
+        self.run_install(op, request, progress).await?;
+        Ok(op)
+    }
+
+    /// Checks and records an install; returns its operation id at once.
+    pub fn begin_install(&self, request: &InstallRequest) -> Result<i64> {
         let app = request.app_id.as_str();
         if let Some(existing) = self.store.app(app)? {
             return Err(Error::AlreadyInstalled {
@@ -50,15 +57,22 @@ impl Apps {
             &serde_json::to_string(request).expect("requests serialize"),
         )?;
         self.boundary();
+        Ok(op)
+    }
+
+    /// Runs a begun install to its end: done, or rolled back.
+    pub async fn run_install(
+        &self,
+        op: i64,
+        request: &InstallRequest,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
         match self.install_steps(op, request, progress).await {
-            Ok(()) => {
-                self.store.finish_operation(op, "done", None)?;
-                Ok(op)
-            }
+            Ok(()) => self.store.finish_operation(op, "done", None),
             Err(e) => {
                 // Roll back now; if that fails too (engine gone), the operation
                 // stays unfinished and reconcile finishes the rollback later.
-                if self.roll_back_install(app).await.is_ok() {
+                if self.roll_back_install(&request.app_id).await.is_ok() {
                     self.store
                         .finish_operation(op, "failed", Some(&e.to_string()))?;
                 }

@@ -4,9 +4,11 @@
 //! so the host ends with the whole app or none of it — and never loses data
 //! it was not told to delete.
 //!
-//! `install.rs`, `uninstall.rs`, `reconcile.rs`: a file per operation.
+//! `install.rs`, `uninstall.rs`, `power.rs` (start/stop/restart),
+//! `reconcile.rs`: a file per operation.
 
 mod install;
+mod power;
 mod reconcile;
 mod uninstall;
 
@@ -21,6 +23,7 @@ use crate::store::Store;
 use crate::{Error, Result};
 
 pub use install::InstallRequest;
+pub use power::Power;
 pub use uninstall::UninstallOptions;
 
 /// Test-only: abort the process at this step boundary (1 = right after the

@@ -23,6 +23,13 @@ impl Apps {
         options: UninstallOptions,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<i64> {
+        let op = self.begin_uninstall(app, options)?;
+        self.run_uninstall(op, app, options, progress).await?;
+        Ok(op)
+    }
+
+    /// Checks and records an uninstall; returns its operation id at once.
+    pub fn begin_uninstall(&self, app: &str, options: UninstallOptions) -> Result<i64> {
         if self.store.app(app)?.is_none() {
             return Err(Error::NotInstalled {
                 app: app.to_string(),
@@ -34,11 +41,19 @@ impl Apps {
             &serde_json::to_string(&options).expect("options serialize"),
         )?;
         self.boundary();
+        Ok(op)
+    }
+
+    /// Runs a begun uninstall to its end.
+    pub async fn run_uninstall(
+        &self,
+        op: i64,
+        app: &str,
+        options: UninstallOptions,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
         match self.uninstall_steps(op, app, options, progress).await {
-            Ok(()) => {
-                self.store.finish_operation(op, "done", None)?;
-                Ok(op)
-            }
+            Ok(()) => self.store.finish_operation(op, "done", None),
             Err(e) => {
                 // The app stays marked `removing`; uninstalling again finishes the job.
                 self.store

@@ -6,6 +6,7 @@
 //! operation is journaled before it acts, so a restart can finish or undo it.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -77,9 +78,10 @@ pub struct OperationRecord {
     pub steps: Vec<String>,
 }
 
-/// The SQLite store of one Berth home.
+/// The SQLite store of one Berth home. One connection, shared by the
+/// daemon's concurrent operations behind a mutex (SQLite writes are serial anyway).
 pub struct Store {
-    conn: Connection,
+    db: Mutex<Connection>,
     path: PathBuf,
 }
 
@@ -99,19 +101,29 @@ impl Store {
         })?;
         let path = home.join("berth.db");
         let conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
-        let store = Store { conn, path };
+        let store = Store {
+            db: Mutex::new(conn),
+            path,
+        };
         store.configure()?;
         store.migrate()?;
         Ok(store)
     }
 
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (every write is one statement or a transaction).
+        self.db
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     fn configure(&self) -> Result<()> {
-        self.conn
+        self.conn()
             .execute_batch(
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
             )
             .map_err(|e| db_err(&self.path, e))?;
-        self.conn
+        self.conn()
             .busy_timeout(std::time::Duration::from_secs(5))
             .map_err(|e| db_err(&self.path, e))
     }
@@ -129,7 +141,7 @@ impl Store {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
             let batch = format!("BEGIN; {sql} PRAGMA user_version = {}; COMMIT;", i + 1);
-            self.conn
+            self.conn()
                 .execute_batch(&batch)
                 .map_err(|e| db_err(&self.path, e))?;
         }
@@ -139,7 +151,7 @@ impl Store {
     /// The schema version in force.
     pub fn schema_version(&self) -> Result<usize> {
         let version: i64 = self
-            .conn
+            .conn()
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(|e| db_err(&self.path, e))?;
         Ok(usize::try_from(version).unwrap_or_default())
@@ -147,8 +159,8 @@ impl Store {
 
     /// Starts an operation; its first journal step is `begin`.
     pub fn begin_operation(&self, app: &str, kind: &str, request: &str) -> Result<i64> {
-        let tx = self
-            .conn
+        let conn = self.conn();
+        let tx = conn
             .unchecked_transaction()
             .map_err(|e| db_err(&self.path, e))?;
         tx.execute(
@@ -168,7 +180,7 @@ impl Store {
 
     /// Journals `step` of operation `op` (durably, before the step acts).
     pub fn journal(&self, op: i64, step: &str) -> Result<()> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT INTO journal (operation, seq, step, at)
                  VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM journal WHERE operation = ?1), ?2, ?3)",
@@ -180,7 +192,7 @@ impl Store {
 
     /// Records how operation `op` ended.
     pub fn finish_operation(&self, op: i64, outcome: &str, error: Option<&str>) -> Result<()> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE operations SET finished_at = ?2, outcome = ?3, error = ?4 WHERE id = ?1",
                 params![op, now_ms(), outcome, error],
@@ -204,25 +216,29 @@ impl Store {
             "SELECT id, app, kind, request, started_at, finished_at, outcome, error FROM operations
              WHERE {condition} ORDER BY id DESC LIMIT ?1"
         );
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| db_err(&self.path, e))?;
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        let rows = stmt
-            .query_map([limit], |r| {
-                Ok(OperationRecord {
-                    id: r.get(0)?,
-                    app: r.get(1)?,
-                    kind: r.get(2)?,
-                    request: r.get(3)?,
-                    started_at: r.get(4)?,
-                    finished_at: r.get(5)?,
-                    outcome: r.get(6)?,
-                    error: r.get(7)?,
-                    steps: Vec::new(),
+        let rows = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(&sql).map_err(|e| db_err(&self.path, e))?;
+            let rows = stmt
+                .query_map([limit], |r| {
+                    Ok(OperationRecord {
+                        id: r.get(0)?,
+                        app: r.get(1)?,
+                        kind: r.get(2)?,
+                        request: r.get(3)?,
+                        started_at: r.get(4)?,
+                        finished_at: r.get(5)?,
+                        outcome: r.get(6)?,
+                        error: r.get(7)?,
+                        steps: Vec::new(),
+                    })
                 })
-            })
-            .map_err(|e| db_err(&self.path, e))?
-            .collect::<rusqlite::Result<Vec<_>>>()
-            .map_err(|e| db_err(&self.path, e))?;
+                .map_err(|e| db_err(&self.path, e))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| db_err(&self.path, e))?;
+            rows
+        };
         rows.into_iter()
             .map(|mut op| {
                 op.steps = self.steps(op.id)?;
@@ -232,8 +248,8 @@ impl Store {
     }
 
     fn steps(&self, op: i64) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn();
+        let mut stmt = conn
             .prepare("SELECT step FROM journal WHERE operation = ?1 ORDER BY seq")
             .map_err(|e| db_err(&self.path, e))?;
         let steps = stmt
@@ -246,7 +262,7 @@ impl Store {
 
     /// Records an app (insert or replace).
     pub fn put_app(&self, app: &AppRecord) -> Result<()> {
-        self.conn
+        self.conn()
             .execute(
                 "INSERT OR REPLACE INTO apps (id, source, settings, limits, compose_hash, state, installed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -258,7 +274,7 @@ impl Store {
 
     /// Changes an app's state.
     pub fn set_app_state(&self, id: &str, state: &str) -> Result<()> {
-        self.conn
+        self.conn()
             .execute(
                 "UPDATE apps SET state = ?2 WHERE id = ?1",
                 params![id, state],
@@ -269,14 +285,14 @@ impl Store {
 
     /// Forgets an app.
     pub fn delete_app(&self, id: &str) -> Result<()> {
-        self.conn
+        self.conn()
             .execute("DELETE FROM apps WHERE id = ?1", [id])
             .map(drop)
             .map_err(|e| db_err(&self.path, e))
     }
 
     pub fn app(&self, id: &str) -> Result<Option<AppRecord>> {
-        self.conn
+        self.conn()
             .query_row(
                 "SELECT id, source, settings, limits, compose_hash, state, installed_at FROM apps WHERE id = ?1",
                 [id],
@@ -287,8 +303,8 @@ impl Store {
     }
 
     pub fn apps(&self) -> Result<Vec<AppRecord>> {
-        let mut stmt = self
-            .conn
+        let conn = self.conn();
+        let mut stmt = conn
             .prepare("SELECT id, source, settings, limits, compose_hash, state, installed_at FROM apps ORDER BY id")
             .map_err(|e| db_err(&self.path, e))?;
         let apps = stmt

@@ -1,0 +1,244 @@
+//! The commands, their arguments, replies and events. Field names are
+//! camelCase on the wire — the same JSON argument objects the HTTP and Tauri
+//! transports will carry.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Every command Berth serves, by wire name; a new command must be listed
+/// here (later transports enumerate it, e.g. to require login on all).
+pub const COMMANDS: &[&str] = &[
+    "version",
+    "apps",
+    "status",
+    "install",
+    "uninstall",
+    "start",
+    "stop",
+    "restart",
+    "logs",
+    "ops",
+];
+
+/// A command and its arguments: `{"command": "...", "args": {...}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "command", content = "args", rename_all = "camelCase")]
+pub enum Request {
+    /// Versions of Berth and of the Docker Engine API in use.
+    Version,
+    /// Installed apps with their services' states.
+    Apps,
+    /// One app.
+    Status {
+        app: String,
+    },
+    /// Install an app from a compose file; streams progress.
+    Install(InstallArgs),
+    /// Uninstall; data is kept unless `purgeData`.
+    #[serde(rename_all = "camelCase")]
+    Uninstall {
+        app: String,
+        purge_data: bool,
+    },
+    Start {
+        app: String,
+    },
+    Stop {
+        app: String,
+    },
+    Restart {
+        app: String,
+    },
+    /// Service logs; `follow` streams new lines until the client leaves.
+    Logs {
+        app: String,
+        service: Option<String>,
+        tail: Option<u32>,
+        follow: bool,
+    },
+    /// Recent operations, newest first.
+    Ops {
+        limit: Option<u32>,
+    },
+}
+
+impl Request {
+    /// The command's wire name (one of [`COMMANDS`]).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Version => "version",
+            Request::Apps => "apps",
+            Request::Status { .. } => "status",
+            Request::Install(_) => "install",
+            Request::Uninstall { .. } => "uninstall",
+            Request::Start { .. } => "start",
+            Request::Stop { .. } => "stop",
+            Request::Restart { .. } => "restart",
+            Request::Logs { .. } => "logs",
+            Request::Ops { .. } => "ops",
+        }
+    }
+}
+
+/// What to install.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct InstallArgs {
+    /// Path of the compose file, on the daemon's host.
+    pub compose_file: String,
+    /// The app id; by default the compose project's name.
+    pub app_id: Option<String>,
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    pub cpus: Option<f64>,
+    /// Bytes.
+    pub memory: Option<i64>,
+    pub pids: Option<i64>,
+    /// The user consents to what the app asks of the host.
+    #[serde(default)]
+    pub consent: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionInfo {
+    pub berth: String,
+    pub docker_api: String,
+}
+
+/// An installed app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub id: String,
+    /// `installing`, `installed` or `removing`.
+    pub state: String,
+    pub source: String,
+    pub services: Vec<ServiceInfo>,
+}
+
+/// One service of an app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceInfo {
+    pub service: String,
+    pub container: String,
+    pub image: String,
+    /// `running`, `healthy`, `unhealthy`, `starting`, `restarting`, `created`, `exited`…
+    pub state: String,
+    pub exit_code: Option<i64>,
+}
+
+/// An operation and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationInfo {
+    pub id: i64,
+    pub app: String,
+    pub kind: String,
+    pub started_at: i64,
+    pub finished_at: Option<i64>,
+    /// `done`, `failed`, `rolled_back`, `completed_after_restart`, `interrupted`; none while running.
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+    pub steps: Vec<String>,
+}
+
+/// Progress of a long command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub operation: Option<i64>,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum EventKind {
+    /// The operation is recorded and running; its id is in the event.
+    Accepted,
+    Step {
+        step: String,
+    },
+    Pull {
+        image: String,
+        layer: Option<String>,
+        current: Option<i64>,
+        total: Option<i64>,
+    },
+    Service {
+        service: String,
+        state: String,
+    },
+    Log {
+        service: String,
+        stream: String,
+        text: String,
+    },
+}
+
+/// One line from the daemon.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) enum Line {
+    Event(Event),
+    Ok(serde_json::Value),
+    Error(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_is_command_plus_camel_case_args() {
+        let r = Request::Uninstall {
+            app: "a".into(),
+            purge_data: true,
+        };
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"command":"uninstall","args":{"app":"a","purgeData":true}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Request::Apps).unwrap(),
+            r#"{"command":"apps"}"#
+        );
+        let back: Request = serde_json::from_str(r#"{"command":"install","args":{"composeFile":"/x.yml","appId":null,"cpus":null,"memory":null,"pids":null}}"#).unwrap();
+        assert!(
+            matches!(back, Request::Install(InstallArgs { ref compose_file, .. }) if compose_file == "/x.yml")
+        );
+    }
+
+    #[test]
+    fn every_request_is_in_the_command_list() {
+        let all = [
+            Request::Version,
+            Request::Apps,
+            Request::Status { app: "a".into() },
+            Request::Install(InstallArgs::default()),
+            Request::Uninstall {
+                app: "a".into(),
+                purge_data: false,
+            },
+            Request::Start { app: "a".into() },
+            Request::Stop { app: "a".into() },
+            Request::Restart { app: "a".into() },
+            Request::Logs {
+                app: "a".into(),
+                service: None,
+                tail: None,
+                follow: false,
+            },
+            Request::Ops { limit: None },
+        ];
+        let names: Vec<_> = all.iter().map(Request::name).collect();
+        assert_eq!(names, COMMANDS);
+        for r in &all {
+            let wire = serde_json::to_value(r).unwrap();
+            assert_eq!(wire["command"], r.name());
+        }
+    }
+}

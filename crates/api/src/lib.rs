@@ -1,0 +1,26 @@
+//! Berth's API: one list of typed commands ([`Request`]), their replies and
+//! the progress [`Event`]s long operations stream — all serde + specta types
+//! — and the transports that carry them. The daemon (`berth serve`) owns the
+//! engine and the store and serves the commands on `<home>/berth.sock`
+//! (mode 0600: root-only when the daemon runs as root) as JSON lines; the CLI
+//! is a [`Client`] of it.
+//!
+//! ```no_run
+//! use berth_api::{Client, Request, AppInfo};
+//!
+//! let client = Client::new("/var/lib/berth".as_ref());
+//! let apps: Vec<AppInfo> = client.call(&Request::Apps, |_event| {}).unwrap();
+//! ```
+
+mod client;
+mod commands;
+mod error;
+mod server;
+
+pub use client::Client;
+pub use commands::{
+    AppInfo, Event, EventKind, InstallArgs, OperationInfo, Request, ServiceInfo, VersionInfo,
+    COMMANDS,
+};
+pub use error::ApiError;
+pub use server::{serve, SOCKET_NAME};

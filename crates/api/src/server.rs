@@ -1,0 +1,412 @@
+//! The daemon: owns one Berth home (single writer, enforced by a lock file),
+//! reconciles interrupted operations at start, then serves commands on the
+//! home's unix socket as JSON lines: a request line in; event lines, then one
+//! `ok` or `error` line out. Long operations run in their own task, so they
+//! finish even when the client goes away; one operation at a time per app.
+
+use std::collections::HashSet;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use berth_engine::apps::{Apps, InstallRequest, Power, Progress, UninstallOptions};
+use berth_engine::compose::{load_file, LoadOptions, ServiceLimits};
+use berth_engine::lifecycle::{Engine, LogLine, ServiceState};
+use berth_engine::rewrite::HostSettings;
+use berth_engine::store::OperationRecord;
+use futures_util::StreamExt;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::mpsc;
+
+use crate::commands::{
+    AppInfo, Event, EventKind, InstallArgs, Line, OperationInfo, Request, ServiceInfo, VersionInfo,
+};
+use crate::ApiError;
+
+/// The socket's file name inside the Berth home.
+pub const SOCKET_NAME: &str = "berth.sock";
+/// Requests larger than this are refused.
+const MAX_REQUEST: u64 = 1024 * 1024;
+
+struct Daemon {
+    apps: Apps,
+    /// Apps with an operation running.
+    busy: Mutex<HashSet<String>>,
+}
+
+/// Serves `home` until SIGINT or SIGTERM.
+pub async fn serve(home: &Path, host: HostSettings) -> Result<(), ApiError> {
+    std::fs::create_dir_all(home)?;
+    let lock = std::fs::File::create(home.join("berth.lock"))?;
+    if lock.try_lock().is_err() {
+        return Err(ApiError::AlreadyServing {
+            home: home.to_path_buf(),
+        });
+    }
+    let engine = Engine::connect().await?;
+    let apps = Apps::open(home, engine, host)?;
+    let settled = apps.reconcile().await?;
+    for op in &settled {
+        eprintln!(
+            "berth: settled interrupted {} of {}: {}",
+            op.kind,
+            op.app,
+            op.outcome.as_deref().unwrap_or("?")
+        );
+    }
+    let socket = home.join(SOCKET_NAME);
+    // We hold the lock, so a socket file left here is stale.
+    let _ = std::fs::remove_file(&socket);
+    let listener = UnixListener::bind(&socket)?;
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
+    eprintln!(
+        "berth: serving {} (docker API {})",
+        socket.display(),
+        apps.engine().api_version()
+    );
+    let daemon = Arc::new(Daemon {
+        apps,
+        busy: Mutex::new(HashSet::new()),
+    });
+
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let (stream, _) = accepted?;
+                let daemon = daemon.clone();
+                tokio::spawn(async move { daemon.handle(stream).await });
+            }
+            _ = tokio::signal::ctrl_c() => break,
+            _ = term.recv() => break,
+        }
+    }
+    let _ = std::fs::remove_file(&socket);
+    drop(lock);
+    Ok(())
+}
+
+async fn write_line(stream: &mut UnixStream, line: &Line) -> std::io::Result<()> {
+    let mut text = serde_json::to_vec(line).expect("lines serialize");
+    text.push(b'\n');
+    stream.write_all(&text).await
+}
+
+fn event(operation: Option<i64>, kind: EventKind) -> Line {
+    Line::Event(Event { operation, kind })
+}
+
+fn progress_event(op: i64, p: Progress) -> Line {
+    event(
+        Some(op),
+        match p {
+            Progress::Step { step, .. } => EventKind::Step { step },
+            Progress::Pull {
+                image,
+                layer,
+                current,
+                total,
+            } => EventKind::Pull {
+                image,
+                layer,
+                current,
+                total,
+            },
+            Progress::Service { service, state } => EventKind::Service { service, state },
+        },
+    )
+}
+
+fn operation_info(op: OperationRecord) -> OperationInfo {
+    OperationInfo {
+        id: op.id,
+        app: op.app,
+        kind: op.kind,
+        started_at: op.started_at,
+        finished_at: op.finished_at,
+        outcome: op.outcome,
+        error: op.error,
+        steps: op.steps,
+    }
+}
+
+impl Daemon {
+    async fn handle(self: Arc<Self>, mut stream: UnixStream) {
+        let mut line = String::new();
+        let read = {
+            let (reader, _) = stream.split();
+            BufReader::new(reader.take(MAX_REQUEST))
+                .read_line(&mut line)
+                .await
+        };
+        let reply = match read {
+            Err(e) => Line::Error(format!("could not read the request: {e}")),
+            Ok(_) => match serde_json::from_str::<Request>(&line) {
+                Err(e) => Line::Error(format!("not a Berth command ({e})")),
+                Ok(request) => match self.clone().dispatch(request, &mut stream).await {
+                    Ok(value) => Line::Ok(value),
+                    Err(e) => Line::Error(e.to_string()),
+                },
+            },
+        };
+        let _ = write_line(&mut stream, &reply).await;
+    }
+
+    async fn dispatch(
+        self: Arc<Self>,
+        request: Request,
+        stream: &mut UnixStream,
+    ) -> Result<serde_json::Value, ApiError> {
+        let json = |v: serde_json::Result<serde_json::Value>| {
+            v.map_err(|e| ApiError::Protocol(e.to_string()))
+        };
+        match request {
+            Request::Version => json(serde_json::to_value(VersionInfo {
+                berth: env!("CARGO_PKG_VERSION").to_string(),
+                docker_api: self.apps.engine().api_version(),
+            })),
+            Request::Apps => {
+                let mut out = Vec::new();
+                for record in self.apps.store().apps()? {
+                    out.push(self.app_info(&record.id).await?);
+                }
+                json(serde_json::to_value(out))
+            }
+            Request::Status { app } => json(serde_json::to_value(self.app_info(&app).await?)),
+            Request::Ops { limit } => {
+                let ops = self
+                    .apps
+                    .store()
+                    .recent_operations(limit.unwrap_or(20) as usize)?;
+                json(serde_json::to_value(
+                    ops.into_iter().map(operation_info).collect::<Vec<_>>(),
+                ))
+            }
+            Request::Logs {
+                app,
+                service,
+                tail,
+                follow,
+            } => {
+                self.logs(&app, service, tail, follow, stream).await?;
+                Ok(serde_json::Value::Null)
+            }
+            Request::Install(args) => {
+                let request = self.install_request(args)?;
+                let app = request.app_id.clone();
+                self.run_operation(
+                    app.clone(),
+                    stream,
+                    move |d| d.apps.begin_install(&request).map(|op| (op, request)),
+                    |d, op, request, progress| {
+                        Box::pin(async move { d.apps.run_install(op, &request, progress).await })
+                    },
+                )
+                .await
+            }
+            Request::Uninstall { app, purge_data } => {
+                let options = UninstallOptions { purge_data };
+                let name = app.clone();
+                self.run_operation(
+                    name,
+                    stream,
+                    move |d| d.apps.begin_uninstall(&app, options).map(|op| (op, app)),
+                    move |d, op, app, progress| {
+                        Box::pin(
+                            async move { d.apps.run_uninstall(op, &app, options, progress).await },
+                        )
+                    },
+                )
+                .await
+            }
+            Request::Start { app } => self.power(app, Power::Start, stream).await,
+            Request::Stop { app } => self.power(app, Power::Stop, stream).await,
+            Request::Restart { app } => self.power(app, Power::Restart, stream).await,
+        }
+    }
+
+    async fn power(
+        self: Arc<Self>,
+        app: String,
+        power: Power,
+        stream: &mut UnixStream,
+    ) -> Result<serde_json::Value, ApiError> {
+        let name = app.clone();
+        self.run_operation(
+            name,
+            stream,
+            move |d| d.apps.begin_power(&app, power).map(|op| (op, app)),
+            move |d, op, app, progress| {
+                Box::pin(async move { d.apps.run_power(op, &app, power, progress).await })
+            },
+        )
+        .await
+    }
+
+    /// Runs one operation on `app` in its own task, forwarding its events to
+    /// the client; replies with the finished operation.
+    async fn run_operation<T: Send + 'static>(
+        self: Arc<Self>,
+        app: String,
+        stream: &mut UnixStream,
+        begin: impl FnOnce(&Daemon) -> berth_engine::Result<(i64, T)>,
+        run: impl FnOnce(
+                Arc<Daemon>,
+                i64,
+                T,
+                &mut (dyn FnMut(Progress) + Send),
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = berth_engine::Result<()>> + Send + '_>,
+            > + Send
+            + 'static,
+    ) -> Result<serde_json::Value, ApiError> {
+        if !self.busy.lock().expect("busy set").insert(app.clone()) {
+            return Err(ApiError::Remote(format!(
+                "an operation on {app} is already running; wait for it to finish"
+            )));
+        }
+        let begun = begin(&self);
+        let (op, payload) = match begun {
+            Ok(x) => x,
+            Err(e) => {
+                self.busy.lock().expect("busy set").remove(&app);
+                return Err(e.into());
+            }
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
+        let _ = tx.send(event(Some(op), EventKind::Accepted));
+        let daemon = self.clone();
+        let task = tokio::spawn(async move {
+            let mut progress = |p: Progress| {
+                let _ = tx.send(progress_event(op, p));
+            };
+            let result = run(daemon.clone(), op, payload, &mut progress).await;
+            daemon.busy.lock().expect("busy set").remove(&app);
+            result
+        });
+        // Forward events while the operation runs; a client that leaves does not stop it.
+        let mut client_gone = false;
+        while let Some(line) = rx.recv().await {
+            if !client_gone && write_line(stream, &line).await.is_err() {
+                client_gone = true;
+            }
+        }
+        task.await
+            .map_err(|e| ApiError::Remote(format!("the operation crashed: {e}")))??;
+        let record = self
+            .apps
+            .store()
+            .recent_operations(50)?
+            .into_iter()
+            .find(|o| o.id == op)
+            .ok_or_else(|| ApiError::Remote(format!("operation {op} vanished from the store")))?;
+        serde_json::to_value(operation_info(record)).map_err(|e| ApiError::Protocol(e.to_string()))
+    }
+
+    fn install_request(&self, args: InstallArgs) -> Result<InstallRequest, ApiError> {
+        let compose_file = PathBuf::from(&args.compose_file);
+        let app_id = match args.app_id {
+            Some(id) => id,
+            None => load_file(&compose_file, &LoadOptions::default())?.name,
+        };
+        Ok(InstallRequest {
+            compose_file,
+            app_id,
+            settings: args.settings,
+            limits: ServiceLimits {
+                cpus: args.cpus,
+                memory: args.memory,
+                pids: args.pids,
+                memory_swap: None,
+            },
+            consent: args.consent,
+        })
+    }
+
+    async fn app_info(&self, app: &str) -> Result<AppInfo, ApiError> {
+        let record = self.apps.store().app(app)?.ok_or_else(|| {
+            ApiError::from(berth_engine::Error::NotInstalled {
+                app: app.to_string(),
+            })
+        })?;
+        let services = self
+            .apps
+            .engine()
+            .status(app)
+            .await?
+            .into_iter()
+            .map(|s| {
+                let (state, exit_code) = match s.state {
+                    ServiceState::Exited { code } => ("exited".to_string(), Some(code)),
+                    ServiceState::Other { engine_state } => (engine_state, None),
+                    other => (
+                        serde_json::to_value(&other)
+                            .ok()
+                            .and_then(|v| v["state"].as_str().map(str::to_string))
+                            .unwrap_or_default(),
+                        None,
+                    ),
+                };
+                ServiceInfo {
+                    service: s.service,
+                    container: s.container,
+                    image: s.image,
+                    state,
+                    exit_code,
+                }
+            })
+            .collect();
+        Ok(AppInfo {
+            id: record.id,
+            state: record.state,
+            source: record.source,
+            services,
+        })
+    }
+
+    async fn logs(
+        &self,
+        app: &str,
+        service: Option<String>,
+        tail: Option<u32>,
+        follow: bool,
+        stream: &mut UnixStream,
+    ) -> Result<(), ApiError> {
+        let services: Vec<String> = match service {
+            Some(s) => vec![s],
+            None => self
+                .apps
+                .load_rendered(app)?
+                .services()
+                .map(|(n, _)| n.to_string())
+                .collect(),
+        };
+        let engine = self.apps.engine();
+        let streams = services.iter().map(|s| {
+            engine
+                .logs(app, s, tail.map(|t| t as usize), follow)
+                .boxed()
+        });
+        let mut merged = futures_util::stream::select_all(streams);
+        while let Some(line) = merged.next().await {
+            let LogLine {
+                service,
+                stream: which,
+                text,
+            } = line?;
+            let out = event(
+                None,
+                EventKind::Log {
+                    service,
+                    stream: which.to_string(),
+                    text,
+                },
+            );
+            if write_line(stream, &out).await.is_err() {
+                break;
+            }
+        }
+        Ok(())
+    }
+}
