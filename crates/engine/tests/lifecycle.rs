@@ -190,6 +190,40 @@ async fn three_service_app_runs_converges_and_keeps_its_data() {
     assert_eq!(unchanged, 3, "{again:?}");
     assert!(!again.iter().any(|e| matches!(e, UpEvent::Service { state, .. } if state == "created" || state == "recreated")));
 
+    // A changed setting recreates only the service it touches.
+    let db_id = docker_json(&["inspect", &format!("{app}-db-1")])[0]["Id"].clone();
+    let mut changed = project.clone();
+    changed.model["services"]["web"]["environment"] =
+        serde_yaml::from_str("GREETING: changed").unwrap();
+    let mut converged = Vec::new();
+    engine
+        .up(&changed, &mut |e| converged.push(e))
+        .await
+        .unwrap();
+    let state_of = |svc: &str| {
+        converged.iter().find_map(|e| match e {
+            UpEvent::Service { service, state } if service == svc && state != "started" => {
+                Some(state.clone())
+            }
+            _ => None,
+        })
+    };
+    assert_eq!(
+        state_of("web").as_deref(),
+        Some("recreated"),
+        "{converged:?}"
+    );
+    assert_eq!(state_of("db").as_deref(), Some("unchanged"));
+    assert_eq!(state_of("cache").as_deref(), Some("unchanged"));
+    assert_eq!(
+        docker_json(&["inspect", &format!("{app}-db-1")])[0]["Id"],
+        db_id,
+        "db was recreated"
+    );
+    let web_env =
+        docker_json(&["inspect", &format!("{app}-web-1")])[0]["Config"]["Env"].to_string();
+    assert!(web_env.contains("GREETING=changed"), "{web_env}");
+
     // Logs, through Berth and through docker compose.
     let lines: Vec<_> = engine
         .logs(&app, "web", None, false)
