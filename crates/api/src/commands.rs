@@ -35,11 +35,12 @@ pub enum Request {
     },
     /// Install an app from a compose file; streams progress.
     Install(InstallArgs),
-    /// Uninstall; data is kept unless `purgeData`.
+    /// Uninstall; data is kept unless `purgeData`, images unless `removeImages`.
     #[serde(rename_all = "camelCase")]
     Uninstall {
         app: String,
         purge_data: bool,
+        remove_images: bool,
     },
     Start {
         app: String,
@@ -197,10 +198,11 @@ mod tests {
         let r = Request::Uninstall {
             app: "a".into(),
             purge_data: true,
+            remove_images: false,
         };
         assert_eq!(
             serde_json::to_string(&r).unwrap(),
-            r#"{"command":"uninstall","args":{"app":"a","purgeData":true}}"#
+            r#"{"command":"uninstall","args":{"app":"a","purgeData":true,"removeImages":false}}"#
         );
         assert_eq!(
             serde_json::to_string(&Request::Apps).unwrap(),
@@ -222,6 +224,7 @@ mod tests {
             Request::Uninstall {
                 app: "a".into(),
                 purge_data: false,
+                remove_images: false,
             },
             Request::Start { app: "a".into() },
             Request::Stop { app: "a".into() },

@@ -205,8 +205,15 @@ impl Daemon {
                 )
                 .await
             }
-            Request::Uninstall { app, purge_data } => {
-                let options = UninstallOptions { purge_data };
+            Request::Uninstall {
+                app,
+                purge_data,
+                remove_images,
+            } => {
+                let options = UninstallOptions {
+                    purge_data,
+                    remove_images,
+                };
                 let name = app.clone();
                 self.run_operation(
                     name,

@@ -60,6 +60,9 @@ pub struct UninstallCmd {
     /// Confirm --purge-data.
     #[arg(long)]
     pub yes: bool,
+    /// Also delete the app's images that nothing else uses.
+    #[arg(long)]
+    pub remove_images: bool,
 }
 
 #[derive(Args)]
@@ -220,6 +223,7 @@ pub fn uninstall(home: &HomeArg, cmd: UninstallCmd) -> Result<ExitCode> {
         Request::Uninstall {
             app: cmd.id,
             purge_data: cmd.purge_data,
+            remove_images: cmd.remove_images,
         },
     )
 }

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! operation install HOME COMPOSE_FILE APP_ID
-//! operation uninstall HOME APP_ID [--purge]
+//! operation uninstall HOME APP_ID [--purge] [--remove-images]
 //! operation reconcile HOME
 //! ```
 
@@ -43,8 +43,10 @@ async fn run(args: &[String]) -> berth_engine::Result<()> {
             apps.install(&request, &mut |_| {}).await.map(drop)
         }
         Some("uninstall") if args.len() >= 3 => {
+            let flag = |f: &str| args[3..].iter().any(|a| a == f);
             let options = UninstallOptions {
-                purge_data: args.get(3).is_some_and(|a| a == "--purge"),
+                purge_data: flag("--purge"),
+                remove_images: flag("--remove-images"),
             };
             apps.uninstall(&args[2], options, &mut |_| {})
                 .await

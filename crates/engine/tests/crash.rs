@@ -207,13 +207,26 @@ async fn killed_at_every_step_boundary_berth_ends_whole_or_absent() {
         "{}",
         String::from_utf8_lossy(&setup.stderr)
     );
-    let purge = run(&["uninstall", home_s, &app, "--purge"], None);
+    let purge = run(
+        &["uninstall", home_s, &app, "--purge", "--remove-images"],
+        None,
+    );
     assert!(
         purge.status.success(),
         "{}",
         String::from_utf8_lossy(&purge.stderr)
     );
     assert!(!www.exists(), "purge kept the data folder");
+    // --remove-images removed the app's image, which nothing else used.
+    let image = "127.0.0.1:5000/berth-test/box:1.0";
+    let kept = Command::new("docker")
+        .args(["image", "inspect", image])
+        .output()
+        .unwrap();
+    assert!(
+        !kept.status.success(),
+        "{image} was kept by --remove-images"
+    );
     assert!(!Command::new("docker")
         .args(["volume", "inspect", &format!("{app}_state")])
         .output()

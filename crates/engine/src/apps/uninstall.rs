@@ -13,6 +13,9 @@ use crate::{Error, Result};
 pub struct UninstallOptions {
     /// Also delete the app's named volumes and data folder.
     pub purge_data: bool,
+    /// Also delete the app's images that nothing else uses.
+    #[serde(default)]
+    pub remove_images: bool,
 }
 
 impl Apps {
@@ -85,11 +88,25 @@ impl Apps {
         options: UninstallOptions,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
+        // Read before `forget` removes the rendered file; a crash after it has nothing left to remove.
+        let images: Vec<String> = match self.load_rendered(app) {
+            Ok(project) => project
+                .services()
+                .filter_map(|(_, s)| s.get("image").and_then(|i| i.as_str()).map(str::to_string))
+                .collect(),
+            Err(_) => Vec::new(),
+        };
         let down = DownOptions {
             remove_volumes: options.purge_data,
         };
         self.step(op, "down", progress, self.engine.down(app, down))
             .await?;
+        if options.remove_images {
+            self.step(op, "images", progress, async {
+                self.engine.remove_unused_images(&images).await.map(drop)
+            })
+            .await?;
+        }
         if options.purge_data {
             self.step(op, "purge", progress, async {
                 let data = app_dir(&self.home, app).join("data");

@@ -10,6 +10,7 @@
 
 mod create;
 mod down;
+mod images;
 mod logs;
 mod pull;
 mod status;
