@@ -11,9 +11,9 @@ use std::sync::{Arc, Mutex};
 
 use berth_engine::apps::{Apps, InstallRequest, Power, Progress, UninstallOptions};
 use berth_engine::compose::{load_file, LoadOptions, ServiceLimits};
-use berth_engine::lifecycle::{Engine, LogLine, ServiceState};
+use berth_engine::lifecycle::{Engine, LogLine, ServiceState, ServiceStatus};
 use berth_engine::rewrite::HostSettings;
-use berth_engine::store::OperationRecord;
+use berth_engine::store::{AppRecord, OperationRecord};
 use futures_util::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
@@ -167,10 +167,17 @@ impl Daemon {
                 docker_api: self.apps.engine().api_version(),
             })),
             Request::Apps => {
-                let mut out = Vec::new();
-                for record in self.apps.store().apps()? {
-                    out.push(self.app_info(&record.id).await?);
-                }
+                let mut services = self.apps.engine().status_all().await?;
+                let out: Vec<AppInfo> = self
+                    .apps
+                    .store()
+                    .apps()?
+                    .into_iter()
+                    .map(|record| {
+                        let found = services.remove(&record.id).unwrap_or_default();
+                        app_info(record, found)
+                    })
+                    .collect();
                 json(serde_json::to_value(out))
             }
             Request::Status { app } => json(serde_json::to_value(self.app_info(&app).await?)),
@@ -337,39 +344,8 @@ impl Daemon {
                 app: app.to_string(),
             })
         })?;
-        let services = self
-            .apps
-            .engine()
-            .status(app)
-            .await?
-            .into_iter()
-            .map(|s| {
-                let (state, exit_code) = match s.state {
-                    ServiceState::Exited { code } => ("exited".to_string(), Some(code)),
-                    ServiceState::Other { engine_state } => (engine_state, None),
-                    other => (
-                        serde_json::to_value(&other)
-                            .ok()
-                            .and_then(|v| v["state"].as_str().map(str::to_string))
-                            .unwrap_or_default(),
-                        None,
-                    ),
-                };
-                ServiceInfo {
-                    service: s.service,
-                    container: s.container,
-                    image: s.image,
-                    state,
-                    exit_code,
-                }
-            })
-            .collect();
-        Ok(AppInfo {
-            id: record.id,
-            state: record.state,
-            source: record.source,
-            services,
-        })
+        let services = self.apps.engine().status(app).await?;
+        Ok(app_info(record, services))
     }
 
     async fn logs(
@@ -415,5 +391,38 @@ impl Daemon {
             }
         }
         Ok(())
+    }
+}
+
+/// An app as clients see it: its record and its services' states.
+fn app_info(record: AppRecord, services: Vec<ServiceStatus>) -> AppInfo {
+    let services = services
+        .into_iter()
+        .map(|s| {
+            let (state, exit_code) = match s.state {
+                ServiceState::Exited { code } => ("exited".to_string(), Some(code)),
+                ServiceState::Other { engine_state } => (engine_state, None),
+                other => (
+                    serde_json::to_value(&other)
+                        .ok()
+                        .and_then(|v| v["state"].as_str().map(str::to_string))
+                        .unwrap_or_default(),
+                    None,
+                ),
+            };
+            ServiceInfo {
+                service: s.service,
+                container: s.container,
+                image: s.image,
+                state,
+                exit_code,
+            }
+        })
+        .collect();
+    AppInfo {
+        id: record.id,
+        state: record.state,
+        source: record.source,
+        services,
     }
 }

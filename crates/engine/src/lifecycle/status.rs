@@ -33,10 +33,24 @@ pub struct ServiceStatus {
 impl Engine {
     /// The state of each service of `project` that has a container.
     pub async fn status(&self, project: &str) -> Result<Vec<ServiceStatus>> {
-        let filter = HashMap::from([(
-            "label".to_string(),
-            vec![format!("{}={project}", labels::PROJECT)],
-        )]);
+        let label = format!("{}={project}", labels::PROJECT);
+        let mut all = self.list_status(label, project).await?;
+        Ok(all.remove(project).unwrap_or_default())
+    }
+
+    /// The state of every service of every compose project, by project, in
+    /// one engine call: what `berth apps` shows for any number of apps.
+    pub async fn status_all(&self) -> Result<HashMap<String, Vec<ServiceStatus>>> {
+        self.list_status(labels::PROJECT.to_string(), "the apps")
+            .await
+    }
+
+    async fn list_status(
+        &self,
+        label_filter: String,
+        what: &str,
+    ) -> Result<HashMap<String, Vec<ServiceStatus>>> {
+        let filter = HashMap::from([("label".to_string(), vec![label_filter])]);
         let list = self
             .docker()
             .list_containers(Some(ListContainersOptions {
@@ -45,50 +59,108 @@ impl Engine {
                 ..Default::default()
             }))
             .await
-            .map_err(docker_err(format!("list the containers of {project}")))?;
-        let mut out = Vec::new();
+            .map_err(docker_err(format!("list the containers of {what}")))?;
+        let mut out: HashMap<String, Vec<ServiceStatus>> = HashMap::new();
         for c in list {
-            let Some(id) = c.id else { continue };
-            let service = c
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(labels::SERVICE))
-                .cloned()
-                .unwrap_or_default();
-            let inspected = self
-                .docker()
-                .inspect_container(&id, None)
-                .await
-                .map_err(docker_err(format!("inspect the container of {service}")))?;
-            let s = inspected.state.unwrap_or_default();
-            let health = s.health.and_then(|h| h.status).map(|h| h.to_string());
-            let engine_state = s.status.map(|x| x.to_string()).unwrap_or_default();
-            let state = match (engine_state.as_str(), health.as_deref()) {
-                ("running", Some("healthy")) => ServiceState::Healthy,
-                ("running", Some("unhealthy")) => ServiceState::Unhealthy,
-                ("running", Some("starting")) => ServiceState::Starting,
-                ("running", _) => ServiceState::Running,
-                ("restarting", _) => ServiceState::Restarting,
-                ("created", _) => ServiceState::Created,
-                ("exited" | "dead", _) => ServiceState::Exited {
-                    code: s.exit_code.unwrap_or_default(),
-                },
-                (other, _) => ServiceState::Other {
-                    engine_state: other.to_string(),
-                },
-            };
-            out.push(ServiceStatus {
-                service,
-                container: inspected
-                    .name
+            let label = |key: &str| {
+                c.labels
+                    .as_ref()
+                    .and_then(|l| l.get(key))
+                    .cloned()
                     .unwrap_or_default()
-                    .trim_start_matches('/')
-                    .to_string(),
+            };
+            let project = label(labels::PROJECT);
+            let service = label(labels::SERVICE);
+            let engine_state = c.state.map(|s| s.to_string()).unwrap_or_default();
+            let state = summary_state(&engine_state, c.status.as_deref().unwrap_or_default());
+            let container = c
+                .names
+                .as_ref()
+                .and_then(|n| n.first())
+                .map(|n| n.trim_start_matches('/').to_string())
+                .unwrap_or_default();
+            out.entry(project).or_default().push(ServiceStatus {
+                service,
+                container,
                 image: c.image.unwrap_or_default(),
                 state,
             });
         }
-        out.sort_by(|a, b| a.service.cmp(&b.service));
+        for services in out.values_mut() {
+            services.sort_by(|a, b| a.service.cmp(&b.service));
+        }
         Ok(out)
+    }
+}
+
+/// A container's state from the list summary: the engine's state word plus
+/// its status line, which carries health ("Up 3 minutes (healthy)",
+/// "(health: starting)") and exit codes ("Exited (137) 2 seconds ago") — so
+/// listing needs no inspect per container.
+fn summary_state(engine_state: &str, status: &str) -> ServiceState {
+    let health = if status.contains("(health: starting)") {
+        Some("starting")
+    } else if status.contains("(unhealthy)") {
+        Some("unhealthy")
+    } else if status.contains("(healthy)") {
+        Some("healthy")
+    } else {
+        None
+    };
+    match (engine_state, health) {
+        ("running", Some("healthy")) => ServiceState::Healthy,
+        ("running", Some("unhealthy")) => ServiceState::Unhealthy,
+        ("running", Some("starting")) => ServiceState::Starting,
+        ("running", _) => ServiceState::Running,
+        ("restarting", _) => ServiceState::Restarting,
+        ("created", _) => ServiceState::Created,
+        ("exited" | "dead", _) => ServiceState::Exited {
+            code: exit_code(status).unwrap_or_default(),
+        },
+        (other, _) => ServiceState::Other {
+            engine_state: other.to_string(),
+        },
+    }
+}
+
+/// The code in "Exited (137) 2 seconds ago".
+fn exit_code(status: &str) -> Option<i64> {
+    let rest = status.strip_prefix("Exited (")?;
+    rest[..rest.find(')')?].parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_come_from_the_summary_line() {
+        assert_eq!(
+            summary_state("running", "Up 3 minutes (healthy)"),
+            ServiceState::Healthy
+        );
+        assert_eq!(
+            summary_state("running", "Up 1 second (health: starting)"),
+            ServiceState::Starting
+        );
+        assert_eq!(
+            summary_state("running", "Up 2 hours (unhealthy)"),
+            ServiceState::Unhealthy
+        );
+        assert_eq!(
+            summary_state("running", "Up 2 hours"),
+            ServiceState::Running
+        );
+        assert_eq!(
+            summary_state("exited", "Exited (137) 2 seconds ago"),
+            ServiceState::Exited { code: 137 }
+        );
+        assert_eq!(summary_state("created", "Created"), ServiceState::Created);
+        assert_eq!(
+            summary_state("paused", "Up 3 minutes (Paused)"),
+            ServiceState::Other {
+                engine_state: "paused".into()
+            }
+        );
     }
 }
