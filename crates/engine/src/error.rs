@@ -54,6 +54,13 @@ pub enum Error {
     DockerUnavailable { message: String },
     #[error("cannot {action}: {message}")]
     Docker { action: String, message: String },
+    /// An operation failed and could not be undone yet (the engine is away);
+    /// it stays in the journal and is settled once the engine is back.
+    #[error("{cause}. Berth will {then} once the engine is back (see `berth ops`)")]
+    Unsettled {
+        cause: Box<Error>,
+        then: &'static str,
+    },
     #[error("{app}: service {service} {message}")]
     ServiceFailed {
         app: String,

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Apps, Progress};
 use crate::compose::{load_file, LoadOptions, Project, ServiceLimits};
-use crate::lifecycle::UpEvent;
+use crate::lifecycle::{PullProgress, UpEvent};
 use crate::rewrite::{app_dir, render, RenderRequest};
 use crate::store::{now_ms, AppRecord};
 use crate::{Error, Result};
@@ -75,8 +75,14 @@ impl Apps {
                 if self.roll_back_install(&request.app_id).await.is_ok() {
                     self.store
                         .finish_operation(op, "failed", Some(&e.to_string()))?;
+                    Err(e)
+                } else {
+                    self.store.note_operation_error(op, &e.to_string())?;
+                    Err(Error::Unsettled {
+                        cause: Box::new(e),
+                        then: "roll this install back",
+                    })
                 }
-                Err(e)
             }
         }
     }
@@ -131,30 +137,22 @@ impl Apps {
                 self.load_rendered(app)
             })
             .await?;
-        let mut forward = |e: UpEvent| {
-            progress(match e {
-                UpEvent::Pull(p) => Progress::Pull {
-                    image: p.image,
-                    layer: p.layer,
-                    current: p.current,
-                    total: p.total,
-                },
-                UpEvent::Service { service, state } => Progress::Service { service, state },
+        // These steps report their own progress, so they enter and leave by hand.
+        self.enter(op, "pull", progress)?;
+        self.engine
+            .pull_missing(&project, &mut |p| progress(pull_progress(p)))
+            .await?;
+        self.boundary();
+        self.enter(op, "start", progress)?;
+        self.engine
+            .up(&project, &mut |e| {
+                progress(match e {
+                    UpEvent::Pull(p) => pull_progress(p),
+                    UpEvent::Service { service, state } => Progress::Service { service, state },
+                })
             })
-        };
-        self.step(op, "pull", &mut |_| {}, async {
-            self.engine
-                .pull_missing(&project, &mut |p| forward(UpEvent::Pull(p)))
-                .await
-        })
-        .await?;
-        self.step(
-            op,
-            "start",
-            &mut |_| {},
-            self.engine.up(&project, &mut forward),
-        )
-        .await?;
+            .await?;
+        self.boundary();
         self.step(op, "commit", progress, async {
             self.store.set_app_state(app, "installed")
         })
@@ -169,5 +167,14 @@ impl Apps {
             ..Default::default()
         };
         load_file(&self.compose_file(app), &options)
+    }
+}
+
+fn pull_progress(p: PullProgress) -> Progress {
+    Progress::Pull {
+        image: p.image,
+        layer: p.layer,
+        current: p.current,
+        total: p.total,
     }
 }

@@ -111,15 +111,27 @@ impl Apps {
         progress: &mut (dyn FnMut(Progress) + Send),
         action: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
+        self.enter(op, name, progress)?;
+        let out = action.await?;
+        self.boundary();
+        Ok(out)
+    }
+
+    /// Journals `step` and reports it: the first half of [`Apps::step`], for
+    /// steps whose action reports progress itself.
+    fn enter(
+        &self,
+        op: i64,
+        name: &str,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<()> {
         self.store.journal(op, name)?;
         self.boundary();
         progress(Progress::Step {
             operation: op,
             step: name.to_string(),
         });
-        let out = action.await?;
-        self.boundary();
-        Ok(out)
+        Ok(())
     }
 
     /// Undoes what an install may have done, keeping data: containers and

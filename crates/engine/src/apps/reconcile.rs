@@ -1,4 +1,6 @@
-//! Reconcile: at start, finish or undo what a crash interrupted.
+//! Reconcile: finish or undo what a crash, or an engine that went away,
+//! interrupted. The daemon settles everything at start and then, while it
+//! runs, retries what the engine's absence left unsettled.
 
 use super::{Apps, UninstallOptions};
 use crate::store::OperationRecord;
@@ -7,40 +9,62 @@ use crate::Result;
 impl Apps {
     /// Settles every unfinished operation, oldest first: an install is rolled
     /// back (kept if it had reached its commit step), an uninstall is
-    /// completed. Returns the operations it settled.
+    /// completed. Stops at the first that cannot be settled (the engine is
+    /// still away) and returns that error. Returns the operations it settled.
+    ///
+    /// Only call this when no operation is running: a running one is
+    /// unfinished too. The daemon uses [`Apps::settle`] per idle app instead.
     pub async fn reconcile(&self) -> Result<Vec<OperationRecord>> {
         let mut unfinished = self.store.unfinished_operations()?;
         unfinished.reverse();
         for op in &unfinished {
-            match op.kind.as_str() {
-                "install" if op.steps.iter().any(|s| s == "commit") => {
-                    // Everything ran; only the final record may be missing.
-                    self.store.set_app_state(&op.app, "installed")?;
-                    self.store
-                        .finish_operation(op.id, "completed_after_restart", None)?;
-                }
-                "install" => {
-                    self.roll_back_install(&op.app).await?;
-                    self.store.finish_operation(
-                        op.id,
-                        "rolled_back",
-                        Some("interrupted; rolled back when Berth restarted"),
-                    )?;
-                }
-                "uninstall" => {
-                    let options: UninstallOptions =
-                        serde_json::from_str(&op.request).unwrap_or_default();
-                    self.finish_uninstall(op.id, &op.app, options, &mut |_| {})
-                        .await?;
-                    self.store
-                        .finish_operation(op.id, "completed_after_restart", None)?;
-                }
-                _ => {
-                    self.store
-                        .finish_operation(op.id, "failed", Some("unknown operation kind"))?
-                }
-            }
+            self.settle(op).await?;
         }
-        self.store.recent_operations(unfinished.len())
+        unfinished
+            .iter()
+            .filter_map(|o| self.store.operation(o.id).transpose())
+            .collect()
+    }
+
+    /// Settles one unfinished operation. Idempotent: on error (the engine is
+    /// still away) the operation stays unfinished and can be settled again.
+    pub async fn settle(&self, op: &OperationRecord) -> Result<()> {
+        match op.kind.as_str() {
+            "install" if op.steps.iter().any(|s| s == "commit") => {
+                // Everything ran; only the final record may be missing.
+                self.store.set_app_state(&op.app, "installed")?;
+                self.store
+                    .finish_operation(op.id, "completed_after_restart", None)
+            }
+            "install" => {
+                self.roll_back_install(&op.app).await?;
+                let why = match &op.error {
+                    Some(error) => format!("{error}; rolled back once the engine was back"),
+                    None => "interrupted; rolled back when Berth restarted".to_string(),
+                };
+                self.store
+                    .finish_operation(op.id, "rolled_back", Some(&why))
+            }
+            "uninstall" => {
+                let options: UninstallOptions =
+                    serde_json::from_str(&op.request).unwrap_or_default();
+                self.finish_uninstall(op.id, &op.app, options, &mut |_| {})
+                    .await?;
+                self.store
+                    .finish_operation(op.id, "completed_after_restart", None)
+            }
+            // Start, stop and restart change nothing Berth must undo: Docker
+            // holds the truth of what runs.
+            "start" | "stop" | "restart" => self.store.finish_operation(
+                op.id,
+                "interrupted",
+                Some("interrupted before it finished; run it again if needed"),
+            ),
+            other => self.store.finish_operation(
+                op.id,
+                "failed",
+                Some(&format!("unknown operation kind {other}")),
+            ),
+        }
     }
 }

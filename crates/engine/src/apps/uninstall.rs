@@ -57,6 +57,14 @@ impl Apps {
     ) -> Result<()> {
         match self.uninstall_steps(op, app, options, progress).await {
             Ok(()) => self.store.finish_operation(op, "done", None),
+            Err(e @ Error::DockerUnavailable { .. }) => {
+                // Left unfinished: reconcile completes it once the engine is back.
+                self.store.note_operation_error(op, &e.to_string())?;
+                Err(Error::Unsettled {
+                    cause: Box::new(e),
+                    then: "finish this uninstall",
+                })
+            }
             Err(e) => {
                 // The app stays marked `removing`; uninstalling again finishes the job.
                 self.store

@@ -83,7 +83,10 @@ pub(crate) fn docker_err(
             Error::Docker { action, message }
         }
         bollard::errors::Error::HyperResponseError { .. }
-        | bollard::errors::Error::IOError { .. } => Error::DockerUnavailable {
+        | bollard::errors::Error::HyperLegacyError { .. }
+        | bollard::errors::Error::IOError { .. }
+        | bollard::errors::Error::SocketNotFoundError(_)
+        | bollard::errors::Error::RequestTimeoutError => Error::DockerUnavailable {
             message: format!("while trying to {action}: {e}"),
         },
         other => Error::Docker {

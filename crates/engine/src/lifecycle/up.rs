@@ -268,11 +268,11 @@ impl Engine {
                         .map(|s| health_deadline(s))
                         .unwrap_or(Duration::from_secs(120));
                     self.wait_healthy(&container, deadline)
-                        .await
+                        .await?
                         .map_err(failed)?;
                 }
                 "service_completed_successfully" => {
-                    self.wait_completed(&container).await.map_err(failed)?;
+                    self.wait_completed(&container).await?.map_err(failed)?;
                 }
                 _ => {}
             }
@@ -280,12 +280,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Waits for `container` to report healthy, from the event stream.
+    /// Waits for `container` to report healthy, from the event stream. The
+    /// outer error is the engine's (it went away), the inner the container's.
     async fn wait_healthy(
         &self,
         container: &str,
         deadline: Duration,
-    ) -> std::result::Result<(), String> {
+    ) -> Result<std::result::Result<(), String>> {
         let filters = HashMap::from([
             ("type".to_string(), vec!["container".to_string()]),
             ("container".to_string(), vec![container.to_string()]),
@@ -300,55 +301,72 @@ impl Engine {
             let health = s.health.and_then(|h| h.status).map(|h| h.to_string());
             (s.running.unwrap_or(false), health, s.exit_code)
         };
-        let inspected = self
-            .docker()
-            .inspect_container(container, None)
-            .await
-            .map_err(|e| format!("is missing ({e})"))?;
+        let inspected = match self.docker().inspect_container(container, None).await {
+            Ok(inspected) => inspected,
+            Err(e @ bollard::errors::Error::DockerResponseServerError { .. }) => {
+                return Ok(Err(format!("is missing ({e})")))
+            }
+            Err(e) => return Err(docker_err(format!("inspect container {container}"))(e)),
+        };
         match state(inspected.state) {
-            (_, Some(h), _) if h == "healthy" => return Ok(()),
-            (_, None, _) => return Err("has no healthcheck, so it can never become healthy".into()),
+            (_, Some(h), _) if h == "healthy" => return Ok(Ok(())),
+            (_, None, _) => {
+                return Ok(Err(
+                    "has no healthcheck, so it can never become healthy".into()
+                ))
+            }
             (false, _, code) => {
-                return Err(format!("stopped (exit code {})", code.unwrap_or_default()))
+                return Ok(Err(format!(
+                    "stopped (exit code {})",
+                    code.unwrap_or_default()
+                )))
             }
             _ => {}
         }
         let wait = async {
             while let Some(event) = events.next().await {
-                let event = event.map_err(|e| format!("could not be watched: {e}"))?;
+                let event = event.map_err(docker_err(format!("watch container {container}")))?;
                 match event.action.as_deref().unwrap_or_default() {
-                    "health_status: healthy" => return Ok(()),
+                    "health_status: healthy" => return Ok(Ok(())),
                     "health_status: unhealthy" => {
-                        return Err("is unhealthy: its healthcheck fails".to_string())
+                        return Ok(Err("is unhealthy: its healthcheck fails".to_string()))
                     }
-                    "die" => return Err("stopped before becoming healthy".to_string()),
+                    "die" => return Ok(Err("stopped before becoming healthy".to_string())),
                     _ => {}
                 }
             }
-            Err("could not be watched: the event stream ended".to_string())
+            Err(Error::DockerUnavailable {
+                message: format!("while watching container {container}: the event stream ended"),
+            })
         };
         tokio::time::timeout(deadline, wait)
             .await
             .unwrap_or_else(|_| {
-                Err(format!(
+                Ok(Err(format!(
                     "did not become healthy within {}s",
                     deadline.as_secs()
-                ))
+                )))
             })
     }
 
-    /// Waits for `container` to exit, successfully.
-    async fn wait_completed(&self, container: &str) -> std::result::Result<(), String> {
+    /// Waits for `container` to exit, successfully. The outer error is the
+    /// engine's, the inner the container's.
+    async fn wait_completed(&self, container: &str) -> Result<std::result::Result<(), String>> {
         let mut wait = self.docker().wait_container(container, None);
         match wait.next().await {
-            Some(Ok(r)) if r.status_code == 0 => Ok(()),
-            Some(Ok(r)) => Err(format!("exited with code {}", r.status_code)),
+            Some(Ok(r)) if r.status_code == 0 => Ok(Ok(())),
+            Some(Ok(r)) => Ok(Err(format!("exited with code {}", r.status_code))),
             // bollard reports a non-zero exit as an error carrying the code.
             Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => {
-                Err(format!("exited with code {code}"))
+                Ok(Err(format!("exited with code {code}")))
             }
-            Some(Err(e)) => Err(format!("could not be waited for: {e}")),
-            None => Err("could not be waited for".into()),
+            Some(Err(e @ bollard::errors::Error::DockerResponseServerError { .. })) => {
+                Ok(Err(format!("could not be waited for: {e}")))
+            }
+            Some(Err(e)) => Err(docker_err(format!("wait for container {container}"))(e)),
+            None => Err(Error::DockerUnavailable {
+                message: format!("while waiting for container {container}: the stream ended"),
+            }),
         }
     }
 

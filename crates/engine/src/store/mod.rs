@@ -201,9 +201,26 @@ impl Store {
             .map_err(|e| db_err(&self.path, e))
     }
 
+    /// Records why an operation could not finish yet, leaving it unfinished
+    /// so that reconcile settles it later.
+    pub fn note_operation_error(&self, op: i64, error: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE operations SET error = ?2 WHERE id = ?1 AND outcome IS NULL",
+                params![op, error],
+            )
+            .map(drop)
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// Operations that never finished (a crash or kill interrupted them).
     pub fn unfinished_operations(&self) -> Result<Vec<OperationRecord>> {
         self.operations_where("outcome IS NULL", usize::MAX)
+    }
+
+    /// One operation, by id.
+    pub fn operation(&self, id: i64) -> Result<Option<OperationRecord>> {
+        Ok(self.operations_where(&format!("id = {id}"), 1)?.pop())
     }
 
     /// The most recent operations, newest first.
