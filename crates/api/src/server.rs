@@ -46,15 +46,6 @@ pub async fn serve(home: &Path, host: HostSettings) -> Result<(), ApiError> {
     }
     let engine = Engine::connect().await?;
     let apps = Apps::open(home, engine, host)?;
-    let settled = apps.reconcile().await?;
-    for op in &settled {
-        eprintln!(
-            "berth: settled interrupted {} of {}: {}",
-            op.kind,
-            op.app,
-            op.outcome.as_deref().unwrap_or("?")
-        );
-    }
     let socket = home.join(SOCKET_NAME);
     // We hold the lock, so a socket file left here is stale.
     let _ = std::fs::remove_file(&socket);
@@ -68,6 +59,18 @@ pub async fn serve(home: &Path, host: HostSettings) -> Result<(), ApiError> {
     let daemon = Arc::new(Daemon {
         apps,
         busy: Mutex::new(HashSet::new()),
+    });
+    // Settle what a crash left unfinished before serving, then keep settling
+    // what an absent engine leaves unfinished while we run.
+    daemon.settle_idle(&mut None).await;
+    let settler = daemon.clone();
+    let settle_every = settle_interval();
+    tokio::spawn(async move {
+        let mut last_error = None;
+        loop {
+            tokio::time::sleep(settle_every).await;
+            settler.settle_idle(&mut last_error).await;
+        }
     });
 
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
@@ -85,6 +88,17 @@ pub async fn serve(home: &Path, host: HostSettings) -> Result<(), ApiError> {
     let _ = std::fs::remove_file(&socket);
     drop(lock);
     Ok(())
+}
+
+/// How often the daemon retries unsettled operations: `BERTH_SETTLE_SECS`,
+/// else 10 seconds.
+fn settle_interval() -> std::time::Duration {
+    let secs = std::env::var("BERTH_SETTLE_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .unwrap_or(10.0);
+    std::time::Duration::from_secs_f64(secs)
 }
 
 async fn write_line(stream: &mut UnixStream, line: &Line) -> std::io::Result<()> {
@@ -132,6 +146,60 @@ fn operation_info(op: OperationRecord) -> OperationInfo {
 }
 
 impl Daemon {
+    /// Settles the unfinished operations of apps that have none running,
+    /// oldest first; stops at the first that cannot be settled yet (the
+    /// engine is still away) and reports it once, not at every retry.
+    async fn settle_idle(&self, last_error: &mut Option<String>) {
+        let store = self.apps.store();
+        let Ok(mut unfinished) = store.unfinished_operations() else {
+            return;
+        };
+        unfinished.reverse();
+        for op in unfinished {
+            if !self.busy.lock().expect("busy set").insert(op.app.clone()) {
+                continue;
+            }
+            // Read again under the app's lock: it may have finished meanwhile.
+            let current = store
+                .operation(op.id)
+                .ok()
+                .flatten()
+                .filter(|o| o.outcome.is_none());
+            let result = match &current {
+                Some(op) => self.apps.settle(op).await.map(|()| true),
+                None => Ok(false),
+            };
+            self.busy.lock().expect("busy set").remove(&op.app);
+            match result {
+                Ok(false) => {}
+                Ok(true) => {
+                    *last_error = None;
+                    let outcome = store
+                        .operation(op.id)
+                        .ok()
+                        .flatten()
+                        .and_then(|o| o.outcome)
+                        .unwrap_or_default();
+                    eprintln!(
+                        "berth: settled unfinished {} of {}: {outcome}",
+                        op.kind, op.app
+                    );
+                }
+                Err(e) => {
+                    let message = e.to_string();
+                    if last_error.as_deref() != Some(&message) {
+                        eprintln!(
+                            "berth: cannot settle the {} of {} yet, will retry: {message}",
+                            op.kind, op.app
+                        );
+                        *last_error = Some(message);
+                    }
+                    return;
+                }
+            }
+        }
+    }
+
     async fn handle(self: Arc<Self>, mut stream: UnixStream) {
         let mut line = String::new();
         let read = {
@@ -308,13 +376,10 @@ impl Daemon {
         }
         task.await
             .map_err(|e| ApiError::Remote(format!("the operation crashed: {e}")))??;
-        let record = self
-            .apps
-            .store()
-            .recent_operations(50)?
-            .into_iter()
-            .find(|o| o.id == op)
-            .ok_or_else(|| ApiError::Remote(format!("operation {op} vanished from the store")))?;
+        let record =
+            self.apps.store().operation(op)?.ok_or_else(|| {
+                ApiError::Remote(format!("operation {op} vanished from the store"))
+            })?;
         serde_json::to_value(operation_info(record)).map_err(|e| ApiError::Protocol(e.to_string()))
     }
 

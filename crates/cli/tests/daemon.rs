@@ -1,11 +1,15 @@
 //! `berth serve` and its clients, end to end on the real Docker engine and
 //! the local test registry: one owner per home, a root-only socket, install
-//! with progress, apps/status/logs/stop/start/uninstall/ops, data kept, and
-//! clear words when the daemon is gone.
+//! with progress, apps/status/logs/stop/start/uninstall/ops, data kept,
+//! clear words when the daemon is gone, and an engine that goes away in the
+//! middle of an install or uninstall.
 
+use std::io::BufRead;
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn berth(home: &Path, args: &[&str]) -> Output {
@@ -41,12 +45,19 @@ impl Drop for Daemon {
 }
 
 fn start_daemon(home: &Path) -> Daemon {
+    start_daemon_with(home, &[])
+}
+
+fn start_daemon_with(home: &Path, env: &[(&str, &str)]) -> Daemon {
+    std::fs::create_dir_all(home).unwrap();
+    let log = std::fs::File::create(home.join("daemon.log")).unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("--home")
         .arg(home)
         .arg("serve")
+        .envs(env.iter().copied())
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(log)
         .spawn()
         .unwrap();
     let socket = home.join("berth.sock");
@@ -62,12 +73,48 @@ fn start_daemon(home: &Path) -> Daemon {
     Daemon(child)
 }
 
+/// Whatever a test leaves of `app` on the engine goes when it ends, even
+/// when it fails, so one failure does not cascade into later tests.
+struct Cleanup(String);
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let label = format!("label=com.docker.compose.project={}", self.0);
+        for (kind, remove) in [("ps", "rm"), ("network", "network"), ("volume", "volume")] {
+            let list = match kind {
+                "ps" => vec!["ps", "-aq", "--filter", &label],
+                other => vec![other, "ls", "-q", "--filter", &label],
+            };
+            let Ok(out) = Command::new("docker").args(&list).output() else {
+                return;
+            };
+            let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                .split_whitespace()
+                .map(str::to_string)
+                .collect();
+            if !ids.is_empty() {
+                let rm: &[&str] = if remove == "rm" {
+                    &["rm", "-f"]
+                } else {
+                    &[remove, "rm"]
+                };
+                let _ = Command::new("docker").args(rm).args(&ids).output();
+            }
+        }
+    }
+}
+
+/// The tests install the same app, which asks for the same host port: when
+/// one app is stopped, the other could take its port. One at a time.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn fixture() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/apps/three-tier/compose.yml")
 }
 
 #[test]
 fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     assert!(
         std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
         "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
@@ -75,6 +122,7 @@ fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
     let home = std::env::temp_dir().join(format!("berth-daemon-{}", std::process::id()));
     std::fs::remove_dir_all(&home).ok();
     let app = format!("d{}", std::process::id());
+    let _cleanup = Cleanup(app.clone());
 
     let daemon = start_daemon(&home);
     let mode = std::fs::metadata(home.join("berth.sock"))
@@ -142,7 +190,8 @@ fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
     let logs = berth(&home, &["logs", &app, "--service", "web"]);
     assert!(text(&logs).contains("web says hello"), "{}", text(&logs));
 
-    assert!(berth(&home, &["stop", &app]).status.success());
+    let stop = berth(&home, &["stop", &app]);
+    assert!(stop.status.success(), "{}", text(&stop));
     let status = json(&berth(&home, &["status", &app, "--json"]));
     assert!(
         status["services"]
@@ -152,7 +201,8 @@ fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
             .all(|s| s["state"] == "exited"),
         "{status}"
     );
-    assert!(berth(&home, &["start", &app]).status.success());
+    let start = berth(&home, &["start", &app]);
+    assert!(start.status.success(), "{}", text(&start));
     let status = json(&berth(&home, &["status", &app, "--json"]));
     assert!(
         status["services"]
@@ -223,6 +273,229 @@ fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
 
     Command::new("docker")
         .args(["volume", "rm", &volume])
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&home).ok();
+}
+
+/// The Docker engine's socket as the daemon sees it: a stand-in that
+/// forwards to the real engine and can be cut off — every open connection
+/// dropped and the socket gone, exactly what Berth sees when the engine
+/// stops — and restored.
+struct EngineSocket {
+    path: PathBuf,
+    open: Arc<Mutex<Vec<UnixStream>>>,
+    up: Arc<Mutex<bool>>,
+}
+
+const REAL_ENGINE: &str = "/var/run/docker.sock";
+
+impl EngineSocket {
+    fn start(path: PathBuf) -> Self {
+        let socket = EngineSocket {
+            path,
+            open: Arc::default(),
+            up: Arc::default(),
+        };
+        socket.restore();
+        socket
+    }
+
+    fn restore(&self) {
+        std::fs::remove_file(&self.path).ok();
+        let listener = UnixListener::bind(&self.path).unwrap();
+        *self.up.lock().unwrap() = true;
+        let (open, up) = (self.open.clone(), self.up.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if !*up.lock().unwrap() {
+                    return; // cut: drop the listener
+                }
+                let Ok(client) = client else { continue };
+                let engine = UnixStream::connect(REAL_ENGINE)
+                    .unwrap_or_else(|e| panic!("cannot reach the engine at {REAL_ENGINE}: {e}"));
+                open.lock()
+                    .unwrap()
+                    .extend([client.try_clone().unwrap(), engine.try_clone().unwrap()]);
+                for (mut from, mut to) in [
+                    (client.try_clone().unwrap(), engine.try_clone().unwrap()),
+                    (engine, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Write);
+                    });
+                }
+            }
+        });
+    }
+
+    fn cut(&self) {
+        *self.up.lock().unwrap() = false;
+        let _ = UnixStream::connect(&self.path); // wake the acceptor so it exits
+        std::fs::remove_file(&self.path).unwrap();
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+}
+
+/// Polls `berth ops --json` until the newest `kind` operation has an outcome.
+fn wait_for_outcome(home: &Path, kind: &str) -> serde_json::Value {
+    let start = Instant::now();
+    loop {
+        let ops = json(&berth(home, &["ops", "--json"]));
+        let op = ops
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["kind"] == kind)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {kind} in the journal: {ops}"));
+        if !op["outcome"].is_null() {
+            return op;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the {kind} was not settled after the engine came back: {op}\n{}",
+            std::fs::read_to_string(home.join("daemon.log")).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn docker_lines(args: &[&str]) -> Vec<String> {
+    let out = Command::new("docker").args(args).output().unwrap();
+    assert!(out.status.success(), "docker {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
+
+/// Nothing of `app` is left on the engine but its named volume.
+fn assert_no_trace(app: &str) {
+    let label = format!("label=com.docker.compose.project={app}");
+    let containers = docker_lines(&["ps", "-aq", "--filter", &label]);
+    assert!(containers.is_empty(), "orphan containers: {containers:?}");
+    let networks = docker_lines(&["network", "ls", "-q", "--filter", &label]);
+    assert!(networks.is_empty(), "orphan networks: {networks:?}");
+}
+
+#[test]
+fn an_engine_that_goes_away_mid_operation_is_reported_and_settled_when_back() {
+    let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
+        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
+    );
+    let home = std::env::temp_dir().join(format!("berth-away-{}", std::process::id()));
+    std::fs::remove_dir_all(&home).ok();
+    std::fs::create_dir_all(&home).unwrap();
+    let app = format!("away{}", std::process::id());
+    let _cleanup = Cleanup(app.clone());
+    // Data from an earlier life of the app: nothing may touch it.
+    let data = home.join("apps").join(&app).join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(data.join("kept.txt"), "precious").unwrap();
+
+    let engine = EngineSocket::start(home.join("engine.sock"));
+    let docker_host = format!("unix://{}", engine.path.display());
+    let _daemon = start_daemon_with(
+        &home,
+        &[
+            ("DOCKER_HOST", docker_host.as_str()),
+            ("BERTH_SETTLE_SECS", "0.5"),
+        ],
+    );
+
+    // Install, and cut the engine off while web waits for db to turn healthy.
+    let mut install = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .arg("--home")
+        .arg(&home)
+        .args(["install", fixture().to_str().unwrap(), "--id", &app])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stderr = install.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let mut said = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("install never started db ({e}): {said:?}"));
+        said.push(line.clone());
+        if line.contains("db: started") {
+            break;
+        }
+    }
+    engine.cut();
+    let status = install.wait().unwrap();
+    said.extend(rx.iter());
+    let said = said.join("\n");
+    assert!(
+        !status.success(),
+        "install succeeded without its engine: {said}"
+    );
+    assert!(
+        said.contains("Docker engine is not reachable")
+            && said.contains("roll this install back once the engine is back"),
+        "the error does not say what happened and what comes next: {said}"
+    );
+    let pending = json(&berth(&home, &["ops", "--json"]));
+    assert!(
+        pending[0]["kind"] == "install" && pending[0]["outcome"].is_null(),
+        "the interrupted install should wait in the journal: {pending}"
+    );
+
+    engine.restore();
+    let settled = wait_for_outcome(&home, "install");
+    assert_eq!(settled["outcome"], "rolled_back", "{settled}");
+    assert_no_trace(&app);
+    let apps = json(&berth(&home, &["apps", "--json"]));
+    assert_eq!(apps, serde_json::json!([]), "the app is half-installed");
+    assert_eq!(
+        std::fs::read_to_string(data.join("kept.txt")).unwrap(),
+        "precious"
+    );
+
+    // Installed for real this time; then the engine is gone when uninstall runs.
+    let again = berth(
+        &home,
+        &["install", fixture().to_str().unwrap(), "--id", &app],
+    );
+    assert!(again.status.success(), "{}", text(&again));
+    engine.cut();
+    let uninstall = berth(&home, &["uninstall", &app]);
+    assert!(!uninstall.status.success());
+    assert!(
+        text(&uninstall).contains("Docker engine is not reachable")
+            && text(&uninstall).contains("finish this uninstall once the engine is back"),
+        "{}",
+        text(&uninstall)
+    );
+    engine.restore();
+    let settled = wait_for_outcome(&home, "uninstall");
+    assert_eq!(settled["outcome"], "completed_after_restart", "{settled}");
+    assert_no_trace(&app);
+    assert_eq!(
+        json(&berth(&home, &["apps", "--json"])),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        std::fs::read_to_string(data.join("kept.txt")).unwrap(),
+        "precious"
+    );
+
+    Command::new("docker")
+        .args(["volume", "rm", &format!("{app}_dbdata")])
         .output()
         .unwrap();
     std::fs::remove_dir_all(&home).ok();
