@@ -69,6 +69,15 @@ pub enum Error {
     },
     #[error("{app} is already installed ({state}); uninstall it first, or update it")]
     AlreadyInstalled { app: String, state: String },
+    #[error("{}", problems.join("; "))]
+    InvalidSettings {
+        app: String,
+        problems: Vec<String>,
+        /// Required settings with no value, for a client to ask for.
+        missing: Vec<String>,
+    },
+    #[error("{message}")]
+    Catalog { message: String },
     #[error("{app} is not installed")]
     NotInstalled { app: String },
     #[error("the store {path} failed: {message}")]

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod apps;
+pub mod catalog;
 pub mod compose;
 mod error;
 pub mod lifecycle;

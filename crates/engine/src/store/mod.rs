@@ -9,13 +9,18 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+mod catalogs;
+
+pub use catalogs::CatalogRecord;
+
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
-const MIGRATIONS: &[&str] = &["
+const MIGRATIONS: &[&str] = &[
+    "
     CREATE TABLE apps (
         id           TEXT PRIMARY KEY,
         source       TEXT NOT NULL,
@@ -42,7 +47,27 @@ const MIGRATIONS: &[&str] = &["
         at        INTEGER NOT NULL,
         PRIMARY KEY (operation, seq)
     );
-"];
+",
+    "
+    CREATE TABLE catalogs (
+        name          TEXT PRIMARY KEY,
+        kind          TEXT NOT NULL,
+        location      TEXT NOT NULL,
+        key           TEXT,
+        etag          TEXT,
+        last_modified TEXT,
+        sequence      INTEGER,
+        refreshed_at  INTEGER,
+        added_at      INTEGER NOT NULL
+    );
+    CREATE TABLE secrets (
+        app   TEXT NOT NULL,
+        name  TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (app, name)
+    );
+",
+];
 
 /// An installed (or installing, or removing) app as recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -85,7 +110,7 @@ pub struct Store {
     path: PathBuf,
 }
 
-pub(crate) fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

@@ -1,0 +1,284 @@
+//! The store format (docs/catalog-format.md): `index.json` and each app's
+//! `app.yml`, and the checks that make an app installable.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::compose::Project;
+use crate::policy::{self, Severity};
+use crate::rewrite::valid_app_id;
+
+/// The index of a store: which apps, and a digest of each of their files.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct Index {
+    pub format: u32,
+    pub name: String,
+    /// Grows with every publication; a lower one than last seen is a rollback.
+    pub sequence: u64,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub generated: Option<String>,
+    /// RFC 3339; a remote index past it is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    pub apps: Vec<IndexEntry>,
+}
+
+/// One app in the index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct IndexEntry {
+    pub id: String,
+    pub version: String,
+    /// File name (relative to the app's folder) → sha256, hex.
+    pub files: BTreeMap<String, String>,
+}
+
+/// An app's metadata: `<app>/app.yml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct AppMeta {
+    pub id: String,
+    pub name: String,
+    pub version: String,
+    pub tagline: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub categories: Vec<String>,
+    #[serde(default)]
+    pub icon: Option<String>,
+    #[serde(default)]
+    pub screenshots: Vec<String>,
+    #[serde(default)]
+    pub homepage: Option<String>,
+    #[serde(default)]
+    pub source: Option<String>,
+    pub main: MainService,
+    #[serde(default)]
+    pub settings: Vec<Setting>,
+    #[serde(default)]
+    pub architectures: Vec<String>,
+    #[serde(default)]
+    pub min_berth: Option<String>,
+    #[serde(default)]
+    pub release_notes: String,
+    /// Policy finding kinds the app is allowed to have (`device`, `host_network`, …).
+    #[serde(default)]
+    pub permissions: Vec<String>,
+    #[serde(default)]
+    pub resources: Resources,
+}
+
+/// Where "Open" goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct MainService {
+    pub service: String,
+    /// The container port.
+    pub port: u16,
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// A value the user gives at install; `${name}` in the compose file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct Setting {
+    pub name: String,
+    pub label: String,
+    #[serde(rename = "type", default)]
+    pub kind: SettingKind,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// A random secret of this many characters, made once at install and kept.
+    #[serde(default)]
+    pub generate: Option<u16>,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// How a setting is asked for and checked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum SettingKind {
+    #[default]
+    String,
+    Password,
+    Number,
+    Bool,
+    Select,
+}
+
+/// Default and minimum resources.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default)]
+    pub default: ResourceSpec,
+    #[serde(default)]
+    pub minimum: ResourceSpec,
+}
+
+/// CPUs, memory and disk, as written in app.yml (`1.5`, `512m`, `2g`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceSpec {
+    #[serde(default)]
+    pub cpus: Option<f64>,
+    #[serde(default)]
+    pub memory: Option<String>,
+    #[serde(default)]
+    pub disk: Option<String>,
+}
+
+/// The permission names app.yml may declare: the policy's finding kinds.
+pub const PERMISSIONS: &[&str] = &[
+    "privileged",
+    "capability",
+    "device",
+    "host_network",
+    "host_pid",
+    "host_ipc",
+    "host_user_namespace",
+    "host_cgroup",
+    "docker_socket",
+    "system_path",
+    "bind_outside_app",
+    "sysctl",
+    "unconfined",
+];
+
+impl Setting {
+    /// Whether `value` is acceptable for this setting; the reason if not.
+    pub fn check(&self, value: &str) -> Result<(), String> {
+        match self.kind {
+            SettingKind::Number if value.parse::<f64>().is_err() => {
+                Err(format!("{} must be a number, not \"{value}\"", self.label))
+            }
+            SettingKind::Bool if !matches!(value, "true" | "false") => Err(format!(
+                "{} must be true or false, not \"{value}\"",
+                self.label
+            )),
+            SettingKind::Select if !self.options.iter().any(|o| o == value) => Err(format!(
+                "{} must be one of {}, not \"{value}\"",
+                self.label,
+                self.options.join(", ")
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl AppMeta {
+    /// Everything wrong with this app's metadata on its own, as sentences.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if !valid_app_id(&self.id) {
+            out.push(format!("\"{}\" is not a valid app id", self.id));
+        }
+        if semver::Version::parse(&self.version).is_err() {
+            out.push(format!(
+                "version \"{}\" is not semver (like 1.2.3)",
+                self.version
+            ));
+        }
+        if let Some(min) = &self.min_berth {
+            match semver::Version::parse(min) {
+                Err(_) => out.push(format!("min_berth \"{min}\" is not semver")),
+                Ok(min) => {
+                    let ours = semver::Version::parse(env!("CARGO_PKG_VERSION")).expect("semver");
+                    if min > ours {
+                        out.push(format!("it needs Berth {min} or newer (this is {ours})"));
+                    }
+                }
+            }
+        }
+        if self.name.trim().is_empty() || self.tagline.trim().is_empty() {
+            out.push("name and tagline must not be empty".into());
+        }
+        for p in &self.permissions {
+            if !PERMISSIONS.contains(&p.as_str()) {
+                out.push(format!(
+                    "unknown permission \"{p}\" (known: {})",
+                    PERMISSIONS.join(", ")
+                ));
+            }
+        }
+        let mut names = BTreeSet::new();
+        for s in &self.settings {
+            let name_ok = !s.name.is_empty()
+                && !s.name.starts_with(|c: char| c.is_ascii_digit())
+                && s.name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !name_ok {
+                out.push(format!("setting \"{}\" is not a variable name", s.name));
+            }
+            if !names.insert(&s.name) {
+                out.push(format!("setting {} is declared twice", s.name));
+            }
+            if s.kind == SettingKind::Select && s.options.is_empty() {
+                out.push(format!("setting {} is a select without options", s.name));
+            }
+            if let Some(d) = &s.default {
+                if let Err(e) = s.check(d) {
+                    out.push(format!("setting {}: default: {e}", s.name));
+                }
+            }
+            if s.generate.is_some()
+                && !matches!(s.kind, SettingKind::String | SettingKind::Password)
+            {
+                out.push(format!(
+                    "setting {} generates a secret but is not a string or password",
+                    s.name
+                ));
+            }
+            if s.generate == Some(0) {
+                out.push(format!("setting {} generates an empty secret", s.name));
+            }
+        }
+        out
+    }
+
+    /// What is wrong with this app against its loaded compose file: the main
+    /// service must exist, and every warning or severe policy finding must be
+    /// declared in `permissions`.
+    pub fn problems_with(&self, project: &Project) -> Vec<String> {
+        let mut out = Vec::new();
+        if !project
+            .services()
+            .any(|(name, _)| name == self.main.service)
+        {
+            out.push(format!(
+                "main service \"{}\" is not in compose.yml",
+                self.main.service
+            ));
+        }
+        for f in policy::check(project, None).findings {
+            if f.severity < Severity::Warning {
+                continue;
+            }
+            let kind = serde_json::to_value(f.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            if kind == "bind_outside_app" {
+                continue; // checked against the app's real folder at render time
+            }
+            if !self.permissions.contains(&kind) {
+                out.push(format!(
+                    "{} ({}) but app.yml does not declare the permission \"{kind}\"",
+                    f.message, f.at
+                ));
+            }
+        }
+        out
+    }
+}
