@@ -19,6 +19,14 @@ pub const COMMANDS: &[&str] = &[
     "restart",
     "logs",
     "ops",
+    "catalogStores",
+    "catalogAdd",
+    "catalogRemove",
+    "catalogRefresh",
+    "catalogApps",
+    "catalogSearch",
+    "catalogShow",
+    "secrets",
 ];
 
 /// A command and its arguments: `{"command": "...", "args": {...}}`.
@@ -62,6 +70,39 @@ pub enum Request {
     Ops {
         limit: Option<u32>,
     },
+    /// The app stores: the embedded one, then those added.
+    CatalogStores,
+    /// Add a store: a signed remote store's URL (with its minisign public
+    /// key), a folder or `.tar.gz` store, a CasaOS or an Umbrel store.
+    CatalogAdd {
+        location: String,
+        key: Option<String>,
+        name: Option<String>,
+    },
+    CatalogRemove {
+        name: String,
+    },
+    /// Refresh one store, or every store.
+    CatalogRefresh {
+        name: Option<String>,
+    },
+    /// Every app of every store, by name; only one category's when given.
+    CatalogApps {
+        category: Option<String>,
+    },
+    /// Apps matching every word, best first.
+    CatalogSearch {
+        query: String,
+    },
+    /// One app of a store: description, settings, permissions, resources.
+    CatalogShow {
+        app: String,
+        store: Option<String>,
+    },
+    /// The secrets generated for an installed app.
+    Secrets {
+        app: String,
+    },
 }
 
 impl Request {
@@ -78,17 +119,32 @@ impl Request {
             Request::Restart { .. } => "restart",
             Request::Logs { .. } => "logs",
             Request::Ops { .. } => "ops",
+            Request::CatalogStores => "catalogStores",
+            Request::CatalogAdd { .. } => "catalogAdd",
+            Request::CatalogRemove { .. } => "catalogRemove",
+            Request::CatalogRefresh { .. } => "catalogRefresh",
+            Request::CatalogApps { .. } => "catalogApps",
+            Request::CatalogSearch { .. } => "catalogSearch",
+            Request::CatalogShow { .. } => "catalogShow",
+            Request::Secrets { .. } => "secrets",
         }
     }
 }
 
-/// What to install.
+/// What to install: a compose file, or an app from a store.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct InstallArgs {
     /// Path of the compose file, on the daemon's host.
-    pub compose_file: String,
-    /// The app id; by default the compose project's name.
+    #[serde(default)]
+    pub compose_file: Option<String>,
+    /// An app of a store, by its id there.
+    #[serde(default)]
+    pub catalog_app: Option<String>,
+    /// The store to take `catalogApp` from; the first that has it by default.
+    #[serde(default)]
+    pub store: Option<String>,
+    /// The installed app's id; by default the store's app id or the compose project's name.
     pub app_id: Option<String>,
     #[serde(default)]
     pub settings: BTreeMap<String, String>,
@@ -180,6 +236,16 @@ pub enum EventKind {
     },
 }
 
+/// An app of a store, in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogAppInfo {
+    pub store: String,
+    pub meta: berth_engine::catalog::AppMeta,
+    /// The app's files (compose.yml, app.yml, icon, screenshots).
+    pub files: Vec<String>,
+}
+
 /// One line from the daemon.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -210,7 +276,7 @@ mod tests {
         );
         let back: Request = serde_json::from_str(r#"{"command":"install","args":{"composeFile":"/x.yml","appId":null,"cpus":null,"memory":null,"pids":null}}"#).unwrap();
         assert!(
-            matches!(back, Request::Install(InstallArgs { ref compose_file, .. }) if compose_file == "/x.yml")
+            matches!(back, Request::Install(InstallArgs { ref compose_file, .. }) if compose_file.as_deref() == Some("/x.yml"))
         );
     }
 
@@ -236,6 +302,21 @@ mod tests {
                 follow: false,
             },
             Request::Ops { limit: None },
+            Request::CatalogStores,
+            Request::CatalogAdd {
+                location: "x".into(),
+                key: None,
+                name: None,
+            },
+            Request::CatalogRemove { name: "x".into() },
+            Request::CatalogRefresh { name: None },
+            Request::CatalogApps { category: None },
+            Request::CatalogSearch { query: "x".into() },
+            Request::CatalogShow {
+                app: "x".into(),
+                store: None,
+            },
+            Request::Secrets { app: "a".into() },
         ];
         let names: Vec<_> = all.iter().map(Request::name).collect();
         assert_eq!(names, COMMANDS);

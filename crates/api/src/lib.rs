@@ -19,8 +19,8 @@ mod server;
 
 pub use client::Client;
 pub use commands::{
-    AppInfo, Event, EventKind, InstallArgs, OperationInfo, Request, ServiceInfo, VersionInfo,
-    COMMANDS,
+    AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, OperationInfo, Request, ServiceInfo,
+    VersionInfo, COMMANDS,
 };
 pub use error::ApiError;
 pub use server::{serve, SOCKET_NAME};

@@ -9,7 +9,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use berth_engine::apps::{Apps, InstallRequest, Power, Progress, UninstallOptions};
+use berth_engine::apps::{Apps, CatalogInstall, InstallRequest, Power, Progress, UninstallOptions};
 use berth_engine::compose::{load_file, LoadOptions, ServiceLimits};
 use berth_engine::lifecycle::{Engine, LogLine, ServiceState, ServiceStatus};
 use berth_engine::rewrite::HostSettings;
@@ -20,7 +20,8 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::mpsc;
 
 use crate::commands::{
-    AppInfo, Event, EventKind, InstallArgs, Line, OperationInfo, Request, ServiceInfo, VersionInfo,
+    AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, Line, OperationInfo, Request,
+    ServiceInfo, VersionInfo,
 };
 use crate::ApiError;
 
@@ -268,12 +269,24 @@ impl Daemon {
                 Ok(serde_json::Value::Null)
             }
             Request::Install(args) => {
-                let request = self.install_request(args)?;
-                let app = request.app_id.clone();
+                let app = match (&args.app_id, &args.catalog_app, &args.compose_file) {
+                    (Some(id), _, _) | (None, Some(id), _) => id.clone(),
+                    (None, None, Some(file)) => {
+                        load_file(Path::new(file), &LoadOptions::default())?.name
+                    }
+                    (None, None, None) => {
+                        return Err(ApiError::Protocol(
+                            "install takes either composeFile or catalogApp".into(),
+                        ))
+                    }
+                };
                 self.run_operation(
-                    app.clone(),
+                    app,
                     stream,
-                    move |d| d.apps.begin_install(&request).map(|op| (op, request)),
+                    move |d| {
+                        let request = d.install_request(args)?;
+                        Ok(d.apps.begin_install(&request).map(|op| (op, request))?)
+                    },
                     |d, op, request, progress| {
                         Box::pin(async move { d.apps.run_install(op, &request, progress).await })
                     },
@@ -293,7 +306,7 @@ impl Daemon {
                 self.run_operation(
                     name,
                     stream,
-                    move |d| d.apps.begin_uninstall(&app, options).map(|op| (op, app)),
+                    move |d| Ok(d.apps.begin_uninstall(&app, options).map(|op| (op, app))?),
                     move |d, op, app, progress| {
                         Box::pin(
                             async move { d.apps.run_uninstall(op, &app, options, progress).await },
@@ -301,6 +314,58 @@ impl Daemon {
                     },
                 )
                 .await
+            }
+            Request::CatalogStores => json(serde_json::to_value(
+                self.apps.catalogs().stores(self.apps.store())?,
+            )),
+            Request::CatalogAdd {
+                location,
+                key,
+                name,
+            } => {
+                let added = self
+                    .apps
+                    .catalogs()
+                    .add(
+                        self.apps.store(),
+                        &location,
+                        key.as_deref(),
+                        name.as_deref(),
+                    )
+                    .await?;
+                json(serde_json::to_value(added))
+            }
+            Request::CatalogRemove { name } => {
+                self.apps.catalogs().remove(self.apps.store(), &name)?;
+                Ok(serde_json::Value::Null)
+            }
+            Request::CatalogRefresh { name } => {
+                let outcomes = self
+                    .apps
+                    .catalogs()
+                    .refresh(self.apps.store(), name.as_deref())
+                    .await?;
+                json(serde_json::to_value(outcomes))
+            }
+            Request::CatalogApps { category } => json(serde_json::to_value(
+                self.apps.catalogs().list(category.as_deref()),
+            )),
+            Request::CatalogSearch { query } => {
+                json(serde_json::to_value(self.apps.catalogs().search(&query)))
+            }
+            Request::CatalogShow { app, store } => {
+                let (store, found) = self.apps.catalogs().find(&app, store.as_deref())?;
+                json(serde_json::to_value(CatalogAppInfo {
+                    store,
+                    files: found.files.keys().cloned().collect(),
+                    meta: found.meta,
+                }))
+            }
+            Request::Secrets { app } => {
+                if self.apps.store().app(&app)?.is_none() {
+                    return Err(berth_engine::Error::NotInstalled { app }.into());
+                }
+                json(serde_json::to_value(self.apps.store().secrets(&app)?))
             }
             Request::Start { app } => self.power(app, Power::Start, stream).await,
             Request::Stop { app } => self.power(app, Power::Stop, stream).await,
@@ -318,7 +383,7 @@ impl Daemon {
         self.run_operation(
             name,
             stream,
-            move |d| d.apps.begin_power(&app, power).map(|op| (op, app)),
+            move |d| Ok(d.apps.begin_power(&app, power).map(|op| (op, app))?),
             move |d, op, app, progress| {
                 Box::pin(async move { d.apps.run_power(op, &app, power, progress).await })
             },
@@ -332,7 +397,7 @@ impl Daemon {
         self: Arc<Self>,
         app: String,
         stream: &mut UnixStream,
-        begin: impl FnOnce(&Daemon) -> berth_engine::Result<(i64, T)>,
+        begin: impl FnOnce(&Daemon) -> Result<(i64, T), ApiError>,
         run: impl FnOnce(
                 Arc<Daemon>,
                 i64,
@@ -353,7 +418,7 @@ impl Daemon {
             Ok(x) => x,
             Err(e) => {
                 self.busy.lock().expect("busy set").remove(&app);
-                return Err(e.into());
+                return Err(e);
             }
         };
         let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
@@ -384,23 +449,40 @@ impl Daemon {
     }
 
     fn install_request(&self, args: InstallArgs) -> Result<InstallRequest, ApiError> {
-        let compose_file = PathBuf::from(&args.compose_file);
-        let app_id = match args.app_id {
-            Some(id) => id,
-            None => load_file(&compose_file, &LoadOptions::default())?.name,
+        let limits = ServiceLimits {
+            cpus: args.cpus,
+            memory: args.memory,
+            pids: args.pids,
+            memory_swap: None,
         };
-        Ok(InstallRequest {
-            compose_file,
-            app_id,
-            settings: args.settings,
-            limits: ServiceLimits {
-                cpus: args.cpus,
-                memory: args.memory,
-                pids: args.pids,
-                memory_swap: None,
-            },
-            consent: args.consent,
-        })
+        match (args.compose_file, args.catalog_app) {
+            (Some(file), None) => {
+                let compose_file = PathBuf::from(file);
+                let app_id = match args.app_id {
+                    Some(id) => id,
+                    None => load_file(&compose_file, &LoadOptions::default())?.name,
+                };
+                Ok(InstallRequest {
+                    compose_file,
+                    app_id,
+                    settings: args.settings,
+                    limits,
+                    consent: args.consent,
+                    source: None,
+                })
+            }
+            (None, Some(app)) => Ok(self.apps.prepare_catalog_install(&CatalogInstall {
+                app,
+                store: args.store,
+                id: args.app_id,
+                settings: args.settings,
+                limits,
+                consent: args.consent,
+            })?),
+            _ => Err(ApiError::Protocol(
+                "install takes either composeFile or catalogApp".into(),
+            )),
+        }
     }
 
     async fn app_info(&self, app: &str) -> Result<AppInfo, ApiError> {

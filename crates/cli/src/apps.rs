@@ -8,7 +8,8 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use berth_api::{
-    AppInfo, Client, Event, EventKind, InstallArgs, OperationInfo, Request, VersionInfo,
+    AppInfo, CatalogAppInfo, Client, Event, EventKind, InstallArgs, OperationInfo, Request,
+    VersionInfo,
 };
 use berth_engine::compose::parse_bytes;
 use clap::Args;
@@ -32,9 +33,13 @@ impl HomeArg {
 
 #[derive(Args)]
 pub struct InstallCmd {
-    /// The app's compose file.
-    pub file: PathBuf,
-    /// App id (default: the compose project's name).
+    /// An app of a store (by id, see `berth catalog search`), or a compose
+    /// file or a folder holding one.
+    pub app: String,
+    /// The store to take the app from (default: the first that has it).
+    #[arg(long)]
+    pub store: Option<String>,
+    /// App id (default: the store's id, or the compose project's name).
     #[arg(long)]
     pub id: Option<String>,
     #[arg(long = "set", value_name = "KEY=VALUE")]
@@ -84,7 +89,7 @@ pub fn serve(home: &HomeArg) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn client(home: &HomeArg) -> Result<Client> {
+pub(crate) fn client(home: &HomeArg) -> Result<Client> {
     Ok(Client::new(&home.resolve()?))
 }
 
@@ -182,9 +187,71 @@ fn run_operation(home: &HomeArg, request: Request) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The compose file `arg` names, if it names a file or a folder holding one.
+fn compose_path(arg: &str) -> Option<PathBuf> {
+    let path = PathBuf::from(arg);
+    if path.is_file() {
+        return std::fs::canonicalize(path).ok();
+    }
+    if path.is_dir() {
+        return [
+            "compose.yaml",
+            "compose.yml",
+            "docker-compose.yaml",
+            "docker-compose.yml",
+        ]
+        .iter()
+        .map(|f| path.join(f))
+        .find(|f| f.is_file())
+        .and_then(|f| std::fs::canonicalize(f).ok());
+    }
+    None
+}
+
+/// Asks on the terminal for the required settings `settings` lacks (those
+/// without a default or a generated value); elsewhere the daemon's error
+/// names them.
+fn ask_missing(
+    client: &Client,
+    app: &str,
+    store: Option<&str>,
+    settings: &mut BTreeMap<String, String>,
+) -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        return Ok(());
+    }
+    let info: CatalogAppInfo = client.call(
+        &Request::CatalogShow {
+            app: app.to_string(),
+            store: store.map(str::to_string),
+        },
+        |_| {},
+    )?;
+    for s in &info.meta.settings {
+        let has_value = settings.contains_key(&s.name)
+            || s.generate.is_some()
+            || s.default.as_deref().is_some_and(|d| !d.is_empty());
+        if !s.required || has_value {
+            continue;
+        }
+        let prompt = if s.description.is_empty() {
+            s.label.clone()
+        } else {
+            format!("{} ({})", s.label, s.description)
+        };
+        let value = if s.kind == berth_engine::catalog::SettingKind::Password {
+            dialoguer::Password::new().with_prompt(prompt).interact()?
+        } else {
+            dialoguer::Input::<String>::new()
+                .with_prompt(prompt)
+                .interact_text()?
+        };
+        settings.insert(s.name.clone(), value);
+    }
+    Ok(())
+}
+
 pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
-    let file = std::fs::canonicalize(&cmd.file)
-        .with_context(|| format!("cannot read {}", cmd.file.display()))?;
     let memory = cmd
         .memory
         .map(|m| {
@@ -198,17 +265,51 @@ pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
             Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
             _ => bail!("--set {pair}: write it as KEY=VALUE"),
         })
-        .collect::<Result<_>>()?;
-    let args = InstallArgs {
-        compose_file: file.to_string_lossy().into_owned(),
+        .collect::<Result<BTreeMap<_, _>>>()?;
+    let mut args = InstallArgs {
         app_id: cmd.id,
         settings,
         cpus: cmd.cpus,
         memory,
         pids: cmd.pids,
         consent: cmd.allow_privileged,
+        ..Default::default()
     };
+    match compose_path(&cmd.app) {
+        Some(file) => args.compose_file = Some(file.to_string_lossy().into_owned()),
+        None if cmd.app.contains('/')
+            || cmd.app.ends_with(".yml")
+            || cmd.app.ends_with(".yaml") =>
+        {
+            bail!("cannot read {}: no such compose file or folder", cmd.app)
+        }
+        None => {
+            ask_missing(
+                &client(home)?,
+                &cmd.app,
+                cmd.store.as_deref(),
+                &mut args.settings,
+            )?;
+            args.catalog_app = Some(cmd.app);
+            args.store = cmd.store;
+        }
+    }
     run_operation(home, Request::Install(args))
+}
+
+pub fn secrets(home: &HomeArg, id: String, json: bool) -> Result<ExitCode> {
+    let secrets: BTreeMap<String, String> =
+        client(home)?.call(&Request::Secrets { app: id.clone() }, |_| {})?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&secrets)?);
+    } else if secrets.is_empty() {
+        println!("{id} has no generated secrets.");
+    } else {
+        for (name, value) in secrets {
+            println!("{name}={value}");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 pub fn uninstall(home: &HomeArg, cmd: UninstallCmd) -> Result<ExitCode> {

@@ -6,6 +6,7 @@
 //! invalid input, or a command that failed.
 
 mod apps;
+mod catalog;
 mod compose;
 mod home;
 
@@ -27,8 +28,17 @@ struct Cli {
 enum Command {
     /// Run the Berth daemon for this home (the single owner of its apps).
     Serve,
-    /// Install an app from a compose file.
+    /// Install an app from a store, or from a compose file.
     Install(apps::InstallCmd),
+    /// App stores: list, add, remove, refresh, browse, search, show.
+    #[command(subcommand)]
+    Catalog(catalog::CatalogCommand),
+    /// Show the secrets Berth generated for an app.
+    Secrets {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
     /// List installed apps.
     Apps {
         #[arg(long)]
@@ -68,6 +78,8 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve => apps::serve(&home),
         Command::Install(cmd) => apps::install(&home, cmd),
+        Command::Catalog(cmd) => catalog::run(&home, cmd),
+        Command::Secrets { id, json } => apps::secrets(&home, id, json),
         Command::Apps { json } => apps::apps(&home, json),
         Command::Status { id, json } => apps::status(&home, id, json),
         Command::Start { id } => apps::power(&home, berth_api::Request::Start { app: id }),

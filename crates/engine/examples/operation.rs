@@ -39,6 +39,7 @@ async fn run(args: &[String]) -> berth_engine::Result<()> {
                 settings: Default::default(),
                 limits: Default::default(),
                 consent: false,
+                source: None,
             };
             apps.install(&request, &mut |_| {}).await.map(drop)
         }

@@ -28,6 +28,9 @@ pub struct InstallRequest {
     /// Consent to the app's severe findings.
     #[serde(default)]
     pub consent: bool,
+    /// Where the app came from (`store/app@version`); the file's path when unset.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 impl Apps {
@@ -124,7 +127,10 @@ impl Apps {
                 ports.save()?;
                 self.store.put_app(&AppRecord {
                     id: app.to_string(),
-                    source: request.compose_file.to_string_lossy().into_owned(),
+                    source: request
+                        .source
+                        .clone()
+                        .unwrap_or_else(|| request.compose_file.to_string_lossy().into_owned()),
                     settings: serde_json::to_string(&request.settings).expect("settings serialize"),
                     limits: serde_json::to_string(&request.limits).expect("limits serialize"),
                     compose_hash: Sha256::digest(rendered.yaml.as_bytes())

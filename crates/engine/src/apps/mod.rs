@@ -7,6 +7,7 @@
 //! `install.rs`, `uninstall.rs`, `power.rs` (start/stop/restart),
 //! `reconcile.rs`: a file per operation.
 
+mod from_catalog;
 mod install;
 mod power;
 mod reconcile;
@@ -17,11 +18,13 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::Catalogs;
 use crate::lifecycle::Engine;
 use crate::rewrite::{app_dir, HostSettings, PortAllocator};
 use crate::store::Store;
 use crate::{Error, Result};
 
+pub use from_catalog::CatalogInstall;
 pub use install::InstallRequest;
 pub use power::Power;
 pub use uninstall::UninstallOptions;
@@ -36,6 +39,7 @@ pub struct Apps {
     store: Store,
     engine: Engine,
     host: HostSettings,
+    catalogs: Catalogs,
     boundaries: AtomicU32,
     abort_at: Option<u32>,
 }
@@ -60,6 +64,7 @@ impl Apps {
     /// Opens the home's store; call [`Apps::reconcile`] before serving requests.
     pub fn open(home: &Path, engine: Engine, host: HostSettings) -> Result<Self> {
         let store = Store::open(home)?;
+        let catalogs = Catalogs::open(home, &store)?;
         let abort_at = std::env::var(ABORT_AT_ENV)
             .ok()
             .and_then(|v| v.parse().ok());
@@ -68,6 +73,7 @@ impl Apps {
             store,
             engine,
             host,
+            catalogs,
             boundaries: AtomicU32::new(0),
             abort_at,
         })
@@ -75,6 +81,11 @@ impl Apps {
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// The home's app stores.
+    pub fn catalogs(&self) -> &Catalogs {
+        &self.catalogs
     }
 
     pub fn engine(&self) -> &Engine {
@@ -142,9 +153,11 @@ impl Apps {
         self.forget(app)
     }
 
-    /// Drops the store record, the ports and the rendered file of `app`.
+    /// Drops the store record, the ports, the rendered file and the store's
+    /// copy of the app's files (never its data).
     fn forget(&self, app: &str) -> Result<()> {
         self.store.delete_app(app)?;
+        let _ = std::fs::remove_dir_all(app_dir(&self.home, app).join("app"));
         let mut ports = self.ports()?;
         ports.release_app(app);
         ports.save()?;

@@ -1,0 +1,93 @@
+//! Installing from a store: the app found, its settings checked and
+//! completed (secrets generated once and kept), its default resources
+//! applied and its minimum enforced, its files written under the app's
+//! folder — then the ordinary journaled install.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Apps, InstallRequest};
+use crate::catalog::{resolve_settings, ResourceSpec};
+use crate::compose::{parse_bytes, ServiceLimits};
+use crate::rewrite::app_dir;
+use crate::{Error, Result};
+
+/// An install from a store.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CatalogInstall {
+    /// The app's id in the store.
+    pub app: String,
+    /// The store; the first that has the app when unset.
+    pub store: Option<String>,
+    /// The installed app's id; the store's id by default.
+    pub id: Option<String>,
+    pub settings: BTreeMap<String, String>,
+    /// Limits given by the user; the app's defaults fill the rest.
+    pub limits: ServiceLimits,
+    pub consent: bool,
+}
+
+fn memory(spec: &ResourceSpec) -> Option<i64> {
+    spec.memory.as_deref().and_then(parse_bytes)
+}
+
+impl Apps {
+    /// Turns a store install into a compose install; refuses missing or bad
+    /// settings (naming them) and limits below the app's minimum.
+    pub fn prepare_catalog_install(&self, request: &CatalogInstall) -> Result<InstallRequest> {
+        let (store, app) = self.catalogs.find(&request.app, request.store.as_deref())?;
+        let meta = &app.meta;
+        let id = request.id.clone().unwrap_or_else(|| meta.id.clone());
+        if let Some(existing) = self.store.app(&id)? {
+            return Err(Error::AlreadyInstalled {
+                app: id,
+                state: existing.state,
+            });
+        }
+        let kept = self.store.secrets(&id)?;
+        let resolved = resolve_settings(meta, &request.settings, &kept)?;
+
+        let defaults = &meta.resources.default;
+        let limits = ServiceLimits {
+            cpus: request.limits.cpus.or(defaults.cpus),
+            memory: request.limits.memory.or_else(|| memory(defaults)),
+            memory_swap: request.limits.memory_swap,
+            pids: request.limits.pids,
+        };
+        if let (Some(given), Some(minimum)) = (limits.memory, memory(&meta.resources.minimum)) {
+            if given < minimum {
+                return Err(Error::InvalidLimit {
+                    what: "memory",
+                    message: format!(
+                        "{} needs at least {} of memory; {given} bytes is too little",
+                        meta.name,
+                        meta.resources.minimum.memory.as_deref().unwrap_or_default()
+                    ),
+                });
+            }
+        }
+        if let (Some(given), Some(minimum)) = (limits.cpus, meta.resources.minimum.cpus) {
+            if given < minimum {
+                return Err(Error::InvalidLimit {
+                    what: "cpus",
+                    message: format!("{} needs at least {minimum} CPUs", meta.name),
+                });
+            }
+        }
+
+        let source_dir = app_dir(&self.home, &id).join("app");
+        app.write_to(&source_dir)?;
+        // Kept before the install runs: if it fails after the app's data was
+        // set up with them, a retry must find the same secrets.
+        self.store.add_secrets(&id, &resolved.new_secrets)?;
+        Ok(InstallRequest {
+            compose_file: source_dir.join("compose.yml"),
+            app_id: id,
+            settings: resolved.values,
+            limits,
+            consent: request.consent,
+            source: Some(format!("{store}/{}@{}", meta.id, meta.version)),
+        })
+    }
+}
