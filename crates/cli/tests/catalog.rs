@@ -114,6 +114,14 @@ fn an_app_from_a_store_gets_its_settings_and_keeps_its_secret() {
     let record = json(&berth(&home, &["status", &app, "--json"]));
     assert_eq!(record["source"], "test/greeter@1.1.0", "{record}");
 
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&home), 0o700, "the home holds secrets: owner only");
+    assert_eq!(
+        mode(&home.join("berth.db")),
+        0o600,
+        "the store holds secrets: owner only"
+    );
     let secrets = json(&berth(&home, &["secrets", &app, "--json"]));
     let token = secrets["SECRET_TOKEN"]
         .as_str()

@@ -126,6 +126,21 @@ impl Store {
         })?;
         let path = home.join("berth.db");
         let conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
+        // The store holds the apps' settings and generated secrets: its
+        // owner only (root's when Berth runs as root).
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let private = |p: &Path, mode| {
+                std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode)).map_err(
+                    |cause| Error::Write {
+                        path: p.to_path_buf(),
+                        cause,
+                    },
+                )
+            };
+            private(home, 0o700)?;
+            private(&path, 0o600)?;
+        }
         let store = Store {
             db: Mutex::new(conn),
             path,
