@@ -28,6 +28,16 @@ pub struct CatalogInstall {
     pub consent: bool,
 }
 
+/// This server's architecture as images name it.
+fn host_architecture() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "arm" => "arm",
+        other => other,
+    }
+}
+
 fn memory(spec: &ResourceSpec) -> Option<i64> {
     spec.memory.as_deref().and_then(parse_bytes)
 }
@@ -38,6 +48,16 @@ impl Apps {
     pub fn prepare_catalog_install(&self, request: &CatalogInstall) -> Result<InstallRequest> {
         let (store, app) = self.catalogs.find(&request.app, request.store.as_deref())?;
         let meta = &app.meta;
+        let arch = host_architecture();
+        if !meta.architectures.is_empty() && !meta.architectures.iter().any(|a| a == arch) {
+            return Err(Error::Catalog {
+                message: format!(
+                    "{} runs on {}, not on this server's {arch}",
+                    meta.name,
+                    meta.architectures.join(", ")
+                ),
+            });
+        }
         let id = request.id.clone().unwrap_or_else(|| meta.id.clone());
         if let Some(existing) = self.store.app(&id)? {
             return Err(Error::AlreadyInstalled {
