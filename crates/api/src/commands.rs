@@ -207,6 +207,9 @@ pub struct OperationInfo {
 #[serde(rename_all = "camelCase")]
 pub struct Event {
     pub operation: Option<i64>,
+    /// The app the operation is about.
+    #[serde(default)]
+    pub app: Option<String>,
     #[serde(flatten)]
     pub kind: EventKind,
 }
@@ -234,6 +237,11 @@ pub enum EventKind {
         stream: String,
         text: String,
     },
+    /// The operation ended: `outcome` as in the operation list, `error` the sentence if it failed.
+    Finished {
+        outcome: Option<String>,
+        error: Option<String>,
+    },
 }
 
 /// An app of a store, in full.
@@ -247,7 +255,7 @@ pub struct CatalogAppInfo {
 }
 
 /// One line from the daemon.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) enum Line {
     Event(Event),

@@ -3,7 +3,8 @@
 //! — and the transports that carry them. The daemon (`berth serve`) owns the
 //! engine and the store and serves the commands on `<home>/berth.sock`
 //! (mode 0600: root-only when the daemon runs as root) as JSON lines; the CLI
-//! is a [`Client`] of it.
+//! is a [`Client`] of it. It also serves them over HTTP to browsers, behind
+//! a login, with the bundled web UI (`http.rs`, `auth.rs`).
 //!
 //! ```no_run
 //! use berth_api::{Client, Request, AppInfo};
@@ -12,9 +13,11 @@
 //! let apps: Vec<AppInfo> = client.call(&Request::Apps, |_event| {}).unwrap();
 //! ```
 
+mod auth;
 mod client;
 mod commands;
 mod error;
+mod http;
 mod server;
 
 pub use client::Client;
@@ -23,4 +26,5 @@ pub use commands::{
     VersionInfo, COMMANDS,
 };
 pub use error::ApiError;
-pub use server::{serve, SOCKET_NAME};
+pub use http::OPEN_ROUTES;
+pub use server::{serve, DEFAULT_LISTEN, HTTP_ADDR_FILE, SOCKET_NAME};

@@ -17,7 +17,7 @@ use berth_engine::store::{AppRecord, OperationRecord};
 use futures_util::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::mpsc;
+use tokio::sync::{broadcast, mpsc};
 
 use crate::commands::{
     AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, Line, OperationInfo, Request,
@@ -30,14 +30,27 @@ pub const SOCKET_NAME: &str = "berth.sock";
 /// Requests larger than this are refused.
 const MAX_REQUEST: u64 = 1024 * 1024;
 
-struct Daemon {
-    apps: Apps,
+pub(crate) struct Daemon {
+    pub(crate) apps: Apps,
     /// Apps with an operation running.
     busy: Mutex<HashSet<String>>,
+    /// Every operation's progress, for the HTTP event stream.
+    pub(crate) events: broadcast::Sender<Event>,
 }
 
-/// Serves `home` until SIGINT or SIGTERM.
-pub async fn serve(home: &Path, host: HostSettings) -> Result<(), ApiError> {
+/// Where the web UI and HTTP API listen unless told otherwise: every
+/// interface, so phones and laptops on the home network reach it.
+pub const DEFAULT_LISTEN: &str = "0.0.0.0:8420";
+/// The file in the home where the daemon writes the address it listens on.
+pub const HTTP_ADDR_FILE: &str = "http.addr";
+
+/// Serves `home` until SIGINT or SIGTERM: the unix socket, and HTTP on
+/// `listen` unless it is `None`.
+pub async fn serve(
+    home: &Path,
+    host: HostSettings,
+    listen: Option<std::net::SocketAddr>,
+) -> Result<(), ApiError> {
     std::fs::create_dir_all(home)?;
     let lock = std::fs::File::create(home.join("berth.lock"))?;
     if lock.try_lock().is_err() {
@@ -45,6 +58,14 @@ pub async fn serve(home: &Path, host: HostSettings) -> Result<(), ApiError> {
             home: home.to_path_buf(),
         });
     }
+    let http = match listen {
+        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            ApiError::Remote(format!(
+                "cannot listen on {addr} ({e}); pick another address with --listen ADDR:PORT"
+            ))
+        })?),
+        None => None,
+    };
     let engine = Engine::connect().await?;
     let apps = Apps::open(home, engine, host)?;
     let socket = home.join(SOCKET_NAME);
@@ -60,6 +81,7 @@ pub async fn serve(home: &Path, host: HostSettings) -> Result<(), ApiError> {
     let daemon = Arc::new(Daemon {
         apps,
         busy: Mutex::new(HashSet::new()),
+        events: broadcast::channel(1024).0,
     });
     // Settle what a crash left unfinished before serving, then keep settling
     // what an absent engine leaves unfinished while we run.
@@ -74,6 +96,22 @@ pub async fn serve(home: &Path, host: HostSettings) -> Result<(), ApiError> {
         }
     });
 
+    let _ = std::fs::remove_file(home.join(HTTP_ADDR_FILE));
+    if let Some(listener) = http {
+        let addr = listener.local_addr()?;
+        std::fs::write(home.join(HTTP_ADDR_FILE), addr.to_string())?;
+        let shown = if addr.ip().is_unspecified() {
+            format!(
+                "http://<this server's address>:{} (and http://127.0.0.1:{})",
+                addr.port(),
+                addr.port()
+            )
+        } else {
+            format!("http://{addr}")
+        };
+        eprintln!("berth: web UI at {shown}");
+        tokio::spawn(crate::http::serve_http(daemon.clone(), listener));
+    }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     loop {
         tokio::select! {
@@ -109,7 +147,11 @@ async fn write_line(stream: &mut UnixStream, line: &Line) -> std::io::Result<()>
 }
 
 fn event(operation: Option<i64>, kind: EventKind) -> Line {
-    Line::Event(Event { operation, kind })
+    Line::Event(Event {
+        operation,
+        app: None,
+        kind,
+    })
 }
 
 fn progress_event(op: i64, p: Progress) -> Line {
@@ -213,7 +255,7 @@ impl Daemon {
             Err(e) => Line::Error(format!("could not read the request: {e}")),
             Ok(_) => match serde_json::from_str::<Request>(&line) {
                 Err(e) => Line::Error(format!("not a Berth command ({e})")),
-                Ok(request) => match self.clone().dispatch(request, &mut stream).await {
+                Ok(request) => match self.clone().dispatch(request, Some(&mut stream)).await {
                     Ok(value) => Line::Ok(value),
                     Err(e) => Line::Error(e.to_string()),
                 },
@@ -222,10 +264,14 @@ impl Daemon {
         let _ = write_line(&mut stream, &reply).await;
     }
 
-    async fn dispatch(
+    /// Runs one command. With a client `stream`, events go to it and long
+    /// operations reply when done; without (HTTP), logs come back as a list
+    /// and long operations reply `{"operation": id}` at once, their events
+    /// going to the event stream.
+    pub(crate) async fn dispatch(
         self: Arc<Self>,
         request: Request,
-        stream: &mut UnixStream,
+        stream: Option<&mut UnixStream>,
     ) -> Result<serde_json::Value, ApiError> {
         let json = |v: serde_json::Result<serde_json::Value>| {
             v.map_err(|e| ApiError::Protocol(e.to_string()))
@@ -264,10 +310,7 @@ impl Daemon {
                 service,
                 tail,
                 follow,
-            } => {
-                self.logs(&app, service, tail, follow, stream).await?;
-                Ok(serde_json::Value::Null)
-            }
+            } => self.logs(&app, service, tail, follow, stream).await,
             Request::Install(args) => {
                 let app = match (&args.app_id, &args.catalog_app, &args.compose_file) {
                     (Some(id), _, _) | (None, Some(id), _) => id.clone(),
@@ -377,7 +420,7 @@ impl Daemon {
         self: Arc<Self>,
         app: String,
         power: Power,
-        stream: &mut UnixStream,
+        stream: Option<&mut UnixStream>,
     ) -> Result<serde_json::Value, ApiError> {
         let name = app.clone();
         self.run_operation(
@@ -396,7 +439,7 @@ impl Daemon {
     async fn run_operation<T: Send + 'static>(
         self: Arc<Self>,
         app: String,
-        stream: &mut UnixStream,
+        stream: Option<&mut UnixStream>,
         begin: impl FnOnce(&Daemon) -> Result<(i64, T), ApiError>,
         run: impl FnOnce(
                 Arc<Daemon>,
@@ -422,19 +465,48 @@ impl Daemon {
             }
         };
         let (tx, mut rx) = mpsc::unbounded_channel::<Line>();
-        let _ = tx.send(event(Some(op), EventKind::Accepted));
+        let broadcast = self.events.clone();
+        let app_name = app.clone();
+        let send = move |mut line: Line| {
+            if let Line::Event(e) = &mut line {
+                e.app = Some(app_name.clone());
+                let _ = broadcast.send(e.clone());
+            }
+            let _ = tx.send(line);
+        };
+        send(event(Some(op), EventKind::Accepted));
         let daemon = self.clone();
         let task = tokio::spawn(async move {
-            let mut progress = |p: Progress| {
-                let _ = tx.send(progress_event(op, p));
-            };
+            let mut progress = |p: Progress| send(progress_event(op, p));
             let result = run(daemon.clone(), op, payload, &mut progress).await;
             daemon.busy.lock().expect("busy set").remove(&app);
+            let record = daemon.apps.store().operation(op).ok().flatten();
+            send(event(
+                Some(op),
+                EventKind::Finished {
+                    outcome: record.as_ref().and_then(|r| r.outcome.clone()),
+                    error: result.as_ref().err().map(|e| e.to_string()),
+                },
+            ));
             result
         });
+        let Some(stream) = stream else {
+            // Detached (HTTP): the operation runs on; its events go to the event stream.
+            drop(rx);
+            return Ok(serde_json::json!({ "operation": op }));
+        };
         // Forward events while the operation runs; a client that leaves does not stop it.
         let mut client_gone = false;
         while let Some(line) = rx.recv().await {
+            if matches!(
+                &line,
+                Line::Event(Event {
+                    kind: EventKind::Finished { .. },
+                    ..
+                })
+            ) {
+                continue;
+            }
             if !client_gone && write_line(stream, &line).await.is_err() {
                 client_gone = true;
             }
@@ -501,8 +573,13 @@ impl Daemon {
         service: Option<String>,
         tail: Option<u32>,
         follow: bool,
-        stream: &mut UnixStream,
-    ) -> Result<(), ApiError> {
+        mut stream: Option<&mut UnixStream>,
+    ) -> Result<serde_json::Value, ApiError> {
+        if stream.is_none() && follow {
+            return Err(ApiError::Protocol(
+                "follow needs a streaming client; ask for the last lines instead".into(),
+            ));
+        }
         let services: Vec<String> = match service {
             Some(s) => vec![s],
             None => self
@@ -519,6 +596,7 @@ impl Daemon {
                 .boxed()
         });
         let mut merged = futures_util::stream::select_all(streams);
+        let mut collected = Vec::new();
         while let Some(line) = merged.next().await {
             let LogLine {
                 service,
@@ -533,11 +611,24 @@ impl Daemon {
                     text,
                 },
             );
-            if write_line(stream, &out).await.is_err() {
-                break;
+            match stream.as_deref_mut() {
+                Some(stream) => {
+                    if write_line(stream, &out).await.is_err() {
+                        break;
+                    }
+                }
+                None => collected.push(out),
             }
         }
-        Ok(())
+        Ok(serde_json::Value::Array(
+            collected
+                .into_iter()
+                .filter_map(|l| match l {
+                    Line::Event(e) => serde_json::to_value(e).ok(),
+                    _ => None,
+                })
+                .collect(),
+        ))
     }
 }
 

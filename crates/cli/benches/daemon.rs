@@ -82,7 +82,7 @@ fn main() {
     let mut daemon = Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("--home")
         .arg(&home)
-        .arg("serve")
+        .args(["serve", "--listen", "none"])
         .stderr(Stdio::null())
         .spawn()
         .unwrap();

@@ -82,10 +82,17 @@ pub struct LogsCmd {
 }
 
 /// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
-pub fn serve(home: &HomeArg) -> Result<ExitCode> {
+/// `listen` is `ADDR:PORT` for the web UI, or `none`.
+pub fn serve(home: &HomeArg, listen: &str) -> Result<ExitCode> {
     let home = home.resolve()?;
+    let listen = match listen {
+        "none" | "off" => None,
+        addr => Some(addr.parse::<std::net::SocketAddr>().with_context(|| {
+            format!("--listen {addr}: write an address and port like 0.0.0.0:8420 or 127.0.0.1:8420, or none")
+        })?),
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(berth_api::serve(&home, host_settings()))?;
+    runtime.block_on(berth_api::serve(&home, host_settings(), listen))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -120,6 +127,7 @@ impl ProgressView {
             EventKind::Step { step } => self.say(format!("- {step}")),
             EventKind::Service { service, state } => self.say(format!("  {service}: {state}")),
             EventKind::Log { service, text, .. } => println!("{service} | {text}"),
+            EventKind::Finished { .. } => {}
             EventKind::Pull {
                 image,
                 layer,

@@ -26,8 +26,13 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the Berth daemon for this home (the single owner of its apps).
-    Serve,
+    /// Run the Berth daemon for this home (the single owner of its apps),
+    /// with the web UI and HTTP API.
+    Serve {
+        /// Where the web UI listens: ADDR:PORT, or `none`.
+        #[arg(long, default_value = berth_api::DEFAULT_LISTEN)]
+        listen: String,
+    },
     /// Install an app from a store, or from a compose file.
     Install(apps::InstallCmd),
     /// App stores: list, add, remove, refresh, browse, search, show.
@@ -76,7 +81,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let home = cli.home;
     let result = match cli.command {
-        Command::Serve => apps::serve(&home),
+        Command::Serve { listen } => apps::serve(&home, &listen),
         Command::Install(cmd) => apps::install(&home, cmd),
         Command::Catalog(cmd) => catalog::run(&home, cmd),
         Command::Secrets { id, json } => apps::secrets(&home, id, json),

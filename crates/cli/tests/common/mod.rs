@@ -48,7 +48,7 @@ pub fn start_daemon_with(home: &Path, env: &[(&str, &str)]) -> Daemon {
     let child = Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("--home")
         .arg(home)
-        .arg("serve")
+        .args(["serve", "--listen", "127.0.0.1:0"])
         .envs(env.iter().copied())
         .stdout(Stdio::null())
         .stderr(log)
@@ -95,5 +95,20 @@ impl Drop for Cleanup {
                 let _ = Command::new("docker").args(rm).args(&ids).output();
             }
         }
+    }
+}
+
+/// The daemon's web address, as it wrote it into the home.
+pub fn http_base(home: &Path) -> String {
+    let start = Instant::now();
+    loop {
+        if let Ok(addr) = std::fs::read_to_string(home.join("http.addr")) {
+            return format!("http://{}", addr.trim());
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "berth serve did not say where it listens"
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
 }

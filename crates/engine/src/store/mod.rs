@@ -10,6 +10,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod catalogs;
+mod users;
 
 pub use catalogs::CatalogRecord;
 
@@ -65,6 +66,19 @@ const MIGRATIONS: &[&str] = &[
         name  TEXT NOT NULL,
         value TEXT NOT NULL,
         PRIMARY KEY (app, name)
+    );
+",
+    "
+    CREATE TABLE users (
+        name       TEXT PRIMARY KEY,
+        hash       TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        user       TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
     );
 ",
 ];
