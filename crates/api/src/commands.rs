@@ -150,7 +150,9 @@ pub struct InstallArgs {
     pub settings: BTreeMap<String, String>,
     pub cpus: Option<f64>,
     /// Bytes.
+    #[specta(type = Option<f64>)]
     pub memory: Option<i64>,
+    #[specta(type = Option<f64>)]
     pub pids: Option<i64>,
     /// The user consents to what the app asks of the host.
     #[serde(default)]
@@ -173,6 +175,10 @@ pub struct AppInfo {
     pub state: String,
     pub source: String,
     pub services: Vec<ServiceInfo>,
+    /// The host port "Open" goes to (the main service's), if it publishes one.
+    pub open_port: Option<u16>,
+    /// The path on that port.
+    pub open_path: Option<String>,
 }
 
 /// One service of an app.
@@ -184,6 +190,7 @@ pub struct ServiceInfo {
     pub image: String,
     /// `running`, `healthy`, `unhealthy`, `starting`, `restarting`, `created`, `exited`…
     pub state: String,
+    #[specta(type = Option<f64>)]
     pub exit_code: Option<i64>,
 }
 
@@ -191,10 +198,13 @@ pub struct ServiceInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct OperationInfo {
+    #[specta(type = f64)]
     pub id: i64,
     pub app: String,
     pub kind: String,
+    #[specta(type = f64)]
     pub started_at: i64,
+    #[specta(type = Option<f64>)]
     pub finished_at: Option<i64>,
     /// `done`, `failed`, `rolled_back`, `completed_after_restart`, `interrupted`; none while running.
     pub outcome: Option<String>,
@@ -206,6 +216,7 @@ pub struct OperationInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Event {
+    #[specta(type = Option<f64>)]
     pub operation: Option<i64>,
     /// The app the operation is about.
     #[serde(default)]
@@ -225,7 +236,9 @@ pub enum EventKind {
     Pull {
         image: String,
         layer: Option<String>,
+        #[specta(type = Option<f64>)]
         current: Option<i64>,
+        #[specta(type = Option<f64>)]
         total: Option<i64>,
     },
     Service {

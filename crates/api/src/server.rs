@@ -9,7 +9,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use berth_engine::apps::{Apps, CatalogInstall, InstallRequest, Power, Progress, UninstallOptions};
+use berth_engine::apps::{
+    Apps, CatalogInstall, InstallRequest, OpenAddress, Power, Progress, UninstallOptions,
+};
 use berth_engine::compose::{load_file, LoadOptions, ServiceLimits};
 use berth_engine::lifecycle::{Engine, LogLine, ServiceState, ServiceStatus};
 use berth_engine::rewrite::HostSettings;
@@ -290,7 +292,8 @@ impl Daemon {
                     .into_iter()
                     .map(|record| {
                         let found = services.remove(&record.id).unwrap_or_default();
-                        app_info(record, found)
+                        let open = self.apps.open_address(&record.id, &record.source);
+                        app_info(record, found, open)
                     })
                     .collect();
                 json(serde_json::to_value(out))
@@ -564,7 +567,8 @@ impl Daemon {
             })
         })?;
         let services = self.apps.engine().status(app).await?;
-        Ok(app_info(record, services))
+        let open = self.apps.open_address(&record.id, &record.source);
+        Ok(app_info(record, services, open))
     }
 
     async fn logs(
@@ -633,7 +637,7 @@ impl Daemon {
 }
 
 /// An app as clients see it: its record and its services' states.
-fn app_info(record: AppRecord, services: Vec<ServiceStatus>) -> AppInfo {
+fn app_info(record: AppRecord, services: Vec<ServiceStatus>, open: Option<OpenAddress>) -> AppInfo {
     let services = services
         .into_iter()
         .map(|s| {
@@ -662,5 +666,7 @@ fn app_info(record: AppRecord, services: Vec<ServiceStatus>) -> AppInfo {
         state: record.state,
         source: record.source,
         services,
+        open_port: open.as_ref().map(|o| o.port),
+        open_path: open.map(|o| o.path),
     }
 }

@@ -230,6 +230,19 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
     );
     assert!(kinds.iter().any(|k| k == "step"), "{kinds:?}");
     assert!(kinds.iter().any(|k| k == "service"), "{kinds:?}");
+    let status: serde_json::Value = post(
+        &base,
+        "/api/status",
+        Some(&cookie),
+        serde_json::json!({"app": app}),
+    )
+    .json()
+    .unwrap();
+    assert!(
+        status["openPort"].as_u64().is_some_and(|p| p > 0),
+        "no port to open: {status}"
+    );
+    assert_eq!(status["openPath"], "/");
     let logs: serde_json::Value = post(
         &base,
         "/api/logs",

@@ -111,3 +111,59 @@ impl Apps {
         })
     }
 }
+
+/// Where "Open" goes for an installed app.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenAddress {
+    /// The host port.
+    pub port: u16,
+    /// The path on it, `/` by default.
+    pub path: String,
+}
+
+impl Apps {
+    /// The host port (and path) of an installed app's main service: the
+    /// store's `main` for store apps, else the first published port.
+    pub fn open_address(&self, app: &str, source: &str) -> Option<OpenAddress> {
+        let project = self.load_rendered(app).ok()?;
+        let main = source
+            .split_once('/')
+            .and_then(|(store, rest)| {
+                let id = rest.split('@').next()?;
+                self.catalogs.find(id, Some(store)).ok()
+            })
+            .map(|(_, found)| found.meta.main);
+        let wanted = main
+            .as_ref()
+            .map(|m| (m.service.as_str(), u32::from(m.port)));
+        let mut first = None;
+        for (name, service) in project.services() {
+            let Some(ports) = service.get("ports").and_then(|p| p.as_sequence()) else {
+                continue;
+            };
+            for p in ports {
+                let target = p.get("target").and_then(|t| t.as_u64()).unwrap_or(0) as u32;
+                let published = p
+                    .get("published")
+                    .and_then(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .or_else(|| v.as_u64().map(|n| n.to_string()))
+                    })
+                    .and_then(|s| s.parse::<u16>().ok());
+                let Some(published) = published else { continue };
+                first.get_or_insert(published);
+                if wanted == Some((name, target)) {
+                    return Some(OpenAddress {
+                        port: published,
+                        path: main.and_then(|m| m.path).unwrap_or_else(|| "/".into()),
+                    });
+                }
+            }
+        }
+        first.map(|port| OpenAddress {
+            port,
+            path: "/".into(),
+        })
+    }
+}

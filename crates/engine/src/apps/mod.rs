@@ -24,7 +24,7 @@ use crate::rewrite::{app_dir, HostSettings, PortAllocator};
 use crate::store::Store;
 use crate::{Error, Result};
 
-pub use from_catalog::CatalogInstall;
+pub use from_catalog::{CatalogInstall, OpenAddress};
 pub use install::InstallRequest;
 pub use power::Power;
 pub use uninstall::UninstallOptions;

@@ -30,7 +30,9 @@ pub struct StoreInfo {
     pub rejected: Vec<(String, String)>,
     /// Why the store could not be loaded, if it could not.
     pub error: Option<String>,
+    #[specta(type = Option<f64>)]
     pub sequence: Option<u64>,
+    #[specta(type = Option<f64>)]
     pub refreshed_at: Option<i64>,
 }
 

@@ -13,6 +13,8 @@ pub struct AppSummary {
     pub version: String,
     pub tagline: String,
     pub categories: Vec<String>,
+    /// The icon's file name among the app's files.
+    pub icon: Option<String>,
 }
 
 struct Entry {
@@ -45,6 +47,7 @@ impl SearchIndex {
                         version: m.version.clone(),
                         tagline: m.tagline.clone(),
                         categories: m.categories.clone(),
+                        icon: m.icon.clone(),
                     },
                     name: m.name.to_lowercase(),
                     tagline: m.tagline.to_lowercase(),

@@ -1,0 +1,85 @@
+// The shell: first-run setup or login, then the pages, routed by the URL hash
+// (#/catalog, #/app/<store>/<id>, #/apps, #/ops, #/logs/<id>).
+import { useCallback, useEffect, useState } from "react";
+import { authState, logout, setUnauthorizedHandler } from "./api";
+import { AuthPage } from "./pages/Auth";
+import { CatalogPage } from "./pages/Catalog";
+import { AppPage } from "./pages/AppPage";
+import { Dashboard } from "./pages/Dashboard";
+import { OpsPage } from "./pages/Ops";
+import { LogsPage } from "./pages/Logs";
+
+function useHash(): string[] {
+  const read = () => window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
+  const [parts, setParts] = useState(read);
+  useEffect(() => {
+    const onChange = () => setParts(read());
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return parts;
+}
+
+type Session = { state: "loading" } | { state: "setup" } | { state: "login" } | { state: "in"; user: string };
+
+export function App() {
+  const [session, setSession] = useState<Session>({ state: "loading" });
+  const [error, setError] = useState<string | null>(null);
+  const route = useHash();
+
+  const refresh = useCallback(() => {
+    authState()
+      .then((a) => setSession(a.setupNeeded ? { state: "setup" } : a.user ? { state: "in", user: a.user } : { state: "login" }))
+      .catch(() => setError("Berth is not reachable: is berth serve running?"));
+  }, []);
+  useEffect(() => {
+    refresh();
+    setUnauthorizedHandler(() => setSession({ state: "login" }));
+  }, [refresh]);
+
+  if (error) return <main className="center"><p role="alert" className="error">{error}</p></main>;
+  if (session.state === "loading") return <main className="center"><p>Loading…</p></main>;
+  if (session.state === "setup" || session.state === "login") {
+    return <AuthPage mode={session.state} onDone={(user) => setSession({ state: "in", user })} />;
+  }
+
+  const [page = "catalog", ...rest] = route;
+  let body;
+  switch (page) {
+    case "app":
+      body = <AppPage store={rest[0] ?? ""} id={rest[1] ?? ""} />;
+      break;
+    case "apps":
+      body = <Dashboard />;
+      break;
+    case "ops":
+      body = <OpsPage />;
+      break;
+    case "logs":
+      body = <LogsPage app={rest[0] ?? ""} />;
+      break;
+    default:
+      body = <CatalogPage />;
+  }
+  const link = (to: string, label: string) => (
+    <a href={`#/${to}`} aria-current={page === to || (to === "catalog" && !["apps", "ops", "logs", "app"].includes(page)) ? "page" : undefined}>
+      {label}
+    </a>
+  );
+  return (
+    <>
+      <header className="top">
+        <a className="brand" href="#/catalog">Berth</a>
+        <nav aria-label="Main">
+          {link("catalog", "App store")}
+          {link("apps", "My apps")}
+          {link("ops", "History")}
+        </nav>
+        <button className="link" onClick={() => logout().finally(() => setSession({ state: "login" }))}>
+          Log out {session.user}
+        </button>
+      </header>
+      <main>{body}</main>
+    </>
+  );
+}

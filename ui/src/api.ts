@@ -1,0 +1,124 @@
+// The browser transport: every typed command is POST /api/<command> with
+// the same JSON argument object the desktop app's IPC carries; progress
+// comes from the server-sent event stream. Errors are sentences.
+import type {
+  AppInfo,
+  AppSummary,
+  CatalogAppInfo,
+  Event,
+  OperationInfo,
+  RefreshOutcome,
+  Request,
+  StoreInfo,
+  VersionInfo,
+} from "./bindings";
+
+/** A command's wire name and its arguments, from the generated Request type. */
+export type Command = Request["command"];
+export type ArgsOf<C extends Command> = Extract<Request, { command: C }> extends { args: infer A }
+  ? A
+  : Record<string, never>;
+
+/** What each command answers (the daemon's replies, per command). */
+export type Started = { operation: number };
+export type Responses = {
+  version: VersionInfo;
+  apps: AppInfo[];
+  status: AppInfo;
+  install: Started;
+  uninstall: Started;
+  start: Started;
+  stop: Started;
+  restart: Started;
+  logs: Extract<Event, { type: "log" }>[];
+  ops: OperationInfo[];
+  catalogStores: StoreInfo[];
+  catalogAdd: StoreInfo;
+  catalogRemove: null;
+  catalogRefresh: RefreshOutcome[];
+  catalogApps: AppSummary[];
+  catalogSearch: AppSummary[];
+  catalogShow: CatalogAppInfo;
+  secrets: Record<string, string>;
+};
+// Every command must have a reply type: this fails to compile when one is missing.
+type _Complete = [Exclude<Command, keyof Responses>] extends [never] ? true : never;
+export const complete: _Complete = true;
+
+/** Thrown for any failed call; `message` is a sentence for the user. */
+export class ApiError extends Error {
+  constructor(message: string, readonly status: number) {
+    super(message);
+  }
+}
+
+let onUnauthorized: () => void = () => {};
+/** Called when the session is gone (the UI shows the login page). */
+export function setUnauthorizedHandler(handler: () => void) {
+  onUnauthorized = handler;
+}
+
+async function post<T>(path: string, body: unknown): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body ?? {}),
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError("Berth is not reachable: is berth serve running?", 0);
+  }
+  const text = await response.text();
+  let data: unknown = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    if (response.status === 401 && path.startsWith("/api/") && !path.startsWith("/api/login")) {
+      onUnauthorized();
+    }
+    const message =
+      data && typeof data === "object" && "error" in data && typeof data.error === "string"
+        ? data.error
+        : `Berth answered ${response.status}.`;
+    throw new ApiError(message, response.status);
+  }
+  return data as T;
+}
+
+/** Runs one command. */
+export function invoke<C extends Command>(command: C, args?: ArgsOf<C>): Promise<Responses[C]> {
+  return post<Responses[C]>(`/api/${command}`, args ?? {});
+}
+
+export type AuthState = { setupNeeded: boolean; user: string | null };
+
+export async function authState(): Promise<AuthState> {
+  const response = await fetch("/api/auth", { credentials: "same-origin" });
+  return (await response.json()) as AuthState;
+}
+
+export const setup = (user: string, password: string) => post<{ user: string }>("/api/setup", { user, password });
+export const login = (user: string, password: string) => post<{ user: string }>("/api/login", { user, password });
+export const logout = () => post<unknown>("/api/logout", {});
+
+/** Subscribes to every operation's events; returns the unsubscribe function. */
+export function listen(handler: (event: Event) => void): () => void {
+  const source = new EventSource("/api/events", { withCredentials: true });
+  source.onmessage = (message) => {
+    try {
+      handler(JSON.parse(message.data) as Event);
+    } catch {
+      /* a line that is not an event is ignored */
+    }
+  };
+  return () => source.close();
+}
+
+/** URL of a picture of a store app (icon, screenshot). */
+export const fileUrl = (store: string, app: string, file: string) =>
+  `/api/files/${encodeURIComponent(store)}/${encodeURIComponent(app)}/${file.split("/").map(encodeURIComponent).join("/")}`;

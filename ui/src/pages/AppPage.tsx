@@ -1,0 +1,99 @@
+// One app of a store: what it is, what it asks of the server, and Install.
+import { useEffect, useState } from "react";
+import { fileUrl, invoke } from "../api";
+import type { CatalogAppInfo, ResourceSpec } from "../bindings";
+import { InstallDialog } from "./InstallDialog";
+
+const PERMISSION_TEXT: Record<string, string> = {
+  privileged: "Full access to the server (privileged mode)",
+  capability: "Extra Linux capabilities",
+  device: "Access to devices of the server (e.g. a graphics card or USB stick)",
+  host_network: "The server's own network (not an isolated one)",
+  host_pid: "The server's process list",
+  host_ipc: "The server's shared memory",
+  host_user_namespace: "The server's user namespace",
+  host_cgroup: "The server's control groups",
+  docker_socket: "The Docker engine itself (it could control every container)",
+  system_path: "System folders of the server",
+  bind_outside_app: "Folders outside its own data folder",
+  sysctl: "Kernel settings",
+  unconfined: "No security profile (AppArmor/seccomp off)",
+};
+
+export const permissionText = (p: string) => PERMISSION_TEXT[p] ?? p;
+
+function spec(s: ResourceSpec | undefined): string {
+  if (!s) return "—";
+  const parts = [s.cpus != null && `${s.cpus} CPU`, s.memory && `${s.memory} memory`, s.disk && `${s.disk} disk`].filter(Boolean);
+  return parts.length ? parts.join(", ") : "—";
+}
+
+export function AppPage({ store, id }: { store: string; id: string }) {
+  const [info, setInfo] = useState<CatalogAppInfo | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [installing, setInstalling] = useState(false);
+
+  useEffect(() => {
+    invoke("catalogShow", { app: id, store }).then(setInfo, (e: Error) => setError(e.message));
+  }, [store, id]);
+
+  if (error) return <p role="alert" className="error">{error}</p>;
+  if (!info) return <p>Loading…</p>;
+  const m = info.meta;
+  const permissions = m.permissions ?? [];
+  return (
+    <article aria-labelledby="app-title" className="app-page">
+      <a href="#/catalog">← App store</a>
+      <header className="app-head">
+        {m.icon && <img src={fileUrl(info.store, m.id, m.icon)} alt="" width={72} height={72} />}
+        <div>
+          <h1 id="app-title">{m.name}</h1>
+          <p>{m.tagline}</p>
+          <p className="muted">
+            Version {m.version} · {(m.categories ?? []).join(", ")} · from {info.store}
+          </p>
+        </div>
+        <button className="primary" onClick={() => setInstalling(true)}>Install</button>
+      </header>
+      {(m.description ?? "").split(/\n\s*\n/).map((p, i) => <p key={i}>{p}</p>)}
+      {(m.screenshots ?? []).length > 0 && (
+        <div className="shots">
+          {(m.screenshots ?? []).map((s) => (
+            <img key={s} src={fileUrl(info.store, m.id, s)} alt={`Screenshot of ${m.name}`} loading="lazy" />
+          ))}
+        </div>
+      )}
+      <h2>What it asks of your server</h2>
+      {permissions.length === 0 ? (
+        <p>Nothing beyond its own data folder and network.</p>
+      ) : (
+        <ul>{permissions.map((p) => <li key={p}>{permissionText(p)}</li>)}</ul>
+      )}
+      <h2>Resources</h2>
+      <p>Default limits: {spec(m.resources?.default)}. Needs at least: {spec(m.resources?.minimum)}.</p>
+      {(m.settings ?? []).length > 0 && (
+        <>
+          <h2>Settings</h2>
+          <ul>
+            {(m.settings ?? []).map((s) => (
+              <li key={s.name}>
+                <strong>{s.label}</strong>
+                {s.required ? " (required)" : ""}
+                {s.generate != null ? " — made for you if left empty" : ""}
+                {s.description ? ` — ${s.description}` : ""}
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+      {m.release_notes && (
+        <>
+          <h2>What's new</h2>
+          <p>{m.release_notes}</p>
+        </>
+      )}
+      {m.homepage && <p><a href={m.homepage} target="_blank" rel="noreferrer">Project homepage</a></p>}
+      {installing && <InstallDialog info={info} onClose={() => setInstalling(false)} />}
+    </article>
+  );
+}

@@ -1,0 +1,138 @@
+// My apps: status light, Open, start / stop / restart, logs, uninstall.
+import { useCallback, useEffect, useState } from "react";
+import { invoke, listen } from "../api";
+import type { AppInfo } from "../bindings";
+import { openUrl, statusLight } from "../logic";
+
+function UninstallDialog({ app, onClose, onDone }: { app: string; onClose: () => void; onDone: (error?: string) => void }) {
+  const [purge, setPurge] = useState(false);
+  const [typed, setTyped] = useState("");
+  const [busy, setBusy] = useState(false);
+  const go = async () => {
+    setBusy(true);
+    try {
+      await invoke("uninstall", { app, purgeData: purge, removeImages: false });
+      onDone();
+    } catch (e) {
+      onDone((e as Error).message);
+    }
+  };
+  return (
+    <div className="backdrop">
+      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="un-title">
+        <h2 id="un-title">Uninstall {app}?</h2>
+        <p>Its containers go. Its data stays on this server, so installing it again brings everything back.</p>
+        <label className="check">
+          <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.target.checked)} /> Also delete its data
+        </label>
+        {purge && (
+          <label>
+            This cannot be undone. Type <strong>{app}</strong> to confirm.
+            <input aria-label="Type the app's name to confirm" value={typed} onChange={(e) => setTyped(e.target.value)} />
+          </label>
+        )}
+        <div className="actions">
+          <button onClick={onClose} disabled={busy}>Cancel</button>
+          <button className="danger" onClick={go} disabled={busy || (purge && typed !== app)}>
+            {purge ? "Uninstall and delete data" : "Uninstall"}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export function Dashboard() {
+  const [apps, setApps] = useState<AppInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [message, setMessage] = useState<string | null>(null);
+  const [busy, setBusy] = useState<Record<string, string>>({});
+  const [removing, setRemoving] = useState<string | null>(null);
+
+  const load = useCallback(() => {
+    invoke("apps").then(
+      (a) => {
+        setApps(a);
+        setError(null);
+      },
+      (e: Error) => setError(e.message),
+    );
+  }, []);
+  useEffect(() => {
+    load();
+    const timer = setInterval(load, 5000);
+    const stop = listen((e) => {
+      if (e.type === "finished") {
+        setBusy((b) => {
+          const { [e.app ?? ""]: _, ...rest } = b;
+          return rest;
+        });
+        if (e.error) setMessage(e.error);
+        load();
+      }
+    });
+    return () => {
+      clearInterval(timer);
+      stop();
+    };
+  }, [load]);
+
+  const act = async (app: string, command: "start" | "stop" | "restart") => {
+    setBusy((b) => ({ ...b, [app]: command }));
+    setMessage(null);
+    try {
+      await invoke(command, { app });
+    } catch (e) {
+      setMessage((e as Error).message);
+      setBusy((b) => {
+        const { [app]: _, ...rest } = b;
+        return rest;
+      });
+    }
+  };
+
+  return (
+    <section aria-labelledby="apps-title">
+      <h1 id="apps-title">My apps</h1>
+      {error && <p role="alert" className="error">{error}</p>}
+      {message && <p role="alert" className="error">{message}</p>}
+      {apps === null && !error && <p>Loading…</p>}
+      {apps?.length === 0 && <p>No apps yet. <a href="#/catalog">Find one in the app store.</a></p>}
+      <ul className="apps">
+        {apps?.map((a) => {
+          const { light, label } = statusLight(a);
+          const url = openUrl(a, window.location.hostname);
+          const working = busy[a.id];
+          return (
+            <li key={a.id} className="card app-row" data-app={a.id}>
+              <span className={`light ${light}`} aria-hidden="true" />
+              <div className="grow">
+                <strong>{a.id}</strong> <span className="status" data-testid={`status-${a.id}`}>{working ? `${working}…` : label}</span>
+                <small className="muted">{a.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}</small>
+              </div>
+              <div className="buttons">
+                {url && <a className="button primary" href={url} target="_blank" rel="noreferrer">Open</a>}
+                <button onClick={() => act(a.id, "start")} disabled={!!working}>Start</button>
+                <button onClick={() => act(a.id, "stop")} disabled={!!working}>Stop</button>
+                <button onClick={() => act(a.id, "restart")} disabled={!!working}>Restart</button>
+                <a className="button" href={`#/logs/${encodeURIComponent(a.id)}`}>Logs</a>
+                <button className="danger" onClick={() => setRemoving(a.id)} disabled={!!working}>Uninstall</button>
+              </div>
+            </li>
+          );
+        })}
+      </ul>
+      {removing && (
+        <UninstallDialog
+          app={removing}
+          onClose={() => setRemoving(null)}
+          onDone={(err) => {
+            if (err) setMessage(err);
+            else setBusy((b) => ({ ...b, [removing]: "uninstall" }));
+            setRemoving(null);
+          }}
+        />
+      )}
+    </section>
+  );
+}
