@@ -27,4 +27,4 @@ pub use commands::{
 };
 pub use error::ApiError;
 pub use http::OPEN_ROUTES;
-pub use server::{serve, DEFAULT_LISTEN, HTTP_ADDR_FILE, SOCKET_NAME};
+pub use server::{serve, Owner, DEFAULT_LISTEN, HTTP_ADDR_FILE, SOCKET_NAME};

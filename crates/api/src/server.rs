@@ -46,6 +46,115 @@ pub const DEFAULT_LISTEN: &str = "0.0.0.0:8420";
 /// The file in the home where the daemon writes the address it listens on.
 pub const HTTP_ADDR_FILE: &str = "http.addr";
 
+/// The single owner of a Berth home: holds its lock, the Docker engine and
+/// the store, settles unfinished operations, and runs commands. `berth
+/// serve` wraps one in the unix socket and HTTP; the desktop app runs one
+/// in-process.
+pub struct Owner {
+    daemon: Arc<Daemon>,
+    home: PathBuf,
+    _lock: std::fs::File,
+}
+
+impl Owner {
+    /// Takes the home (refused when another process owns it), connects to
+    /// the engine, opens the store, settles what a crash left unfinished and
+    /// keeps settling what an absent engine leaves unfinished.
+    pub async fn open(home: &Path, host: HostSettings) -> Result<Self, ApiError> {
+        std::fs::create_dir_all(home)?;
+        let lock = std::fs::File::create(home.join("berth.lock"))?;
+        if lock.try_lock().is_err() {
+            return Err(ApiError::AlreadyServing {
+                home: home.to_path_buf(),
+            });
+        }
+        let engine = Engine::connect().await?;
+        let apps = Apps::open(home, engine, host)?;
+        let daemon = Arc::new(Daemon {
+            apps,
+            busy: Mutex::new(HashSet::new()),
+            events: broadcast::channel(1024).0,
+        });
+        daemon.settle_idle(&mut None).await;
+        let settler = daemon.clone();
+        let settle_every = settle_interval();
+        tokio::spawn(async move {
+            let mut last_error = None;
+            loop {
+                tokio::time::sleep(settle_every).await;
+                settler.settle_idle(&mut last_error).await;
+            }
+        });
+        Ok(Owner {
+            daemon,
+            home: home.to_path_buf(),
+            _lock: lock,
+        })
+    }
+
+    /// Runs one command; long operations answer `{"operation": id}` at once
+    /// and report on [`Owner::subscribe`].
+    pub async fn call(&self, request: Request) -> Result<serde_json::Value, ApiError> {
+        self.daemon.clone().dispatch(request, None).await
+    }
+
+    /// Every operation's events from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.daemon.events.subscribe()
+    }
+
+    /// The Docker Engine API version in use.
+    pub fn docker_api(&self) -> String {
+        self.daemon.apps.engine().api_version()
+    }
+
+    /// Serves the HTTP API and web UI on `addr` (with the login) in the
+    /// background; writes the address to `<home>/http.addr` and returns it.
+    pub async fn serve_http(
+        &self,
+        addr: std::net::SocketAddr,
+    ) -> Result<std::net::SocketAddr, ApiError> {
+        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+            ApiError::Remote(format!(
+                "cannot listen on {addr} ({e}); pick another address with --listen ADDR:PORT"
+            ))
+        })?;
+        let bound = listener.local_addr()?;
+        std::fs::write(self.home.join(HTTP_ADDR_FILE), bound.to_string())?;
+        tokio::spawn(crate::http::serve_http(self.daemon.clone(), listener));
+        Ok(bound)
+    }
+
+    /// Serves the commands on `<home>/berth.sock` (mode 0600) until SIGINT
+    /// or SIGTERM.
+    pub async fn serve_socket(&self) -> Result<(), ApiError> {
+        let socket = self.home.join(SOCKET_NAME);
+        // We hold the lock, so a socket file left here is stale.
+        let _ = std::fs::remove_file(&socket);
+        let listener = UnixListener::bind(&socket)?;
+        std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
+        eprintln!(
+            "berth: serving {} (docker API {})",
+            socket.display(),
+            self.docker_api()
+        );
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        loop {
+            tokio::select! {
+                accepted = listener.accept() => {
+                    let (stream, _) = accepted?;
+                    let daemon = self.daemon.clone();
+                    tokio::spawn(async move { daemon.handle(stream).await });
+                }
+                _ = tokio::signal::ctrl_c() => break,
+                _ = term.recv() => break,
+            }
+        }
+        let _ = std::fs::remove_file(&socket);
+        Ok(())
+    }
+}
+
 /// Serves `home` until SIGINT or SIGTERM: the unix socket, and HTTP on
 /// `listen` unless it is `None`.
 pub async fn serve(
@@ -53,55 +162,10 @@ pub async fn serve(
     host: HostSettings,
     listen: Option<std::net::SocketAddr>,
 ) -> Result<(), ApiError> {
-    std::fs::create_dir_all(home)?;
-    let lock = std::fs::File::create(home.join("berth.lock"))?;
-    if lock.try_lock().is_err() {
-        return Err(ApiError::AlreadyServing {
-            home: home.to_path_buf(),
-        });
-    }
-    let http = match listen {
-        Some(addr) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            ApiError::Remote(format!(
-                "cannot listen on {addr} ({e}); pick another address with --listen ADDR:PORT"
-            ))
-        })?),
-        None => None,
-    };
-    let engine = Engine::connect().await?;
-    let apps = Apps::open(home, engine, host)?;
-    let socket = home.join(SOCKET_NAME);
-    // We hold the lock, so a socket file left here is stale.
-    let _ = std::fs::remove_file(&socket);
-    let listener = UnixListener::bind(&socket)?;
-    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
-    eprintln!(
-        "berth: serving {} (docker API {})",
-        socket.display(),
-        apps.engine().api_version()
-    );
-    let daemon = Arc::new(Daemon {
-        apps,
-        busy: Mutex::new(HashSet::new()),
-        events: broadcast::channel(1024).0,
-    });
-    // Settle what a crash left unfinished before serving, then keep settling
-    // what an absent engine leaves unfinished while we run.
-    daemon.settle_idle(&mut None).await;
-    let settler = daemon.clone();
-    let settle_every = settle_interval();
-    tokio::spawn(async move {
-        let mut last_error = None;
-        loop {
-            tokio::time::sleep(settle_every).await;
-            settler.settle_idle(&mut last_error).await;
-        }
-    });
-
+    let owner = Owner::open(home, host).await?;
     let _ = std::fs::remove_file(home.join(HTTP_ADDR_FILE));
-    if let Some(listener) = http {
-        let addr = listener.local_addr()?;
-        std::fs::write(home.join(HTTP_ADDR_FILE), addr.to_string())?;
+    if let Some(addr) = listen {
+        let addr = owner.serve_http(addr).await?;
         let shown = if addr.ip().is_unspecified() {
             format!(
                 "http://<this server's address>:{} (and http://127.0.0.1:{})",
@@ -112,23 +176,8 @@ pub async fn serve(
             format!("http://{addr}")
         };
         eprintln!("berth: web UI at {shown}");
-        tokio::spawn(crate::http::serve_http(daemon.clone(), listener));
     }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    loop {
-        tokio::select! {
-            accepted = listener.accept() => {
-                let (stream, _) = accepted?;
-                let daemon = daemon.clone();
-                tokio::spawn(async move { daemon.handle(stream).await });
-            }
-            _ = tokio::signal::ctrl_c() => break,
-            _ = term.recv() => break,
-        }
-    }
-    let _ = std::fs::remove_file(&socket);
-    drop(lock);
-    Ok(())
+    owner.serve_socket().await
 }
 
 /// How often the daemon retries unsettled operations: `BERTH_SETTLE_SECS`,
