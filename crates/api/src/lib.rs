@@ -17,6 +17,7 @@ mod auth;
 mod client;
 mod commands;
 mod error;
+pub mod home;
 mod http;
 mod server;
 

@@ -15,7 +15,7 @@ use berth_engine::compose::parse_bytes;
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use crate::home::{default_home, host_settings};
+use berth_api::home::{default_home, host_settings};
 
 /// Options every daemon command shares.
 #[derive(Args, Clone)]
@@ -27,7 +27,10 @@ pub struct HomeArg {
 
 impl HomeArg {
     fn resolve(&self) -> Result<PathBuf> {
-        self.home.clone().map_or_else(default_home, Ok)
+        match &self.home {
+            Some(home) => Ok(home.clone()),
+            None => Ok(default_home()?),
+        }
     }
 }
 

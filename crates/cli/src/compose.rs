@@ -10,7 +10,7 @@ use berth_engine::policy::{self, PolicyReport, Severity};
 use berth_engine::rewrite::{self, PortAllocator, RenderRequest};
 use clap::{Subcommand, ValueEnum};
 
-use crate::home::{default_home, host_settings};
+use berth_api::home::{default_home, host_settings};
 
 #[derive(Subcommand)]
 pub enum ComposeCommand {

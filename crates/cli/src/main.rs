@@ -8,7 +8,6 @@
 mod apps;
 mod catalog;
 mod compose;
-mod home;
 
 use std::process::ExitCode;
 

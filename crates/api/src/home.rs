@@ -2,11 +2,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result};
 use berth_engine::rewrite::HostSettings;
 
+use crate::ApiError;
+
 /// `$BERTH_HOME`, else `/var/lib/berth` for root, else `$XDG_DATA_HOME/berth`.
-pub fn default_home() -> Result<PathBuf> {
+pub fn default_home() -> Result<PathBuf, ApiError> {
     if let Some(home) = std::env::var_os("BERTH_HOME").filter(|h| !h.is_empty()) {
         return Ok(PathBuf::from(home));
     }
@@ -16,8 +17,9 @@ pub fn default_home() -> Result<PathBuf> {
     if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|h| !h.is_empty()) {
         return Ok(PathBuf::from(xdg).join("berth"));
     }
-    let home =
-        std::env::var_os("HOME").context("neither BERTH_HOME nor HOME is set; pass --home")?;
+    let home = std::env::var_os("HOME").ok_or_else(|| {
+        ApiError::Remote("neither BERTH_HOME nor HOME is set; pass --home".into())
+    })?;
     Ok(PathBuf::from(home).join(".local/share/berth"))
 }
 
