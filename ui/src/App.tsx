@@ -1,7 +1,7 @@
 // The shell: first-run setup or login, then the pages, routed by the URL hash
 // (#/catalog, #/app/<store>/<id>, #/apps, #/ops, #/logs/<id>).
 import { useCallback, useEffect, useState } from "react";
-import { authState, logout, setUnauthorizedHandler } from "./api";
+import { authState, inDesktop, logout, setUnauthorizedHandler } from "./api";
 import { AuthPage } from "./pages/Auth";
 import { CatalogPage } from "./pages/Catalog";
 import { AppPage } from "./pages/AppPage";
@@ -75,9 +75,11 @@ export function App() {
           {link("apps", "My apps")}
           {link("ops", "History")}
         </nav>
-        <button className="link" onClick={() => logout().finally(() => setSession({ state: "login" }))}>
-          Log out {session.user}
-        </button>
+        {!inDesktop() && (
+          <button className="link" onClick={() => logout().finally(() => setSession({ state: "login" }))}>
+            Log out {session.user}
+          </button>
+        )}
       </header>
       <main>{body}</main>
     </>

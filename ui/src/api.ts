@@ -1,6 +1,10 @@
-// The browser transport: every typed command is POST /api/<command> with
-// the same JSON argument object the desktop app's IPC carries; progress
-// comes from the server-sent event stream. Errors are sentences.
+// The transport under the UI. In the desktop app (Tauri) a command is a Tauri
+// IPC call to the tauri-specta command of the same name (snake_case) and
+// progress comes as `berth-event` Tauri events; in a browser it is
+// POST /api/<command> with the same JSON argument object and progress comes
+// from the server-sent event stream. Errors are sentences either way.
+import { invoke as tauriInvoke } from "@tauri-apps/api/core";
+import { listen as tauriListen } from "@tauri-apps/api/event";
 import type {
   AppInfo,
   AppSummary,
@@ -90,14 +94,31 @@ async function post<T>(path: string, body: unknown): Promise<T> {
   return data as T;
 }
 
+/** Whether the UI runs in the desktop app. */
+export const inDesktop = (): boolean => typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+
+/** A command's Tauri name: `catalogSearch` → `catalog_search`. */
+export const tauriName = (command: string) => command.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+
 /** Runs one command. */
-export function invoke<C extends Command>(command: C, args?: ArgsOf<C>): Promise<Responses[C]> {
+export async function invoke<C extends Command>(command: C, args?: ArgsOf<C>): Promise<Responses[C]> {
+  if (inDesktop()) {
+    // The desktop's install takes its InstallArgs as `args`; the others take the fields themselves.
+    const ipcArgs = command === "install" ? { args } : (args ?? {});
+    try {
+      return await tauriInvoke<Responses[C]>(tauriName(command), ipcArgs as Record<string, unknown>);
+    } catch (e) {
+      throw new ApiError(typeof e === "string" ? e : String(e), 400);
+    }
+  }
   return post<Responses[C]>(`/api/${command}`, args ?? {});
 }
 
 export type AuthState = { setupNeeded: boolean; user: string | null };
 
 export async function authState(): Promise<AuthState> {
+  // The desktop app's user is whoever sits at this computer.
+  if (inDesktop()) return { setupNeeded: false, user: "desktop" };
   const response = await fetch("/api/auth", { credentials: "same-origin" });
   return (await response.json()) as AuthState;
 }
@@ -108,6 +129,10 @@ export const logout = () => post<unknown>("/api/logout", {});
 
 /** Subscribes to every operation's events; returns the unsubscribe function. */
 export function listen(handler: (event: Event) => void): () => void {
+  if (inDesktop()) {
+    const stop = tauriListen<Event>("berth-event", (e) => handler(e.payload));
+    return () => void stop.then((unlisten) => unlisten());
+  }
   const source = new EventSource("/api/events", { withCredentials: true });
   source.onmessage = (message) => {
     try {
@@ -121,4 +146,11 @@ export function listen(handler: (event: Event) => void): () => void {
 
 /** URL of a picture of a store app (icon, screenshot). */
 export const fileUrl = (store: string, app: string, file: string) =>
-  `/api/files/${encodeURIComponent(store)}/${encodeURIComponent(app)}/${file.split("/").map(encodeURIComponent).join("/")}`;
+  `${inDesktop() ? "berthfile://localhost" : "/api/files"}/${encodeURIComponent(store)}/${encodeURIComponent(app)}/${file.split("/").map(encodeURIComponent).join("/")}`;
+
+/** Opens an app's page: the system browser from the desktop app, a new tab in a browser. */
+export function openExternal(url: string, event?: { preventDefault(): void }) {
+  if (!inDesktop()) return;
+  event?.preventDefault();
+  void tauriInvoke("plugin:opener|open_url", { url });
+}

@@ -103,6 +103,20 @@ impl Owner {
         self.daemon.events.subscribe()
     }
 
+    /// A picture (icon, screenshot) of a store app, with its content type.
+    pub fn store_picture(
+        &self,
+        store: &str,
+        app: &str,
+        file: &str,
+    ) -> Option<(&'static str, Vec<u8>)> {
+        let (_, found) = self.daemon.apps.catalogs().find(app, Some(store)).ok()?;
+        let kind = crate::http::content_type(file);
+        kind.starts_with("image/")
+            .then(|| found.files.get(file).map(|b| (kind, b.clone())))
+            .flatten()
+    }
+
     /// The Docker Engine API version in use.
     pub fn docker_api(&self) -> String {
         self.daemon.apps.engine().api_version()

@@ -1,6 +1,6 @@
 // My apps: status light, Open, start / stop / restart, logs, uninstall.
 import { useCallback, useEffect, useState } from "react";
-import { invoke, listen } from "../api";
+import { invoke, listen, openExternal } from "../api";
 import type { AppInfo } from "../bindings";
 import { openUrl, statusLight } from "../logic";
 
@@ -111,7 +111,7 @@ export function Dashboard() {
                 <small className="muted">{a.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}</small>
               </div>
               <div className="buttons">
-                {url && <a className="button primary" href={url} target="_blank" rel="noreferrer">Open</a>}
+                {url && <a className="button primary" href={url} target="_blank" rel="noreferrer" onClick={(e) => openExternal(url, e)}>Open</a>}
                 <button onClick={() => act(a.id, "start")} disabled={!!working}>Start</button>
                 <button onClick={() => act(a.id, "stop")} disabled={!!working}>Stop</button>
                 <button onClick={() => act(a.id, "restart")} disabled={!!working}>Restart</button>

@@ -1,0 +1,77 @@
+//! Every Berth command as a Tauri command, registered through tauri-specta:
+//! the same names (snake_case here, camelCase on HTTP) and the same argument
+//! objects as the HTTP API, so one UI serves both.
+
+use std::collections::BTreeMap;
+
+use berth_api::{AppInfo, CatalogAppInfo, InstallArgs, OperationInfo, Request, VersionInfo};
+use berth_engine::catalog::{AppSummary, RefreshOutcome, StoreInfo};
+use serde::{Deserialize, Serialize};
+use tauri::State;
+
+use crate::backend::Backend;
+
+/// What a long operation answers at once; its progress comes as events.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+pub struct Started {
+    pub operation: f64,
+}
+
+macro_rules! commands {
+    ($( $(#[$doc:meta])* $name:ident ( $($arg:ident : $ty:ty),* ) -> $ret:ty => $request:expr ;)*) => {
+        $(
+            $(#[$doc])*
+            #[tauri::command]
+            #[specta::specta]
+            pub async fn $name(backend: State<'_, Backend>, $($arg: $ty),*) -> Result<$ret, String> {
+                backend.call($request).await
+            }
+        )*
+        /// The tauri-specta builder with every command.
+        pub fn builder() -> tauri_specta::Builder<tauri::Wry> {
+            tauri_specta::Builder::<tauri::Wry>::new()
+                .commands(tauri_specta::collect_commands![$($name),*])
+                .typ::<berth_api::Event>()
+                .typ::<Request>()
+        }
+    };
+}
+
+commands! {
+    /// Versions of Berth and of the Docker Engine API.
+    version() -> VersionInfo => Request::Version;
+    /// Installed apps and their services' states.
+    apps() -> Vec<AppInfo> => Request::Apps;
+    status(app: String) -> AppInfo => Request::Status { app };
+    /// Install from a store or a compose file; answers at once.
+    install(args: InstallArgs) -> Started => Request::Install(args);
+    uninstall(app: String, purge_data: bool, remove_images: bool) -> Started =>
+        Request::Uninstall { app, purge_data, remove_images };
+    start(app: String) -> Started => Request::Start { app };
+    stop(app: String) -> Started => Request::Stop { app };
+    restart(app: String) -> Started => Request::Restart { app };
+    /// The last log lines (follow is for streaming clients).
+    logs(app: String, service: Option<String>, tail: Option<u32>, follow: bool) -> Vec<berth_api::Event> =>
+        Request::Logs { app, service, tail, follow };
+    ops(limit: Option<u32>) -> Vec<OperationInfo> => Request::Ops { limit };
+    catalog_stores() -> Vec<StoreInfo> => Request::CatalogStores;
+    catalog_add(location: String, key: Option<String>, name: Option<String>) -> StoreInfo =>
+        Request::CatalogAdd { location, key, name };
+    catalog_remove(name: String) -> () => Request::CatalogRemove { name };
+    catalog_refresh(name: Option<String>) -> Vec<RefreshOutcome> => Request::CatalogRefresh { name };
+    catalog_apps(category: Option<String>) -> Vec<AppSummary> => Request::CatalogApps { category };
+    catalog_search(query: String) -> Vec<AppSummary> => Request::CatalogSearch { query };
+    catalog_show(app: String, store: Option<String>) -> CatalogAppInfo => Request::CatalogShow { app, store };
+    secrets(app: String) -> BTreeMap<String, String> => Request::Secrets { app };
+}
+
+/// Exports the UI's bindings (types and commands) as TypeScript.
+pub fn export_bindings(path: &std::path::Path) -> Result<(), String> {
+    builder()
+        .export(
+            specta_typescript::Typescript::default()
+                .header("// Generated from Berth's Rust types and commands by tauri-specta (src-tauri). Do not edit.\n// @ts-nocheck"),
+            path,
+        )
+        .map_err(|e| e.to_string())
+}
