@@ -355,7 +355,7 @@ impl Daemon {
                     .into_iter()
                     .map(|record| {
                         let found = services.remove(&record.id).unwrap_or_default();
-                        let open = self.apps.open_address(&record.id, &record.source);
+                        let open = self.apps.open_address(&record);
                         app_info(record, found, open)
                     })
                     .collect();
@@ -630,7 +630,7 @@ impl Daemon {
             })
         })?;
         let services = self.apps.engine().status(app).await?;
-        let open = self.apps.open_address(&record.id, &record.source);
+        let open = self.apps.open_address(&record);
         Ok(app_info(record, services, open))
     }
 

@@ -11,6 +11,7 @@ use super::{Apps, InstallRequest};
 use crate::catalog::{resolve_settings, ResourceSpec};
 use crate::compose::{parse_bytes, ServiceLimits};
 use crate::rewrite::app_dir;
+use crate::store::AppRecord;
 use crate::{Error, Result};
 
 /// An install from a store.
@@ -124,7 +125,24 @@ pub struct OpenAddress {
 impl Apps {
     /// The host port (and path) of an installed app's main service: the
     /// store's `main` for store apps, else the first published port.
-    pub fn open_address(&self, app: &str, source: &str) -> Option<OpenAddress> {
+    /// Remembered per rendered file (its hash), so listing apps does not
+    /// re-read every compose file.
+    pub fn open_address(&self, record: &AppRecord) -> Option<OpenAddress> {
+        let mut cache = self.open_cache.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((hash, address)) = cache.get(&record.id) {
+            if *hash == record.compose_hash {
+                return address.clone();
+            }
+        }
+        let address = self.find_open_address(&record.id, &record.source);
+        cache.insert(
+            record.id.clone(),
+            (record.compose_hash.clone(), address.clone()),
+        );
+        address
+    }
+
+    fn find_open_address(&self, app: &str, source: &str) -> Option<OpenAddress> {
         let project = self.load_rendered(app).ok()?;
         let main = source
             .split_once('/')

@@ -40,6 +40,8 @@ pub struct Apps {
     engine: Engine,
     host: HostSettings,
     catalogs: Catalogs,
+    /// App → (rendered file's hash, where "Open" goes).
+    open_cache: std::sync::Mutex<std::collections::HashMap<String, (String, Option<OpenAddress>)>>,
     boundaries: AtomicU32,
     abort_at: Option<u32>,
 }
@@ -74,6 +76,7 @@ impl Apps {
             engine,
             host,
             catalogs,
+            open_cache: Default::default(),
             boundaries: AtomicU32::new(0),
             abort_at,
         })
