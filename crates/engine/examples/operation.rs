@@ -5,12 +5,14 @@
 //! ```text
 //! operation install HOME COMPOSE_FILE APP_ID
 //! operation uninstall HOME APP_ID [--purge] [--remove-images]
+//! operation update HOME APP_ID COMPOSE_FILE
+//! operation rollback HOME APP_ID [SNAPSHOT]
 //! operation reconcile HOME
 //! ```
 
 use std::path::PathBuf;
 
-use berth_engine::apps::{Apps, InstallRequest, UninstallOptions};
+use berth_engine::apps::{Apps, InstallRequest, UninstallOptions, UpdateTarget};
 use berth_engine::lifecycle::Engine;
 
 #[tokio::main(flavor = "current_thread")]
@@ -50,6 +52,18 @@ async fn run(args: &[String]) -> berth_engine::Result<()> {
                 remove_images: flag("--remove-images"),
             };
             apps.uninstall(&args[2], options, &mut |_| {})
+                .await
+                .map(drop)
+        }
+        Some("update") if args.len() == 4 => {
+            let target = UpdateTarget::Compose(PathBuf::from(&args[3]));
+            apps.update(&args[2], &target, false, &mut |_| {})
+                .await
+                .map(drop)
+        }
+        Some("rollback") if args.len() >= 3 => {
+            let target = UpdateTarget::Snapshot(args.get(3).cloned());
+            apps.update(&args[2], &target, false, &mut |_| {})
                 .await
                 .map(drop)
         }

@@ -84,6 +84,19 @@ pub enum Error {
     Store { path: PathBuf, message: String },
     #[error("{path} is damaged ({message}); move it aside and Berth will start a new one")]
     CorruptState { path: PathBuf, message: String },
+    #[error("not enough space for a snapshot of {app}: it needs {needed}, {path} has {free} free; free some space (`berth images prune`) or delete old snapshots")]
+    NoSpace {
+        app: String,
+        needed: String,
+        free: String,
+        path: PathBuf,
+    },
+    #[error("the snapshot of {app} failed: {message}")]
+    Snapshot { app: String, message: String },
+    #[error("the update of {app} failed and was rolled back; {app} runs as before: {why}")]
+    RolledBack { app: String, why: String },
+    #[error("{app} is not ready: {why}")]
+    NotReady { app: String, why: String },
 }
 
 impl Error {

@@ -3,35 +3,16 @@
 //! reconciles, and the app is then wholly installed or wholly absent, with no
 //! orphan container or network, and its data untouched.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::Command;
+
+use common::run;
 
 use berth_engine::lifecycle::Engine;
 use berth_engine::rewrite::app_dir;
 use berth_engine::store::Store;
-
-/// The `operation` example, built by `cargo test` beside the test binaries.
-fn operation_bin() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let debug = exe.parent().and_then(Path::parent).unwrap();
-    let bin = debug.join("examples/operation");
-    assert!(
-        bin.is_file(),
-        "{} is missing: run the tests with `cargo test` (it builds examples)",
-        bin.display()
-    );
-    bin
-}
-
-fn run(args: &[&str], abort_at: Option<u32>) -> std::process::Output {
-    let mut cmd = Command::new(operation_bin());
-    cmd.args(args);
-    match abort_at {
-        Some(n) => cmd.env("BERTH_TEST_ABORT_AT", n.to_string()),
-        None => cmd.env_remove("BERTH_TEST_ABORT_AT"),
-    };
-    cmd.output().unwrap()
-}
 
 fn labelled(kind: &str, app: &str) -> usize {
     let filter = format!("label=com.docker.compose.project={app}");

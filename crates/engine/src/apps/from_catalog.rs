@@ -116,6 +116,8 @@ impl Apps {
 /// Where "Open" goes for an installed app.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OpenAddress {
+    /// The service that answers there.
+    pub service: String,
     /// The host port.
     pub port: u16,
     /// The path on it, `/` by default.
@@ -140,6 +142,12 @@ impl Apps {
             (record.compose_hash.clone(), address.clone()),
         );
         address
+    }
+
+    /// The main service and its host port, for the health gate.
+    pub(super) fn main_service(&self, record: &AppRecord) -> Option<(String, u16)> {
+        self.find_open_address(&record.id, &record.source)
+            .map(|a| (a.service, a.port))
     }
 
     fn find_open_address(&self, app: &str, source: &str) -> Option<OpenAddress> {
@@ -170,16 +178,18 @@ impl Apps {
                     })
                     .and_then(|s| s.parse::<u16>().ok());
                 let Some(published) = published else { continue };
-                first.get_or_insert(published);
+                first.get_or_insert((name.to_string(), published));
                 if wanted == Some((name, target)) {
                     return Some(OpenAddress {
+                        service: name.to_string(),
                         port: published,
                         path: main.and_then(|m| m.path).unwrap_or_else(|| "/".into()),
                     });
                 }
             }
         }
-        first.map(|port| OpenAddress {
+        first.map(|(service, port)| OpenAddress {
+            service,
             port,
             path: "/".into(),
         })

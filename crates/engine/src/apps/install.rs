@@ -176,7 +176,7 @@ impl Apps {
     }
 }
 
-fn pull_progress(p: PullProgress) -> Progress {
+pub(super) fn pull_progress(p: PullProgress) -> Progress {
     Progress::Pull {
         image: p.image,
         layer: p.layer,

@@ -5,13 +5,16 @@
 //! it was not told to delete.
 //!
 //! `install.rs`, `uninstall.rs`, `power.rs` (start/stop/restart),
-//! `reconcile.rs`: a file per operation.
+//! `update.rs` (update and rollback), `reconcile.rs`: a file per operation;
+//! `snapshot.rs` keeps the copies an update can return to.
 
 mod from_catalog;
 mod install;
 mod power;
 mod reconcile;
+mod snapshot;
 mod uninstall;
+mod update;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -27,7 +30,9 @@ use crate::{Error, Result};
 pub use from_catalog::{CatalogInstall, OpenAddress};
 pub use install::InstallRequest;
 pub use power::Power;
+pub use snapshot::{free_space, human_bytes, snapshots_to_keep, Snapshot, Tally};
 pub use uninstall::UninstallOptions;
+pub use update::{store_source, UpdatePlan, UpdateTarget};
 
 /// Test-only: abort the process at this step boundary (1 = right after the
 /// first journal entry), to prove crash safety. Unset in normal use.

@@ -53,6 +53,7 @@ impl Apps {
                 self.store
                     .finish_operation(op.id, "completed_after_restart", None)
             }
+            "update" | "rollback" => self.settle_update(op).await,
             // Start, stop and restart change nothing Berth must undo: Docker
             // holds the truth of what runs.
             "start" | "stop" | "restart" => self.store.finish_operation(

@@ -118,6 +118,7 @@ impl Apps {
         if options.purge_data {
             self.step(op, "purge", progress, async {
                 self.store.delete_secrets(app)?;
+                self.delete_snapshots(app)?;
                 let data = app_dir(&self.home, app).join("data");
                 match std::fs::remove_dir_all(&data) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Write {

@@ -5,14 +5,16 @@
 //! for what exists.
 //!
 //! A file per verb: `pull.rs`, `create.rs` (desired container spec),
-//! `up.rs` (convergence and start order), `stop.rs`, `down.rs`, `status.rs`,
-//! `logs.rs`.
+//! `up.rs` (convergence and start order), `ready.rs` (the health gate of an
+//! update, and what a snapshot needs from the engine), `stop.rs`, `down.rs`,
+//! `status.rs`, `logs.rs`.
 
 mod create;
 mod down;
 mod images;
 mod logs;
 mod pull;
+mod ready;
 mod status;
 mod stop;
 mod up;
@@ -24,6 +26,7 @@ use crate::{Error, Result};
 pub use down::DownOptions;
 pub use logs::LogLine;
 pub use pull::PullProgress;
+pub use ready::{ImageRef, ProjectVolume};
 pub use status::{ServiceState, ServiceStatus};
 pub use up::UpEvent;
 

@@ -22,7 +22,7 @@ pub struct PullProgress {
 }
 
 /// Splits `repo[:tag][@digest]` the way the Engine API takes it.
-fn split_reference(image: &str) -> (String, String) {
+pub(crate) fn split_reference(image: &str) -> (String, String) {
     if let Some((named, digest)) = image.split_once('@') {
         // `name:tag@digest` pulls by digest; the tag is only a note.
         let (repo, _) = split_reference(named);

@@ -86,7 +86,7 @@ pub(super) fn start_levels(services: &[(String, Mapping)]) -> Result<Vec<Vec<Str
 }
 
 /// How long a healthcheck may take to pass: its own timing, with slack.
-fn health_deadline(svc: &Mapping) -> Duration {
+pub(super) fn health_deadline(svc: &Mapping) -> Duration {
     let h = svc.get("healthcheck");
     let get = |k: &str, default: u64| {
         h.and_then(|h| h.get(k))
@@ -282,7 +282,7 @@ impl Engine {
 
     /// Waits for `container` to report healthy, from the event stream. The
     /// outer error is the engine's (it went away), the inner the container's.
-    async fn wait_healthy(
+    pub(super) async fn wait_healthy(
         &self,
         container: &str,
         deadline: Duration,
@@ -430,7 +430,7 @@ impl Engine {
             .map_err(docker_err(what))
     }
 
-    async fn ensure_networks(&self, project: &Project) -> Result<()> {
+    pub(super) async fn ensure_networks(&self, project: &Project) -> Result<()> {
         let Some(networks) = project.model.get("networks").and_then(Value::as_mapping) else {
             return Ok(());
         };
@@ -481,7 +481,7 @@ impl Engine {
         Ok(())
     }
 
-    async fn ensure_volumes(&self, project: &Project) -> Result<()> {
+    pub(super) async fn ensure_volumes(&self, project: &Project) -> Result<()> {
         let Some(volumes) = project.model.get("volumes").and_then(Value::as_mapping) else {
             return Ok(());
         };

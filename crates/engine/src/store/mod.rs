@@ -244,6 +244,17 @@ impl Store {
             .map_err(|e| db_err(&self.path, e))
     }
 
+    /// Replaces the request of an operation (its plan, once complete).
+    pub fn set_operation_request(&self, op: i64, request: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE operations SET request = ?2 WHERE id = ?1",
+                params![op, request],
+            )
+            .map(drop)
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// Records how operation `op` ended.
     pub fn finish_operation(&self, op: i64, outcome: &str, error: Option<&str>) -> Result<()> {
         self.conn()

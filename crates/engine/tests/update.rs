@@ -1,0 +1,417 @@
+//! Updates on the real Docker engine with the local registry's images
+//! (`.ci/setup-testbed`): 1.0 → 1.1 succeeds and keeps data; 1.1 → the
+//! broken 2.0 (it never serves, and it deletes data on start like a bad
+//! migration) rolls back by itself with the data back and the app
+//! answering; a manual rollback returns to any kept snapshot; the snapshot
+//! of an app holds its data folder and named volumes, counted; and an
+//! update killed at every step boundary comes back, after reconcile, on the
+//! old or the new version — never half — with its data.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use berth_engine::apps::{Apps, InstallRequest, UpdateTarget};
+use berth_engine::lifecycle::Engine;
+use berth_engine::rewrite::app_dir;
+use berth_engine::store::Store;
+use berth_engine::Error;
+
+/// The test app at `version`: it copies its version into its data. The
+/// broken 2.0 image ignores this command, deletes the precious files (a bad
+/// migration) and never serves.
+fn compose(version: &str, port: u16) -> String {
+    format!(
+        r#"services:
+  web:
+    image: 127.0.0.1:5000/berth-test/box:{version}
+    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /data/www; cp /VERSION /data/www/version; httpd -f -p 80 -h /data/www & wait"]
+    ports:
+      - "{port}:80"
+    volumes:
+      - ./data:/data
+      - state:/state
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/version"]
+      interval: 1s
+      timeout: 2s
+      retries: 3
+volumes:
+  state: {{}}
+"#
+    )
+}
+
+fn require_testbed() {
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
+        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed (scripts/test does)"
+    );
+}
+
+fn http_get(port: u16, path: &str) -> Option<String> {
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
+    let mut body = String::new();
+    stream.read_to_string(&mut body).ok()?;
+    let (head, body) = body.split_once("\r\n\r\n")?;
+    head.contains(" 200 ").then(|| body.trim().to_string())
+}
+
+fn volume_dir(volume: &str) -> PathBuf {
+    let out = Command::new("docker")
+        .args(["volume", "inspect", "-f", "{{.Mountpoint}}", volume])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "volume {volume} is missing");
+    PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+fn running_image(app: &str) -> String {
+    let out = Command::new("docker")
+        .args(["inspect", "-f", "{{.Config.Image}} {{.State.Running}}"])
+        .arg(format!("{app}-web-1"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Removes the app's containers, networks and volumes even if the test fails.
+struct Cleanup(String);
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        let filter = format!("label=com.docker.compose.project={}", self.0);
+        for (list, rm) in [
+            (vec!["ps", "-aq"], vec!["rm", "-f"]),
+            (vec!["network", "ls", "-q"], vec!["network", "rm"]),
+            (vec!["volume", "ls", "-q"], vec!["volume", "rm", "-f"]),
+        ] {
+            let out = Command::new("docker")
+                .args(&list)
+                .args(["--filter", &filter])
+                .output();
+            if let Ok(out) = out {
+                let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                    .lines()
+                    .map(str::to_string)
+                    .collect();
+                if !ids.is_empty() {
+                    let _ = Command::new("docker").args(&rm).args(&ids).output();
+                }
+            }
+        }
+    }
+}
+
+fn precious(home: &Path, app: &str) -> (Option<String>, Option<String>) {
+    let data = std::fs::read_to_string(app_dir(home, app).join("data/www/precious")).ok();
+    let volume = std::fs::read_to_string(volume_dir(&format!("{app}_state")).join("precious")).ok();
+    (data, volume)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
+    require_testbed();
+    let engine = Engine::connect()
+        .await
+        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let app = format!("upd{}", std::process::id());
+    let _cleanup = Cleanup(app.clone());
+    let home = std::env::temp_dir().join(format!("berth-update-{app}"));
+    std::fs::remove_dir_all(&home).ok();
+    let files = home.join("sources");
+    std::fs::create_dir_all(&files).unwrap();
+    let file = |v: &str| -> PathBuf {
+        let path = files.join(format!("compose-{v}.yml"));
+        std::fs::write(&path, compose(v, 18591)).unwrap();
+        path
+    };
+    let apps = Apps::open(&home, engine, Default::default()).unwrap();
+
+    // 1.0, with data in its folder and in its named volume.
+    let request = InstallRequest {
+        compose_file: file("1.0"),
+        app_id: app.clone(),
+        settings: Default::default(),
+        limits: Default::default(),
+        consent: false,
+        source: None,
+    };
+    apps.install(&request, &mut |_| {}).await.unwrap();
+    let record = apps.store().app(&app).unwrap().unwrap();
+    let port = apps.open_address(&record).expect("a published port").port;
+    let www = app_dir(&home, &app).join("data/www");
+    wait_for(|| http_get(port, "/version").as_deref() == Some("1.0")).await;
+    std::fs::write(www.join("precious"), "from 1.0").unwrap();
+    std::fs::write(
+        volume_dir(&format!("{app}_state")).join("precious"),
+        "volume 1.0",
+    )
+    .unwrap();
+
+    // 1.0 → 1.1: succeeds, keeps the data, leaves a snapshot of 1.0.
+    let mut steps = Vec::new();
+    apps.update(&app, &UpdateTarget::Compose(file("1.1")), false, &mut |p| {
+        if let berth_engine::apps::Progress::Step { step, .. } = p {
+            steps.push(step)
+        }
+    })
+    .await
+    .expect("1.0 → 1.1");
+    assert_eq!(
+        steps,
+        ["render", "pull", "stop", "snapshot", "swap", "start", "health", "commit"]
+    );
+    assert_eq!(
+        http_get(port, "/version").as_deref(),
+        Some("1.1"),
+        "same port, new version"
+    );
+    assert_eq!(
+        precious(&home, &app),
+        (Some("from 1.0".into()), Some("volume 1.0".into()))
+    );
+    assert!(running_image(&app).starts_with("127.0.0.1:5000/berth-test/box:1.1 true"));
+    let snapshots = apps.snapshots(&app).unwrap();
+    assert_eq!(snapshots.len(), 1);
+    let before_11 = snapshots[0].clone();
+    assert_eq!(
+        before_11.data.bytes,
+        std::fs::metadata(www.join("precious")).unwrap().len() + 4
+    );
+    assert_eq!(before_11.volumes.len(), 1, "{before_11:?}");
+    assert!(before_11.record.source.ends_with("compose-1.0.yml"));
+    let record = apps.store().app(&app).unwrap().unwrap();
+    assert!(record.source.ends_with("compose-1.1.yml"), "{record:?}");
+    assert_eq!(record.state, "installed");
+
+    // 1.1 → 2.0: 2.0 deletes the data and never becomes healthy; Berth puts
+    // 1.1 back with its data, and says why.
+    std::fs::write(www.join("precious"), "from 1.1").unwrap();
+    let err = apps
+        .update(
+            &app,
+            &UpdateTarget::Compose(file("2.0")),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .map(|op| apps.store().operation(op).unwrap())
+        .expect_err("2.0 must fail");
+    assert!(matches!(err, Error::RolledBack { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("rolled back") && text.contains("unhealthy"),
+        "{text}"
+    );
+    assert_eq!(
+        http_get(port, "/version").as_deref(),
+        Some("1.1"),
+        "1.1 answers again"
+    );
+    assert_eq!(
+        precious(&home, &app),
+        (Some("from 1.1".into()), Some("volume 1.0".into())),
+        "the data 2.0 deleted is back"
+    );
+    assert!(running_image(&app).starts_with("127.0.0.1:5000/berth-test/box:1.1 true"));
+    let record = apps.store().app(&app).unwrap().unwrap();
+    assert!(record.source.ends_with("compose-1.1.yml"), "{record:?}");
+    assert_eq!(record.state, "installed");
+    let op = &apps.store().recent_operations(1).unwrap()[0];
+    assert_eq!(op.kind, "update");
+    assert_eq!(op.outcome.as_deref(), Some("rolled_back"));
+    assert!(op.steps.contains(&"undo".to_string()) || op.error.is_some());
+    assert!(!app_dir(&home, &app).join("compose.next.yml").exists());
+    assert_eq!(
+        apps.snapshots(&app).unwrap().len(),
+        2,
+        "the snapshot of 1.1 is kept"
+    );
+
+    // The same file again: nothing to do, no downtime.
+    let unchanged = apps
+        .update(
+            &app,
+            &UpdateTarget::Compose(file("1.1")),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap();
+    let op = apps.store().operation(unchanged).unwrap().unwrap();
+    assert_eq!(op.outcome.as_deref(), Some("unchanged"), "{op:?}");
+
+    // Manual rollback to the snapshot taken before 1.1: 1.0 with its data then.
+    std::fs::write(www.join("precious"), "from 1.1, later").unwrap();
+    apps.update(
+        &app,
+        &UpdateTarget::Snapshot(Some(before_11.id.clone())),
+        false,
+        &mut |_| {},
+    )
+    .await
+    .expect("rollback");
+    wait_for(|| http_get(port, "/version").as_deref() == Some("1.0")).await;
+    assert_eq!(
+        precious(&home, &app),
+        (Some("from 1.0".into()), Some("volume 1.0".into()))
+    );
+    assert!(running_image(&app).starts_with("127.0.0.1:5000/berth-test/box:1.0 true"));
+    let record = apps.store().app(&app).unwrap().unwrap();
+    assert!(record.source.ends_with("compose-1.0.yml"), "{record:?}");
+    // The rollback snapshotted what it replaced, so it can be undone too.
+    let newest = &apps.snapshots(&app).unwrap()[0];
+    assert!(newest.reason.contains("rolling back"), "{newest:?}");
+    assert_eq!(apps.snapshots(&app).unwrap().len(), 3);
+
+    // An unknown snapshot is refused before anything happens.
+    let err = apps
+        .update(
+            &app,
+            &UpdateTarget::Snapshot(Some("nope".into())),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("no snapshot nope"), "{err}");
+
+    apps.uninstall(
+        &app,
+        berth_engine::apps::UninstallOptions {
+            purge_data: true,
+            remove_images: false,
+        },
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(
+        apps.snapshots(&app).unwrap().is_empty(),
+        "purge deletes snapshots"
+    );
+    std::fs::remove_dir_all(&home).ok();
+}
+
+async fn wait_for(mut ok: impl FnMut() -> bool) {
+    for _ in 0..100 {
+        if ok() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(ok(), "condition not met within 10 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_killed_at_every_step_ends_on_the_old_or_the_new_version() {
+    require_testbed();
+    let engine = Engine::connect()
+        .await
+        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let app = format!("updkill{}", std::process::id());
+    let _cleanup = Cleanup(app.clone());
+    let home = std::env::temp_dir().join(format!("berth-update-{app}"));
+    std::fs::remove_dir_all(&home).ok();
+    let h = home.to_str().unwrap();
+    std::fs::create_dir_all(&home).unwrap();
+    let file = |v: &str| -> String {
+        let path = home.join(format!("compose-{v}.yml"));
+        std::fs::write(&path, compose(v, 18592)).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let (v10, v11) = (file("1.0"), file("1.1"));
+    let ok = |out: std::process::Output, what: &str| {
+        assert!(
+            out.status.success(),
+            "{what}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    ok(
+        common::run(&["install", h, &v10, &app], None),
+        "install 1.0",
+    );
+    let www = app_dir(&home, &app).join("data/www");
+    std::fs::create_dir_all(&www).unwrap();
+    std::fs::write(www.join("precious"), "data").unwrap();
+    std::fs::write(
+        volume_dir(&format!("{app}_state")).join("precious"),
+        "volume",
+    )
+    .unwrap();
+
+    let mut boundaries = 0;
+    for n in 1.. {
+        let out = common::run(&["update", h, &app, &v11], Some(n));
+        ok(
+            common::run(&["reconcile", h], None),
+            &format!("reconcile after kill {n}"),
+        );
+        let when = format!("update killed at boundary {n}");
+        let store = Store::open(&home).unwrap();
+        assert!(
+            store.unfinished_operations().unwrap().is_empty(),
+            "{when}: unfinished"
+        );
+        let record = store.app(&app).unwrap().expect("still installed");
+        drop(store);
+        assert_eq!(record.state, "installed", "{when}");
+        let version = if record.source == v11 { "1.1" } else { "1.0" };
+        assert!(
+            record.source == v10 || record.source == v11,
+            "{when}: {record:?}"
+        );
+        let rendered = std::fs::read_to_string(app_dir(&home, &app).join("compose.yml")).unwrap();
+        assert!(
+            rendered.contains(&format!("box:{version}")),
+            "{when}: recorded {version}, but the compose file says otherwise"
+        );
+        assert!(
+            running_image(&app)
+                .starts_with(&format!("127.0.0.1:5000/berth-test/box:{version} true")),
+            "{when}: recorded {version} but runs {}",
+            running_image(&app)
+        );
+        wait_for(|| http_get(18592, "/version").as_deref() == Some(version)).await;
+        assert_eq!(
+            precious(&home, &app),
+            (Some("data".into()), Some("volume".into())),
+            "{when}: data lost"
+        );
+        assert!(
+            !app_dir(&home, &app).join("compose.next.yml").exists(),
+            "{when}"
+        );
+        let status = engine.status(&app).await.unwrap();
+        assert_eq!(status.len(), 1, "{when}: {status:?}");
+        if out.status.success() {
+            boundaries = n - 1;
+            break;
+        }
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("aborting"),
+            "{when}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if version == "1.1" {
+            ok(common::run(&["update", h, &app, &v10], None), "back to 1.0");
+        }
+    }
+    assert!(
+        boundaries >= 15,
+        "only {boundaries} update boundaries were exercised"
+    );
+    eprintln!(
+        "killed at {boundaries} update step boundaries: old or new version each time, data intact"
+    );
+    ok(
+        common::run(&["uninstall", h, &app, "--purge"], None),
+        "uninstall",
+    );
+    std::fs::remove_dir_all(&home).ok();
+}
