@@ -13,7 +13,7 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use berth_engine::apps::{Apps, InstallRequest, UpdateTarget};
+use berth_engine::apps::{parse_age, Apps, InstallRequest, PruneOptions, UpdateTarget};
 use berth_engine::lifecycle::Engine;
 use berth_engine::rewrite::app_dir;
 use berth_engine::store::Store;
@@ -58,6 +58,15 @@ fn http_get(port: u16, path: &str) -> Option<String> {
     stream.read_to_string(&mut body).ok()?;
     let (head, body) = body.split_once("\r\n\r\n")?;
     head.contains(" 200 ").then(|| body.trim().to_string())
+}
+
+fn docker_ok(args: &[&str]) -> bool {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .unwrap()
+        .status
+        .success()
 }
 
 fn volume_dir(volume: &str) -> PathBuf {
@@ -279,6 +288,58 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("no snapshot nope"), "{err}");
+
+    // Cleanup: 2.0 (pulled, never kept) goes; 1.1 stays for the snapshots
+    // that need it; 1.0 runs. An age policy keeps the freshly used 2.0.
+    let image = |tag: &str| format!("127.0.0.1:5000/berth-test/box:{tag}");
+    let recent = apps
+        .prune_images(PruneOptions {
+            older_than: parse_age("30d"),
+            dry_run: true,
+        })
+        .await
+        .unwrap();
+    assert!(
+        recent.images.is_empty() && recent.too_recent >= 1,
+        "{recent:?}"
+    );
+    let dry = apps
+        .prune_images(PruneOptions {
+            older_than: None,
+            dry_run: true,
+        })
+        .await
+        .unwrap();
+    let names = |list: &[berth_engine::apps::PrunedImage]| -> Vec<String> {
+        list.iter().flat_map(|i| i.references.clone()).collect()
+    };
+    assert_eq!(names(&dry.images), [image("2.0")], "{dry:?}");
+    assert!(dry.bytes > 0);
+    assert!(
+        names(&dry.kept_for_rollback).contains(&image("1.1")),
+        "{dry:?}"
+    );
+    assert!(
+        docker_ok(&["image", "inspect", &image("2.0")]),
+        "a dry run removes nothing"
+    );
+    let done = apps
+        .prune_images(PruneOptions {
+            older_than: None,
+            dry_run: false,
+        })
+        .await
+        .unwrap();
+    assert_eq!(names(&done.images), [image("2.0")]);
+    assert!(
+        !docker_ok(&["image", "inspect", &image("2.0")]),
+        "2.0 was not removed"
+    );
+    assert!(
+        docker_ok(&["image", "inspect", &image("1.1")]),
+        "a snapshot's image was removed"
+    );
+    assert!(docker_ok(&["image", "inspect", &image("1.0")]));
 
     apps.uninstall(
         &app,

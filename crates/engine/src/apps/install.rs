@@ -162,7 +162,21 @@ impl Apps {
         self.step(op, "commit", progress, async {
             self.store.set_app_state(app, "installed")
         })
-        .await
+        .await?;
+        self.note_app_images(&project).await;
+        Ok(())
+    }
+
+    /// Records the images `project` runs as Berth's (for image cleanup);
+    /// best effort, the app runs either way.
+    pub(super) async fn note_app_images(&self, project: &Project) {
+        if let Ok(images) = self.engine.image_ids(project).await {
+            for image in images {
+                let _ = self
+                    .store
+                    .touch_image(&image.id, &image.reference, now_ms());
+            }
+        }
     }
 
     /// The project of an installed app, read from its rendered file.

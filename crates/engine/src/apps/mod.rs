@@ -9,6 +9,7 @@
 //! `snapshot.rs` keeps the copies an update can return to.
 
 mod from_catalog;
+mod images;
 mod install;
 mod power;
 mod reconcile;
@@ -28,6 +29,7 @@ use crate::store::Store;
 use crate::{Error, Result};
 
 pub use from_catalog::{CatalogInstall, OpenAddress};
+pub use images::{parse_age, PruneOptions, PruneReport, PrunedImage};
 pub use install::InstallRequest;
 pub use power::Power;
 pub use snapshot::{free_space, human_bytes, snapshots_to_keep, Snapshot, Tally};

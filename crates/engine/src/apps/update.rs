@@ -142,6 +142,10 @@ impl Apps {
             restore: None,
             old_images: self.engine.image_ids(&old).await?,
         };
+        for image in &plan.old_images {
+            self.store
+                .touch_image(&image.id, &image.reference, now_ms())?;
+        }
         let kind = match target {
             UpdateTarget::Snapshot(id) => {
                 let snapshot = self.snapshot(app, id.as_deref())?;
@@ -356,6 +360,7 @@ impl Apps {
                     .await?
             }
         }
+        self.note_app_images(&next).await;
         self.boundary();
 
         if restore.is_none() && self.unchanged(plan, &next).await? {
@@ -427,6 +432,7 @@ impl Apps {
             self.prune_snapshots(app, snapshots_to_keep()).map(drop)
         })
         .await?;
+        self.note_app_images(&next).await;
         Ok("done")
     }
 

@@ -50,3 +50,75 @@ impl Engine {
         Ok(removed)
     }
 }
+
+/// An image on the engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalImage {
+    pub id: String,
+    pub tags: Vec<String>,
+    /// Bytes on disk (layers shared with other images included).
+    pub size: u64,
+}
+
+impl Engine {
+    /// Every image on the engine.
+    pub async fn local_images(&self) -> Result<Vec<LocalImage>> {
+        let list = self
+            .docker()
+            .list_images(Some(bollard::query_parameters::ListImagesOptions {
+                all: false,
+                ..Default::default()
+            }))
+            .await
+            .map_err(docker_err("list the images"))?;
+        Ok(list
+            .into_iter()
+            .map(|i| LocalImage {
+                id: i.id,
+                tags: i
+                    .repo_tags
+                    .into_iter()
+                    .filter(|t| t != "<none>:<none>")
+                    .collect(),
+                size: u64::try_from(i.size).unwrap_or_default(),
+            })
+            .collect())
+    }
+
+    /// The ids of the images any container (running or not) was made from.
+    pub async fn images_in_use(&self) -> Result<std::collections::BTreeSet<String>> {
+        let list = self
+            .docker()
+            .list_containers(Some(ListContainersOptions {
+                all: true,
+                ..Default::default()
+            }))
+            .await
+            .map_err(docker_err("list the containers"))?;
+        Ok(list.into_iter().filter_map(|c| c.image_id).collect())
+    }
+
+    /// Removes an image by id, with all its tags; false if it was gone already
+    /// or a container took it meanwhile.
+    pub async fn remove_image_id(&self, id: &str) -> Result<bool> {
+        match self
+            .docker()
+            .remove_image(
+                id,
+                Some(RemoveImageOptions {
+                    force: true,
+                    ..Default::default()
+                }),
+                None,
+            )
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404 | 409,
+                ..
+            }) => Ok(false),
+            Err(e) => Err(docker_err(format!("remove image {id}"))(e)),
+        }
+    }
+}

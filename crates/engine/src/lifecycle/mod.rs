@@ -24,6 +24,7 @@ use bollard::Docker;
 use crate::{Error, Result};
 
 pub use down::DownOptions;
+pub use images::LocalImage;
 pub use logs::LogLine;
 pub use pull::PullProgress;
 pub use ready::{ImageRef, ProjectVolume};

@@ -10,9 +10,11 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod catalogs;
+mod images;
 mod users;
 
 pub use catalogs::CatalogRecord;
+pub use images::ImageRecord;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -79,6 +81,13 @@ const MIGRATIONS: &[&str] = &[
         user       TEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
         created_at INTEGER NOT NULL,
         expires_at INTEGER NOT NULL
+    );
+",
+    "
+    CREATE TABLE images (
+        id        TEXT PRIMARY KEY,
+        reference TEXT NOT NULL,
+        last_used INTEGER NOT NULL
     );
 ",
 ];
