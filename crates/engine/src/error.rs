@@ -97,6 +97,8 @@ pub enum Error {
     RolledBack { app: String, why: String },
     #[error("{app} is not ready: {why}")]
     NotReady { app: String, why: String },
+    #[error("could not ask the registry about {image}: {message}")]
+    Registry { image: String, message: String },
 }
 
 impl Error {

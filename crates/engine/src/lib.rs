@@ -19,8 +19,10 @@ pub mod apps;
 pub mod catalog;
 pub mod compose;
 mod error;
+mod http;
 pub mod lifecycle;
 pub mod policy;
+pub mod registry;
 pub mod rewrite;
 pub mod store;
 

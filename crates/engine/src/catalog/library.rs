@@ -60,21 +60,12 @@ pub struct Catalogs {
     loaded: RwLock<Loaded>,
 }
 
-fn http_timeout() -> Duration {
-    std::env::var("BERTH_HTTP_TIMEOUT_SECS")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| *s > 0.0)
-        .map(Duration::from_secs_f64)
-        .unwrap_or(Duration::from_secs(30))
-}
-
 impl Catalogs {
     /// Loads the embedded store and every store recorded in `store`.
     pub fn open(home: &Path, store: &Store) -> Result<Self> {
         let catalogs = Catalogs {
             home: home.to_path_buf(),
-            timeout: http_timeout(),
+            timeout: crate::http::timeout(),
             loaded: RwLock::new(Loaded {
                 catalogs: vec![],
                 errors: vec![],

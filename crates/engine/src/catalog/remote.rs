@@ -14,6 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use super::tree::{from_tree, parse_index, read_folder, sha256_hex, FileTree, MAX_FILE, MAX_STORE};
 use super::Catalog;
+use crate::http::describe;
 use crate::{Error, Result};
 
 /// The largest index Berth reads.
@@ -58,28 +59,10 @@ fn err(url: &str, message: impl std::fmt::Display) -> Error {
 }
 
 /// Reads a body, refusing it past `limit` bytes.
-async fn body(url: &str, mut response: reqwest::Response, limit: u64) -> Result<Vec<u8>> {
-    if response.content_length().is_some_and(|n| n > limit) {
-        return Err(err(
-            url,
-            format!("the response is larger than {limit} bytes"),
-        ));
-    }
-    let mut out = Vec::new();
-    while let Some(chunk) = response
-        .chunk()
+async fn body(url: &str, response: reqwest::Response, limit: u64) -> Result<Vec<u8>> {
+    crate::http::read_body(response, limit)
         .await
-        .map_err(|e| err(url, format!("download failed: {e}")))?
-    {
-        out.extend_from_slice(&chunk);
-        if out.len() as u64 > limit {
-            return Err(err(
-                url,
-                format!("the response is larger than {limit} bytes"),
-            ));
-        }
-    }
-    Ok(out)
+        .map_err(|e| err(url, e))
 }
 
 async fn get(client: &reqwest::Client, url: &str, limit: u64) -> Result<Vec<u8>> {
@@ -95,16 +78,6 @@ async fn get(client: &reqwest::Client, url: &str, limit: u64) -> Result<Vec<u8>>
         ));
     }
     body(url, response, limit).await
-}
-
-fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "the server did not answer in time".into()
-    } else if e.is_connect() {
-        format!("cannot connect ({e})")
-    } else {
-        e.to_string()
-    }
 }
 
 /// Checks `index` is signed by `key`.
@@ -144,12 +117,7 @@ pub async fn fetch_remote(
     cache: &Path,
 ) -> Result<Fetched> {
     let base = source.url.trim_end_matches('/');
-    let client = reqwest::Client::builder()
-        .timeout(source.timeout)
-        .connect_timeout(source.timeout)
-        .user_agent(concat!("berth/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .map_err(|e| err(base, e))?;
+    let client = crate::http::client(source.timeout).map_err(|e| err(base, e))?;
     let index_url = format!("{base}/index.json");
     let mut request = client.get(&index_url);
     let have_cache = cache.join("index.json").is_file();

@@ -7,6 +7,7 @@ use futures_util::StreamExt;
 
 use super::{docker_err, Engine};
 use crate::compose::Project;
+use crate::registry::split_reference;
 use crate::{Error, Result};
 
 /// One progress report from a pull.
@@ -19,22 +20,6 @@ pub struct PullProgress {
     pub status: String,
     pub current: Option<i64>,
     pub total: Option<i64>,
-}
-
-/// Splits `repo[:tag][@digest]` the way the Engine API takes it.
-pub(crate) fn split_reference(image: &str) -> (String, String) {
-    if let Some((named, digest)) = image.split_once('@') {
-        // `name:tag@digest` pulls by digest; the tag is only a note.
-        let (repo, _) = split_reference(named);
-        return (repo, digest.to_string());
-    }
-    // A colon after the last slash separates the tag (a registry port is before it).
-    match image.rfind(':') {
-        Some(i) if !image[i..].contains('/') => {
-            (image[..i].to_string(), image[i + 1..].to_string())
-        }
-        _ => (image.to_string(), "latest".to_string()),
-    }
 }
 
 impl Engine {
@@ -65,10 +50,11 @@ impl Engine {
         image: &str,
         progress: &mut (dyn FnMut(PullProgress) + Send),
     ) -> Result<()> {
-        let (repo, tag) = split_reference(image);
+        // `name:tag@digest` pulls by digest; the tag is only a note.
+        let (name, tag, digest) = split_reference(image);
         let options = CreateImageOptions {
-            from_image: Some(repo),
-            tag: Some(tag),
+            from_image: Some(name.to_string()),
+            tag: Some(digest.or(tag).unwrap_or("latest").to_string()),
             ..Default::default()
         };
         let mut stream = self.docker().create_image(Some(options), None, None);
@@ -98,35 +84,5 @@ impl Engine {
             });
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_reference;
-
-    #[test]
-    fn references() {
-        assert_eq!(split_reference("nginx"), ("nginx".into(), "latest".into()));
-        assert_eq!(
-            split_reference("nginx:1.27"),
-            ("nginx".into(), "1.27".into())
-        );
-        assert_eq!(
-            split_reference("127.0.0.1:5000/a/b"),
-            ("127.0.0.1:5000/a/b".into(), "latest".into())
-        );
-        assert_eq!(
-            split_reference("127.0.0.1:5000/a/b:1.0"),
-            ("127.0.0.1:5000/a/b".into(), "1.0".into())
-        );
-        assert_eq!(
-            split_reference("a@sha256:ab"),
-            ("a".into(), "sha256:ab".into())
-        );
-        assert_eq!(
-            split_reference("postgres:17.3@sha256:ab"),
-            ("postgres".into(), "sha256:ab".into())
-        );
     }
 }

@@ -70,8 +70,8 @@ impl Engine {
                 return Ok(());
             }
         }
-        let (repo, tag) = super::pull::split_reference(&image.reference);
-        if image.reference.contains('@') {
+        let (repo, tag, digest) = crate::registry::split_reference(&image.reference);
+        if digest.is_some() {
             // Pinned by digest: the reference cannot move.
             return Ok(());
         }
@@ -79,8 +79,8 @@ impl Engine {
             .tag_image(
                 &image.id,
                 Some(TagImageOptions {
-                    repo: Some(repo),
-                    tag: Some(tag),
+                    repo: Some(repo.to_string()),
+                    tag: Some(tag.unwrap_or("latest").to_string()),
                 }),
             )
             .await
