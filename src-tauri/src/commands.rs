@@ -4,8 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use berth_api::{AppInfo, CatalogAppInfo, InstallArgs, OperationInfo, Request, VersionInfo};
+use berth_api::{
+    AppInfo, CatalogAppInfo, InstallArgs, OperationInfo, Request, SnapshotInfo, UpdatesInfo,
+    VersionInfo,
+};
+use berth_engine::apps::PruneReport;
 use berth_engine::catalog::{AppSummary, RefreshOutcome, StoreInfo};
+use berth_engine::registry::DownloadSize;
 use serde::{Deserialize, Serialize};
 use tauri::State;
 
@@ -63,6 +68,18 @@ commands! {
     catalog_search(query: String) -> Vec<AppSummary> => Request::CatalogSearch { query };
     catalog_show(app: String, store: Option<String>) -> CatalogAppInfo => Request::CatalogShow { app, store };
     secrets(app: String) -> BTreeMap<String, String> => Request::Secrets { app };
+    /// Updates available (the last periodic check, or a new one with `refresh`).
+    updates(refresh: bool) -> UpdatesInfo => Request::Updates { refresh };
+    /// Update an app; answers at once, a failure puts the old version back.
+    update(app: String, compose_file: Option<String>, consent: bool) -> Started =>
+        Request::Update { app, compose_file, consent };
+    /// Return an app to a kept snapshot; answers at once.
+    rollback(app: String, to: Option<String>) -> Started => Request::Rollback { app, to };
+    snapshots(app: String) -> Vec<SnapshotInfo> => Request::Snapshots { app };
+    images_prune(older_than_days: Option<u32>, dry_run: bool) -> PruneReport =>
+        Request::ImagesPrune { older_than_days, dry_run };
+    download_size(catalog_app: String, store: Option<String>) -> DownloadSize =>
+        Request::DownloadSize { catalog_app, store };
 }
 
 /// Exports the UI's bindings (types and commands) as TypeScript.

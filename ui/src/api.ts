@@ -9,11 +9,15 @@ import type {
   AppInfo,
   AppSummary,
   CatalogAppInfo,
+  DownloadSize,
   Event,
   OperationInfo,
+  PruneReport,
   RefreshOutcome,
   Request,
+  SnapshotInfo,
   StoreInfo,
+  UpdatesInfo,
   VersionInfo,
 } from "./bindings";
 
@@ -44,6 +48,12 @@ export type Responses = {
   catalogSearch: AppSummary[];
   catalogShow: CatalogAppInfo;
   secrets: Record<string, string>;
+  updates: UpdatesInfo;
+  update: Started;
+  rollback: Started;
+  snapshots: SnapshotInfo[];
+  imagesPrune: PruneReport;
+  downloadSize: DownloadSize;
 };
 // Every command must have a reply type: this fails to compile when one is missing.
 type _Complete = [Exclude<Command, keyof Responses>] extends [never] ? true : never;

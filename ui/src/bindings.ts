@@ -28,6 +28,15 @@ export const commands = {
 	catalogSearch: (query: string) => typedError<AppSummary_Serialize[], string>(__TAURI_INVOKE("catalog_search", { query })),
 	catalogShow: (app: string, store: string | null) => typedError<CatalogAppInfo_Serialize, string>(__TAURI_INVOKE("catalog_show", { app, store })),
 	secrets: (app: string) => typedError<{ [key in string]: string }, string>(__TAURI_INVOKE("secrets", { app })),
+	/**  Updates available (the last periodic check, or a new one with `refresh`). */
+	updates: (refresh: boolean) => typedError<UpdatesInfo_Serialize, string>(__TAURI_INVOKE("updates", { refresh })),
+	/**  Update an app; answers at once, a failure puts the old version back. */
+	update: (app: string, composeFile: string | null, consent: boolean) => typedError<Started, string>(__TAURI_INVOKE("update", { app, composeFile, consent })),
+	/**  Return an app to a kept snapshot; answers at once. */
+	rollback: (app: string, to: string | null) => typedError<Started, string>(__TAURI_INVOKE("rollback", { app, to })),
+	snapshots: (app: string) => typedError<SnapshotInfo[], string>(__TAURI_INVOKE("snapshots", { app })),
+	imagesPrune: (olderThanDays: number | null, dryRun: boolean) => typedError<PruneReport, string>(__TAURI_INVOKE("images_prune", { olderThanDays, dryRun })),
+	downloadSize: (catalogApp: string, store: string | null) => typedError<DownloadSize, string>(__TAURI_INVOKE("download_size", { catalogApp, store })),
 };
 
 /* Types */
@@ -134,6 +143,43 @@ export type AppSummary_Serialize = {
 	icon: string | null,
 };
 
+/**  What updating an app would bring. */
+export type AppUpdate = AppUpdate_Serialize | AppUpdate_Deserialize;
+
+/**  What updating an app would bring. */
+export type AppUpdate_Deserialize = {
+	app: string,
+	/**  The installed version (`store/app@version`) or compose file. */
+	current: string,
+	/**  A newer version in the app's store. */
+	version?: string | null,
+	/**  That version's release notes. */
+	releaseNotes?: string | null,
+	/**  Images whose tag now names a newer image. */
+	changedImages: string[],
+	/**  Bytes updating would download. */
+	downloadBytes?: number | null,
+	/**  Why (part of) the check failed, e.g. a registry out of reach. */
+	error?: string | null,
+};
+
+/**  What updating an app would bring. */
+export type AppUpdate_Serialize = {
+	app: string,
+	/**  The installed version (`store/app@version`) or compose file. */
+	current: string,
+	/**  A newer version in the app's store. */
+	version: string | null,
+	/**  That version's release notes. */
+	releaseNotes: string | null,
+	/**  Images whose tag now names a newer image. */
+	changedImages: string[],
+	/**  Bytes updating would download. */
+	downloadBytes: number | null,
+	/**  Why (part of) the check failed, e.g. a registry out of reach. */
+	error: string | null,
+};
+
 /**  An app of a store, in full. */
 export type CatalogAppInfo = CatalogAppInfo_Serialize | CatalogAppInfo_Deserialize;
 
@@ -151,6 +197,14 @@ export type CatalogAppInfo_Serialize = {
 	meta: AppMeta_Serialize,
 	/**  The app's files (compose.yml, app.yml, icon, screenshots). */
 	files: string[],
+};
+
+/**  How many bytes pulling a set of images would download. */
+export type DownloadSize = {
+	/**  One entry per image asked about, in order. */
+	images: ImageDownload[],
+	/**  Bytes to download in all, each layer counted once. */
+	total: number | null,
 };
 
 /**  Progress of a long command. */
@@ -183,6 +237,20 @@ export type Event_Serialize = {
 	/**  The app the operation is about. */
 	app: string | null,
 } & EventKind_Serialize;
+
+/**  How much of one image a pull would download. */
+export type ImageDownload = {
+	image: string,
+	/**
+	 *  Compressed bytes of its layers not on this host yet; a layer it shares
+	 *  with an image earlier in the list is counted there only.
+	 */
+	bytes: number | null,
+	/**  Its layers, for this host's platform. */
+	layers: number | null,
+	/**  Those of its layers already on this host. */
+	presentLayers: number | null,
+};
 
 /**  What to install: a compose file, or an app from a store. */
 export type InstallArgs = InstallArgs_Serialize | InstallArgs_Deserialize;
@@ -271,6 +339,28 @@ export type OperationInfo_Serialize = {
 	outcome: string | null,
 	error: string | null,
 	steps: string[],
+};
+
+/**  What a cleanup removed (or would remove) and what it kept for rollbacks. */
+export type PruneReport = {
+	dryRun: boolean,
+	images: PrunedImage[],
+	/**  Bytes freed (or that would be). */
+	bytes: number | null,
+	/**  Images left because a kept snapshot needs them. */
+	keptForRollback: PrunedImage[],
+	/**  Images left because they were used too recently. */
+	tooRecent: number | null,
+};
+
+/**  An image a cleanup removes (or would). */
+export type PrunedImage = {
+	id: string,
+	/**  Its tags, or the reference an app ran it as when it has none left. */
+	references: string[],
+	bytes: number | null,
+	/**  When Berth last saw it needed (ms). */
+	unusedSince: number | null,
 };
 
 /**  What a refresh did to one store. */
@@ -365,6 +455,47 @@ export type Request_Deserialize =
 /**  The secrets generated for an installed app. */
 { command: "secrets"; args: {
 	app: string,
+} } | 
+/**
+ *  What updating each installed app would bring: a newer store version,
+ *  or tags that now name newer images. `refresh` checks again now;
+ *  else the daemon's last periodic check answers.
+ */
+{ command: "updates"; args: {
+	refresh: boolean,
+} } | 
+/**
+ *  Update an app to its store's newest version (or its tags' newest
+ *  images), or to a new version of its compose file; streams progress.
+ *  A failure puts the previous version back, with its data.
+ */
+{ command: "update"; args: {
+	app: string,
+	composeFile?: string | null,
+	/**  Consent to what the new version asks of the host beyond the old. */
+	consent: boolean,
+} } | 
+/**  Return an app to a kept snapshot (the newest by default); streams progress. */
+{ command: "rollback"; args: {
+	app: string,
+	to?: string | null,
+} } | 
+/**  The kept snapshots of an app, newest first. */
+{ command: "snapshots"; args: {
+	app: string,
+} } | 
+/**
+ *  Remove the images no app, container or kept snapshot needs (only
+ *  those unused for `olderThanDays` when given); `dryRun` only lists them.
+ */
+{ command: "imagesPrune"; args: {
+	olderThanDays?: number | null,
+	dryRun: boolean,
+} } | 
+/**  Bytes installing a store app would download (layers already here excluded). */
+{ command: "downloadSize"; args: {
+	catalogApp: string,
+	store?: string | null,
 } };
 
 /**  A command and its arguments: `{"command": "...", "args": {...}}`. */
@@ -435,6 +566,47 @@ export type Request_Serialize =
 /**  The secrets generated for an installed app. */
 { command: "secrets"; args: {
 	app: string,
+} } | 
+/**
+ *  What updating each installed app would bring: a newer store version,
+ *  or tags that now name newer images. `refresh` checks again now;
+ *  else the daemon's last periodic check answers.
+ */
+{ command: "updates"; args: {
+	refresh: boolean,
+} } | 
+/**
+ *  Update an app to its store's newest version (or its tags' newest
+ *  images), or to a new version of its compose file; streams progress.
+ *  A failure puts the previous version back, with its data.
+ */
+{ command: "update"; args: {
+	app: string,
+	composeFile: string | null,
+	/**  Consent to what the new version asks of the host beyond the old. */
+	consent: boolean,
+} } | 
+/**  Return an app to a kept snapshot (the newest by default); streams progress. */
+{ command: "rollback"; args: {
+	app: string,
+	to: string | null,
+} } | 
+/**  The kept snapshots of an app, newest first. */
+{ command: "snapshots"; args: {
+	app: string,
+} } | 
+/**
+ *  Remove the images no app, container or kept snapshot needs (only
+ *  those unused for `olderThanDays` when given); `dryRun` only lists them.
+ */
+{ command: "imagesPrune"; args: {
+	olderThanDays: number | null,
+	dryRun: boolean,
+} } | 
+/**  Bytes installing a store app would download (layers already here excluded). */
+{ command: "downloadSize"; args: {
+	catalogApp: string,
+	store: string | null,
 } };
 
 /**  CPUs, memory and disk, as written in app.yml (`1.5`, `512m`, `2g`). */
@@ -524,6 +696,19 @@ export type Setting_Serialize = {
 	description: string,
 };
 
+/**  A kept snapshot of an app. */
+export type SnapshotInfo = {
+	id: string,
+	createdAt: number | null,
+	/**  Why it was taken (`before updating to …`). */
+	reason: string,
+	/**  The version it holds (`store/app@version` or a compose file). */
+	source: string,
+	/**  Bytes of data it holds. */
+	bytes: number | null,
+	images: string[],
+};
+
 /**  What a long operation answers at once; its progress comes as events. */
 export type Started = {
 	operation: number | null,
@@ -560,6 +745,25 @@ export type StoreInfo_Serialize = {
 	error: string | null,
 	sequence: number | null,
 	refreshedAt: number | null,
+};
+
+/**  The last update check. */
+export type UpdatesInfo = UpdatesInfo_Serialize | UpdatesInfo_Deserialize;
+
+/**  The last update check. */
+export type UpdatesInfo_Deserialize = {
+	/**  When it ran (ms); none before the first check. */
+	checkedAt?: number | null,
+	/**  One entry per installed app. */
+	apps: AppUpdate_Deserialize[],
+};
+
+/**  The last update check. */
+export type UpdatesInfo_Serialize = {
+	/**  When it ran (ms); none before the first check. */
+	checkedAt: number | null,
+	/**  One entry per installed app. */
+	apps: AppUpdate_Serialize[],
 };
 
 export type VersionInfo = {

@@ -27,6 +27,12 @@ pub const COMMANDS: &[&str] = &[
     "catalogSearch",
     "catalogShow",
     "secrets",
+    "updates",
+    "update",
+    "rollback",
+    "snapshots",
+    "imagesPrune",
+    "downloadSize",
 ];
 
 /// A command and its arguments: `{"command": "...", "args": {...}}`.
@@ -103,6 +109,44 @@ pub enum Request {
     Secrets {
         app: String,
     },
+    /// What updating each installed app would bring: a newer store version,
+    /// or tags that now name newer images. `refresh` checks again now;
+    /// else the daemon's last periodic check answers.
+    Updates {
+        refresh: bool,
+    },
+    /// Update an app to its store's newest version (or its tags' newest
+    /// images), or to a new version of its compose file; streams progress.
+    /// A failure puts the previous version back, with its data.
+    #[serde(rename_all = "camelCase")]
+    Update {
+        app: String,
+        compose_file: Option<String>,
+        /// Consent to what the new version asks of the host beyond the old.
+        consent: bool,
+    },
+    /// Return an app to a kept snapshot (the newest by default); streams progress.
+    Rollback {
+        app: String,
+        to: Option<String>,
+    },
+    /// The kept snapshots of an app, newest first.
+    Snapshots {
+        app: String,
+    },
+    /// Remove the images no app, container or kept snapshot needs (only
+    /// those unused for `olderThanDays` when given); `dryRun` only lists them.
+    #[serde(rename_all = "camelCase")]
+    ImagesPrune {
+        older_than_days: Option<u32>,
+        dry_run: bool,
+    },
+    /// Bytes installing a store app would download (layers already here excluded).
+    #[serde(rename_all = "camelCase")]
+    DownloadSize {
+        catalog_app: String,
+        store: Option<String>,
+    },
 }
 
 impl Request {
@@ -127,6 +171,12 @@ impl Request {
             Request::CatalogSearch { .. } => "catalogSearch",
             Request::CatalogShow { .. } => "catalogShow",
             Request::Secrets { .. } => "secrets",
+            Request::Updates { .. } => "updates",
+            Request::Update { .. } => "update",
+            Request::Rollback { .. } => "rollback",
+            Request::Snapshots { .. } => "snapshots",
+            Request::ImagesPrune { .. } => "imagesPrune",
+            Request::DownloadSize { .. } => "downloadSize",
         }
     }
 }
@@ -267,6 +317,34 @@ pub struct CatalogAppInfo {
     pub files: Vec<String>,
 }
 
+/// The last update check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatesInfo {
+    /// When it ran (ms); none before the first check.
+    #[specta(type = Option<f64>)]
+    pub checked_at: Option<i64>,
+    /// One entry per installed app.
+    pub apps: Vec<berth_engine::apps::AppUpdate>,
+}
+
+/// A kept snapshot of an app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotInfo {
+    pub id: String,
+    #[specta(type = f64)]
+    pub created_at: i64,
+    /// Why it was taken (`before updating to …`).
+    pub reason: String,
+    /// The version it holds (`store/app@version` or a compose file).
+    pub source: String,
+    /// Bytes of data it holds.
+    #[specta(type = f64)]
+    pub bytes: u64,
+    pub images: Vec<String>,
+}
+
 /// One line from the daemon.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -338,6 +416,25 @@ mod tests {
                 store: None,
             },
             Request::Secrets { app: "a".into() },
+            Request::Updates { refresh: false },
+            Request::Update {
+                app: "a".into(),
+                compose_file: None,
+                consent: false,
+            },
+            Request::Rollback {
+                app: "a".into(),
+                to: None,
+            },
+            Request::Snapshots { app: "a".into() },
+            Request::ImagesPrune {
+                older_than_days: None,
+                dry_run: true,
+            },
+            Request::DownloadSize {
+                catalog_app: "x".into(),
+                store: None,
+            },
         ];
         let names: Vec<_> = all.iter().map(Request::name).collect();
         assert_eq!(names, COMMANDS);

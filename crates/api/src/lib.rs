@@ -24,7 +24,7 @@ mod server;
 pub use client::Client;
 pub use commands::{
     AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, OperationInfo, Request, ServiceInfo,
-    VersionInfo, COMMANDS,
+    SnapshotInfo, UpdatesInfo, VersionInfo, COMMANDS,
 };
 pub use error::ApiError;
 pub use http::OPEN_ROUTES;

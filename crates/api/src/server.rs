@@ -10,10 +10,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use berth_engine::apps::{
-    Apps, CatalogInstall, InstallRequest, OpenAddress, Power, Progress, UninstallOptions,
+    AppUpdate, Apps, CatalogInstall, InstallRequest, OpenAddress, Power, Progress, PruneOptions,
+    UninstallOptions, UpdateTarget,
 };
 use berth_engine::compose::{load_file, LoadOptions, ServiceLimits};
 use berth_engine::lifecycle::{Engine, LogLine, ServiceState, ServiceStatus};
+use berth_engine::registry::Registry;
 use berth_engine::rewrite::HostSettings;
 use berth_engine::store::{AppRecord, OperationRecord};
 use futures_util::StreamExt;
@@ -23,7 +25,7 @@ use tokio::sync::{broadcast, mpsc};
 
 use crate::commands::{
     AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, Line, OperationInfo, Request,
-    ServiceInfo, VersionInfo,
+    ServiceInfo, SnapshotInfo, UpdatesInfo, VersionInfo,
 };
 use crate::ApiError;
 
@@ -38,6 +40,10 @@ pub(crate) struct Daemon {
     busy: Mutex<HashSet<String>>,
     /// Every operation's progress, for the HTTP event stream.
     pub(crate) events: broadcast::Sender<Event>,
+    /// Asks registries about tags and layers.
+    registry: Registry,
+    /// The last update check: when (ms), and what it found.
+    updates: tokio::sync::Mutex<Option<(i64, Vec<AppUpdate>)>>,
 }
 
 /// Where the web UI and HTTP API listen unless told otherwise: every
@@ -74,6 +80,8 @@ impl Owner {
             apps,
             busy: Mutex::new(HashSet::new()),
             events: broadcast::channel(1024).0,
+            registry: Registry::new(),
+            updates: tokio::sync::Mutex::new(None),
         });
         daemon.settle_idle(&mut None).await;
         let settler = daemon.clone();
@@ -85,6 +93,17 @@ impl Owner {
                 settler.settle_idle(&mut last_error).await;
             }
         });
+        if let Some(every) = update_check_interval() {
+            let checker = daemon.clone();
+            tokio::spawn(async move {
+                loop {
+                    if let Err(e) = checker.check_updates().await {
+                        eprintln!("berth: the update check failed, will try again: {e}");
+                    }
+                    tokio::time::sleep(every).await;
+                }
+            });
+        }
         Ok(Owner {
             daemon,
             home: home.to_path_buf(),
@@ -203,6 +222,16 @@ fn settle_interval() -> std::time::Duration {
         .filter(|s| *s > 0.0)
         .unwrap_or(10.0);
     std::time::Duration::from_secs_f64(secs)
+}
+
+/// How often the daemon checks for updates: `BERTH_UPDATE_CHECK_HOURS`
+/// (default 24; 0 turns the periodic check off).
+fn update_check_interval() -> Option<std::time::Duration> {
+    let hours = std::env::var("BERTH_UPDATE_CHECK_HOURS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(24.0);
+    (hours > 0.0).then(|| std::time::Duration::from_secs_f64(hours * 3600.0))
 }
 
 async fn write_line(stream: &mut UnixStream, line: &Line) -> std::io::Result<()> {
@@ -476,10 +505,121 @@ impl Daemon {
                 }
                 json(serde_json::to_value(self.apps.store().secrets(&app)?))
             }
+            Request::Updates { refresh } => {
+                let cached = self.updates.lock().await.clone();
+                let (checked_at, apps) = match cached {
+                    Some(found) if !refresh => found,
+                    _ => self.check_updates().await?,
+                };
+                json(serde_json::to_value(UpdatesInfo {
+                    checked_at: Some(checked_at),
+                    apps,
+                }))
+            }
+            Request::Update {
+                app,
+                compose_file,
+                consent,
+            } => {
+                let target = match compose_file {
+                    Some(file) => UpdateTarget::Compose(PathBuf::from(file)),
+                    None => UpdateTarget::Latest,
+                };
+                self.update(app, target, consent, stream).await
+            }
+            Request::Rollback { app, to } => {
+                self.update(app, UpdateTarget::Snapshot(to), false, stream)
+                    .await
+            }
+            Request::Snapshots { app } => {
+                if self.apps.store().app(&app)?.is_none() && self.apps.snapshots(&app)?.is_empty() {
+                    return Err(berth_engine::Error::NotInstalled { app }.into());
+                }
+                let list: Vec<SnapshotInfo> = self
+                    .apps
+                    .snapshots(&app)?
+                    .into_iter()
+                    .map(|s| SnapshotInfo {
+                        bytes: s.bytes(),
+                        id: s.id,
+                        created_at: s.created_at,
+                        reason: s.reason,
+                        source: s.record.source,
+                        images: s.images.into_iter().map(|i| i.reference).collect(),
+                    })
+                    .collect();
+                json(serde_json::to_value(list))
+            }
+            Request::ImagesPrune {
+                older_than_days,
+                dry_run,
+            } => {
+                let options = PruneOptions {
+                    older_than: older_than_days
+                        .map(|d| std::time::Duration::from_secs(u64::from(d) * 86_400)),
+                    dry_run,
+                };
+                json(serde_json::to_value(self.apps.prune_images(options).await?))
+            }
+            Request::DownloadSize { catalog_app, store } => json(serde_json::to_value(
+                self.apps
+                    .catalog_download_size(&self.registry, &catalog_app, store.as_deref())
+                    .await?,
+            )),
             Request::Start { app } => self.power(app, Power::Start, stream).await,
             Request::Stop { app } => self.power(app, Power::Stop, stream).await,
             Request::Restart { app } => self.power(app, Power::Restart, stream).await,
         }
+    }
+
+    /// Checks every app for updates and keeps the answer for `updates`.
+    async fn check_updates(&self) -> Result<(i64, Vec<AppUpdate>), ApiError> {
+        let found = self.apps.check_updates(&self.registry).await?;
+        let checked = (berth_engine::store::now_ms(), found);
+        *self.updates.lock().await = Some(checked.clone());
+        Ok(checked)
+    }
+
+    async fn update(
+        self: Arc<Self>,
+        app: String,
+        target: UpdateTarget,
+        consent: bool,
+        stream: Option<&mut UnixStream>,
+    ) -> Result<serde_json::Value, ApiError> {
+        let name = app.clone();
+        // The plan is made (and the disk checked) before the operation is
+        // recorded, so a refusal leaves no trace but its message.
+        let begun = self.apps.begin_update(&app, &target, consent);
+        let (op, plan) = {
+            if !self.busy.lock().expect("busy set").insert(app.clone()) {
+                return Err(ApiError::Remote(format!(
+                    "an operation on {app} is already running; wait for it to finish"
+                )));
+            }
+            let begun = begun.await;
+            self.busy.lock().expect("busy set").remove(&app);
+            begun?
+        };
+        let outcome = self
+            .clone()
+            .run_operation(
+                name,
+                stream,
+                move |_| Ok((op, plan)),
+                |d, op, plan, progress| {
+                    Box::pin(async move { d.apps.run_update(op, &plan, progress).await })
+                },
+            )
+            .await;
+        if outcome.is_ok() {
+            // What was available is no longer.
+            let mut cached = self.updates.lock().await;
+            if let Some((_, list)) = cached.as_mut() {
+                list.retain(|u| u.app != app);
+            }
+        }
+        outcome
     }
 
     async fn power(

@@ -183,7 +183,7 @@ impl ProgressView {
     }
 }
 
-fn run_operation(home: &HomeArg, request: Request) -> Result<ExitCode> {
+pub(crate) fn run_operation(home: &HomeArg, request: Request) -> Result<ExitCode> {
     let mut view = ProgressView::new();
     let result: Result<OperationInfo, _> = client(home)?.call(&request, |e| view.show(e));
     view.finish();

@@ -8,6 +8,7 @@
 mod apps;
 mod catalog;
 mod compose;
+mod updates;
 
 use std::process::ExitCode;
 
@@ -69,6 +70,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Updates available for the installed apps.
+    Updates(updates::UpdatesCmd),
+    /// Update an app (or --all): snapshot, pull while it runs, swap, check
+    /// health; a failure puts the previous version back with its data.
+    Update(updates::UpdateCmd),
+    /// Return an app to a kept snapshot (its files, images and data then).
+    Rollback(updates::RollbackCmd),
+    /// The snapshots kept of an app (taken before each update and rollback).
+    Snapshots {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Images: clean up those no app needs.
+    #[command(subcommand)]
+    Images(updates::ImagesCommand),
     /// Versions of this client and of the daemon.
     Version,
     /// Read, check and render compose files, offline (no daemon needed).
@@ -92,6 +109,11 @@ fn main() -> ExitCode {
         Command::Uninstall(cmd) => apps::uninstall(&home, cmd),
         Command::Logs(cmd) => apps::logs(&home, cmd),
         Command::Ops { json } => apps::ops(&home, json),
+        Command::Updates(cmd) => updates::updates(&home, cmd),
+        Command::Update(cmd) => updates::update(&home, cmd),
+        Command::Rollback(cmd) => updates::rollback(&home, cmd),
+        Command::Snapshots { id, json } => updates::snapshots(&home, id, json),
+        Command::Images(cmd) => updates::images(&home, cmd),
         Command::Version => apps::version(&home),
         Command::Compose(cmd) => compose::run(cmd, home.home.clone()),
     };

@@ -8,6 +8,7 @@
 //! `update.rs` (update and rollback), `reconcile.rs`: a file per operation;
 //! `snapshot.rs` keeps the copies an update can return to.
 
+mod check;
 mod from_catalog;
 mod images;
 mod install;
@@ -28,6 +29,7 @@ use crate::rewrite::{app_dir, HostSettings, PortAllocator};
 use crate::store::Store;
 use crate::{Error, Result};
 
+pub use check::{catalog_images, newer, AppUpdate};
 pub use from_catalog::{CatalogInstall, OpenAddress};
 pub use images::{parse_age, PruneOptions, PruneReport, PrunedImage};
 pub use install::InstallRequest;

@@ -27,7 +27,7 @@ pub use down::DownOptions;
 pub use images::LocalImage;
 pub use logs::LogLine;
 pub use pull::PullProgress;
-pub use ready::{ImageRef, ProjectVolume};
+pub use ready::{project_images, ImageRef, ProjectVolume};
 pub use status::{ServiceState, ServiceStatus};
 pub use up::UpEvent;
 

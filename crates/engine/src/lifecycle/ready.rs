@@ -35,7 +35,7 @@ pub struct ProjectVolume {
 }
 
 /// The images a project's services name.
-pub(crate) fn project_images(project: &Project) -> BTreeSet<String> {
+pub fn project_images(project: &Project) -> BTreeSet<String> {
     project
         .services()
         .filter_map(|(_, s)| s.get("image").and_then(Value::as_str).map(str::to_string))
