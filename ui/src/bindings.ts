@@ -89,6 +89,12 @@ export type AppMeta_Deserialize = {
 	architectures?: string[],
 	min_berth?: string | null,
 	release_notes?: string,
+	/**
+	 *  A one-off service run to its end before the new version starts, at
+	 *  each update to this version (`profiles: [migration]` in compose.yml,
+	 *  so it never runs with the app).
+	 */
+	migration?: string | null,
 	/**  Policy finding kinds the app is allowed to have (`device`, `host_network`, …). */
 	permissions?: string[],
 	resources?: Resources_Deserialize,
@@ -111,6 +117,12 @@ export type AppMeta_Serialize = {
 	architectures: string[],
 	min_berth: string | null,
 	release_notes: string,
+	/**
+	 *  A one-off service run to its end before the new version starts, at
+	 *  each update to this version (`profiles: [migration]` in compose.yml,
+	 *  so it never runs with the app).
+	 */
+	migration?: string,
 	/**  Policy finding kinds the app is allowed to have (`device`, `host_network`, …). */
 	permissions: string[],
 	resources: Resources_Serialize,

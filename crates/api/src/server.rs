@@ -601,25 +601,33 @@ impl Daemon {
             self.busy.lock().expect("busy set").remove(&app);
             begun?
         };
-        let outcome = self
-            .clone()
+        self.clone()
             .run_operation(
                 name,
                 stream,
                 move |_| Ok((op, plan)),
                 |d, op, plan, progress| {
-                    Box::pin(async move { d.apps.run_update(op, &plan, progress).await })
+                    Box::pin(async move {
+                        d.apps.run_update(op, &plan, progress).await?;
+                        // Only once it is done (a failed update leaves the
+                        // offer standing): after an update what was
+                        // available is no longer; after a rollback the newer
+                        // version is on offer again, so check anew.
+                        if plan.restore.is_some() {
+                            let daemon = d.clone();
+                            tokio::spawn(async move {
+                                if let Err(e) = daemon.check_updates().await {
+                                    eprintln!("berth: update check after a rollback: {e}");
+                                }
+                            });
+                        } else if let Some((_, list)) = d.updates.lock().await.as_mut() {
+                            list.retain(|u| u.app != plan.app);
+                        }
+                        Ok(())
+                    })
                 },
             )
-            .await;
-        if outcome.is_ok() {
-            // What was available is no longer.
-            let mut cached = self.updates.lock().await;
-            if let Some((_, list)) = cached.as_mut() {
-                list.retain(|u| u.app != app);
-            }
-        }
-        outcome
+            .await
     }
 
     async fn power(

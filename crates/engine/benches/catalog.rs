@@ -111,6 +111,7 @@ fn generated(n: usize) -> Catalog {
             architectures: vec![],
             min_berth: None,
             release_notes: String::new(),
+            migration: None,
             permissions: vec![],
             resources: Default::default(),
         };

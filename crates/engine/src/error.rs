@@ -95,6 +95,12 @@ pub enum Error {
     Snapshot { app: String, message: String },
     #[error("the update of {app} failed and was rolled back; {app} runs as before: {why}")]
     RolledBack { app: String, why: String },
+    #[error("the migration {service} of {app} failed: {why}")]
+    MigrationFailed {
+        app: String,
+        service: String,
+        why: String,
+    },
     #[error("{app} is not ready: {why}")]
     NotReady { app: String, why: String },
     #[error("could not ask the registry about {image}: {message}")]

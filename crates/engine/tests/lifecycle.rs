@@ -22,13 +22,28 @@ fn require_testbed() {
     );
 }
 
+/// A page, once the server answers: a started container may take a moment
+/// to listen (Docker's proxy accepts, then drops, until it does).
 fn http_get(port: u16, path: &str) -> String {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))
-        .unwrap_or_else(|e| panic!("port {port}: {e}"));
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").unwrap();
-    let mut body = String::new();
-    stream.read_to_string(&mut body).unwrap();
-    body
+    let once = || -> std::io::Result<String> {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+        write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n")?;
+        let mut body = String::new();
+        stream.read_to_string(&mut body)?;
+        if body.is_empty() {
+            return Err(std::io::ErrorKind::UnexpectedEof.into());
+        }
+        Ok(body)
+    };
+    let mut last = None;
+    for _ in 0..50 {
+        match once() {
+            Ok(body) => return body,
+            Err(e) => last = Some(e),
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    panic!("port {port} did not answer within 10 s: {last:?}")
 }
 
 /// Seconds since midnight plus the date, from an RFC 3339 time as Docker prints it.
@@ -89,8 +104,10 @@ async fn three_service_app_runs_converges_and_keeps_its_data() {
     let home = std::env::temp_dir().join(format!("berth-e2e-{app}"));
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps/three-tier/compose.yml");
 
-    // Force a real pull from the registry.
+    // Force a real pull from the registry: 1.1 and the broken 2.0, built on
+    // it, whose layers would otherwise stay.
     let _ = engine_remove_image(IMAGE);
+    let _ = engine_remove_image("127.0.0.1:5000/berth-test/box:2.0");
     let (file, port) = render_app(&app, &fixture, &home);
     let options = LoadOptions {
         project_name: Some(app.clone()),

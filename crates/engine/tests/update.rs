@@ -358,6 +358,100 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
     std::fs::remove_dir_all(&home).ok();
 }
 
+/// Unmounts the small filesystem even if the test fails.
+struct Unmount(PathBuf);
+impl Drop for Unmount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).output();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_without_room_for_a_snapshot_is_refused_before_anything_is_touched() {
+    require_testbed();
+    let engine = Engine::connect()
+        .await
+        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let app = format!("updfull{}", std::process::id());
+    let _cleanup = Cleanup(app.clone());
+    let home = std::env::temp_dir().join(format!("berth-update-{app}"));
+    std::fs::remove_dir_all(&home).ok();
+    let files = home.join("sources");
+    std::fs::create_dir_all(&files).unwrap();
+    let file = |v: &str| -> PathBuf {
+        let path = files.join(format!("compose-{v}.yml"));
+        std::fs::write(&path, compose(v, 18593)).unwrap();
+        path
+    };
+    let apps = Apps::open(&home, engine, Default::default()).unwrap();
+    let request = InstallRequest {
+        compose_file: file("1.0"),
+        app_id: app.clone(),
+        settings: Default::default(),
+        limits: Default::default(),
+        consent: false,
+        source: None,
+    };
+    apps.install(&request, &mut |_| {}).await.unwrap();
+    wait_for(|| http_get(18593, "/version").as_deref() == Some("1.0")).await;
+    let operations = apps.store().recent_operations(10).unwrap().len();
+
+    // The snapshots live on a 16 MiB filesystem: too small to keep the
+    // margin Berth leaves for the system.
+    let snapshots = home.join("snapshots");
+    std::fs::create_dir_all(&snapshots).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=16m", "tmpfs"])
+        .arg(&snapshots)
+        .output()
+        .unwrap();
+    assert!(
+        mounted.status.success(),
+        "this test mounts a tmpfs and needs root: {}",
+        String::from_utf8_lossy(&mounted.stderr)
+    );
+    let _unmount = Unmount(snapshots.clone());
+
+    let err = apps
+        .update(
+            &app,
+            &UpdateTarget::Compose(file("1.1")),
+            false,
+            &mut |_| {},
+        )
+        .await
+        .expect_err("no room for the snapshot");
+    assert!(matches!(err, Error::NoSpace { .. }), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("needs 67.") && text.contains("MB free"),
+        "{text}"
+    );
+    assert_eq!(
+        apps.store().recent_operations(10).unwrap().len(),
+        operations,
+        "nothing was started"
+    );
+    assert_eq!(http_get(18593, "/version").as_deref(), Some("1.0"));
+    assert!(running_image(&app).starts_with("127.0.0.1:5000/berth-test/box:1.0 true"));
+    assert!(apps.snapshots(&app).unwrap().is_empty());
+    let record = apps.store().app(&app).unwrap().unwrap();
+    assert!(record.source.ends_with("compose-1.0.yml"), "{record:?}");
+
+    drop(_unmount);
+    apps.uninstall(
+        &app,
+        berth_engine::apps::UninstallOptions {
+            purge_data: true,
+            remove_images: false,
+        },
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    std::fs::remove_dir_all(&home).ok();
+}
+
 async fn wait_for(mut ok: impl FnMut() -> bool) {
     for _ in 0..100 {
         if ok() {

@@ -72,6 +72,13 @@ pub fn catalog_images(app: &CatalogApp) -> Result<Vec<String>> {
         project_name: Some(app.meta.id.clone()),
         environment,
         working_dir: Some(std::env::temp_dir()),
+        // A migration's image is downloaded too.
+        profiles: app
+            .meta
+            .migration
+            .iter()
+            .map(|_| crate::catalog::MIGRATION_PROFILE.to_string())
+            .collect(),
         ..Default::default()
     };
     let project = load_bytes(&bytes, Path::new("compose.yml"), &options)?;

@@ -25,10 +25,11 @@ use super::install::pull_progress;
 use super::snapshot::{snapshot_id, snapshots_to_keep};
 use super::{Apps, Progress};
 use crate::catalog::resolve_settings;
+use crate::catalog::MIGRATION_PROFILE;
 use crate::compose::{load_file, LoadOptions, Project, ServiceLimits};
 use crate::lifecycle::{DownOptions, ImageRef, UpEvent};
 use crate::policy;
-use crate::rewrite::{app_dir, render, RenderRequest};
+use crate::rewrite::{app_dir, render_with_profiles, RenderRequest};
 use crate::store::{now_ms, AppRecord, OperationRecord};
 use crate::{Error, Result};
 
@@ -66,6 +67,9 @@ pub struct UpdatePlan {
     pub restore: Option<String>,
     /// The images the old version ran, taken before anything was pulled.
     pub old_images: Vec<ImageRef>,
+    /// The new version's migration service, run once before it starts.
+    #[serde(default)]
+    pub migration: Option<String>,
 }
 
 /// How long a new version may take to become ready
@@ -89,6 +93,11 @@ fn hash(bytes: &[u8]) -> String {
 impl Apps {
     fn next_compose_file(&self, app: &str) -> PathBuf {
         app_dir(&self.home, app).join("compose.next.yml")
+    }
+
+    /// The new version rendered with its migration service.
+    fn migration_file(&self, app: &str) -> PathBuf {
+        app_dir(&self.home, app).join("compose.migrate.yml")
     }
 
     fn staged_dir(&self, app: &str) -> PathBuf {
@@ -141,6 +150,7 @@ impl Apps {
             consent,
             restore: None,
             old_images: self.engine.image_ids(&old).await?,
+            migration: None,
         };
         for image in &plan.old_images {
             self.store
@@ -172,7 +182,7 @@ impl Apps {
         if plan.compose_file.is_some() {
             // Render now, into memory, so a broken new version is refused
             // before anything is touched.
-            self.render_next(&plan, false)?;
+            self.render_next(&plan, false, plan.migration.is_some())?;
         }
         self.check_snapshot_space(app).await?;
         let op = self.store.begin_operation(
@@ -216,6 +226,7 @@ impl Apps {
                 plan.compose_file = Some(staged.join("compose.yml"));
                 plan.staged_files = true;
                 plan.to = format!("{store}/{}@{}", meta.id, meta.version);
+                plan.migration = meta.migration.clone();
             }
             None => {
                 let file = PathBuf::from(&record.source);
@@ -233,9 +244,11 @@ impl Apps {
         Ok(())
     }
 
-    /// Renders the plan's compose file for this host. Consent given at
-    /// install carries over to the same findings; anything new needs it again.
-    fn render_next(&self, plan: &UpdatePlan, save_ports: bool) -> Result<String> {
+    /// Renders the plan's compose file for this host, with its migration
+    /// service when `migration`. Consent given at install carries over to the
+    /// same findings; anything new needs it again.
+    fn render_next(&self, plan: &UpdatePlan, save_ports: bool, migration: bool) -> Result<String> {
+        let profiles: &[&str] = if migration { &[MIGRATION_PROFILE] } else { &[] };
         let file = plan.compose_file.as_ref().expect("a compose update");
         let mut ports = self.ports()?;
         let mut request = RenderRequest {
@@ -246,7 +259,7 @@ impl Apps {
             limits: plan.limits,
             consent: plan.consent,
         };
-        let rendered = match render(file, &request, &mut ports) {
+        let rendered = match render_with_profiles(file, &request, &mut ports, profiles) {
             Err(Error::ConsentRequired { app, findings }) => {
                 let old = self.load_rendered(&plan.app)?;
                 let dir = app_dir(&self.home, &plan.app);
@@ -263,7 +276,7 @@ impl Apps {
                     return Err(Error::ConsentRequired { app, findings: new });
                 }
                 request.consent = true;
-                render(file, &request, &mut ports)?
+                render_with_profiles(file, &request, &mut ports, profiles)?
             }
             other => other?,
         };
@@ -330,8 +343,12 @@ impl Apps {
                 let path = match &plan.restore {
                     Some(id) => self.snapshots_dir(app).join(id).join("compose.yml"),
                     None => {
-                        let yaml = self.render_next(plan, true)?;
+                        let yaml = self.render_next(plan, true, false)?;
                         write_atomic(&next_file, yaml.as_bytes())?;
+                        if plan.migration.is_some() {
+                            let yaml = self.render_next(plan, false, true)?;
+                            write_atomic(&self.migration_file(app), yaml.as_bytes())?;
+                        }
                         next_file.clone()
                     }
                 };
@@ -355,8 +372,13 @@ impl Apps {
                     .await?;
             }
             None => {
+                // With its migration service (a superset), when it has one.
+                let all = match plan.migration {
+                    Some(_) => self.load_migration(app)?,
+                    None => next.clone(),
+                };
                 self.engine
-                    .pull_all(&next, &mut |p| progress(pull_progress(p)))
+                    .pull_all(&all, &mut |p| progress(pull_progress(p)))
                     .await?
             }
         }
@@ -366,6 +388,7 @@ impl Apps {
         if restore.is_none() && self.unchanged(plan, &next).await? {
             // Same file, same images: nothing to do, and no downtime for it.
             let _ = std::fs::remove_file(&next_file);
+            let _ = std::fs::remove_file(self.migration_file(app));
             let _ = std::fs::remove_dir_all(self.staged_dir(app));
             self.step(op, "unchanged", progress, async { Ok(()) })
                 .await?;
@@ -398,6 +421,27 @@ impl Apps {
                 self.restore_data(s).await
             })
             .await?;
+        }
+        if let Some(service) = plan.migration.as_deref().filter(|_| restore.is_none()) {
+            // On the new files and the old data, before the new version starts.
+            self.enter(op, "migrate", progress)?;
+            let file = self.migration_file(app);
+            let project = self.load_migration(app)?;
+            self.engine
+                .run_once(&project, service, ready_timeout(), &mut |e| {
+                    progress(match e {
+                        UpEvent::Pull(p) => pull_progress(p),
+                        UpEvent::Service { service, state } => Progress::Service { service, state },
+                    })
+                })
+                .await?
+                .map_err(|why| Error::MigrationFailed {
+                    app: app.to_string(),
+                    service: service.to_string(),
+                    why,
+                })?;
+            let _ = std::fs::remove_file(&file);
+            self.boundary();
         }
         self.enter(op, "start", progress)?;
         self.engine
@@ -436,8 +480,13 @@ impl Apps {
         Ok("done")
     }
 
-    /// Whether the new version renders to the same file, with the same images.
+    /// Whether the new version is the same version, rendering to the same
+    /// file, with the same images. (A new store version with the same
+    /// compose file still updates: its record, files and migration change.)
     async fn unchanged(&self, plan: &UpdatePlan, next: &Project) -> Result<bool> {
+        if plan.to != plan.from {
+            return Ok(false);
+        }
         let current = std::fs::read(self.compose_file(&plan.app)).unwrap_or_default();
         let new = std::fs::read(self.next_compose_file(&plan.app)).unwrap_or_default();
         if hash(&current) != hash(&new) {
@@ -492,6 +541,7 @@ impl Apps {
         let app = plan.app.as_str();
         let did = |s: &str| steps.iter().any(|x| x == s);
         let _ = std::fs::remove_file(self.next_compose_file(app));
+        let _ = std::fs::remove_file(self.migration_file(app));
         let _ = std::fs::remove_dir_all(self.staged_dir(app));
         if !plan.snapshot.is_empty() {
             self.drop_partial_snapshot(app, &plan.snapshot)?;
@@ -501,7 +551,8 @@ impl Apps {
             let snapshot = self.snapshot(app, Some(&plan.snapshot))?;
             self.engine.down(app, DownOptions::default()).await?;
             self.restore_files(&snapshot, "installed")?;
-            if did("start") || did("data") {
+            // The new version, its migration or a restore touched the data.
+            if did("start") || did("data") || did("migrate") {
                 let old = self.load_rendered(app)?;
                 self.engine.prepare(&old).await?;
                 self.restore_data(&snapshot).await?;
@@ -553,6 +604,17 @@ impl Apps {
         };
         self.store
             .finish_operation(op.id, "rolled_back", Some(&why))
+    }
+
+    /// The new version with its migration service, as rendered.
+    fn load_migration(&self, app: &str) -> Result<Project> {
+        let options = LoadOptions {
+            project_name: Some(app.to_string()),
+            working_dir: Some(app_dir(&self.home, app)),
+            profiles: vec![MIGRATION_PROFILE.to_string()],
+            ..Default::default()
+        };
+        load_file(&self.migration_file(app), &options)
     }
 
     fn load_project(&self, app: &str, file: &std::path::Path) -> Result<Project> {

@@ -36,6 +36,10 @@ pub struct IndexEntry {
     pub files: BTreeMap<String, String>,
 }
 
+/// The compose profile of an app's migration service: off when the app runs,
+/// on only for the update step that runs it.
+pub const MIGRATION_PROFILE: &str = "migration";
+
 /// An app's metadata: `<app>/app.yml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +69,11 @@ pub struct AppMeta {
     pub min_berth: Option<String>,
     #[serde(default)]
     pub release_notes: String,
+    /// A one-off service run to its end before the new version starts, at
+    /// each update to this version (`profiles: [migration]` in compose.yml,
+    /// so it never runs with the app).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub migration: Option<String>,
     /// Policy finding kinds the app is allowed to have (`device`, `host_network`, …).
     #[serde(default)]
     pub permissions: Vec<String>,
@@ -261,6 +270,26 @@ impl AppMeta {
                 self.main.service
             ));
         }
+        if let Some(migration) = &self.migration {
+            match project.services().find(|(name, _)| name == migration) {
+                None => out.push(format!(
+                    "migration service \"{migration}\" is not in compose.yml (with profiles: [{MIGRATION_PROFILE}])"
+                )),
+                Some((_, svc)) => {
+                    let profiles = svc.get("profiles").and_then(|p| p.as_sequence());
+                    if !profiles.is_some_and(|p| p.iter().any(|p| p.as_str() == Some(MIGRATION_PROFILE))) {
+                        out.push(format!(
+                            "migration service \"{migration}\" needs profiles: [{MIGRATION_PROFILE}], or it would run with the app"
+                        ));
+                    }
+                }
+            }
+            if *migration == self.main.service {
+                out.push(format!(
+                    "the migration service \"{migration}\" cannot be the main service"
+                ));
+            }
+        }
         for f in policy::check(project, None).findings {
             if f.severity < Severity::Warning {
                 continue;
@@ -280,5 +309,50 @@ impl AppMeta {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compose::{load_bytes, LoadOptions};
+
+    fn problems(migration: &str, compose: &str) -> Vec<String> {
+        let meta: AppMeta = serde_yaml::from_str(&format!(
+            "id: app\nname: App\nversion: 1.0.0\ntagline: t\nmain: {{ service: web, port: 80 }}\n{migration}"
+        ))
+        .unwrap();
+        let options = LoadOptions {
+            project_name: Some("app".into()),
+            profiles: vec![MIGRATION_PROFILE.into()],
+            ..Default::default()
+        };
+        let project = load_bytes(
+            compose.as_bytes(),
+            std::path::Path::new("compose.yml"),
+            &options,
+        )
+        .unwrap();
+        meta.problems_with(&project)
+    }
+
+    const WEB: &str = "services:\n  web:\n    image: x\n";
+
+    #[test]
+    fn a_migration_must_be_a_service_kept_off_by_its_profile() {
+        assert!(problems("", WEB).is_empty());
+        let ok = format!("{WEB}  migrate:\n    image: x\n    profiles: [migration]\n");
+        assert!(problems("migration: migrate", &ok).is_empty());
+        let missing = problems("migration: migrate", WEB);
+        assert!(missing[0].contains("is not in compose.yml"), "{missing:?}");
+        let always_on = format!("{WEB}  migrate:\n    image: x\n");
+        let on = problems("migration: migrate", &always_on);
+        assert!(on[0].contains("needs profiles: [migration]"), "{on:?}");
+        let main = problems("migration: web", WEB);
+        assert!(
+            main.iter()
+                .any(|p| p.contains("cannot be the main service")),
+            "{main:?}"
+        );
     }
 }

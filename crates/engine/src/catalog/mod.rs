@@ -23,7 +23,7 @@ mod tree;
 pub use embedded::{default_catalog, DEFAULT_CATALOG};
 pub use format::{
     AppMeta, Index, IndexEntry, MainService, ResourceSpec, Resources, Setting, SettingKind,
-    PERMISSIONS,
+    MIGRATION_PROFILE, PERMISSIONS,
 };
 pub use library::{Catalogs, RefreshOutcome, StoreInfo};
 pub use remote::{fetch_remote, Fetched, RemoteSource, RemoteState};

@@ -154,6 +154,7 @@ mod tests {
             architectures: vec![],
             min_berth: None,
             release_notes: String::new(),
+            migration: None,
             permissions: vec![],
             resources: Default::default(),
         }

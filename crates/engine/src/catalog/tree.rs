@@ -261,6 +261,11 @@ fn load_app(
         project_name: Some(entry.id.clone()),
         working_dir: Some(origin.join(&entry.id)),
         environment: preview_environment(&meta),
+        profiles: meta
+            .migration
+            .iter()
+            .map(|_| super::format::MIGRATION_PROFILE.to_string())
+            .collect(),
         ..Default::default()
     };
     match load_bytes(

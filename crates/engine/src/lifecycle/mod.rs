@@ -7,12 +7,13 @@
 //! A file per verb: `pull.rs`, `create.rs` (desired container spec),
 //! `up.rs` (convergence and start order), `ready.rs` (the health gate of an
 //! update, and what a snapshot needs from the engine), `stop.rs`, `down.rs`,
-//! `status.rs`, `logs.rs`.
+//! `status.rs`, `logs.rs`, `oneoff.rs` (a service run once, to its end).
 
 mod create;
 mod down;
 mod images;
 mod logs;
+mod oneoff;
 mod pull;
 mod ready;
 mod status;

@@ -36,6 +36,8 @@ struct Existing {
     id: String,
     hash: String,
     running: bool,
+    /// The image it was made from.
+    image_id: Option<String>,
 }
 
 fn project_filter(project: &str) -> HashMap<String, Vec<String>> {
@@ -174,8 +176,24 @@ impl Engine {
         self.wait_for_dependencies(project, service, svc, all)
             .await?;
         let hash = config_hash(svc);
+        // Like docker compose: a container whose image is no longer the one
+        // its reference names (the tag moved, a pull brought a new one) is
+        // recreated even though its configuration is unchanged.
+        let current_image = match svc.get("image").and_then(Value::as_str) {
+            Some(image) => self
+                .docker()
+                .inspect_image(image)
+                .await
+                .ok()
+                .and_then(|i| i.id),
+            None => None,
+        };
+        let same_image = |o: &Existing| match (&o.image_id, &current_image) {
+            (Some(had), Some(now)) => had == now,
+            _ => true,
+        };
         let id = match old {
-            Some(o) if o.hash == hash => {
+            Some(o) if o.hash == hash && same_image(o) => {
                 report("unchanged");
                 if o.running {
                     return Ok(());
@@ -205,7 +223,7 @@ impl Engine {
         Ok(())
     }
 
-    async fn create_service_container(
+    pub(super) async fn create_service_container(
         &self,
         project: &Project,
         service: &str,
@@ -351,7 +369,10 @@ impl Engine {
 
     /// Waits for `container` to exit, successfully. The outer error is the
     /// engine's, the inner the container's.
-    async fn wait_completed(&self, container: &str) -> Result<std::result::Result<(), String>> {
+    pub(super) async fn wait_completed(
+        &self,
+        container: &str,
+    ) -> Result<std::result::Result<(), String>> {
         let mut wait = self.docker().wait_container(container, None);
         match wait.next().await {
             Some(Ok(r)) if r.status_code == 0 => Ok(Ok(())),
@@ -393,6 +414,7 @@ impl Engine {
                         id: c.id?,
                         hash: labels.get(labels::CONFIG_HASH).cloned().unwrap_or_default(),
                         running,
+                        image_id: c.image_id,
                     },
                 ))
             })

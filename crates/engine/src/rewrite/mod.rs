@@ -119,6 +119,16 @@ pub fn render(
     request: &RenderRequest,
     ports: &mut PortAllocator,
 ) -> Result<Rendered> {
+    render_with_profiles(compose_file, request, ports, &[])
+}
+
+/// [`render`] with compose profiles on (an update's migration service).
+pub fn render_with_profiles(
+    compose_file: &Path,
+    request: &RenderRequest,
+    ports: &mut PortAllocator,
+    profiles: &[&str],
+) -> Result<Rendered> {
     let app = request.app_id.as_str();
     if !valid_app_id(app) {
         return Err(Error::InvalidAppId {
@@ -132,7 +142,11 @@ pub fn render(
     // allocator decides; so a first pass finds that port, and a second pass
     // renders with it — only needed when the file refers to it.
     let bytes = read_file(compose_file)?;
-    let first_pass = load_bytes(&bytes, compose_file, &load_options(request, &dir, None))?;
+    let first_pass = load_bytes(
+        &bytes,
+        compose_file,
+        &load_options(request, &dir, None, profiles),
+    )?;
     let main_port = match first_published(&first_pass) {
         Some((service, target, protocol, requested)) => Some(
             ports
@@ -146,7 +160,7 @@ pub fn render(
         load_bytes(
             &bytes,
             compose_file,
-            &load_options(request, &dir, main_port),
+            &load_options(request, &dir, main_port, profiles),
         )?
     } else {
         first_pass
@@ -217,7 +231,12 @@ impl ServiceLimits {
 /// The environment an app's compose file is read with: host facts, the
 /// app's place, its settings; nothing from Berth's own process environment,
 /// so the same inputs always render the same file.
-fn load_options(request: &RenderRequest, dir: &Path, app_port: Option<u16>) -> LoadOptions {
+fn load_options(
+    request: &RenderRequest,
+    dir: &Path,
+    app_port: Option<u16>,
+    profiles: &[&str],
+) -> LoadOptions {
     let host = &request.host;
     let data = dir.join("data").to_string_lossy().into_owned();
     let port = app_port.map(|p| p.to_string()).unwrap_or_default();
@@ -246,7 +265,7 @@ fn load_options(request: &RenderRequest, dir: &Path, app_port: Option<u16>) -> L
     LoadOptions {
         project_name: Some(request.app_id.clone()),
         environment: env,
-        profiles: Vec::new(),
+        profiles: profiles.iter().map(|p| p.to_string()).collect(),
         working_dir: None,
         bind_base: Some(dir.to_path_buf()),
     }

@@ -158,6 +158,7 @@ fn convert(folder: &Path) -> std::result::Result<(AppMeta, String), String> {
             .unwrap_or_default()
             .trim()
             .to_string(),
+        migration: None,
         permissions: vec![],
         resources: Default::default(),
         id,
