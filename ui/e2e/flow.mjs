@@ -1,12 +1,14 @@
 // End to end in real headless Chromium (Debian's, driven by playwright-core)
 // against a real `berth serve` on 127.0.0.1, the real Docker engine and the
-// test store (tests/store, images from the local registry):
+// test store (a copy of tests/store, images from the local registry):
 // setup → login → search → install a test app with a setting → progress
-// reaches 100% → the app answers on its port → stop → start → uninstall
-// keeping data → wrong password refused. A screenshot of every page goes to
-// ui/e2e-output/; a blank page fails the test.
+// reaches 100% → the app answers on its port → stop → start → a new version
+// in the store → "Check for updates" finds it → update through the UI, data
+// kept → roll back to the snapshot from the app's page → reclaim space (dry
+// run) → uninstall keeping data → wrong password refused. A screenshot of
+// every page goes to ui/e2e-output/; a blank page fails the test.
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +21,9 @@ const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const out = join(here, "../e2e-output");
 const PASSWORD = "a long enough password";
 const APP = "greeter";
+const OLD_VERSION = "1.1.0";
+const NEW_VERSION = "1.2.0";
+const RELEASE_NOTES = "Greets on the 1.0 image now.";
 
 function fail(message) {
   throw new Error(message);
@@ -34,6 +39,9 @@ try {
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const home = mkdtempSync(join(tmpdir(), "berth-e2e-ui-"));
+// The store is a copy, so the test can publish a new version of its app.
+const store = join(mkdtempSync(join(tmpdir(), "berth-e2e-store-")), "store");
+cpSync(join(repo, "tests/store"), store, { recursive: true });
 const log = [];
 const daemon = spawn(berth, ["--home", home, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "ignore", "pipe"] });
 daemon.stderr.on("data", (d) => log.push(d.toString()));
@@ -74,7 +82,7 @@ try {
   cleanupDocker();
   const addrFile = join(home, "http.addr");
   const base = `http://${(await until("the daemon's web address", () => existsSync(addrFile) && readFileSync(addrFile, "utf8").trim()))}`;
-  execFileSync(berth, ["--home", home, "catalog", "add", join(repo, "tests/store"), "--name", "test"]);
+  execFileSync(berth, ["--home", home, "catalog", "add", store, "--name", "test"]);
   console.log(`berth serve at ${base}, home ${home}`);
 
   browser = await chromium.launch({
@@ -127,16 +135,19 @@ try {
   await until("the app to run", async () => (await status.innerText()) === "running");
   await shot(page, "my-apps");
   const href = await row.getByRole("link", { name: "Open" }).getAttribute("href");
-  const answer = await until("the app to answer", async () => {
-    try {
-      const r = await fetch(href);
-      return r.ok && (await r.text());
-    } catch {
-      return false;
-    }
-  });
-  if (!answer.includes("Hello, browser")) fail(`the app at ${href} answered ${JSON.stringify(answer)}`);
-  console.log(`  ${href} answers: ${answer.trim()}`);
+  const answers = async (what) => {
+    const answer = await until(what, async () => {
+      try {
+        const r = await fetch(href);
+        return r.ok && (await r.text());
+      } catch {
+        return false;
+      }
+    });
+    if (!answer.includes("Hello, browser")) fail(`the app at ${href} answered ${JSON.stringify(answer)} (${what})`);
+    console.log(`  ${href} answers: ${answer.trim()}`);
+  };
+  await answers("the app to answer");
 
   // Stop, start.
   await row.getByRole("button", { name: "Stop", exact: true }).click();
@@ -152,6 +163,119 @@ try {
   await page.getByRole("link", { name: "History" }).click();
   await page.getByRole("cell", { name: "install" }).first().waitFor();
   await shot(page, "history");
+
+  // A new version in the store: "Check for updates" finds it, the update
+  // runs through the UI and keeps the app's data.
+  const versionOfApp = () =>
+    JSON.parse(execFileSync(berth, ["--home", home, "status", APP, "--json"]).toString()).source;
+  const dataDir = join(home, "apps", APP, "data", "site");
+  if (!existsSync(dataDir)) fail(`no data folder at ${dataDir}`);
+  writeFileSync(join(dataDir, "note.txt"), "written before the update\n");
+  const appYml = join(store, APP, "app.yml");
+  const meta = readFileSync(appYml, "utf8");
+  if (!meta.includes(`version: ${OLD_VERSION}\n`) || !/^release_notes: .*$/m.test(meta)) fail(`unexpected ${appYml}:\n${meta}`);
+  writeFileSync(appYml, meta.replace(`version: ${OLD_VERSION}\n`, `version: ${NEW_VERSION}\n`).replace(/^release_notes: .*$/m, `release_notes: ${RELEASE_NOTES}`));
+  const composeYml = join(store, APP, "compose.yml");
+  const compose = readFileSync(composeYml, "utf8");
+  if (!compose.includes("berth-test/box:1.1")) fail(`unexpected ${composeYml}:\n${compose}`);
+  writeFileSync(composeYml, compose.replace("berth-test/box:1.1", "berth-test/box:1.0"));
+  execFileSync(berth, ["--home", home, "catalog", "index", store]);
+  execFileSync(berth, ["--home", home, "catalog", "refresh", "test"]);
+
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "My apps" }).click();
+  await page.getByRole("heading", { name: "My apps" }).waitFor();
+  await until("the app to run before the update", async () => (await status.innerText()) === "running");
+  await page.getByRole("button", { name: "Check for updates" }).click();
+  const badge = page.getByTestId("updates-badge");
+  await until("the updates badge to show 1", async () => (await badge.count()) > 0 && (await badge.innerText()).trim().startsWith("1"), 60);
+  const updateButton = row.getByRole("button", { name: `Update to ${NEW_VERSION}` });
+  await until(`the "Update to ${NEW_VERSION}" button`, async () => (await updateButton.count()) === 1);
+  const notes = await updateButton.getAttribute("title");
+  if (notes !== RELEASE_NOTES) fail(`the update button's release notes are ${JSON.stringify(notes)}`);
+  await shot(page, "update-available");
+  await updateButton.click();
+  const opDialog = page.getByRole("dialog");
+  await opDialog.getByRole("heading", { name: `Updating ${APP}` }).waitFor();
+  const result = opDialog.getByTestId("operation-result");
+  await until("the update to finish", async () => (await result.count()) > 0, 180);
+  const updated = (await result.innerText()).trim();
+  if (updated !== `Updated to ${NEW_VERSION}.`) fail(`the update ended with ${JSON.stringify(updated)}`);
+  const updatePercent = (await opDialog.getByTestId("update-percent").innerText()).trim();
+  if (updatePercent !== "100%") fail(`the update's progress ended at ${updatePercent}`);
+  const updateSteps = await opDialog.locator(".steplog li").allInnerTexts();
+  for (const s of ["snapshot", "swap", "health", "commit"]) {
+    if (!updateSteps.includes(`Step: ${s}`)) fail(`the update's step log misses ${s}: ${updateSteps}`);
+  }
+  await shot(page, "update-done");
+  await opDialog.getByRole("button", { name: "Close" }).click();
+  await until("the update dialog to close", async () => (await page.getByRole("dialog").count()) === 0, 10);
+  if (versionOfApp() !== `test/${APP}@${NEW_VERSION}`) fail(`after the update berth status says ${versionOfApp()}`);
+  await until(`My apps to show version ${NEW_VERSION}`, async () => (await page.getByTestId(`version-${APP}`).innerText()) === `Version ${NEW_VERSION}`, 15);
+  await until("the badge to go once updated", async () => (await badge.count()) === 0, 30);
+  await until("the app to run after the update", async () => (await status.innerText()) === "running");
+  await answers("the updated app to answer");
+  const image = execFileSync("docker", ["ps", "--filter", `label=com.docker.compose.project=${APP}`, "--format", "{{.Image}}"]).toString().trim();
+  if (!image.endsWith("berth-test/box:1.0")) fail(`after the update the app runs ${JSON.stringify(image)}`);
+  if (readFileSync(join(dataDir, "note.txt"), "utf8") !== "written before the update\n") fail("the update lost the app's data");
+  writeFileSync(join(dataDir, "after-update.txt"), "written after the update\n");
+  await shot(page, "updated");
+
+  // The app's page: its version, the snapshot the update took; roll back to it.
+  await row.getByRole("link", { name: APP, exact: true }).click();
+  await page.getByRole("heading", { name: APP, exact: true }).waitFor();
+  const appVersion = page.getByTestId("app-version");
+  await until(`the app page to show version ${NEW_VERSION}`, async () => (await appVersion.innerText()) === `Version ${NEW_VERSION}`, 15);
+  const snapshots = page.getByRole("table", { name: "Snapshots" });
+  await until("a snapshot in the table", async () => (await snapshots.locator("tbody tr").count()) === 1, 15);
+  const snapshotRow = snapshots.locator("tbody tr").first();
+  const snapshotCells = await snapshotRow.locator("td").allInnerTexts();
+  if (snapshotCells[1] !== OLD_VERSION) fail(`the snapshot holds ${JSON.stringify(snapshotCells)}`);
+  await shot(page, "app-updated");
+  await snapshotRow.getByRole("button", { name: "Roll back to this" }).click();
+  const confirm = page.getByRole("dialog");
+  await confirm.getByRole("heading", { name: `Roll back ${APP}?` }).waitFor();
+  await shot(page, "rollback-confirm");
+  await confirm.getByRole("button", { name: "Roll back", exact: true }).click();
+  const rbDialog = page.getByRole("dialog");
+  await rbDialog.getByRole("heading", { name: `Rolling back ${APP}` }).waitFor();
+  const rbResult = rbDialog.getByTestId("operation-result");
+  await until("the rollback to finish", async () => (await rbResult.count()) > 0, 180);
+  const rolledBack = (await rbResult.innerText()).trim();
+  if (rolledBack !== `Rolled back to ${OLD_VERSION}.`) fail(`the rollback ended with ${JSON.stringify(rolledBack)}`);
+  const rbPercent = (await rbDialog.getByTestId("rollback-percent").innerText()).trim();
+  if (rbPercent !== "100%") fail(`the rollback's progress ended at ${rbPercent}`);
+  await shot(page, "rollback-done");
+  await rbDialog.getByRole("button", { name: "Close" }).click();
+  await until("the rollback dialog to close", async () => (await page.getByRole("dialog").count()) === 0, 10);
+  if (versionOfApp() !== `test/${APP}@${OLD_VERSION}`) fail(`after the rollback berth status says ${versionOfApp()}`);
+  await until(`the app page to show version ${OLD_VERSION}`, async () => (await appVersion.innerText()) === `Version ${OLD_VERSION}`, 15);
+  const history = page.getByRole("table", { name: "Update history" });
+  await until("the update history to show the rollback and the update", async () => {
+    const rows = await history.locator("tbody tr").allInnerTexts();
+    return rows.length === 2 && /^.*\tRollback\tDone/.test(rows[0]) && /^.*\tUpdate\tDone/.test(rows[1]);
+  }, 15);
+  await until("a second snapshot (taken before the rollback)", async () => (await snapshots.locator("tbody tr").count()) === 2, 15);
+  const newest = await snapshots.locator("tbody tr").first().locator("td").allInnerTexts();
+  if (newest[1] !== NEW_VERSION || newest[3] !== `before rolling back to ${OLD_VERSION}`) fail(`the rollback's snapshot shows ${JSON.stringify(newest)}`);
+  // The new version is still in the store: the check offers it again.
+  await until(`the app page to offer ${NEW_VERSION} again`, async () => (await page.getByRole("button", { name: `Update to ${NEW_VERSION}` }).count()) === 1, 60);
+  await shot(page, "app-rolled-back");
+  await answers("the rolled-back app to answer");
+  const imageBack = execFileSync("docker", ["ps", "--filter", `label=com.docker.compose.project=${APP}`, "--format", "{{.Image}}"]).toString().trim();
+  if (!imageBack.endsWith("berth-test/box:1.1")) fail(`after the rollback the app runs ${JSON.stringify(imageBack)}`);
+  if (readFileSync(join(dataDir, "note.txt"), "utf8") !== "written before the update\n") fail("the rollback lost the app's data");
+  if (existsSync(join(dataDir, "after-update.txt"))) fail("the rollback did not bring the data back as it was before the update");
+
+  // Reclaim space: a dry run says what a cleanup would free.
+  await page.getByRole("link", { name: "← My apps" }).click();
+  await page.getByRole("heading", { name: "My apps" }).waitFor();
+  await page.getByRole("button", { name: "Reclaim space" }).click();
+  const summary = page.getByTestId("reclaim-summary");
+  await summary.waitFor({ timeout: 60000 }).catch(() => fail(`no reclaim summary\n${log.join("")}`));
+  const summaryText = (await summary.innerText()).trim();
+  if (!/^(Nothing to free|\S+ \S+ in \d+ images? can be freed)(; [^;]+)*\.$/.test(summaryText)) fail(`the reclaim summary is ${JSON.stringify(summaryText)}`);
+  console.log(`  reclaim space (dry run): ${summaryText}`);
+  await shot(page, "reclaim-space");
 
   // Uninstall, keeping data.
   await page.getByRole("link", { name: "My apps" }).click();
@@ -194,4 +318,5 @@ try {
     /* ignore */
   }
   rmSync(home, { recursive: true, force: true });
+  rmSync(dirname(store), { recursive: true, force: true });
 }

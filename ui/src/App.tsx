@@ -1,11 +1,13 @@
 // The shell: first-run setup or login, then the pages, routed by the URL hash
-// (#/catalog, #/app/<store>/<id>, #/apps, #/ops, #/logs/<id>).
-import { useCallback, useEffect, useState } from "react";
+// (#/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/ops, #/logs/<id>).
+import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { authState, inDesktop, logout, setUnauthorizedHandler } from "./api";
 import { AuthPage } from "./pages/Auth";
 import { CatalogPage } from "./pages/Catalog";
 import { AppPage } from "./pages/AppPage";
 import { Dashboard } from "./pages/Dashboard";
+import { InstalledAppPage } from "./pages/InstalledApp";
+import { UpdatesProvider, useUpdates } from "./updates";
 import { OpsPage } from "./pages/Ops";
 import { LogsPage } from "./pages/Logs";
 
@@ -50,7 +52,7 @@ export function App() {
       body = <AppPage store={rest[0] ?? ""} id={rest[1] ?? ""} />;
       break;
     case "apps":
-      body = <Dashboard />;
+      body = rest[0] ? <InstalledAppPage app={rest[0]} /> : <Dashboard />;
       break;
     case "ops":
       body = <OpsPage />;
@@ -61,18 +63,19 @@ export function App() {
     default:
       body = <CatalogPage />;
   }
-  const link = (to: string, label: string) => (
+  const link = (to: string, label: string, extra?: ReactNode) => (
     <a href={`#/${to}`} aria-current={page === to || (to === "catalog" && !["apps", "ops", "logs", "app"].includes(page)) ? "page" : undefined}>
       {label}
+      {extra}
     </a>
   );
   return (
-    <>
+    <UpdatesProvider>
       <header className="top">
         <a className="brand" href="#/catalog">Berth</a>
         <nav aria-label="Main">
           {link("catalog", "App store")}
-          {link("apps", "My apps")}
+          {link("apps", "My apps", <UpdatesBadge />)}
           {link("ops", "History")}
         </nav>
         {!inDesktop() && (
@@ -82,6 +85,18 @@ export function App() {
         )}
       </header>
       <main>{body}</main>
-    </>
+    </UpdatesProvider>
+  );
+}
+
+/** How many apps have an update, beside "My apps". */
+function UpdatesBadge() {
+  const { count } = useUpdates();
+  if (count === 0) return null;
+  return (
+    <span className="badge" data-testid="updates-badge" title={`${count} update${count === 1 ? "" : "s"} available`}>
+      {count}
+      <span className="visually-hidden"> update{count === 1 ? "" : "s"}</span>
+    </span>
   );
 }

@@ -143,16 +143,32 @@ export function listen(handler: (event: Event) => void): () => void {
     const stop = tauriListen<Event>("berth-event", (e) => handler(e.payload));
     return () => void stop.then((unlisten) => unlisten());
   }
-  const source = new EventSource("/api/events", { withCredentials: true });
-  source.onmessage = (message) => {
-    try {
-      handler(JSON.parse(message.data) as Event);
-    } catch {
-      /* a line that is not an event is ignored */
+  // One event stream for the whole page, shared by every subscriber: a
+  // browser allows only a few connections per server, and each page and
+  // dialog listening on its own would use them up.
+  handlers.add(handler);
+  if (!source) {
+    source = new EventSource("/api/events", { withCredentials: true });
+    source.onmessage = (message) => {
+      let event: Event;
+      try {
+        event = JSON.parse(message.data) as Event;
+      } catch {
+        return; // a line that is not an event is ignored
+      }
+      for (const h of [...handlers]) h(event);
+    };
+  }
+  return () => {
+    handlers.delete(handler);
+    if (handlers.size === 0 && source) {
+      source.close();
+      source = null;
     }
   };
-  return () => source.close();
 }
+const handlers = new Set<(event: Event) => void>();
+let source: EventSource | null = null;
 
 /** URL of a picture of a store app (icon, screenshot). */
 export const fileUrl = (store: string, app: string, file: string) =>

@@ -1,17 +1,31 @@
 import { describe, expect, it } from "vitest";
-import type { AppInfo, Event, Setting } from "./bindings";
+import type { AppInfo, AppUpdate, Event, OperationInfo, PruneReport, PrunedImage, Setting, SnapshotInfo } from "./bindings";
 import {
   applyPull,
   describe as describeEvent,
+  downloadText,
   formatBytes,
+  hasUpdate,
   imagePercent,
   matches,
   openUrl,
   operationPercent,
+  outcomeText,
   parseSize,
+  pruneSummary,
+  resultSentence,
+  rollbackReason,
   settingsProblems,
   settingsToSend,
+  snapshotLabel,
+  snapshotReason,
   statusLight,
+  STEPS,
+  succeeded,
+  updateButtonText,
+  updateCount,
+  updateHistory,
+  versionOf,
   type PullState,
 } from "./logic";
 
@@ -107,5 +121,211 @@ describe("desktop transport", () => {
     expect(tauriName("catalogSearch")).toBe("catalog_search");
     expect(tauriName("apps")).toBe("apps");
     expect(inDesktop()).toBe(false);
+  });
+});
+
+const upd = (extra: Partial<AppUpdate> = {}): AppUpdate => ({
+  app: "greeter",
+  current: "test/greeter@1.1.0",
+  version: null,
+  releaseNotes: null,
+  changedImages: [],
+  downloadBytes: null,
+  error: null,
+  ...extra,
+});
+
+describe("versions", () => {
+  it("reads the version from a store source, and keeps a compose file as it is", () => {
+    expect(versionOf("store/app@1.2.0")).toBe("1.2.0");
+    expect(versionOf("test/greeter@1.1.0")).toBe("1.1.0");
+    expect(versionOf("linuxserver/jellyfin@version-v10.9.1")).toBe("version-v10.9.1");
+    expect(versionOf("/srv/stack/compose.yml")).toBe("/srv/stack/compose.yml");
+    expect(versionOf("./compose.yml")).toBe("./compose.yml");
+    expect(versionOf("compose.yml")).toBe("compose.yml");
+    // A path that happens to hold an @ is still a path.
+    expect(versionOf("/home/me@work/compose.yml")).toBe("/home/me@work/compose.yml");
+  });
+});
+
+describe("update check", () => {
+  it("counts the apps that have something to update to", () => {
+    expect(hasUpdate(upd())).toBe(false);
+    expect(hasUpdate(upd({ version: "1.2.0" }))).toBe(true);
+    expect(hasUpdate(upd({ changedImages: ["nginx:1"] }))).toBe(true);
+    // A failed check alone is not an update.
+    expect(hasUpdate(upd({ error: "the registry is out of reach" }))).toBe(false);
+    expect(updateCount(null)).toBe(0);
+    expect(updateCount(undefined)).toBe(0);
+    expect(updateCount({ checkedAt: 1, apps: [] })).toBe(0);
+    expect(
+      updateCount({
+        checkedAt: 1,
+        apps: [upd({ app: "a", version: "2" }), upd({ app: "b" }), upd({ app: "c", changedImages: ["x:1"] }), upd({ app: "d", error: "no" })],
+      }),
+    ).toBe(2);
+  });
+
+  it("says what an update brings on its button", () => {
+    expect(updateButtonText(upd({ version: "1.2.0" }))).toBe("Update to 1.2.0");
+    expect(updateButtonText(upd({ version: "1.2.0", downloadBytes: null }))).toBe("Update to 1.2.0");
+    expect(updateButtonText(upd({ version: "1.2.0", downloadBytes: 0 }))).toBe("Update to 1.2.0 (no download)");
+    expect(updateButtonText(upd({ version: "1.2.0", downloadBytes: 12e6 }))).toBe("Update to 1.2.0 (11 MB)");
+    expect(updateButtonText(upd({ changedImages: ["x:1"] }))).toBe("Update to newer images");
+    expect(updateButtonText(upd({ changedImages: ["x:1"], downloadBytes: 1536 }))).toBe("Update to newer images (1.5 KB)");
+  });
+
+  it("says how much an install downloads, or nothing when unknown", () => {
+    expect(downloadText(null)).toBeNull();
+    expect(downloadText({ images: [], total: null })).toBeNull();
+    expect(downloadText({ images: [], total: 0 })).toBe("Everything needed is already here.");
+    expect(downloadText({ images: [], total: 5 * 1024 * 1024 })).toBe("Downloads 5.0 MB.");
+    expect(downloadText({ images: [], total: 64 * 1024 * 1024 })).toBe("Downloads 64 MB.");
+  });
+});
+
+describe("update and rollback results", () => {
+  const preamble = "the update of greeter failed and was rolled back; greeter runs as before: ";
+  it("drops the engine's preamble from a rolled-back update's error", () => {
+    expect(rollbackReason(`${preamble}greeter is not ready: port 80 never answered`)).toBe("greeter is not ready: port 80 never answered");
+    expect(rollbackReason("the image does not exist")).toBe("the image does not exist");
+  });
+
+  it("ends an update with a sentence", () => {
+    expect(resultSentence("update", "done", null, "1.2.0")).toBe("Updated to 1.2.0.");
+    expect(resultSentence("update", "completed_after_restart", null, "1.2.0")).toBe("Updated to 1.2.0.");
+    expect(resultSentence("update", "done", null, null)).toBe("Updated to the newest images.");
+    expect(resultSentence("update", "unchanged", null, "1.2.0")).toBe("Already up to date.");
+    expect(resultSentence("update", "rolled_back", `${preamble}greeter is not ready: port 80 never answered`, "2.0.0")).toBe(
+      "The update failed and Berth put the previous version back: greeter is not ready: port 80 never answered",
+    );
+    expect(resultSentence("update", "rolled_back", null)).toBe("The update failed and Berth put the previous version back.");
+    expect(resultSentence("update", "failed", "no space left")).toBe("The update failed: no space left");
+    expect(resultSentence("update", null, null)).toBe("The update failed.");
+  });
+
+  it("ends a rollback with a sentence", () => {
+    expect(resultSentence("rollback", "done", null, "1.1.0")).toBe("Rolled back to 1.1.0.");
+    expect(resultSentence("rollback", "done", null)).toBe("Rolled back.");
+    expect(resultSentence("rollback", "unchanged", null, "1.1.0")).toBe("Already as it was then.");
+    expect(resultSentence("rollback", "rolled_back", `${preamble}the data could not be restored`, "1.1.0")).toBe(
+      "The rollback failed and Berth put the app back as it was: the data could not be restored",
+    );
+    expect(resultSentence("rollback", "failed", "no such snapshot")).toBe("The rollback failed: no such snapshot");
+  });
+
+  it("knows which outcomes are successes, and names them", () => {
+    expect(["done", "unchanged", "completed_after_restart"].every(succeeded)).toBe(true);
+    expect([null, undefined, "failed", "rolled_back", "interrupted"].some(succeeded)).toBe(false);
+    expect(outcomeText(null)).toBe("Running");
+    expect(outcomeText("done")).toBe("Done");
+    expect(outcomeText("rolled_back")).toBe("Failed, previous version put back");
+    expect(outcomeText("something new")).toBe("something new");
+  });
+});
+
+describe("update progress", () => {
+  const step = (s: string) => ev({ type: "step", step: s });
+  it("follows the update's steps", () => {
+    expect(STEPS.update).toEqual(["render", "pull", "stop", "snapshot", "swap", "migrate", "start", "health", "commit"]);
+    expect(operationPercent([ev({ type: "accepted" })], "update")).toBe(0);
+    expect(operationPercent([step("render")], "update")).toBe(0);
+    expect(operationPercent([step("render"), step("pull"), step("stop")], "update")).toBe(22);
+    expect(operationPercent([step("render"), step("pull"), step("stop"), step("snapshot"), step("swap"), step("start")], "update")).toBe(67);
+    expect(operationPercent([step("swap"), step("migrate")], "update")).toBe(56);
+    expect(operationPercent([step("commit")], "update")).toBe(89);
+    // The same steps weigh differently in an install.
+    expect(operationPercent([step("render"), step("pull"), step("start")], "install")).toBe(50);
+    // Steps a kind does not have (unchanged, undo) do not move the bar.
+    expect(operationPercent([step("render"), step("pull"), step("undo")], "update")).toBe(11);
+    expect(operationPercent([step("render"), step("pull"), step("unchanged")], "update")).toBe(11);
+    expect(operationPercent([step("render"), ev({ type: "finished", outcome: "rolled_back", error: "x" })], "update")).toBe(100);
+  });
+  it("counts the rollback's data step", () => {
+    expect(STEPS.rollback).toContain("data");
+    expect(operationPercent([step("swap"), step("data")], "rollback")).toBe(56);
+  });
+});
+
+describe("update history", () => {
+  const op = (id: number, kind: string, startedAt: number | null, app = "greeter"): OperationInfo => ({
+    id,
+    app,
+    kind,
+    startedAt,
+    finishedAt: null,
+    outcome: "done",
+    error: null,
+    steps: [],
+  });
+  it("keeps an app's updates and rollbacks, newest first", () => {
+    const ops = [
+      op(1, "install", 100),
+      op(2, "update", 200),
+      op(3, "stop", 250),
+      op(4, "rollback", 300),
+      op(5, "update", 400, "other"),
+      op(6, "update", 300),
+    ];
+    expect(updateHistory(ops, "greeter").map((o) => o.id)).toEqual([6, 4, 2]);
+    expect(updateHistory(ops, "other").map((o) => o.id)).toEqual([5]);
+    expect(updateHistory(ops, "nobody")).toEqual([]);
+    // The input is left as it was.
+    expect(ops.map((o) => o.id)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+});
+
+describe("reclaim space", () => {
+  const image = (id: string, bytes: number | null): PrunedImage => ({ id, references: [`x/${id}:1`], bytes, unusedSince: null });
+  const report = (extra: Partial<PruneReport>): PruneReport => ({
+    dryRun: true,
+    images: [],
+    bytes: null,
+    keptForRollback: [],
+    tooRecent: null,
+    ...extra,
+  });
+  it("says what a dry run would free", () => {
+    expect(pruneSummary(report({}))).toBe("Nothing to free.");
+    expect(pruneSummary(report({ images: [image("a", 1024 * 1024)], bytes: 1024 * 1024 }))).toBe("1.0 MB in 1 image can be freed.");
+    // Without a total, the images' sizes add up.
+    expect(pruneSummary(report({ images: [image("a", 3 * 1024 * 1024), image("b", 2 * 1024 * 1024), image("c", null)] }))).toBe(
+      "5.0 MB in 3 images can be freed.",
+    );
+    expect(pruneSummary(report({ keptForRollback: [image("k", 10)], tooRecent: 2 }))).toBe(
+      "Nothing to free; 1 image kept for rollbacks; 2 images used too recently to remove.",
+    );
+  });
+  it("says what a cleanup freed", () => {
+    expect(pruneSummary(report({ dryRun: false }))).toBe("Nothing was freed.");
+    expect(pruneSummary(report({ dryRun: false, images: [image("a", 1), image("b", 1)], bytes: 20 * 1024 * 1024, keptForRollback: [image("k", 1), image("l", 1)] }))).toBe(
+      "Freed 20 MB (2 images); 2 images kept for rollbacks.",
+    );
+    expect(pruneSummary(report({ dryRun: false, tooRecent: 1 }))).toBe("Nothing was freed; 1 image used too recently to remove.");
+  });
+});
+
+describe("snapshots", () => {
+  const snap = (extra: Partial<SnapshotInfo>): SnapshotInfo => ({
+    id: "s1",
+    createdAt: 1,
+    reason: "before updating to test/greeter@1.2.0",
+    source: "test/greeter@1.1.0",
+    bytes: null,
+    images: [],
+    ...extra,
+  });
+  it("names a snapshot by its version and size", () => {
+    expect(snapshotLabel(snap({}))).toBe("1.1.0");
+    expect(snapshotLabel(snap({ bytes: 2048 }))).toBe("1.1.0, 2.0 KB of data");
+    expect(snapshotLabel(snap({ source: "/srv/compose.yml", bytes: 0 }))).toBe("/srv/compose.yml, 0 B of data");
+  });
+  it("names the snapshot a rollback went to by its version", () => {
+    const older = snap({ id: "2026-12-01T19-53-13Z-op4" });
+    const list = [snap({ id: "2026-12-01T19-53-15Z-op5", source: "test/greeter@1.2.0", reason: "before rolling back to 2026-12-01T19-53-13Z-op4" }), older];
+    expect(snapshotReason(list[0].reason, list)).toBe("before rolling back to 1.1.0");
+    // A snapshot no longer kept keeps its id; other reasons stay as they are.
+    expect(snapshotReason("before rolling back to gone-op1", list)).toBe("before rolling back to gone-op1");
+    expect(snapshotReason("before updating to test/greeter@1.2.0", list)).toBe("before updating to test/greeter@1.2.0");
   });
 });

@@ -1,5 +1,5 @@
 // The UI's logic, apart from React so it can be unit-tested.
-import type { AppInfo, Event, Setting } from "./bindings";
+import type { AppInfo, AppUpdate, DownloadSize, Event, OperationInfo, PruneReport, Setting, SnapshotInfo, UpdatesInfo } from "./bindings";
 
 /** Bytes as people read them. */
 export function formatBytes(n: number): string {
@@ -41,13 +41,21 @@ export function imagePercent(layers: Record<string, { current: number; total: nu
   return total === 0 ? 0 : Math.floor((100 * done) / total);
 }
 
-/** The steps of an install, and how far a stream of events got (0–100). */
-const INSTALL_STEPS = ["render", "pull", "start", "commit"];
-export function operationPercent(events: Event[]): number {
+/** The steps of each long operation, in order. */
+export type OperationKind = "install" | "update" | "rollback";
+export const STEPS: Record<OperationKind, string[]> = {
+  install: ["render", "pull", "start", "commit"],
+  update: ["render", "pull", "stop", "snapshot", "swap", "migrate", "start", "health", "commit"],
+  rollback: ["render", "pull", "stop", "snapshot", "swap", "data", "start", "health", "commit"],
+};
+
+/** How far a stream of events got (0–100): the last step reached, 100 once finished. */
+export function operationPercent(events: Event[], kind: OperationKind = "install"): number {
   if (events.some((e) => e.type === "finished")) return 100;
+  const order = STEPS[kind];
   const steps = events.filter((e): e is Extract<Event, { type: "step" }> => e.type === "step").map((e) => e.step);
-  const reached = Math.max(-1, ...steps.map((s) => INSTALL_STEPS.indexOf(s)));
-  return reached < 0 ? 0 : Math.round((100 * reached) / INSTALL_STEPS.length);
+  const reached = Math.max(-1, ...steps.map((s) => order.indexOf(s)));
+  return reached < 0 ? 0 : Math.round((100 * reached) / order.length);
 }
 
 /** A line for the step log, or null for events that do not make one. */
@@ -115,4 +123,134 @@ export function matches(text: string, words: string): boolean {
     .split(/\s+/)
     .filter(Boolean)
     .every((w) => hay.includes(w));
+}
+
+/** The version in an app's source (`store/app@1.2` → `1.2`), or the compose file it came from. */
+export function versionOf(source: string): string {
+  const m = /^[^/.][^/]*\/[^@]+@(.+)$/.exec(source);
+  return m ? m[1] : source;
+}
+
+/** Whether the update check found something for this app. */
+export const hasUpdate = (u: AppUpdate): boolean => !!u.version || u.changedImages.length > 0;
+
+/** How many apps have an update (the nav badge). */
+export const updateCount = (info: UpdatesInfo | null | undefined): number => (info?.apps ?? []).filter(hasUpdate).length;
+
+/** What an update brings, for its button: `Update to 1.2 (12 MB)`. */
+export function updateButtonText(u: AppUpdate): string {
+  const what = u.version ? `Update to ${u.version}` : "Update to newer images";
+  const bytes = u.downloadBytes;
+  if (bytes == null) return what;
+  return `${what} (${bytes === 0 ? "no download" : formatBytes(bytes)})`;
+}
+
+/** What the install dialog says about the download; null when unknown. */
+export function downloadText(size: DownloadSize | null): string | null {
+  if (!size || size.total == null) return null;
+  return size.total === 0 ? "Everything needed is already here." : `Downloads ${formatBytes(size.total)}.`;
+}
+
+/** The error of a rolled-back update without the engine's preamble (the sentence says it already). */
+export function rollbackReason(error: string): string {
+  return error.replace(/^the update of \S+ failed and was rolled back; \S+ runs as before: /, "");
+}
+
+/** The sentence ending an update or a rollback. `to` is the version it went to, if known. */
+export function resultSentence(kind: "update" | "rollback", outcome: string | null | undefined, error: string | null | undefined, to?: string | null): string {
+  const why = error ? rollbackReason(error) : "";
+  const because = why ? `: ${why}` : ".";
+  if (kind === "update") {
+    switch (outcome) {
+      case "done":
+      case "completed_after_restart":
+        return to ? `Updated to ${to}.` : "Updated to the newest images.";
+      case "unchanged":
+        return "Already up to date.";
+      case "rolled_back":
+        return `The update failed and Berth put the previous version back${because}`;
+      default:
+        return `The update failed${because}`;
+    }
+  }
+  switch (outcome) {
+    case "done":
+    case "completed_after_restart":
+      return to ? `Rolled back to ${to}.` : "Rolled back.";
+    case "unchanged":
+      return "Already as it was then.";
+    case "rolled_back":
+      return `The rollback failed and Berth put the app back as it was${because}`;
+    default:
+      return `The rollback failed${because}`;
+  }
+}
+
+/** Whether an outcome is a success. */
+export const succeeded = (outcome: string | null | undefined): boolean =>
+  outcome === "done" || outcome === "unchanged" || outcome === "completed_after_restart";
+
+/** An app's updates and rollbacks, newest first. */
+export function updateHistory(ops: OperationInfo[], app: string): OperationInfo[] {
+  return ops
+    .filter((o) => o.app === app && (o.kind === "update" || o.kind === "rollback"))
+    .sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || (b.id ?? 0) - (a.id ?? 0));
+}
+
+/** An outcome in words, for the history. */
+export function outcomeText(outcome: string | null | undefined): string {
+  switch (outcome) {
+    case null:
+    case undefined:
+      return "Running";
+    case "done":
+      return "Done";
+    case "unchanged":
+      return "Already up to date";
+    case "rolled_back":
+      return "Failed, previous version put back";
+    case "completed_after_restart":
+      return "Done (finished after a restart)";
+    case "interrupted":
+      return "Interrupted";
+    case "failed":
+      return "Failed";
+    default:
+      return outcome;
+  }
+}
+
+const images = (n: number) => `${n} image${n === 1 ? "" : "s"}`;
+
+/** What a cleanup would free (dry run) or freed, as a sentence. */
+export function pruneSummary(report: PruneReport): string {
+  const n = report.images.length;
+  const bytes = formatBytes(report.bytes ?? report.images.reduce((sum, i) => sum + (i.bytes ?? 0), 0));
+  const main = report.dryRun
+    ? n === 0
+      ? "Nothing to free"
+      : `${bytes} in ${images(n)} can be freed`
+    : n === 0
+      ? "Nothing was freed"
+      : `Freed ${bytes} (${images(n)})`;
+  const kept = report.keptForRollback.length;
+  const recent = report.tooRecent ?? 0;
+  const notes = [
+    kept > 0 && `${images(kept)} kept for rollbacks`,
+    recent > 0 && `${images(recent)} used too recently to remove`,
+  ].filter(Boolean);
+  return `${[main, ...notes].join("; ")}.`;
+}
+
+/** A snapshot as its list shows it: version, size. */
+export function snapshotLabel(s: SnapshotInfo): string {
+  return `${versionOf(s.source)}${s.bytes != null ? `, ${formatBytes(s.bytes)} of data` : ""}`;
+}
+
+/** Why a snapshot was taken, naming a snapshot it mentions by its version (`before rolling back to 1.1.0`). */
+export function snapshotReason(reason: string, snapshots: SnapshotInfo[]): string {
+  return reason.replace(/^(before rolling back to )(\S+)$/, (whole, before: string, id: string) => {
+    const s = snapshots.find((x) => x.id === id);
+    return s ? `${before}${versionOf(s.source)}` : whole;
+  });
 }

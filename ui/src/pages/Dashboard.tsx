@@ -1,8 +1,18 @@
-// My apps: status light, Open, start / stop / restart, logs, uninstall.
+// My apps: status light, Open, start / stop / restart, logs, uninstall;
+// updates (one, or all one after another) and reclaiming disk space.
 import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
-import type { AppInfo } from "../bindings";
-import { openUrl, statusLight } from "../logic";
+import type { AppInfo, AppUpdate } from "../bindings";
+import { openUrl, statusLight, updateButtonText, versionOf } from "../logic";
+import { useUpdates } from "../updates";
+import { OperationDialog, updateJob, type Job } from "./Operation";
+import { ReclaimSpace } from "./ReclaimSpace";
+
+/** When the last check ran, in words. */
+function checkedText(at: number | null | undefined): string {
+  if (at == null) return "Not checked for updates yet.";
+  return `Last checked ${new Date(at).toLocaleString()}.`;
+}
 
 function UninstallDialog({ app, onClose, onDone }: { app: string; onClose: () => void; onDone: (error?: string) => void }) {
   const [purge, setPurge] = useState(false);
@@ -48,6 +58,9 @@ export function Dashboard() {
   const [message, setMessage] = useState<string | null>(null);
   const [busy, setBusy] = useState<Record<string, string>>({});
   const [removing, setRemoving] = useState<string | null>(null);
+  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const updates = useUpdates();
+  const available = (apps ?? []).map((a) => updates.of(a.id)).filter((u): u is AppUpdate => u !== null);
 
   const load = useCallback(() => {
     invoke("apps").then(
@@ -94,6 +107,24 @@ export function Dashboard() {
   return (
     <section aria-labelledby="apps-title">
       <h1 id="apps-title">My apps</h1>
+      <div className="toolbar updates-bar">
+        <button onClick={() => void updates.check()} disabled={updates.checking}>
+          {updates.checking ? "Checking for updates…" : "Check for updates"}
+        </button>
+        {available.length > 0 && (
+          <button className="primary" onClick={() => setJobs(available.map(updateJob))}>
+            Update all ({available.length})
+          </button>
+        )}
+        <small className="muted" data-testid="updates-checked">
+          {updates.checking
+            ? ""
+            : available.length === 0 && updates.info?.checkedAt != null
+              ? `Everything is up to date. ${checkedText(updates.info.checkedAt)}`
+              : checkedText(updates.info?.checkedAt)}
+        </small>
+      </div>
+      {updates.error && <p role="alert" className="error">{updates.error}</p>}
       {error && <p role="alert" className="error">{error}</p>}
       {message && <p role="alert" className="error">{message}</p>}
       {apps === null && !error && <p>Loading…</p>}
@@ -103,14 +134,26 @@ export function Dashboard() {
           const { light, label } = statusLight(a);
           const url = openUrl(a, window.location.hostname);
           const working = busy[a.id];
+          const update = updates.of(a.id);
+          const checkError = updates.info?.apps.find((u) => u.app === a.id)?.error;
           return (
             <li key={a.id} className="card app-row" data-app={a.id}>
               <span className={`light ${light}`} aria-hidden="true" />
               <div className="grow">
-                <strong>{a.id}</strong> <span className="status" data-testid={`status-${a.id}`}>{working ? `${working}…` : label}</span>
+                <span>
+                  <a className="app-name" href={`#/apps/${encodeURIComponent(a.id)}`}>{a.id}</a>{" "}
+                  <span className="status" data-testid={`status-${a.id}`}>{working ? `${working}…` : label}</span>
+                </span>
+                <small className="muted" data-testid={`version-${a.id}`}>Version {versionOf(a.source)}</small>
                 <small className="muted">{a.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}</small>
+                {checkError && <small className="muted">Could not check for updates: {checkError}</small>}
               </div>
               <div className="buttons">
+                {update && (
+                  <button className="primary update" onClick={() => setJobs([updateJob(update)])} disabled={!!working} title={update.releaseNotes ?? undefined}>
+                    {updateButtonText(update)}
+                  </button>
+                )}
                 {url && <a className="button primary" href={url} target="_blank" rel="noreferrer" onClick={(e) => openExternal(url, e)}>Open</a>}
                 <button onClick={() => act(a.id, "start")} disabled={!!working}>Start</button>
                 <button onClick={() => act(a.id, "stop")} disabled={!!working}>Stop</button>
@@ -122,6 +165,17 @@ export function Dashboard() {
           );
         })}
       </ul>
+      <ReclaimSpace />
+      {jobs && (
+        <OperationDialog
+          jobs={jobs}
+          onClose={() => {
+            setJobs(null);
+            load();
+            updates.reload();
+          }}
+        />
+      )}
       {removing && (
         <UninstallDialog
           app={removing}

@@ -1,10 +1,12 @@
 // Install: the settings form from the app's schema, resource limits,
-// explicit consent to what it asks, then live progress per image and a step log.
+// explicit consent to what it asks, how much it downloads, then live progress
+// per image and a step log.
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { invoke, listen } from "../api";
-import type { CatalogAppInfo, Event } from "../bindings";
-import { applyPull, describe, imagePercent, operationPercent, parseSize, settingsProblems, settingsToSend, type PullState } from "../logic";
+import { invoke } from "../api";
+import type { CatalogAppInfo, DownloadSize } from "../bindings";
+import { downloadText, parseSize, settingsProblems, settingsToSend } from "../logic";
 import { permissionText } from "./AppPage";
+import { OperationProgress, useOperation } from "./Operation";
 
 export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose: () => void }) {
   const m = info.meta;
@@ -15,11 +17,12 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
   const [memory, setMemory] = useState("");
   const [consent, setConsent] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
-  const [operation, setOperation] = useState<number | null>(null);
-  const [events, setEvents] = useState<Event[]>([]);
-  const [pulls, setPulls] = useState<PullState>({});
-  const buffered = useRef<Event[]>([]);
+  const [download, setDownload] = useState<DownloadSize | null>(null);
+  const { operation, events, pulls, finished, start } = useOperation();
   const opRef = useRef<number | null>(null);
+  useEffect(() => {
+    opRef.current = operation;
+  }, [operation]);
   const dialog = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
@@ -29,18 +32,17 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
     return () => window.removeEventListener("keydown", onKey);
   }, [onClose]);
 
-  // Listen before installing, so no early event is missed; keep ours only.
+  // How much installing downloads; if the registry cannot tell, the dialog says nothing of it.
   useEffect(() => {
-    return listen((e) => {
-      if (opRef.current === null) {
-        buffered.current.push(e);
-        return;
-      }
-      if (e.operation !== opRef.current) return;
-      setEvents((es) => [...es, e]);
-      setPulls((p) => applyPull(p, e));
-    });
-  }, []);
+    let alive = true;
+    invoke("downloadSize", { catalogApp: m.id, store: info.store }).then(
+      (d) => alive && setDownload(d),
+      () => {},
+    );
+    return () => {
+      alive = false;
+    };
+  }, [m.id, info.store]);
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -52,29 +54,24 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
     setProblems(found);
     if (found.length) return;
     try {
-      const r = await invoke("install", {
-        catalogApp: m.id,
-        store: info.store,
-        appId: null,
-        settings: settingsToSend(values),
-        cpus: cpus.trim() ? Number(cpus) : null,
-        memory: mem,
-        pids: null,
-        consent,
-      });
-      opRef.current = r.operation;
-      setOperation(r.operation);
-      const mine = buffered.current.filter((b) => b.operation === r.operation);
-      setEvents(mine);
-      setPulls(mine.reduce(applyPull, {} as PullState));
+      await start(() =>
+        invoke("install", {
+          catalogApp: m.id,
+          store: info.store,
+          appId: null,
+          settings: settingsToSend(values),
+          cpus: cpus.trim() ? Number(cpus) : null,
+          memory: mem,
+          pids: null,
+          consent,
+        }),
+      );
     } catch (err) {
       setProblems([(err as Error).message]);
     }
   }
 
-  const finished = events.find((e): e is Extract<Event, { type: "finished" }> => e.type === "finished");
-  const percent = operationPercent(events);
-  const log = events.map(describe).filter((l): l is string => l !== null);
+  const downloads = downloadText(download);
 
   return (
     <div className="backdrop">
@@ -137,6 +134,7 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
                 </label>
               </fieldset>
             )}
+            {downloads && <p className="muted" data-testid="download-size">{downloads}</p>}
             {problems.length > 0 && (
               <ul role="alert" className="error">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
             )}
@@ -147,16 +145,7 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
           </form>
         ) : (
           <div>
-            <label htmlFor="overall">Progress</label>
-            <progress id="overall" max={100} value={percent} aria-valuetext={`${percent}%`} />
-            <span className="percent" data-testid="install-percent">{percent}%</span>
-            {Object.entries(pulls).map(([image, layers]) => (
-              <div key={image} className="pull">
-                <small>{image}</small>
-                <progress max={100} value={imagePercent(layers)} aria-label={`Download of ${image}`} />
-              </div>
-            ))}
-            <ol className="steplog" aria-live="polite">{log.map((l, i) => <li key={i}>{l}</li>)}</ol>
+            <OperationProgress events={events} pulls={pulls} kind="install" />
             {finished && (
               <p role="status" className={finished.error ? "error" : "ok"}>
                 {finished.error ? finished.error : `${m.name} is installed.`}

@@ -1,0 +1,152 @@
+// One installed app: its version and state, its update, the snapshots kept
+// of it (each one can be rolled back to), and its updates and rollbacks.
+import { useCallback, useEffect, useState } from "react";
+import { invoke, listen, openExternal } from "../api";
+import type { AppInfo, OperationInfo, SnapshotInfo } from "../bindings";
+import { formatBytes, openUrl, outcomeText, rollbackReason, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
+import { useUpdates } from "../updates";
+import { OperationDialog, RollbackConfirm, updateJob, type Job } from "./Operation";
+
+const when = (ms: number | null | undefined) => (ms == null ? "—" : new Date(ms).toLocaleString());
+
+export function InstalledAppPage({ app }: { app: string }) {
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [snapshots, setSnapshots] = useState<SnapshotInfo[] | null>(null);
+  const [history, setHistory] = useState<OperationInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [confirm, setConfirm] = useState<SnapshotInfo | null>(null);
+  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const updates = useUpdates();
+  const update = updates.of(app);
+
+  const load = useCallback(() => {
+    invoke("status", { app }).then(
+      (a) => {
+        setInfo(a);
+        setError(null);
+      },
+      (e: Error) => setError(e.message),
+    );
+    invoke("snapshots", { app }).then(setSnapshots, () => setSnapshots([]));
+    invoke("ops", { limit: 200 }).then((ops) => setHistory(updateHistory(ops, app)), () => setHistory([]));
+  }, [app]);
+
+  useEffect(() => {
+    load();
+    const timer = setInterval(load, 10000);
+    const stop = listen((e) => {
+      if (e.app === app && (e.type === "finished" || e.type === "accepted")) load();
+    });
+    return () => {
+      clearInterval(timer);
+      stop();
+    };
+  }, [app, load]);
+
+  if (error && !info) {
+    return (
+      <section>
+        <a href="#/apps">← My apps</a>
+        <p role="alert" className="error">{error}</p>
+      </section>
+    );
+  }
+  if (!info) return <p>Loading…</p>;
+  const { light, label } = statusLight(info);
+  const url = openUrl(info, window.location.hostname);
+  return (
+    <article aria-labelledby="installed-title" className="installed">
+      <a href="#/apps">← My apps</a>
+      <header className="app-head">
+        <span className={`light ${light}`} aria-hidden="true" />
+        <div>
+          <h1 id="installed-title">{info.id}</h1>
+          <p className="muted">
+            <span data-testid="app-version">Version {versionOf(info.source)}</span> · <span data-testid="app-status">{label}</span>
+            {info.source.includes("@") ? ` · from ${info.source.split("/")[0]}` : ` · from ${info.source}`}
+          </p>
+        </div>
+        <div className="buttons">
+          {update && (
+            <button className="primary" onClick={() => setJobs([updateJob(update)])}>{updateButtonText(update)}</button>
+          )}
+          {url && <a className="button" href={url} target="_blank" rel="noreferrer" onClick={(e) => openExternal(url, e)}>Open</a>}
+          <a className="button" href={`#/logs/${encodeURIComponent(info.id)}`}>Logs</a>
+        </div>
+      </header>
+      {update?.releaseNotes && (
+        <p>
+          <strong>What's new in {update.version}:</strong> {update.releaseNotes}
+        </p>
+      )}
+
+      <h2>Snapshots</h2>
+      <p className="muted">Berth takes one before each update and rollback: the app's files, images and data as they were.</p>
+      {snapshots?.length === 0 && <p>No snapshots yet.</p>}
+      {snapshots && snapshots.length > 0 && (
+        <table aria-label="Snapshots">
+          <thead>
+            <tr><th>When</th><th>Version</th><th>Data</th><th>Why</th><th /></tr>
+          </thead>
+          <tbody>
+            {snapshots.map((s) => (
+              <tr key={s.id} data-snapshot={s.id}>
+                <td>{when(s.createdAt)}</td>
+                <td>{versionOf(s.source)}</td>
+                <td>{s.bytes != null ? formatBytes(s.bytes) : "—"}</td>
+                <td>{snapshotReason(s.reason, snapshots)}</td>
+                <td>
+                  <button onClick={() => setConfirm(s)}>Roll back to this</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      <h2>Update history</h2>
+      {history?.length === 0 && <p>No updates or rollbacks yet.</p>}
+      {history && history.length > 0 && (
+        <table aria-label="Update history">
+          <thead>
+            <tr><th>When</th><th>What</th><th>Outcome</th></tr>
+          </thead>
+          <tbody>
+            {history.map((o) => (
+              <tr key={o.id} data-op={o.id}>
+                <td>{when(o.startedAt)}</td>
+                <td>{o.kind === "update" ? "Update" : "Rollback"}</td>
+                <td>
+                  {outcomeText(o.outcome)}
+                  {o.error && <div className="error">{rollbackReason(o.error)}</div>}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+
+      {confirm && (
+        <RollbackConfirm
+          app={info.id}
+          what={`version ${versionOf(confirm.source)} (the snapshot of ${when(confirm.createdAt)})`}
+          onCancel={() => setConfirm(null)}
+          onConfirm={() => {
+            setJobs([{ kind: "rollback", app: info.id, snapshot: confirm.id, to: versionOf(confirm.source) }]);
+            setConfirm(null);
+          }}
+        />
+      )}
+      {jobs && (
+        <OperationDialog
+          jobs={jobs}
+          onClose={() => {
+            setJobs(null);
+            load();
+            updates.reload();
+          }}
+        />
+      )}
+    </article>
+  );
+}

@@ -1,0 +1,229 @@
+// Long operations (install, update, rollback): follow one on the event
+// stream, show its progress (overall bar, a bar per image downloaded, the
+// step log), and the dialog that runs updates and rollbacks one after another.
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { invoke, listen, type Started } from "../api";
+import type { AppUpdate, Event } from "../bindings";
+import { applyPull, describe, imagePercent, operationPercent, resultSentence, succeeded, type OperationKind, type PullState } from "../logic";
+
+export type Finished = Extract<Event, { type: "finished" }>;
+
+/**
+ * Follows one operation: listens before it is started (so no early event is
+ * missed), keeps that operation's events only, and asks the history now and
+ * then in case the event stream dropped its end.
+ */
+export function useOperation() {
+  const [operation, setOperation] = useState<number | null>(null);
+  const [events, setEvents] = useState<Event[]>([]);
+  const buffered = useRef<Event[]>([]);
+  const opRef = useRef<number | null>(null);
+  const waiting = useRef(false);
+
+  useEffect(
+    () =>
+      listen((e) => {
+        if (opRef.current === null) {
+          if (waiting.current) buffered.current.push(e);
+          return;
+        }
+        if (e.operation === opRef.current) setEvents((es) => [...es, e]);
+      }),
+    [],
+  );
+
+  const finished = events.find((e): e is Finished => e.type === "finished") ?? null;
+
+  // A missed "finished" event must not leave the progress hanging: the history knows.
+  useEffect(() => {
+    if (operation === null || finished) return;
+    const timer = setInterval(() => {
+      invoke("ops", { limit: 50 }).then(
+        (ops) => {
+          const op = ops.find((o) => o.id === operation);
+          if (op?.outcome && opRef.current === operation) {
+            setEvents((es) =>
+              es.some((e) => e.type === "finished")
+                ? es
+                : [...es, { type: "finished", operation, app: op.app, outcome: op.outcome, error: op.error } as Event],
+            );
+          }
+        },
+        () => {},
+      );
+    }, 4000);
+    return () => clearInterval(timer);
+  }, [operation, finished]);
+
+  /** Starts an operation with `run`; throws its refusal as a sentence. */
+  const start = useCallback(async (run: () => Promise<Started>) => {
+    opRef.current = null;
+    buffered.current = [];
+    waiting.current = true;
+    setOperation(null);
+    setEvents([]);
+    try {
+      const r = await run();
+      opRef.current = r.operation;
+      setOperation(r.operation);
+      setEvents(buffered.current.filter((b) => b.operation === r.operation));
+      return r.operation;
+    } finally {
+      waiting.current = false;
+      buffered.current = [];
+    }
+  }, []);
+
+  const pulls = useMemo(() => events.reduce(applyPull, {} as PullState), [events]);
+  return { operation, events, pulls, finished, start };
+}
+
+/** The overall bar, a bar per image being downloaded, and the step log. */
+export function OperationProgress({ events, pulls, kind }: { events: Event[]; pulls: PullState; kind: OperationKind }) {
+  const percent = operationPercent(events, kind);
+  const log = events.map(describe).filter((l): l is string => l !== null);
+  return (
+    <div className="progress">
+      <label htmlFor={`overall-${kind}`}>Progress</label>
+      <progress id={`overall-${kind}`} max={100} value={percent} aria-valuetext={`${percent}%`} />
+      <span className="percent" data-testid={`${kind}-percent`}>{percent}%</span>
+      {Object.entries(pulls).map(([image, layers]) => (
+        <div key={image} className="pull">
+          <small>{image}</small>
+          <progress max={100} value={imagePercent(layers)} aria-label={`Download of ${image}`} />
+        </div>
+      ))}
+      <ol className="steplog" aria-live="polite">{log.map((l, i) => <li key={i}>{l}</li>)}</ol>
+    </div>
+  );
+}
+
+/** An update or a rollback to run. `to` names where it goes (a version), for the result. */
+export type Job =
+  | { kind: "update"; app: string; to: string | null }
+  | { kind: "rollback"; app: string; snapshot: string | null; to: string | null };
+
+/** The job that updates an app as the check found it. */
+export const updateJob = (u: AppUpdate): Job => ({ kind: "update", app: u.app, to: u.version ?? null });
+
+type Result = { job: Job; text: string; ok: boolean; outcome: string | null };
+
+/** Asks before a rollback: what it does, and that it can be undone. */
+export function RollbackConfirm({ app, what, onCancel, onConfirm }: { app: string; what: string; onCancel: () => void; onConfirm: () => void }) {
+  return (
+    <div className="backdrop">
+      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="rb-title">
+        <h2 id="rb-title">Roll back {app}?</h2>
+        <p>
+          {app} goes back to {what}: its files, images and data as they were then. Berth first takes a snapshot of {app} as it is
+          now, so you can undo this rollback the same way.
+        </p>
+        <div className="actions">
+          <button onClick={onCancel}>Cancel</button>
+          <button className="primary" onClick={onConfirm}>Roll back</button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/**
+ * Runs updates and rollbacks one after another, each with its live progress,
+ * and says how each ended. After a failed update it offers to roll back to
+ * the newest snapshot.
+ */
+export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClose: () => void }) {
+  const { start, events, pulls, finished } = useOperation();
+  const [jobs, setJobs] = useState(initial);
+  const [index, setIndex] = useState(0);
+  // The operation the current job runs as, once started.
+  const [running, setRunning] = useState<{ index: number; operation: number | null } | null>(null);
+  const [results, setResults] = useState<Result[]>([]);
+  const [confirming, setConfirming] = useState<string | null>(null);
+  const started = useRef(-1);
+  const recorded = useRef(-1);
+  const current = jobs[index] as Job | undefined;
+  const done = index >= jobs.length;
+
+  const record = useCallback((i: number, result: Result) => {
+    if (recorded.current >= i) return;
+    recorded.current = i;
+    setResults((r) => [...r, result]);
+    setIndex(i + 1);
+  }, []);
+
+  // Start each job once, when its turn comes.
+  useEffect(() => {
+    if (!current || started.current >= index) return;
+    started.current = index;
+    const run = () =>
+      current.kind === "update"
+        ? invoke("update", { app: current.app, composeFile: null, consent: false })
+        : invoke("rollback", { app: current.app, to: current.snapshot });
+    start(run).then(
+      (operation) => setRunning({ index, operation }),
+      (e: Error) => {
+        const what = current.kind === "update" ? "The update" : "The rollback";
+        record(index, { job: current, text: `${what} of ${current.app} could not start: ${e.message}`, ok: false, outcome: null });
+      },
+    );
+  }, [current, index, start, record]);
+
+  // When the running job finishes, say how, and go on with the next.
+  useEffect(() => {
+    if (!current || !finished || running?.index !== index || finished.operation !== running.operation) return;
+    const text = resultSentence(current.kind, finished.outcome, finished.error, current.to);
+    record(index, {
+      job: current,
+      text: jobs.length > 1 ? `${current.app}: ${text}` : text,
+      ok: succeeded(finished.outcome) && !finished.error,
+      outcome: finished.outcome ?? null,
+    });
+  }, [current, index, finished, running, jobs.length, record]);
+
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => e.key === "Escape" && done && !confirming && onClose();
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [done, confirming, onClose]);
+
+  const last = results[results.length - 1];
+  const failedUpdate = done && last && last.job.kind === "update" && (last.outcome === "rolled_back" || last.outcome === "failed") ? last.job : null;
+  const shown = current ?? jobs[jobs.length - 1];
+  const title =
+    initial.length > 1 && shown.kind === "update"
+      ? `Updating ${initial.length} apps`
+      : shown.kind === "update"
+        ? `Updating ${shown.app}`
+        : `Rolling back ${shown.app}`;
+
+  return (
+    <div className="backdrop">
+      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="op-title">
+        <h2 id="op-title">{title}</h2>
+        {current && initial.length > 1 && current.kind === "update" && (
+          <p className="muted">Now: {current.app} ({index + 1} of {initial.length})</p>
+        )}
+        <OperationProgress events={events} pulls={pulls} kind={shown.kind} />
+        {results.map((r, i) => (
+          <p key={i} role="status" className={r.ok ? "ok" : "error"} data-testid="operation-result">{r.text}</p>
+        ))}
+        <div className="actions">
+          {failedUpdate && <button onClick={() => setConfirming(failedUpdate.app)}>Roll back</button>}
+          <button type="button" onClick={onClose} disabled={!done} className={done ? "primary" : undefined}>Close</button>
+        </div>
+      </div>
+      {confirming && (
+        <RollbackConfirm
+          app={confirming}
+          what="its newest snapshot"
+          onCancel={() => setConfirming(null)}
+          onConfirm={() => {
+            setJobs((j) => [...j, { kind: "rollback", app: confirming, snapshot: null, to: null }]);
+            setConfirming(null);
+          }}
+        />
+      )}
+    </div>
+  );
+}
