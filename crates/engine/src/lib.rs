@@ -21,6 +21,7 @@ pub mod compose;
 mod error;
 mod http;
 pub mod lifecycle;
+pub mod metrics;
 pub mod policy;
 pub mod registry;
 pub mod rewrite;
