@@ -1,8 +1,10 @@
 //! Logs of an app's services, from the engine.
 
+use std::time::SystemTime;
+
 use bollard::container::LogOutput;
 use bollard::query_parameters::LogsOptions;
-use futures_util::{Stream, StreamExt};
+use futures_util::{Stream, StreamExt, TryStreamExt};
 
 use super::{container_name, docker_err, Engine};
 use crate::Result;
@@ -16,7 +18,113 @@ pub struct LogLine {
     pub text: String,
 }
 
+/// One line a service wrote, with when the engine took it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEntry {
+    pub service: String,
+    /// `stdout` or `stderr`.
+    pub stream: String,
+    /// RFC 3339, to the nanosecond, as the engine stamps it.
+    pub time: String,
+    pub text: String,
+}
+
+impl LogEntry {
+    /// `TIME SERVICE STREAM TEXT`: a line of a downloaded log.
+    pub fn to_text_line(&self) -> String {
+        format!(
+            "{} {} {} {}",
+            self.time, self.service, self.stream, self.text
+        )
+    }
+}
+
 impl Engine {
+    /// The lines containing `query` (in any case; every line when empty)
+    /// among the last `tail` lines of each service (all when `None`)
+    /// written since `since` (Unix seconds), of `service` or of every
+    /// service of `project`; oldest first across services.
+    pub async fn search_logs(
+        &self,
+        project: &str,
+        service: Option<&str>,
+        query: &str,
+        tail: Option<usize>,
+        since: Option<i64>,
+    ) -> Result<Vec<LogEntry>> {
+        let query = query.to_lowercase();
+        let mut lines = self.stamped_logs(project, service, tail, since).await?;
+        lines.retain(|l| l.text.to_lowercase().contains(&query));
+        Ok(lines)
+    }
+
+    /// Every line of `service` (or of every service of `project`) since
+    /// `since` (Unix seconds) if given, oldest first, one
+    /// [`LogEntry::to_text_line`] each: the log to download.
+    pub async fn logs_text(
+        &self,
+        project: &str,
+        service: Option<&str>,
+        since: Option<i64>,
+    ) -> Result<String> {
+        let lines = self.stamped_logs(project, service, None, since).await?;
+        Ok(lines.iter().map(|l| l.to_text_line() + "\n").collect())
+    }
+
+    /// The timestamped lines of `service` (or of every container of
+    /// `project`), each service's read at the same time, merged by time.
+    pub(crate) async fn stamped_logs(
+        &self,
+        project: &str,
+        service: Option<&str>,
+        tail: Option<usize>,
+        since: Option<i64>,
+    ) -> Result<Vec<LogEntry>> {
+        let containers: Vec<(String, String)> = match service {
+            Some(s) => vec![(s.to_string(), container_name(project, s))],
+            None => self
+                .status(project)
+                .await?
+                .into_iter()
+                .map(|s| (s.service, s.container))
+                .collect(),
+        };
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            timestamps: true,
+            tail: tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
+            since: since.map_or(0, |s| s.clamp(0, i64::from(i32::MAX)) as i32),
+            ..Default::default()
+        };
+        let read = containers.iter().map(|(service, container)| {
+            let options = options.clone();
+            async move {
+                let frames: Vec<LogOutput> = self
+                    .docker()
+                    .logs(container, Some(options))
+                    .try_collect()
+                    .await
+                    .map_err(docker_err(format!("read the logs of {container}")))?;
+                Ok::<_, crate::Error>(
+                    frames
+                        .into_iter()
+                        .flat_map(|frame| stamped(service, frame))
+                        .collect::<Vec<_>>(),
+                )
+            }
+        });
+        let mut lines: Vec<LogEntry> = futures_util::future::try_join_all(read)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect();
+        // Stable: lines of one service with the same stamp keep their order.
+        lines.sort_by_cached_key(|l| humantime::parse_rfc3339_weak(&l.time).ok());
+        Ok(lines)
+    }
+
     /// The last `tail` lines of `service` (all when `None`), then new ones as
     /// they come when `follow` is set.
     pub fn logs(
@@ -51,5 +159,75 @@ impl Engine {
                     .to_string(),
             })
         })
+    }
+}
+
+/// The lines of one frame the engine sent with `timestamps`, each
+/// `TIME TEXT`.
+fn stamped(service: &str, item: LogOutput) -> Vec<LogEntry> {
+    let (stream, bytes) = match item {
+        LogOutput::StdErr { message } => ("stderr", message),
+        LogOutput::StdOut { message }
+        | LogOutput::Console { message }
+        | LogOutput::StdIn { message } => ("stdout", message),
+    };
+    String::from_utf8_lossy(&bytes)
+        .lines()
+        .map(|line| {
+            let (time, text) = match line.split_once(' ') {
+                Some((time, text)) if is_stamp(time) => (time, text),
+                _ => ("", line),
+            };
+            LogEntry {
+                service: service.to_string(),
+                stream: stream.to_string(),
+                time: time.to_string(),
+                text: text.to_string(),
+            }
+        })
+        .collect()
+}
+
+fn is_stamp(word: &str) -> bool {
+    humantime::parse_rfc3339_weak(word).is_ok_and(|t| t > SystemTime::UNIX_EPOCH)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stamped_frame_splits_into_lines() {
+        let frame = LogOutput::StdErr {
+            message:
+                "2026-12-01T20:08:23.123456789Z oops: it broke\n2026-12-01T20:08:23.2Z  indented\n"
+                    .into(),
+        };
+        let lines = stamped("web", frame);
+        assert_eq!(lines.len(), 2);
+        assert_eq!(
+            lines[0],
+            LogEntry {
+                service: "web".into(),
+                stream: "stderr".into(),
+                time: "2026-12-01T20:08:23.123456789Z".into(),
+                text: "oops: it broke".into(),
+            }
+        );
+        assert_eq!(lines[1].text, " indented");
+        assert_eq!(
+            lines[0].to_text_line(),
+            "2026-12-01T20:08:23.123456789Z web stderr oops: it broke"
+        );
+        let unstamped = stamped(
+            "web",
+            LogOutput::StdOut {
+                message: "plain words\n".into(),
+            },
+        );
+        assert_eq!(
+            (unstamped[0].time.as_str(), unstamped[0].text.as_str()),
+            ("", "plain words")
+        );
     }
 }

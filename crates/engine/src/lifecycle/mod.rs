@@ -7,11 +7,13 @@
 //! A file per verb: `pull.rs`, `create.rs` (desired container spec),
 //! `up.rs` (convergence and start order), `ready.rs` (the health gate of an
 //! update, and what a snapshot needs from the engine), `stop.rs`, `down.rs`,
-//! `status.rs`, `logs.rs`, `oneoff.rs` (a service run once, to its end).
+//! `status.rs`, `inspect.rs` (restarts, exit codes, health), `logs.rs`
+//! (tail, follow, search, download), `oneoff.rs` (a service run once, to its end).
 
 mod create;
 mod down;
 mod images;
+mod inspect;
 mod logs;
 mod oneoff;
 mod pull;
@@ -26,7 +28,8 @@ use crate::{Error, Result};
 
 pub use down::DownOptions;
 pub use images::LocalImage;
-pub use logs::LogLine;
+pub use inspect::ServiceDetail;
+pub use logs::{LogEntry, LogLine};
 pub use pull::PullProgress;
 pub use ready::{project_images, ImageRef, ProjectVolume};
 pub use status::{ServiceState, ServiceStatus};
