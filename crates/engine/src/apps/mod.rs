@@ -6,9 +6,11 @@
 //!
 //! `install.rs`, `uninstall.rs`, `power.rs` (start/stop/restart),
 //! `update.rs` (update and rollback), `reconcile.rs`: a file per operation;
-//! `snapshot.rs` keeps the copies an update can return to.
+//! `snapshot.rs` keeps the copies an update can return to; `diagnose.rs`
+//! writes the redacted bundle a bug report needs.
 
 mod check;
+mod diagnose;
 mod from_catalog;
 mod images;
 mod install;
@@ -30,6 +32,7 @@ use crate::store::Store;
 use crate::{Error, Result};
 
 pub use check::{catalog_images, newer, AppUpdate};
+pub use diagnose::{DiagnoseReport, REDACTED};
 pub use from_catalog::{CatalogInstall, OpenAddress};
 pub use images::{parse_age, PruneOptions, PruneReport, PrunedImage};
 pub use install::InstallRequest;

@@ -302,6 +302,12 @@ impl Store {
         self.operations_where("1", limit)
     }
 
+    /// The most recent operations of `app`, newest first.
+    pub fn app_operations(&self, app: &str, limit: usize) -> Result<Vec<OperationRecord>> {
+        // App ids are checked before anything is stored; quoted all the same.
+        self.operations_where(&format!("app = '{}'", app.replace('\'', "''")), limit)
+    }
+
     fn operations_where(&self, condition: &str, limit: usize) -> Result<Vec<OperationRecord>> {
         let sql = format!(
             "SELECT id, app, kind, request, started_at, finished_at, outcome, error FROM operations
