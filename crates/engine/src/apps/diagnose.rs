@@ -69,7 +69,7 @@ impl Apps {
             engine.inspect_services(app),
             async { self.store.app_operations(app, OPERATIONS) },
         );
-        let services: Vec<String> = match &details {
+        let services: BTreeSet<String> = match &details {
             Ok(details) => details.iter().map(|d| d.service.clone()).collect(),
             Err(_) => self
                 .load_rendered(app)

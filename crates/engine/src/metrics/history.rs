@@ -86,7 +86,6 @@ pub async fn sample(
         .filter_map(Result::ok)
         .collect();
     let mut history = history.lock().unwrap_or_else(|p| p.into_inner());
-    history.retain(apps);
     for stats in &taken {
         history.record(stats);
     }
@@ -94,8 +93,8 @@ pub async fn sample(
 }
 
 /// Samples the apps `apps()` names every `every`, for as long as the daemon
-/// runs (spawn it). `apps` is asked each round, so installs and uninstalls
-/// are followed.
+/// runs (spawn it). `apps` is asked each round, so installs are followed
+/// and uninstalled apps forgotten.
 pub async fn sample_forever(
     engine: Engine,
     apps: impl Fn() -> Vec<String> + Send + 'static,
@@ -107,7 +106,12 @@ pub async fn sample_forever(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        sample(&engine, &apps(), &history).await;
+        let apps = apps();
+        sample(&engine, &apps, &history).await;
+        history
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .retain(&apps);
     }
 }
 

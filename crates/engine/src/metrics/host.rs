@@ -137,7 +137,6 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
 /// existing parent), and where it is mounted.
 pub fn disk(role: &str, path: &Path) -> std::io::Result<DiskInfo> {
     use std::os::unix::ffi::OsStrExt;
-    use std::os::unix::fs::MetadataExt;
     let mut at = path;
     while !at.exists() {
         at = at.parent().unwrap_or(Path::new("/"));
@@ -149,23 +148,34 @@ pub fn disk(role: &str, path: &Path) -> std::io::Result<DiskInfo> {
     if unsafe { libc::statvfs(c.as_ptr(), &mut stat) } != 0 {
         return Err(std::io::Error::last_os_error());
     }
-    // The mount point is the last parent on the same device.
     let at = std::fs::canonicalize(at)?;
-    let device = std::fs::metadata(&at)?.dev();
-    let mut mount = at.as_path();
-    while let Some(parent) = mount.parent() {
-        if std::fs::metadata(parent)?.dev() != device {
-            break;
-        }
-        mount = parent;
-    }
+    let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
     Ok(DiskInfo {
         role: role.to_string(),
         path: path.to_path_buf(),
-        mount: mount.to_path_buf(),
+        mount: mount_point(&mounts, &at),
         total: stat.f_blocks as u64 * stat.f_frsize as u64,
         free: stat.f_bavail as u64 * stat.f_frsize as u64,
     })
+}
+
+/// The longest mount point of `/proc/self/mounts` that holds `path` (an
+/// absolute path without symlinks).
+fn mount_point(mounts: &str, path: &Path) -> PathBuf {
+    mounts
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(1))
+        // Spaces and tabs in mount points are written as octal escapes.
+        .map(|m| {
+            PathBuf::from(
+                m.replace("\\040", " ")
+                    .replace("\\011", "\t")
+                    .replace("\\134", "\\"),
+            )
+        })
+        .filter(|m| path.starts_with(m))
+        .max_by_key(|m| m.components().count())
+        .unwrap_or_else(|| PathBuf::from("/"))
 }
 
 /// The model and the number of logical processors, from `/proc/cpuinfo`.
@@ -289,6 +299,22 @@ mod tests {
         );
         assert_eq!(parse_uptime("1550.96 1002.52\n"), 1550);
         assert_eq!(parse_uptime(""), 0);
+    }
+
+    #[test]
+    fn the_longest_mount_point_holds_a_path() {
+        let mounts = "overlay / overlay rw,relatime 0 0\n\
+                      proc /proc proc rw 0 0\n\
+                      /dev/sdb1 /srv/my\\040disk ext4 rw 0 0\n\
+                      /dev/sdb2 /srv/my\\040disk/berth ext4 rw 0 0\n";
+        let at = |p: &str| mount_point(mounts, Path::new(p));
+        assert_eq!(
+            at("/srv/my disk/berth/apps"),
+            Path::new("/srv/my disk/berth")
+        );
+        assert_eq!(at("/srv/my disk/other"), Path::new("/srv/my disk"));
+        assert_eq!(at("/srv/my diskette"), Path::new("/"));
+        assert_eq!(mount_point("", Path::new("/x")), Path::new("/"));
     }
 
     #[test]
