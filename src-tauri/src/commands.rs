@@ -8,8 +8,10 @@ use berth_api::{
     AppInfo, CatalogAppInfo, InstallArgs, OperationInfo, Request, SnapshotInfo, UpdatesInfo,
     VersionInfo,
 };
-use berth_engine::apps::PruneReport;
+use berth_engine::apps::{DiagnoseReport, PruneReport};
 use berth_engine::catalog::{AppSummary, RefreshOutcome, StoreInfo};
+use berth_engine::lifecycle::LogEntry;
+use berth_engine::metrics::{AppStats, Sample, SystemInfo};
 use berth_engine::registry::DownloadSize;
 use serde::{Deserialize, Serialize};
 use tauri::State;
@@ -80,6 +82,15 @@ commands! {
         Request::ImagesPrune { older_than_days, dry_run };
     download_size(catalog_app: String, store: Option<String>) -> DownloadSize =>
         Request::DownloadSize { catalog_app, store };
+    /// This server: CPU, load, memory, disks, the Docker engine.
+    system() -> SystemInfo => Request::System;
+    /// What one app, or every app, uses now.
+    stats(app: Option<String>) -> Vec<AppStats> => Request::Stats { app };
+    stats_history(app: String) -> Vec<Sample> => Request::StatsHistory { app };
+    log_search(app: String, service: Option<String>, query: String, tail: Option<u32>) -> Vec<LogEntry> =>
+        Request::LogSearch { app, service, query, tail };
+    /// Writes the app's diagnostics bundle; answers where.
+    diagnose(app: String, out: Option<String>) -> DiagnoseReport => Request::Diagnose { app, out };
 }
 
 /// Exports the UI's bindings (types and commands) as TypeScript.

@@ -7,16 +7,21 @@ import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import { listen as tauriListen } from "@tauri-apps/api/event";
 import type {
   AppInfo,
+  AppStats,
   AppSummary,
   CatalogAppInfo,
+  DiagnoseReport,
   DownloadSize,
   Event,
+  LogEntry,
   OperationInfo,
   PruneReport,
   RefreshOutcome,
   Request,
+  Sample,
   SnapshotInfo,
   StoreInfo,
+  SystemInfo,
   UpdatesInfo,
   VersionInfo,
 } from "./bindings";
@@ -54,6 +59,11 @@ export type Responses = {
   snapshots: SnapshotInfo[];
   imagesPrune: PruneReport;
   downloadSize: DownloadSize;
+  system: SystemInfo;
+  stats: AppStats[];
+  statsHistory: Sample[];
+  logSearch: LogEntry[];
+  diagnose: DiagnoseReport;
 };
 // Every command must have a reply type: this fails to compile when one is missing.
 type _Complete = [Exclude<Command, keyof Responses>] extends [never] ? true : never;

@@ -37,6 +37,14 @@ export const commands = {
 	snapshots: (app: string) => typedError<SnapshotInfo[], string>(__TAURI_INVOKE("snapshots", { app })),
 	imagesPrune: (olderThanDays: number | null, dryRun: boolean) => typedError<PruneReport, string>(__TAURI_INVOKE("images_prune", { olderThanDays, dryRun })),
 	downloadSize: (catalogApp: string, store: string | null) => typedError<DownloadSize, string>(__TAURI_INVOKE("download_size", { catalogApp, store })),
+	/**  This server: CPU, load, memory, disks, the Docker engine. */
+	system: () => typedError<SystemInfo, string>(__TAURI_INVOKE("system")),
+	/**  What one app, or every app, uses now. */
+	stats: (app: string | null) => typedError<AppStats[], string>(__TAURI_INVOKE("stats", { app })),
+	statsHistory: (app: string) => typedError<Sample[], string>(__TAURI_INVOKE("stats_history", { app })),
+	logSearch: (app: string, service: string | null, query: string, tail: number | null) => typedError<LogEntry[], string>(__TAURI_INVOKE("log_search", { app, service, query, tail })),
+	/**  Writes the app's diagnostics bundle; answers where. */
+	diagnose: (app: string, out: string | null) => typedError<DiagnoseReport, string>(__TAURI_INVOKE("diagnose", { app, out })),
 };
 
 /* Types */
@@ -128,6 +136,16 @@ export type AppMeta_Serialize = {
 	resources: Resources_Serialize,
 };
 
+/**  What an app uses: each service, and the total. */
+export type AppStats = {
+	app: string,
+	/**  When (ms since the epoch). */
+	at: number | null,
+	services: ServiceStats[],
+	/**  The sum over the services; the memory limit is capped at the host's memory. */
+	total: Usage,
+};
+
 /**  An app as a list shows it. */
 export type AppSummary = AppSummary_Serialize | AppSummary_Deserialize;
 
@@ -209,6 +227,49 @@ export type CatalogAppInfo_Serialize = {
 	meta: AppMeta_Serialize,
 	/**  The app's files (compose.yml, app.yml, icon, screenshots). */
 	files: string[],
+};
+
+/**  The processor. */
+export type CpuInfo = {
+	/**  "Intel(R) Core(TM) i5-8500T CPU @ 2.10GHz"; the board's name on ARM. */
+	model: string,
+	/**  Logical processors (what `nproc` counts). */
+	cores: number,
+};
+
+/**  A diagnostics bundle written. */
+export type DiagnoseReport = {
+	path: string,
+	/**  The archive's size. */
+	bytes: number | null,
+	/**  The files in it, in order. */
+	files: string[],
+};
+
+/**  One filesystem Berth depends on. */
+export type DiskInfo = {
+	/**  `home` (Berth's home: app data, snapshots) or `docker` (images, volumes). */
+	role: string,
+	/**  The folder asked about. */
+	path: string,
+	/**  Where its filesystem is mounted. */
+	mount: string,
+	total: number | null,
+	/**  Free for an unprivileged user (what `df` shows as available). */
+	free: number | null,
+};
+
+/**  The Docker engine Berth runs apps on. */
+export type DockerInfo = {
+	version: string,
+	/**  The engine's own API version. */
+	apiVersion: string,
+	/**  The API version Berth speaks with it (negotiated; never newer). */
+	clientApiVersion: string,
+	storageDriver: string,
+	rootDir: string,
+	operatingSystem: string,
+	kernelVersion: string,
 };
 
 /**  How many bytes pulling a set of images would download. */
@@ -305,6 +366,23 @@ export type InstallArgs_Serialize = {
 	consent: boolean,
 };
 
+/**  Runnable tasks averaged over 1, 5 and 15 minutes. */
+export type LoadAverage = {
+	one: number | null,
+	five: number | null,
+	fifteen: number | null,
+};
+
+/**  One line a service wrote, with when the engine took it. */
+export type LogEntry = {
+	service: string,
+	/**  `stdout` or `stderr`. */
+	stream: string,
+	/**  RFC 3339, to the nanosecond, as the engine stamps it. */
+	time: string,
+	text: string,
+};
+
 /**  Where "Open" goes. */
 export type MainService = MainService_Serialize | MainService_Deserialize;
 
@@ -322,6 +400,15 @@ export type MainService_Serialize = {
 	/**  The container port. */
 	port: number,
 	path: string | null,
+};
+
+/**  Memory and swap, in bytes. */
+export type MemoryInfo = {
+	total: number | null,
+	/**  What new work can use without swapping (`MemAvailable`). */
+	available: number | null,
+	swapTotal: number | null,
+	swapFree: number | null,
 };
 
 /**  An operation and how it ended. */
@@ -508,6 +595,34 @@ export type Request_Deserialize =
 { command: "downloadSize"; args: {
 	catalogApp: string,
 	store?: string | null,
+} } | 
+/**  This server: CPU, load, memory, disks, the Docker engine. */
+{ command: "system" } | 
+/**  What apps use now: one app, or every installed app. */
+{ command: "stats"; args: {
+	app?: string | null,
+} } | 
+/**  An app's recent use, oldest first, as the daemon samples it. */
+{ command: "statsHistory"; args: {
+	app: string,
+} } | 
+/**
+ *  The lines of an app's logs (one service's, or all) containing
+ *  `query`, in any case, among the last `tail` of each service.
+ */
+{ command: "logSearch"; args: {
+	app: string,
+	service?: string | null,
+	query: string,
+	tail?: number | null,
+} } | 
+/**
+ *  Writes the app's diagnostics bundle (a .tar.gz, secrets redacted) to
+ *  `out`, a path on the daemon's host; under `<home>/diagnostics/` by default.
+ */
+{ command: "diagnose"; args: {
+	app: string,
+	out?: string | null,
 } };
 
 /**  A command and its arguments: `{"command": "...", "args": {...}}`. */
@@ -619,6 +734,34 @@ export type Request_Serialize =
 { command: "downloadSize"; args: {
 	catalogApp: string,
 	store: string | null,
+} } | 
+/**  This server: CPU, load, memory, disks, the Docker engine. */
+{ command: "system" } | 
+/**  What apps use now: one app, or every installed app. */
+{ command: "stats"; args: {
+	app: string | null,
+} } | 
+/**  An app's recent use, oldest first, as the daemon samples it. */
+{ command: "statsHistory"; args: {
+	app: string,
+} } | 
+/**
+ *  The lines of an app's logs (one service's, or all) containing
+ *  `query`, in any case, among the last `tail` of each service.
+ */
+{ command: "logSearch"; args: {
+	app: string,
+	service: string | null,
+	query: string,
+	tail: number | null,
+} } | 
+/**
+ *  Writes the app's diagnostics bundle (a .tar.gz, secrets redacted) to
+ *  `out`, a path on the daemon's host; under `<home>/diagnostics/` by default.
+ */
+{ command: "diagnose"; args: {
+	app: string,
+	out: string | null,
 } };
 
 /**  CPUs, memory and disk, as written in app.yml (`1.5`, `512m`, `2g`). */
@@ -653,6 +796,13 @@ export type Resources_Serialize = {
 	minimum: ResourceSpec_Serialize,
 };
 
+/**  An app's total use at one moment. */
+export type Sample = {
+	/**  When (ms since the epoch). */
+	at: number | null,
+	usage: Usage,
+};
+
 /**  One service of an app. */
 export type ServiceInfo = ServiceInfo_Serialize | ServiceInfo_Deserialize;
 
@@ -674,6 +824,14 @@ export type ServiceInfo_Serialize = {
 	/**  `running`, `healthy`, `unhealthy`, `starting`, `restarting`, `created`, `exited`… */
 	state: string,
 	exitCode: number | null,
+};
+
+/**  One service's container and what it uses (zero when it is not running). */
+export type ServiceStats = {
+	service: string,
+	container: string,
+	running: boolean,
+	usage: Usage,
 };
 
 /**  A value the user gives at install; `${name}` in the compose file. */
@@ -759,6 +917,22 @@ export type StoreInfo_Serialize = {
 	refreshedAt: number | null,
 };
 
+/**  This server, as the system page shows it. */
+export type SystemInfo = {
+	hostname: string,
+	cpu: CpuInfo,
+	load: LoadAverage,
+	memory: MemoryInfo,
+	uptimeSeconds: number | null,
+	/**
+	 *  The filesystems holding Berth's home and Docker's root folder (one
+	 *  entry each, even when they are the same filesystem).
+	 */
+	disks: DiskInfo[],
+	docker: DockerInfo,
+	berthVersion: string,
+};
+
 /**  The last update check. */
 export type UpdatesInfo = UpdatesInfo_Serialize | UpdatesInfo_Deserialize;
 
@@ -776,6 +950,24 @@ export type UpdatesInfo_Serialize = {
 	checkedAt: number | null,
 	/**  One entry per installed app. */
 	apps: AppUpdate_Serialize[],
+};
+
+/**  Resource use of one container, or the sum over an app's. */
+export type Usage = {
+	/**  Percent of one CPU (200 = two CPUs busy), as `docker stats` shows. */
+	cpuPercent: number | null,
+	/**  Memory in use, page cache that can be dropped left out. */
+	memoryUsed: number | null,
+	/**  The memory limit; the host's memory when there is none. */
+	memoryLimit: number | null,
+	/**  Bytes received and sent over every network, since the container started. */
+	netRx: number | null,
+	netTx: number | null,
+	/**  Bytes read from and written to block devices, since the container started. */
+	blockRead: number | null,
+	blockWrite: number | null,
+	/**  Processes and threads. */
+	pids: number | null,
 };
 
 export type VersionInfo = {

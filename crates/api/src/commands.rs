@@ -33,6 +33,11 @@ pub const COMMANDS: &[&str] = &[
     "snapshots",
     "imagesPrune",
     "downloadSize",
+    "system",
+    "stats",
+    "statsHistory",
+    "logSearch",
+    "diagnose",
 ];
 
 /// A command and its arguments: `{"command": "...", "args": {...}}`.
@@ -147,6 +152,30 @@ pub enum Request {
         catalog_app: String,
         store: Option<String>,
     },
+    /// This server: CPU, load, memory, disks, the Docker engine.
+    System,
+    /// What apps use now: one app, or every installed app.
+    Stats {
+        app: Option<String>,
+    },
+    /// An app's recent use, oldest first, as the daemon samples it.
+    StatsHistory {
+        app: String,
+    },
+    /// The lines of an app's logs (one service's, or all) containing
+    /// `query`, in any case, among the last `tail` of each service.
+    LogSearch {
+        app: String,
+        service: Option<String>,
+        query: String,
+        tail: Option<u32>,
+    },
+    /// Writes the app's diagnostics bundle (a .tar.gz, secrets redacted) to
+    /// `out`, a path on the daemon's host; under `<home>/diagnostics/` by default.
+    Diagnose {
+        app: String,
+        out: Option<String>,
+    },
 }
 
 impl Request {
@@ -177,6 +206,11 @@ impl Request {
             Request::Snapshots { .. } => "snapshots",
             Request::ImagesPrune { .. } => "imagesPrune",
             Request::DownloadSize { .. } => "downloadSize",
+            Request::System => "system",
+            Request::Stats { .. } => "stats",
+            Request::StatsHistory { .. } => "statsHistory",
+            Request::LogSearch { .. } => "logSearch",
+            Request::Diagnose { .. } => "diagnose",
         }
     }
 }
@@ -434,6 +468,19 @@ mod tests {
             Request::DownloadSize {
                 catalog_app: "x".into(),
                 store: None,
+            },
+            Request::System,
+            Request::Stats { app: None },
+            Request::StatsHistory { app: "a".into() },
+            Request::LogSearch {
+                app: "a".into(),
+                service: None,
+                query: "x".into(),
+                tail: None,
+            },
+            Request::Diagnose {
+                app: "a".into(),
+                out: None,
             },
         ];
         let names: Vec<_> = all.iter().map(Request::name).collect();

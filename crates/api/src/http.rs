@@ -52,6 +52,8 @@ pub(crate) async fn serve_http(daemon: Arc<Daemon>, listener: tokio::net::TcpLis
     let protected = Router::new()
         .route("/api/events", get(events))
         .route("/api/files/{store}/{app}/{*file}", get(store_file))
+        .route("/api/download/diagnostics/{app}", get(download_diagnostics))
+        .route("/api/download/logs/{app}", get(download_logs))
         .route("/api/{command}", post(command))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -377,6 +379,65 @@ async fn store_file(
             ),
         },
         Err(e) => error(StatusCode::NOT_FOUND, e.to_string()),
+    }
+}
+
+/// A file the browser saves under `name`.
+fn attachment(kind: &'static str, name: String, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, kind.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Body::from(bytes),
+    )
+        .into_response()
+}
+
+/// The app's diagnostics bundle, made now (secrets redacted), as a download.
+async fn download_diagnostics(State(state): State<Http>, Path(app): Path<String>) -> Response {
+    let daemon = &state.daemon;
+    if !matches!(daemon.apps.store().app(&app), Ok(Some(_))) {
+        return error(StatusCode::NOT_FOUND, format!("{app} is not installed"));
+    }
+    let out = match daemon.diagnostics_path(&app) {
+        Ok(out) => out,
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let made = daemon.apps.diagnose(&app, &out).await;
+    let bytes = made.map_err(|e| e.to_string()).and_then(|_| {
+        std::fs::read(&out).map_err(|e| format!("cannot read {}: {e}", out.display()))
+    });
+    let _ = std::fs::remove_file(&out);
+    match bytes {
+        Ok(bytes) => {
+            let name = out
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| format!("{app}-diagnostics.tar.gz"));
+            attachment("application/gzip", name, bytes)
+        }
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
+    }
+}
+
+/// Every line of the app's logs, stamped, as a text download.
+async fn download_logs(State(state): State<Http>, Path(app): Path<String>) -> Response {
+    let daemon = &state.daemon;
+    if !matches!(daemon.apps.store().app(&app), Ok(Some(_))) {
+        return error(StatusCode::NOT_FOUND, format!("{app} is not installed"));
+    }
+    match daemon.apps.engine().logs_text(&app, None, None).await {
+        Ok(text) => attachment(
+            "text/plain; charset=utf-8",
+            format!("{app}.log"),
+            text.into_bytes(),
+        ),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
 

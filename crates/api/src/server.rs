@@ -15,6 +15,7 @@ use berth_engine::apps::{
 };
 use berth_engine::compose::{load_file, LoadOptions, ServiceLimits};
 use berth_engine::lifecycle::{Engine, LogLine, ServiceState, ServiceStatus};
+use berth_engine::metrics::{sample_forever, system, StatsHistory};
 use berth_engine::registry::Registry;
 use berth_engine::rewrite::HostSettings;
 use berth_engine::store::{AppRecord, OperationRecord};
@@ -44,6 +45,8 @@ pub(crate) struct Daemon {
     registry: Registry,
     /// The last update check: when (ms), and what it found.
     updates: tokio::sync::Mutex<Option<(i64, Vec<AppUpdate>)>>,
+    /// What each app used lately, sampled every `BERTH_STATS_SECS`.
+    history: Arc<std::sync::Mutex<StatsHistory>>,
 }
 
 /// Where the web UI and HTTP API listen unless told otherwise: every
@@ -82,6 +85,7 @@ impl Owner {
             events: broadcast::channel(1024).0,
             registry: Registry::new(),
             updates: tokio::sync::Mutex::new(None),
+            history: Arc::new(std::sync::Mutex::new(StatsHistory::default())),
         });
         daemon.settle_idle(&mut None).await;
         let settler = daemon.clone();
@@ -93,6 +97,23 @@ impl Owner {
                 settler.settle_idle(&mut last_error).await;
             }
         });
+        if let Some(every) = stats_interval() {
+            let owner = daemon.clone();
+            let apps = move || {
+                owner
+                    .apps
+                    .store()
+                    .apps()
+                    .map(|list| list.into_iter().map(|a| a.id).collect())
+                    .unwrap_or_default()
+            };
+            tokio::spawn(sample_forever(
+                daemon.apps.engine().clone(),
+                apps,
+                daemon.history.clone(),
+                every,
+            ));
+        }
         if let Some(every) = update_check_interval() {
             let checker = daemon.clone();
             tokio::spawn(async move {
@@ -222,6 +243,16 @@ fn settle_interval() -> std::time::Duration {
         .filter(|s| *s > 0.0)
         .unwrap_or(10.0);
     std::time::Duration::from_secs_f64(secs)
+}
+
+/// How often the daemon samples what apps use: `BERTH_STATS_SECS` (default
+/// 10; 0 turns sampling off).
+fn stats_interval() -> Option<std::time::Duration> {
+    let secs = std::env::var("BERTH_STATS_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(10.0);
+    (secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs))
 }
 
 /// How often the daemon checks for updates: `BERTH_UPDATE_CHECK_HOURS`
@@ -561,6 +592,68 @@ impl Daemon {
                 };
                 json(serde_json::to_value(self.apps.prune_images(options).await?))
             }
+            Request::System => json(serde_json::to_value(
+                system(self.apps.engine(), self.apps.home()).await?,
+            )),
+            Request::Stats { app } => {
+                let apps = match app {
+                    Some(app) => {
+                        self.installed(&app)?;
+                        vec![app]
+                    }
+                    None => self
+                        .apps
+                        .store()
+                        .apps()?
+                        .into_iter()
+                        .map(|a| a.id)
+                        .collect(),
+                };
+                let engine = self.apps.engine();
+                let taken =
+                    futures_util::future::join_all(apps.iter().map(|a| engine.app_stats(a)))
+                        .await
+                        .into_iter()
+                        .collect::<Result<Vec<_>, _>>()?;
+                json(serde_json::to_value(taken))
+            }
+            Request::StatsHistory { app } => {
+                self.installed(&app)?;
+                let samples = self
+                    .history
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .get(&app);
+                json(serde_json::to_value(samples))
+            }
+            Request::LogSearch {
+                app,
+                service,
+                query,
+                tail,
+            } => {
+                self.installed(&app)?;
+                let lines = self
+                    .apps
+                    .engine()
+                    .search_logs(
+                        &app,
+                        service.as_deref(),
+                        &query,
+                        tail.map(|t| t as usize),
+                        None,
+                    )
+                    .await?;
+                json(serde_json::to_value(lines))
+            }
+            Request::Diagnose { app, out } => {
+                self.installed(&app)?;
+                let out = match out {
+                    Some(path) => PathBuf::from(path),
+                    None => self.diagnostics_path(&app)?,
+                };
+                json(serde_json::to_value(self.apps.diagnose(&app, &out).await?))
+            }
             Request::DownloadSize { catalog_app, store } => json(serde_json::to_value(
                 self.apps
                     .catalog_download_size(&self.registry, &catalog_app, store.as_deref())
@@ -570,6 +663,27 @@ impl Daemon {
             Request::Stop { app } => self.power(app, Power::Stop, stream).await,
             Request::Restart { app } => self.power(app, Power::Restart, stream).await,
         }
+    }
+
+    /// Refuses an app that is not installed.
+    fn installed(&self, app: &str) -> Result<(), ApiError> {
+        match self.apps.store().app(app)? {
+            Some(_) => Ok(()),
+            None => Err(berth_engine::Error::NotInstalled {
+                app: app.to_string(),
+            }
+            .into()),
+        }
+    }
+
+    /// Where a diagnostics bundle of `app` goes by default:
+    /// `<home>/diagnostics/<app>-<time>.tar.gz`, the folder owner-only.
+    pub(crate) fn diagnostics_path(&self, app: &str) -> Result<PathBuf, ApiError> {
+        let dir = self.apps.home().join("diagnostics");
+        std::fs::create_dir_all(&dir)?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+        let stamp = berth_engine::store::now_ms() / 1000;
+        Ok(dir.join(format!("{app}-{stamp}.tar.gz")))
     }
 
     /// Checks every app for updates and keeps the answer for `updates`.

@@ -82,6 +82,9 @@ pub struct LogsCmd {
     pub tail: Option<u32>,
     #[arg(long, short = 'f')]
     pub follow: bool,
+    /// Only the lines containing this text (in any case), with their times.
+    #[arg(long, conflicts_with = "follow")]
+    pub grep: Option<String>,
 }
 
 /// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
@@ -378,6 +381,9 @@ pub fn status(home: &HomeArg, id: String, json: bool) -> Result<ExitCode> {
 }
 
 pub fn logs(home: &HomeArg, cmd: LogsCmd) -> Result<ExitCode> {
+    if let Some(query) = cmd.grep {
+        return crate::monitor::log_search(home, cmd.id, cmd.service, query, cmd.tail);
+    }
     let request = Request::Logs {
         app: cmd.id,
         service: cmd.service,

@@ -8,6 +8,7 @@
 mod apps;
 mod catalog;
 mod compose;
+mod monitor;
 mod updates;
 
 use std::process::ExitCode;
@@ -86,6 +87,25 @@ enum Command {
     /// Images: clean up those no app needs.
     #[command(subcommand)]
     Images(updates::ImagesCommand),
+    /// This server: CPU, load, memory, disks, the Docker engine.
+    System {
+        #[arg(long)]
+        json: bool,
+    },
+    /// What each app (or one) uses now: CPU, memory, network, disk I/O.
+    Stats {
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write an app's diagnostics bundle (compose, settings, status, logs,
+    /// operations, host facts; secrets redacted) to share when asking for help.
+    Diagnose {
+        id: String,
+        /// Where to write it (a .tar.gz); by default under the home's diagnostics/.
+        #[arg(long, short = 'o')]
+        out: Option<std::path::PathBuf>,
+    },
     /// Versions of this client and of the daemon.
     Version,
     /// Read, check and render compose files, offline (no daemon needed).
@@ -114,6 +134,9 @@ fn main() -> ExitCode {
         Command::Rollback(cmd) => updates::rollback(&home, cmd),
         Command::Snapshots { id, json } => updates::snapshots(&home, id, json),
         Command::Images(cmd) => updates::images(&home, cmd),
+        Command::System { json } => monitor::system(&home, json),
+        Command::Stats { id, json } => monitor::stats(&home, id, json),
+        Command::Diagnose { id, out } => monitor::diagnose(&home, id, out),
         Command::Version => apps::version(&home),
         Command::Compose(cmd) => compose::run(cmd, home.home.clone()),
     };

@@ -80,7 +80,12 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
             open.push(format!("POST /api/{command} -> {status}"));
         }
     }
-    for path in ["/api/events", "/api/files/berth/jellyfin/icon.svg"] {
+    for path in [
+        "/api/events",
+        "/api/files/berth/jellyfin/icon.svg",
+        "/api/download/diagnostics/anyapp",
+        "/api/download/logs/anyapp",
+    ] {
         let status = client()
             .get(format!("{base}{path}"))
             .send()

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::Apps;
 use crate::catalog::{AppMeta, SettingKind};
@@ -31,7 +31,7 @@ const LOG_LINES: usize = 1000;
 const OPERATIONS: usize = 20;
 
 /// A diagnostics bundle written.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct DiagnoseReport {
     #[specta(type = String)]

@@ -19,7 +19,7 @@ pub struct LogLine {
 }
 
 /// One line a service wrote, with when the engine took it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LogEntry {
     pub service: String,

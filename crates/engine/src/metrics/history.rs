@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::future::join_all;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{AppStats, Usage};
 use crate::lifecycle::Engine;
@@ -15,7 +15,7 @@ use crate::lifecycle::Engine;
 pub const HISTORY_SAMPLES: usize = 120;
 
 /// An app's total use at one moment.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Sample {
     /// When (ms since the epoch).

@@ -5,13 +5,13 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{docker_err, Engine};
 use crate::Result;
 
 /// This server, as the system page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct SystemInfo {
     pub hostname: String,
@@ -28,7 +28,7 @@ pub struct SystemInfo {
 }
 
 /// The processor.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct CpuInfo {
     /// "Intel(R) Core(TM) i5-8500T CPU @ 2.10GHz"; the board's name on ARM.
@@ -38,7 +38,7 @@ pub struct CpuInfo {
 }
 
 /// Runnable tasks averaged over 1, 5 and 15 minutes.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct LoadAverage {
     pub one: f64,
@@ -47,7 +47,7 @@ pub struct LoadAverage {
 }
 
 /// Memory and swap, in bytes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct MemoryInfo {
     #[specta(type = f64)]
@@ -62,7 +62,7 @@ pub struct MemoryInfo {
 }
 
 /// One filesystem Berth depends on.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct DiskInfo {
     /// `home` (Berth's home: app data, snapshots) or `docker` (images, volumes).
@@ -81,7 +81,7 @@ pub struct DiskInfo {
 }
 
 /// The Docker engine Berth runs apps on.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct DockerInfo {
     pub version: String,

@@ -6,14 +6,14 @@ use bollard::models::{ContainerBlkioStats, ContainerCpuStats, ContainerStatsResp
 use bollard::query_parameters::StatsOptions;
 use futures_util::future::join_all;
 use futures_util::StreamExt;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::lifecycle::{docker_err, Engine, ServiceState};
 use crate::store::now_ms;
 use crate::Result;
 
 /// Resource use of one container, or the sum over an app's.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct Usage {
     /// Percent of one CPU (200 = two CPUs busy), as `docker stats` shows.
@@ -40,7 +40,7 @@ pub struct Usage {
 }
 
 /// One service's container and what it uses (zero when it is not running).
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct ServiceStats {
     pub service: String,
@@ -50,7 +50,7 @@ pub struct ServiceStats {
 }
 
 /// What an app uses: each service, and the total.
-#[derive(Debug, Clone, PartialEq, Serialize, specta::Type)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
 pub struct AppStats {
     pub app: String,

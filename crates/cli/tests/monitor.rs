@@ -1,0 +1,195 @@
+//! What the server has and what apps use, and the diagnostics bundle,
+//! through the daemon on the real engine and registry: `berth system` knows
+//! this machine, `berth stats` measures a running app, `berth logs --grep`
+//! finds what it printed (and only that), the daemon samples a history, and
+//! `berth diagnose` writes a bundle with no secret in it, also downloadable
+//! over HTTP only with a session.
+
+mod common;
+use common::*;
+
+#[test]
+fn system_stats_log_search_and_a_diagnostics_bundle_without_secrets() {
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
+        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
+    );
+    let pid = std::process::id();
+    let home = std::env::temp_dir().join(format!("berth-monitor-cli-{pid}"));
+    std::fs::remove_dir_all(&home).ok();
+    std::fs::create_dir_all(&home).unwrap();
+    let app = format!("mongreet{pid}");
+    let _cleanup = Cleanup(app.clone());
+    let _daemon = start_daemon_with(&home, &[("BERTH_STATS_SECS", "1")]);
+    let store = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/store");
+    let ok = |args: &[&str]| {
+        let out = berth(&home, args);
+        assert!(out.status.success(), "berth {args:?}: {}", text(&out));
+        out
+    };
+    ok(&["catalog", "add", store, "--name", "test"]);
+    ok(&[
+        "install",
+        "greeter",
+        "--store",
+        "test",
+        "--id",
+        &app,
+        "--set",
+        "ADMIN_NAME=Quill",
+    ]);
+
+    let system = json(&ok(&["system", "--json"]));
+    let cores = std::thread::available_parallelism().unwrap().get() as u64;
+    assert_eq!(system["cpu"]["cores"], cores, "{system}");
+    assert!(system["memory"]["total"].as_u64().unwrap() > 0, "{system}");
+    assert!(!system["docker"]["storageDriver"]
+        .as_str()
+        .unwrap()
+        .is_empty());
+    assert!(system["disks"][0]["free"].as_u64().unwrap() > 0, "{system}");
+
+    let stats = json(&ok(&["stats", &app, "--json"]));
+    let total = &stats[0]["total"];
+    assert_eq!(stats[0]["app"], app.as_str(), "{stats}");
+    let used = total["memoryUsed"].as_u64().unwrap();
+    let limit = total["memoryLimit"].as_u64().unwrap();
+    // The test store gives greeter a 64 MiB default limit.
+    assert!(
+        used > 0 && used <= limit && limit == 64 * 1024 * 1024,
+        "{stats}"
+    );
+    assert!(total["pids"].as_u64().unwrap() >= 1, "{stats}");
+
+    // The page it serves says hello to Quill; its log says what httpd says.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let secret = json(&ok(&["secrets", &app, "--json"]))["SECRET_TOKEN"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let missing = berth(&home, &["logs", &app, "--grep", "no such line anywhere"]);
+    assert_eq!(missing.status.code(), Some(1), "{}", text(&missing));
+
+    // The daemon samples every second: a history builds up.
+    let base = http_base(&home);
+    let cookie = session(&base);
+    let mut samples = 0;
+    for _ in 0..50 {
+        samples = http_history(&base, &cookie, &app);
+        if samples >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert!(samples >= 2, "the daemon's history has {samples} samples");
+
+    let bundle = home.join("bundle.tar.gz");
+    let out = ok(&["diagnose", &app, "-o", bundle.to_str().unwrap()]);
+    assert!(text(&out).contains("secrets redacted"), "{}", text(&out));
+    let listing = std::process::Command::new("tar")
+        .args(["tzf", bundle.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let files = String::from_utf8_lossy(&listing.stdout).to_string();
+    for part in [
+        "compose.yml",
+        "status.json",
+        "host.json",
+        "operations.json",
+        "logs/web.log",
+    ] {
+        assert!(files.contains(part), "{part} missing from {files}");
+    }
+    let unpacked = home.join("unpacked");
+    std::fs::create_dir_all(&unpacked).unwrap();
+    let status = std::process::Command::new("tar")
+        .args([
+            "xzf",
+            bundle.to_str().unwrap(),
+            "-C",
+            unpacked.to_str().unwrap(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut redacted = false;
+    for entry in walk(&unpacked) {
+        let body = std::fs::read_to_string(&entry).unwrap_or_default();
+        assert!(
+            !body.contains(&secret),
+            "{} holds the secret",
+            entry.display()
+        );
+        redacted |= body.contains("<redacted>");
+    }
+    assert!(
+        redacted,
+        "nothing was redacted: the secret was never in the bundle?"
+    );
+
+    // The same bundle as a download from the web UI.
+    let download = reqwest::blocking::Client::new()
+        .get(format!("{base}/api/download/diagnostics/{app}"))
+        .header("cookie", &cookie)
+        .send()
+        .unwrap();
+    assert_eq!(download.status(), reqwest::StatusCode::OK);
+    assert_eq!(download.headers()["content-type"], "application/gzip");
+    let fetched = home.join("fetched.tar.gz");
+    std::fs::write(&fetched, download.bytes().unwrap()).unwrap();
+    let listing = std::process::Command::new("tar")
+        .args(["tzf", fetched.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&listing.stdout).contains("compose.yml"));
+    let logs = reqwest::blocking::Client::new()
+        .get(format!("{base}/api/download/logs/{app}"))
+        .header("cookie", &cookie)
+        .send()
+        .unwrap();
+    assert_eq!(logs.status(), reqwest::StatusCode::OK);
+
+    ok(&["uninstall", &app, "--purge-data", "--yes"]);
+    std::fs::remove_dir_all(&home).ok();
+}
+
+/// A session cookie for the daemon's HTTP API (the first-run admin).
+fn session(base: &str) -> String {
+    let setup = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/setup"))
+        .json(&serde_json::json!({"user": "admin", "password": "a long enough password"}))
+        .send()
+        .unwrap();
+    assert!(setup.status().is_success(), "setup: {}", setup.status());
+    let cookie = setup.headers()["set-cookie"].to_str().unwrap();
+    cookie.split(';').next().unwrap().to_string()
+}
+
+/// How many samples the daemon keeps of `app`, asked over HTTP as the UI does.
+fn http_history(base: &str, cookie: &str, app: &str) -> usize {
+    let reply: serde_json::Value = reqwest::blocking::Client::new()
+        .post(format!("{base}/api/statsHistory"))
+        .header("cookie", cookie)
+        .json(&serde_json::json!({ "app": app }))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    reply
+        .as_array()
+        .map(Vec::len)
+        .unwrap_or_else(|| panic!("{reply}"))
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
