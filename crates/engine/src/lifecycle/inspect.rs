@@ -20,6 +20,7 @@ pub struct ServiceDetail {
     pub health: Option<String>,
     /// The last health check's output.
     pub health_output: Option<String>,
+    /// How it last ended; none while it runs.
     #[specta(type = Option<f64>)]
     pub exit_code: Option<i64>,
     /// How often the engine restarted it.
@@ -45,7 +46,9 @@ impl Engine {
                 .map_err(docker_err(format!("inspect {}", s.container)))?;
             let state = c.state.unwrap_or_default();
             let health = state.health.unwrap_or_default();
-            let nonempty = |v: Option<String>| v.filter(|v| !v.is_empty());
+            // The engine says "0001-01-01T00:00:00Z" for "never".
+            let nonempty =
+                |v: Option<String>| v.filter(|v| !v.is_empty() && !v.starts_with("0001-"));
             Ok(ServiceDetail {
                 service: s.service,
                 container: s.container,
@@ -58,7 +61,7 @@ impl Engine {
                 health_output: health
                     .log
                     .and_then(|log| log.last().and_then(|r| r.output.clone())),
-                exit_code: state.exit_code,
+                exit_code: state.exit_code.filter(|_| state.running != Some(true)),
                 restarts: c.restart_count.unwrap_or_default(),
                 oom_killed: state.oom_killed.unwrap_or_default(),
                 error: nonempty(state.error),
