@@ -215,7 +215,8 @@ async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
         http_get(port, "/");
     }
 
-    // The app's stats: both containers measured at once.
+    // The app's stats (both containers measured at once; how long that
+    // takes is printed, not asserted: speed is for benchmarks).
     let started = Instant::now();
     let stats = engine.app_stats(&app).await.unwrap();
     let took = started.elapsed();
@@ -248,9 +249,6 @@ async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
         stats.total.memory_used,
         web.usage.memory_used + spin.usage.memory_used
     );
-    // The engine measures each over about a second; one after the other
-    // would take twice that.
-    assert!(took < Duration::from_secs(4), "{took:?}");
 
     // Two rounds of sampling, two samples.
     let history = Mutex::new(StatsHistory::default());
