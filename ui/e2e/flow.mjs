@@ -5,11 +5,14 @@
 // reaches 100% → the app answers on its port → stop → start → a new version
 // in the store → "Check for updates" finds it → update through the UI, data
 // kept → roll back to the snapshot from the app's page → reclaim space (dry
-// run) → uninstall keeping data → wrong password refused. A screenshot of
-// every page goes to ui/e2e-output/; a blank page fails the test.
+// run) → uninstall keeping data → wrong password refused. On the way, while
+// the app runs: its logs searched and downloaded, the server page (this
+// machine's cores, the app's use), the app's resource charts, and its
+// diagnostics bundle downloaded. A screenshot of every page goes to
+// ui/e2e-output/; a blank page fails the test.
 import { spawn, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
@@ -43,7 +46,11 @@ const home = mkdtempSync(join(tmpdir(), "berth-e2e-ui-"));
 const store = join(mkdtempSync(join(tmpdir(), "berth-e2e-store-")), "store");
 cpSync(join(repo, "tests/store"), store, { recursive: true });
 const log = [];
-const daemon = spawn(berth, ["--home", home, "serve", "--listen", "127.0.0.1:0"], { stdio: ["ignore", "ignore", "pipe"] });
+// The daemon samples what apps use every second (not every 10), so the charts fill in quickly.
+const daemon = spawn(berth, ["--home", home, "serve", "--listen", "127.0.0.1:0"], {
+  stdio: ["ignore", "ignore", "pipe"],
+  env: { ...process.env, BERTH_STATS_SECS: "1" },
+});
 daemon.stderr.on("data", (d) => log.push(d.toString()));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -90,7 +97,7 @@ try {
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
   });
-  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(30000);
 
@@ -156,11 +163,91 @@ try {
   await row.getByRole("button", { name: "Start", exact: true }).click();
   await until("the app to start again", async () => (await status.innerText()) === "running");
 
-  // Logs and history render.
+  // Logs. busybox httpd -f prints nothing, so the test writes a line to
+  // the container's standard output, as a service would print it.
+  const LOG_LINE = "Greeter ready: serving the page";
+  const container = execFileSync("docker", ["ps", "-q", "--filter", `label=com.docker.compose.project=${APP}`]).toString().trim();
+  if (!/^[0-9a-f]+$/.test(container)) fail(`expected one running container of ${APP}, found ${JSON.stringify(container)}`);
+  execFileSync("docker", ["exec", container, "sh", "-c", `echo '${LOG_LINE}' > /proc/1/fd/1`]);
   await row.getByRole("link", { name: "Logs" }).click();
   await page.getByRole("heading", { name: `Logs of ${APP}` }).waitFor();
+  const tail = page.getByLabel("Log lines");
+  await until("the line to show in the latest lines", async () => (await tail.innerText()).includes(LOG_LINE), 15);
   await shot(page, "logs");
-  await page.getByRole("link", { name: "History" }).click();
+
+  // Search (the daemon's, in any case): a word of the line matches, highlighted; a missing one says so.
+  const searchBox = page.getByLabel("Search the logs");
+  const searchSummary = page.getByTestId("search-summary");
+  const matchRows = page.getByRole("table", { name: "Matching lines" }).locator("tbody tr");
+  await searchBox.fill("READY: SERVING");
+  await until("the search to find the line", async () => (await searchSummary.count()) > 0 && (await searchSummary.innerText()).startsWith("1 line matches"), 15);
+  const matchCells = await matchRows.first().locator("td").allInnerTexts();
+  if (matchCells[1] !== "web" || matchCells[2] !== "stdout" || matchCells[3] !== LOG_LINE) fail(`the match shows ${JSON.stringify(matchCells)}`);
+  if (!/\d/.test(matchCells[0])) fail(`the match has no time: ${JSON.stringify(matchCells)}`);
+  const marked = await matchRows.first().locator("mark").allInnerTexts();
+  if (JSON.stringify(marked) !== JSON.stringify(["ready: serving"])) fail(`the match highlights ${JSON.stringify(marked)}`);
+  await shot(page, "logs-search");
+  await searchBox.fill("no such line anywhere");
+  await until("the search to find nothing", async () => (await searchSummary.innerText()).startsWith("No lines match “no such line anywhere”."), 15);
+  if ((await matchRows.count()) !== 0) fail("a search for a missing line shows matches");
+  await shot(page, "logs-search-none");
+
+  // The whole log as a download: every line, stamped.
+  const [logDownload] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download logs" }).click()]);
+  const logFile = join(out, "downloaded.log");
+  await logDownload.saveAs(logFile);
+  const logText = readFileSync(logFile, "utf8");
+  if (!/^\d{4}-\d\d-\d\dT\S+ web stdout Greeter ready: serving the page$/m.test(logText)) fail(`the downloaded log is ${JSON.stringify(logText)}`);
+  console.log(`  downloaded log ${logDownload.suggestedFilename()}: ${logText.length} bytes`);
+
+  // The server page: this machine's cores, and what the app uses.
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "Server" }).click();
+  await page.getByRole("heading", { name: "Server", exact: true }).waitFor();
+  const cores = (await page.getByTestId("cpu-cores").innerText()).trim();
+  if (cores !== String(cpus().length)) fail(`the server page says ${cores} cores, this machine has ${cpus().length}`);
+  const usageRow = page.getByRole("table", { name: "What apps use" }).locator(`tr[data-app="${APP}"]`);
+  await usageRow.waitFor();
+  const usageMemory = (await page.getByTestId(`memory-${APP}`).innerText()).trim();
+  if (!/^\d+(\.\d)? (B|KB|MB) of 64 MB$/.test(usageMemory)) fail(`the server page shows ${APP} using ${JSON.stringify(usageMemory)} of memory`);
+  for (const id of ["memory", "docker-version", "storage-driver", "berth-version"]) {
+    if (!(await page.getByTestId(id).innerText()).trim()) fail(`the server page shows no ${id}`);
+  }
+  if ((await page.locator("[data-disk]").count()) < 1) fail("the server page shows no disk");
+  console.log(`  server page: ${cores} cores, ${APP} uses ${usageMemory}`);
+  await shot(page, "server");
+
+  // The app's page: resource charts fill in (the daemon samples every second), its memory is not zero.
+  await usageRow.getByRole("link", { name: APP }).click();
+  await page.getByRole("heading", { name: "Resources" }).waitFor();
+  await page.locator('[data-testid="chart-cpu"] .chart canvas').waitFor();
+  await page.locator('[data-testid="chart-memory"] .chart canvas').waitFor();
+  const appMemory = page.getByTestId("app-memory");
+  await until("the app's memory to show", async () => {
+    const m = /^(\d+(?:\.\d)?) (B|KB|MB|GB)$/.exec((await appMemory.innerText()).trim());
+    return m && Number(m[1]) > 0;
+  }, 30);
+  await until("the charts to hold samples", async () => (await page.getByText("The charts fill in").count()) === 0, 30);
+  if ((await page.getByRole("table", { name: "Use per service" }).locator('tr[data-service="web"]').count()) !== 1) fail("no row for the web service");
+  console.log(`  app page: ${APP} uses ${await appMemory.innerText()} of memory`);
+  await shot(page, "app-resources");
+
+  // Diagnostics: a fresh .tar.gz download, secrets redacted.
+  await page.getByText("secrets are redacted").waitFor();
+  const [bundle] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download diagnostics" }).click()]);
+  const bundleFile = join(out, bundle.suggestedFilename() || "diagnostics.tar.gz");
+  await bundle.saveAs(bundleFile);
+  const bundleBytes = readFileSync(bundleFile);
+  if (bundleBytes.length === 0 || bundleBytes[0] !== 0x1f || bundleBytes[1] !== 0x8b) fail(`the diagnostics download is no gzip (${bundleBytes.length} bytes)`);
+  const bundleFiles = execFileSync("tar", ["tzf", bundleFile]).toString();
+  if (!bundleFiles.includes("compose.yml") || !bundleFiles.includes("logs/web.log")) fail(`the diagnostics bundle holds ${bundleFiles}`);
+  const secret = JSON.parse(execFileSync(berth, ["--home", home, "secrets", APP, "--json"]).toString()).SECRET_TOKEN;
+  if (!secret) fail("greeter has no generated secret");
+  if (execFileSync("tar", ["xzOf", bundleFile]).toString().includes(secret)) fail("the diagnostics bundle holds the app's secret");
+  console.log(`  diagnostics ${bundle.suggestedFilename()}: ${bundleBytes.length} bytes`);
+
+  // History renders.
+  await nav.getByRole("link", { name: "History" }).click();
   await page.getByRole("cell", { name: "install" }).first().waitFor();
   await shot(page, "history");
 

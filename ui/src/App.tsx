@@ -1,5 +1,5 @@
 // The shell: first-run setup or login, then the pages, routed by the URL hash
-// (#/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/ops, #/logs/<id>).
+// (#/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/ops, #/logs/<id>, #/system).
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { authState, inDesktop, logout, setUnauthorizedHandler } from "./api";
 import { AuthPage } from "./pages/Auth";
@@ -10,6 +10,7 @@ import { InstalledAppPage } from "./pages/InstalledApp";
 import { UpdatesProvider, useUpdates } from "./updates";
 import { OpsPage } from "./pages/Ops";
 import { LogsPage } from "./pages/Logs";
+import { SystemPage } from "./pages/System";
 
 function useHash(): string[] {
   const read = () => window.location.hash.replace(/^#\/?/, "").split("/").filter(Boolean).map(decodeURIComponent);
@@ -60,11 +61,14 @@ export function App() {
     case "logs":
       body = <LogsPage app={rest[0] ?? ""} />;
       break;
+    case "system":
+      body = <SystemPage />;
+      break;
     default:
       body = <CatalogPage />;
   }
   const link = (to: string, label: string, extra?: ReactNode) => (
-    <a href={`#/${to}`} aria-current={page === to || (to === "catalog" && !["apps", "ops", "logs", "app"].includes(page)) ? "page" : undefined}>
+    <a href={`#/${to}`} aria-current={page === to || (to === "catalog" && !["apps", "ops", "logs", "app", "system"].includes(page)) ? "page" : undefined}>
       {label}
       {extra}
     </a>
@@ -77,6 +81,7 @@ export function App() {
           {link("catalog", "App store")}
           {link("apps", "My apps", <UpdatesBadge />)}
           {link("ops", "History")}
+          {link("system", "Server")}
         </nav>
         {!inDesktop() && (
           <button className="link" onClick={() => logout().finally(() => setSession({ state: "login" }))}>

@@ -1,5 +1,5 @@
 // The UI's logic, apart from React so it can be unit-tested.
-import type { AppInfo, AppUpdate, DownloadSize, Event, OperationInfo, PruneReport, Setting, SnapshotInfo, UpdatesInfo } from "./bindings";
+import type { AppInfo, AppUpdate, DownloadSize, Event, OperationInfo, PruneReport, Setting, SnapshotInfo, UpdatesInfo, Usage } from "./bindings";
 
 /** Bytes as people read them. */
 export function formatBytes(n: number): string {
@@ -253,4 +253,116 @@ export function snapshotReason(reason: string, snapshots: SnapshotInfo[]): strin
     const s = snapshots.find((x) => x.id === id);
     return s ? `${before}${versionOf(s.source)}` : whole;
   });
+}
+
+// ---- The server page, resource use and logs ----
+
+/** `part` as a percent (0–100) of `whole`; null when either is unknown or the whole is 0. */
+export function percentOf(part: number | null | undefined, whole: number | null | undefined): number | null {
+  if (part == null || whole == null || !Number.isFinite(part) || !Number.isFinite(whole) || whole <= 0) return null;
+  return Math.min(100, Math.max(0, (100 * part) / whole));
+}
+
+/** How full a bar looks: calm below 75 %, a warning to 90 %, alarming above. */
+export function barLevel(percent: number | null): "ok" | "warn" | "high" {
+  if (percent == null || percent < 75) return "ok";
+  return percent < 90 ? "warn" : "high";
+}
+
+/** A percentage as people read it: `0.4 %`, `12 %`, `250 %` (CPU percent can pass 100). */
+export function formatPercent(p: number | null | undefined): string {
+  if (p == null || !Number.isFinite(p)) return "—";
+  return `${Math.abs(p) < 10 ? p.toFixed(1) : Math.round(p)} %`;
+}
+
+/** Used and total as one phrase: `1.2 GB of 16 GB`; `—` when unknown. */
+export function usedOf(used: number | null | undefined, total: number | null | undefined): string {
+  if (used == null) return "—";
+  return total == null ? formatBytes(used) : `${formatBytes(used)} of ${formatBytes(total)}`;
+}
+
+/** What is used of something that reports its total and what is free (memory, swap, disks); null when unknown. */
+export function usedFromFree(total: number | null | undefined, free: number | null | undefined): number | null {
+  if (total == null || free == null) return null;
+  return Math.max(0, total - free);
+}
+
+/** The load averages, `0.52 · 0.61 · 0.70` (1, 5, 15 minutes). */
+export function formatLoad(load: { one: number | null; five: number | null; fifteen: number | null }): string {
+  return [load.one, load.five, load.fifteen].map((l) => (l == null ? "—" : l.toFixed(2))).join(" · ");
+}
+
+/** How long the server has been up: `3 days, 4 h`, `4 h 12 min`, `12 min`, `45 s`. */
+export function formatUptime(seconds: number | null | undefined): string {
+  if (seconds == null || !Number.isFinite(seconds) || seconds < 0) return "—";
+  const s = Math.floor(seconds);
+  const days = Math.floor(s / 86400);
+  const hours = Math.floor((s % 86400) / 3600);
+  const minutes = Math.floor((s % 3600) / 60);
+  if (days > 0) return `${days} day${days === 1 ? "" : "s"}, ${hours} h`;
+  if (hours > 0) return `${hours} h ${minutes} min`;
+  if (minutes > 0) return `${minutes} min`;
+  return `${s} s`;
+}
+
+/** Bytes in and out (network, disk) as one phrase: `1.2 MB / 300 KB`. */
+export function inOut(a: number | null | undefined, b: number | null | undefined): string {
+  const f = (n: number | null | undefined) => (n == null ? "—" : formatBytes(n));
+  return `${f(a)} / ${f(b)}`;
+}
+
+const MIB = 1024 * 1024;
+
+/**
+ * An app's use over time as uPlot's columns: times in seconds (uPlot's
+ * unit), CPU percent, memory used and memory limit in MiB. Samples without
+ * a time are left out, the rest sorted by time; `current` (what `stats`
+ * answered now) is appended when it is newer than the last sample. A
+ * memory limit of 0 (a stopped app's) is left as a gap.
+ */
+export function chartData(
+  samples: { at: number | null; usage: Usage }[],
+  current?: { at: number | null; total: Usage } | null,
+): [number[], (number | null)[], (number | null)[], (number | null)[]] {
+  const points = samples.filter((s): s is { at: number; usage: Usage } => s.at != null).sort((a, b) => a.at - b.at);
+  const last = points.length ? points[points.length - 1].at : -Infinity;
+  if (current?.at != null && current.at > last) points.push({ at: current.at, usage: current.total });
+  const mib = (n: number | null) => (n == null ? null : Math.round((n / MIB) * 10) / 10);
+  return [
+    points.map((p) => p.at / 1000),
+    points.map((p) => p.usage.cpuPercent),
+    points.map((p) => mib(p.usage.memoryUsed)),
+    // A limit of 0 is no limit known (a stopped app's sample): no point rather than a drop to 0.
+    points.map((p) => (p.usage.memoryLimit ? mib(p.usage.memoryLimit) : null)),
+  ];
+}
+
+/** A log line cut where it contains `query` (in any case), for highlighting the matches. */
+export function highlightParts(text: string, query: string): { text: string; match: boolean }[] {
+  if (!query) return text ? [{ text, match: false }] : [];
+  const hay = text.toLowerCase();
+  const needle = query.toLowerCase();
+  const parts: { text: string; match: boolean }[] = [];
+  let from = 0;
+  for (;;) {
+    const at = hay.indexOf(needle, from);
+    if (at < 0 || needle.length === 0) break;
+    if (at > from) parts.push({ text: text.slice(from, at), match: false });
+    parts.push({ text: text.slice(at, at + needle.length), match: true });
+    from = at + needle.length;
+  }
+  if (from < text.length) parts.push({ text: text.slice(from), match: false });
+  return parts;
+}
+
+/** The time of a log line (RFC 3339 to the nanosecond, as the engine stamps it) in ms; null if it is not one. */
+export function logTime(time: string): number | null {
+  // Date.parse is only sure of milliseconds: cut finer fractions.
+  const ms = Date.parse(time.replace(/(\.\d{3})\d+/, "$1"));
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Log lines as a downloaded log has them: `TIME SERVICE STREAM TEXT`, one a line. */
+export function logsText(entries: { time: string; service: string; stream: string; text: string }[]): string {
+  return entries.map((e) => `${e.time} ${e.service} ${e.stream} ${e.text}\n`).join("");
 }

@@ -1,11 +1,14 @@
-// One installed app: its version and state, its update, the snapshots kept
-// of it (each one can be rolled back to), and its updates and rollbacks.
+// One installed app: its version and state, its update, what it uses, the
+// snapshots kept of it (each one can be rolled back to), its updates and
+// rollbacks, and its diagnostics bundle.
 import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, OperationInfo, SnapshotInfo } from "../bindings";
 import { formatBytes, openUrl, outcomeText, rollbackReason, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
 import { useUpdates } from "../updates";
+import { Diagnostics } from "./Diagnostics";
 import { OperationDialog, RollbackConfirm, updateJob, type Job } from "./Operation";
+import { Resources } from "./Resources";
 
 const when = (ms: number | null | undefined) => (ms == null ? "—" : new Date(ms).toLocaleString());
 
@@ -80,6 +83,8 @@ export function InstalledAppPage({ app }: { app: string }) {
         </p>
       )}
 
+      <Resources app={info.id} />
+
       <h2>Snapshots</h2>
       <p className="muted">Berth takes one before each update and rollback: the app's files, images and data as they were.</p>
       {snapshots?.length === 0 && <p>No snapshots yet.</p>}
@@ -125,6 +130,8 @@ export function InstalledAppPage({ app }: { app: string }) {
           </tbody>
         </table>
       )}
+
+      <Diagnostics app={info.id} />
 
       {confirm && (
         <RollbackConfirm
