@@ -19,6 +19,7 @@ pub mod apps;
 pub mod catalog;
 pub mod compose;
 mod error;
+pub mod host;
 mod http;
 pub mod lifecycle;
 pub mod metrics;

@@ -5,15 +5,17 @@
 //! it was not told to delete.
 //!
 //! `install.rs`, `uninstall.rs`, `power.rs` (start/stop/restart),
-//! `update.rs` (update and rollback), `reconcile.rs`: a file per operation;
-//! `snapshot.rs` keeps the copies an update can return to; `diagnose.rs`
-//! writes the redacted bundle a bug report needs.
+//! `update.rs` (update and rollback), `limits.rs` (limits changed live),
+//! `reconcile.rs`: a file per operation; `snapshot.rs` keeps the copies an
+//! update can return to; `diagnose.rs` writes the redacted bundle a bug
+//! report needs.
 
 mod check;
 mod diagnose;
 mod from_catalog;
 mod images;
 mod install;
+mod limits;
 mod power;
 mod reconcile;
 mod snapshot;
@@ -36,6 +38,7 @@ pub use diagnose::{DiagnoseReport, REDACTED};
 pub use from_catalog::{CatalogInstall, OpenAddress};
 pub use images::{parse_age, PruneOptions, PruneReport, PrunedImage};
 pub use install::InstallRequest;
+pub use limits::{LimitsReport, ServiceLimitsApplied};
 pub use power::Power;
 pub use snapshot::{free_space, human_bytes, snapshots_to_keep, Snapshot, Tally};
 pub use uninstall::UninstallOptions;

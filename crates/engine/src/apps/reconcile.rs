@@ -54,6 +54,7 @@ impl Apps {
                     .finish_operation(op.id, "completed_after_restart", None)
             }
             "update" | "rollback" => self.settle_update(op).await,
+            "limits" => self.settle_limits(op).await,
             // Start, stop and restart change nothing Berth must undo: Docker
             // holds the truth of what runs.
             "start" | "stop" | "restart" => self.store.finish_operation(

@@ -83,7 +83,7 @@ fn ready_timeout() -> Duration {
     )
 }
 
-fn hash(bytes: &[u8]) -> String {
+pub(super) fn hash(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -637,7 +637,7 @@ pub fn store_source(source: &str) -> Option<(&str, &str, &str)> {
     Some((store, id, version))
 }
 
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
+pub(super) fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<()> {
     let tmp = path.with_extension("yml.tmp");
     std::fs::write(&tmp, bytes)
         .and_then(|_| std::fs::rename(&tmp, path))

@@ -23,7 +23,7 @@ pub use envfile::parse_env_file;
 pub use limits::ServiceLimits;
 pub(crate) use normalize::scalar_string;
 pub use parse::{MAX_FILE_BYTES, MAX_NESTING};
-pub use units::{format_duration, parse_bytes, parse_duration};
+pub use units::{format_bytes, format_duration, parse_bytes, parse_duration};
 
 /// What to load a compose file with: the environment offered to
 /// interpolation, the project name and the active profiles.

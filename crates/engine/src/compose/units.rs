@@ -23,6 +23,24 @@ pub fn parse_bytes(text: &str) -> Option<i64> {
     Some((num * mult) as i64)
 }
 
+/// Formats a byte count in binary units, the way limits are given
+/// (`64 MiB`, `1.5 GiB`, `512 B`).
+pub fn format_bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    if n.unsigned_abs() < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value.abs() >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let text = format!("{value:.1}");
+    let text = text.strip_suffix(".0").unwrap_or(&text);
+    format!("{text} {}", UNITS[unit])
+}
+
 /// Parses a Go duration (`1m30s`, `1.5h`, `500ms`, `10us`); a bare number is seconds
 /// only when it is `0`. Returns nanoseconds.
 pub fn parse_duration(text: &str) -> Option<i128> {
@@ -127,6 +145,9 @@ mod tests {
         assert_eq!(parse_bytes("1024"), Some(1024));
         assert_eq!(parse_bytes("10kb"), Some(10_240));
         assert_eq!(parse_bytes("lots"), None);
+        assert_eq!(format_bytes(64 << 20), "64 MiB");
+        assert_eq!(format_bytes(1_610_612_736), "1.5 GiB");
+        assert_eq!(format_bytes(512), "512 B");
     }
 
     #[test]

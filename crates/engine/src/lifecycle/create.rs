@@ -11,6 +11,7 @@ use bollard::models::{
 use serde_yaml::{Mapping, Value};
 use sha2::{Digest, Sha256};
 
+use super::limits::nano_cpus;
 use super::{container_name, labels};
 use crate::compose::{parse_duration, scalar_string, Project, ServiceLimits};
 use crate::{Error, Result};
@@ -24,13 +25,42 @@ const NOT_YET: &[(&str, &str)] = &[
     ("links", "links"),
 ];
 
-/// A service's config hash: changes exactly when its canonical model does.
+/// A service's config hash: changes exactly when its canonical model does,
+/// resource limits aside — those change live (`limits.rs`), so a new limit
+/// alone never recreates a container.
 pub(crate) fn config_hash(service: &Mapping) -> String {
-    let json = serde_json::to_vec(service).expect("a model serializes");
+    let json = serde_json::to_vec(&without_limits(service)).expect("a model serializes");
     Sha256::digest(&json)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// The service with its CPU, memory and process limits taken out, and the
+/// `deploy` sections left empty by that dropped, so a service with limits
+/// and the same service without any compare equal.
+fn without_limits(service: &Mapping) -> Mapping {
+    let mut svc = service.clone();
+    for key in ["cpus", "mem_limit", "memswap_limit", "pids_limit"] {
+        svc.remove(key);
+    }
+    let Some(Value::Mapping(deploy)) = svc.get_mut("deploy") else {
+        return svc;
+    };
+    if let Some(Value::Mapping(resources)) = deploy.get_mut("resources") {
+        resources.remove("limits");
+        if resources.is_empty() {
+            deploy.remove("resources");
+        }
+    }
+    let empty = |v: &Value| v.as_mapping().is_some_and(Mapping::is_empty);
+    if deploy.get("placement").is_some_and(empty) {
+        deploy.remove("placement");
+    }
+    if deploy.is_empty() {
+        svc.remove("deploy");
+    }
+    svc
 }
 
 fn strings(v: Option<&Value>) -> Option<Vec<String>> {
@@ -327,7 +357,7 @@ pub(crate) fn container_spec(
         pid_mode: text(svc.get("pid")),
         ipc_mode: text(svc.get("ipc")),
         shm_size: bytes(svc.get("shm_size")),
-        nano_cpus: limits.cpus.map(|c| (c * 1e9) as i64),
+        nano_cpus: limits.cpus.map(nano_cpus),
         memory: limits.memory,
         memory_swap: limits.memory_swap,
         pids_limit: limits.pids,
@@ -429,4 +459,30 @@ fn first_network(
     svc: &Mapping,
 ) -> Option<(String, EndpointSettings)> {
     service_networks(project, service, svc).into_iter().next()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn svc(yaml: &str) -> Mapping {
+        serde_yaml::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn limits_are_not_part_of_the_config_hash() {
+        let plain = svc("image: x\ncommand: [a]\n");
+        let limited = svc("image: x\ncommand: [a]\nmemswap_limit: '1'\ndeploy: {placement: {}, resources: {limits: {cpus: 0.5, memory: '67108864', pids: 9}}}\n");
+        assert_eq!(config_hash(&plain), config_hash(&limited));
+        let reserved = svc("image: x\ncommand: [a]\ndeploy: {placement: {}, resources: {reservations: {memory: '1'}}}\n");
+        assert_ne!(
+            config_hash(&plain),
+            config_hash(&reserved),
+            "reservations count"
+        );
+        assert_ne!(
+            config_hash(&plain),
+            config_hash(&svc("image: x\ncommand: [b]\n"))
+        );
+    }
 }

@@ -5,15 +5,17 @@
 //! for what exists.
 //!
 //! A file per verb: `pull.rs`, `create.rs` (desired container spec),
-//! `up.rs` (convergence and start order), `ready.rs` (the health gate of an
-//! update, and what a snapshot needs from the engine), `stop.rs`, `down.rs`,
-//! `status.rs`, `inspect.rs` (restarts, exit codes, health), `logs.rs`
-//! (tail, follow, search, download), `oneoff.rs` (a service run once, to its end).
+//! `up.rs` (convergence and start order), `limits.rs` (limits changed
+//! live), `ready.rs` (the health gate of an update, and what a snapshot
+//! needs from the engine), `stop.rs`, `down.rs`, `status.rs`, `inspect.rs`
+//! (restarts, exit codes, health), `logs.rs` (tail, follow, search,
+//! download), `oneoff.rs` (a service run once, to its end).
 
 mod create;
 mod down;
 mod images;
 mod inspect;
+mod limits;
 mod logs;
 mod oneoff;
 mod pull;
@@ -29,6 +31,7 @@ use crate::{Error, Result};
 pub use down::DownOptions;
 pub use images::LocalImage;
 pub use inspect::ServiceDetail;
+pub use limits::LimitsApplied;
 pub use logs::{LogEntry, LogLine};
 pub use pull::PullProgress;
 pub use ready::{project_images, ImageRef, ProjectVolume};

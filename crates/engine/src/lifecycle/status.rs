@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use bollard::query_parameters::ListContainersOptions;
 
 use super::{docker_err, labels, Engine};
+use crate::compose::format_bytes;
 use crate::Result;
 
 /// A service's state.
@@ -28,6 +29,11 @@ pub struct ServiceStatus {
     pub container: String,
     pub image: String,
     pub state: ServiceState,
+    /// The kernel killed it for running out of memory (its limit's, or the
+    /// host's): known for a stopped or restarting container.
+    pub oom_killed: bool,
+    /// What went wrong, for people: `killed: out of memory (limit 64 MiB)`.
+    pub message: Option<String>,
 }
 
 impl Engine {
@@ -79,17 +85,58 @@ impl Engine {
                 .and_then(|n| n.first())
                 .map(|n| n.trim_start_matches('/').to_string())
                 .unwrap_or_default();
+            // Only the inspect of a container says why it stopped; one
+            // that runs needs none.
+            let stopped = matches!(
+                state,
+                ServiceState::Exited { .. } | ServiceState::Restarting
+            );
+            let (oom_killed, message) = match (&c.id, stopped) {
+                (Some(id), true) => self.oom_report(id).await?,
+                _ => (false, None),
+            };
             out.entry(project).or_default().push(ServiceStatus {
                 service,
                 container,
                 image: c.image.unwrap_or_default(),
                 state,
+                oom_killed,
+                message,
             });
         }
         for services in out.values_mut() {
             services.sort_by(|a, b| a.service.cmp(&b.service));
         }
         Ok(out)
+    }
+}
+
+impl Engine {
+    /// Whether container `id` was killed for want of memory, and the
+    /// sentence that says so with its limit.
+    async fn oom_report(&self, id: &str) -> Result<(bool, Option<String>)> {
+        let inspected = match self.docker().inspect_container(id, None).await {
+            Ok(i) => i,
+            // Removed since the listing: nothing to report.
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => return Ok((false, None)),
+            Err(e) => return Err(docker_err(format!("inspect container {id}"))(e)),
+        };
+        let oom = inspected.state.and_then(|s| s.oom_killed).unwrap_or(false);
+        let limit = inspected
+            .host_config
+            .and_then(|h| h.memory)
+            .filter(|m| *m > 0);
+        Ok((oom, oom.then(|| oom_message(limit))))
+    }
+}
+
+/// `killed: out of memory (limit 64 MiB)`; the host's memory when no limit.
+fn oom_message(limit: Option<i64>) -> String {
+    match limit {
+        Some(bytes) => format!("killed: out of memory (limit {})", format_bytes(bytes)),
+        None => "killed: out of memory (the server ran out)".to_string(),
     }
 }
 
@@ -132,6 +179,15 @@ fn exit_code(status: &str) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oom_is_told_with_the_limit() {
+        assert_eq!(
+            oom_message(Some(64 << 20)),
+            "killed: out of memory (limit 64 MiB)"
+        );
+        assert!(oom_message(None).contains("out of memory"));
+    }
 
     #[test]
     fn states_come_from_the_summary_line() {

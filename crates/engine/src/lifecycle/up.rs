@@ -2,7 +2,8 @@
 //! volumes first, missing images pulled, then services in dependency order —
 //! independent ones concurrently — each waiting for its dependencies'
 //! conditions. Health is awaited on the engine's event stream, not polled.
-//! A service whose config hash is unchanged keeps its container.
+//! A service whose config hash is unchanged keeps its container; a change
+//! of its limits alone is made live (`limits.rs`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
@@ -16,7 +17,7 @@ use futures_util::StreamExt;
 use serde_yaml::{Mapping, Value};
 
 use super::create::{config_hash, container_spec, service_networks};
-use super::{container_name, docker_err, labels, Engine, PullProgress};
+use super::{container_name, docker_err, labels, Engine, LimitsApplied, PullProgress};
 use crate::compose::{parse_duration, Project};
 use crate::{Error, Result};
 
@@ -24,7 +25,8 @@ use crate::{Error, Result};
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub enum UpEvent {
     Pull(PullProgress),
-    /// A service changed state: `created`, `recreated`, `unchanged`, `started`, `healthy`, `completed`.
+    /// A service changed state: `created`, `recreated`, `limits updated`,
+    /// `unchanged`, `started`, `healthy`, `completed`.
     Service {
         service: String,
         state: String,
@@ -192,8 +194,30 @@ impl Engine {
             (Some(had), Some(now)) => had == now,
             _ => true,
         };
-        let id = match old {
+        let name = container_name(&project.name, service);
+        // Same configuration: the container stays, its limits brought in
+        // line live — unless one was lifted, which only a new container can do.
+        let keep = match old {
             Some(o) if o.hash == hash && same_image(o) => {
+                let inspected = self
+                    .docker()
+                    .inspect_container(&o.id, None)
+                    .await
+                    .map_err(docker_err(format!("inspect {name}")))?;
+                let actual = inspected.host_config.unwrap_or_default();
+                match self.converge_limits(&name, svc, &actual).await? {
+                    LimitsApplied::NeedsRecreate => false,
+                    LimitsApplied::Updated => {
+                        report("limits updated");
+                        true
+                    }
+                    _ => true,
+                }
+            }
+            _ => false,
+        };
+        let id = match old {
+            Some(o) if keep => {
                 report("unchanged");
                 if o.running {
                     return Ok(());
@@ -215,10 +239,7 @@ impl Engine {
         self.docker()
             .start_container(&id, None)
             .await
-            .map_err(docker_err(format!(
-                "start {}",
-                container_name(&project.name, service)
-            )))?;
+            .map_err(docker_err(format!("start {name}")))?;
         report("started");
         Ok(())
     }

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde_yaml::{Mapping, Value};
 
 use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
+use crate::host::MIN_MEMORY;
 use crate::policy::{self, FindingKind, PolicyReport, Severity};
 use crate::{Error, Result};
 
@@ -81,9 +82,6 @@ pub fn valid_app_id(id: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
-
-/// Docker refuses containers with less memory than this.
-const MIN_MEMORY: i64 = 6 * 1024 * 1024;
 
 fn validate_limits(limits: &ServiceLimits) -> Result<()> {
     if let Some(cpus) = limits.cpus {
@@ -217,7 +215,8 @@ pub fn render_with_profiles(
 }
 
 impl ServiceLimits {
-    fn apply_to_if_set(&self, svc: &mut Mapping) {
+    /// [`ServiceLimits::apply_to`], when any limit is given.
+    pub(crate) fn apply_to_if_set(&self, svc: &mut Mapping) {
         if self.cpus.is_some()
             || self.memory.is_some()
             || self.pids.is_some()

@@ -1,0 +1,165 @@
+//! This host itself, beside the Docker engine: how many CPUs and how much
+//! memory it has (what limits are checked against).
+
+use std::path::Path;
+
+use crate::compose::{format_bytes, ServiceLimits};
+use crate::{Error, Result};
+
+/// Docker refuses containers with less memory than this.
+pub const MIN_MEMORY: i64 = 6 * 1024 * 1024;
+
+/// The CPUs this process may run on: what Docker counts when it refuses
+/// `--cpus` above them.
+pub fn cpu_count() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// The host's memory in bytes (`MemTotal` of `/proc/meminfo`).
+pub fn memory_total() -> Result<u64> {
+    let path = Path::new("/proc/meminfo");
+    let text = std::fs::read_to_string(path).map_err(|cause| Error::Read {
+        path: path.to_path_buf(),
+        cause,
+    })?;
+    mem_total(&text).ok_or_else(|| Error::Read {
+        path: path.to_path_buf(),
+        cause: std::io::Error::other("it has no MemTotal line"),
+    })
+}
+
+fn mem_total(meminfo: &str) -> Option<u64> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuses limits this host cannot honour or Docker would refuse: more
+/// CPUs or memory than the host has, memory below Docker's minimum, no
+/// room for a process, a memory+swap limit below the memory limit.
+pub fn check_limits(limits: &ServiceLimits) -> Result<()> {
+    if let Some(cpus) = limits.cpus {
+        let cores = cpu_count();
+        if !(cpus > 0.0 && cpus.is_finite()) {
+            return Err(Error::InvalidLimit {
+                what: "cpus",
+                message: format!("{cpus} is not a positive number of CPUs"),
+            });
+        }
+        if cpus > cores as f64 {
+            return Err(Error::InvalidLimit {
+                what: "cpus",
+                message: format!("{cpus} CPUs is more than this server has ({cores})"),
+            });
+        }
+    }
+    if let Some(memory) = limits.memory {
+        if memory < MIN_MEMORY {
+            return Err(Error::InvalidLimit {
+                what: "memory",
+                message: format!(
+                    "{} is below Docker's minimum of {}",
+                    format_bytes(memory),
+                    format_bytes(MIN_MEMORY)
+                ),
+            });
+        }
+        let total = memory_total()?;
+        if memory as u64 > total {
+            return Err(Error::InvalidLimit {
+                what: "memory",
+                message: format!(
+                    "{} is more than this server's memory ({})",
+                    format_bytes(memory),
+                    format_bytes(total as i64)
+                ),
+            });
+        }
+    }
+    if let (Some(swap), Some(memory)) = (limits.memory_swap, limits.memory) {
+        if swap != -1 && swap < memory {
+            return Err(Error::InvalidLimit {
+                what: "memory_swap",
+                message: format!(
+                    "memory plus swap ({}) cannot be less than memory ({}); give the same value for no swap, or -1 for unlimited swap",
+                    format_bytes(swap),
+                    format_bytes(memory)
+                ),
+            });
+        }
+    }
+    if let Some(pids) = limits.pids {
+        if pids < 1 {
+            return Err(Error::InvalidLimit {
+                what: "pids",
+                message: format!("{pids} leaves no room for even one process"),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_facts() {
+        assert_eq!(
+            mem_total("MemTotal:       24683656 kB\nMemFree: 1 kB\n"),
+            Some(24683656 * 1024)
+        );
+        assert!(cpu_count() >= 1);
+        assert!(memory_total().unwrap() > MIN_MEMORY as u64);
+    }
+
+    #[test]
+    fn limits_beyond_the_host_are_refused_naming_both_values() {
+        let cores = cpu_count();
+        let err = check_limits(&ServiceLimits {
+            cpus: Some(cores as f64 + 1.0),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&format!("{}", cores + 1)) && err.contains(&format!("({cores})")),
+            "{err}"
+        );
+        let total = memory_total().unwrap() as i64;
+        let err = check_limits(&ServiceLimits {
+            memory: Some(total * 2),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains(&format_bytes(total * 2)) && err.contains(&format_bytes(total)),
+            "{err}"
+        );
+        for bad in [
+            ServiceLimits {
+                memory: Some(1 << 20),
+                ..Default::default()
+            },
+            ServiceLimits {
+                pids: Some(0),
+                ..Default::default()
+            },
+            ServiceLimits {
+                memory: Some(64 << 20),
+                memory_swap: Some(32 << 20),
+                ..Default::default()
+            },
+        ] {
+            assert!(check_limits(&bad).is_err(), "{bad:?}");
+        }
+        check_limits(&ServiceLimits {
+            cpus: Some(0.5),
+            memory: Some(64 << 20),
+            memory_swap: Some(64 << 20),
+            pids: Some(50),
+        })
+        .unwrap();
+    }
+}

@@ -1,0 +1,342 @@
+//! Limits on the real Docker engine with the local registry's busybox
+//! images (`.ci/setup-testbed`): limits changed live keep the container and
+//! its start time, and a later `up` does not recreate it; an app past its
+//! memory is killed and reported out of memory; limits beyond the host are
+//! refused.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use berth_engine::apps::{Apps, InstallRequest, UninstallOptions};
+use berth_engine::compose::ServiceLimits;
+use berth_engine::lifecycle::{Engine, LimitsApplied, UpEvent};
+use berth_engine::Error;
+
+const IMAGE: &str = "127.0.0.1:5000/berth-test/box:1.1";
+
+/// A service that idles until stopped, with its data folder at /data.
+fn idle_compose(extra: &str) -> String {
+    format!(
+        r#"services:
+  main:
+    image: {IMAGE}
+    command: ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1; done"]
+    volumes:
+      - ./data:/data
+{extra}"#
+    )
+}
+
+fn require_testbed() {
+    assert!(
+        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
+        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed (scripts/test does)"
+    );
+}
+
+fn inspect(container: &str, format: &str) -> String {
+    let out = Command::new("docker")
+        .args(["inspect", "-f", format, container])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "docker inspect {container}: {out:?}");
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Id, start time and limits of a container, as `docker inspect` shows them.
+fn limits_of(container: &str) -> String {
+    inspect(
+        container,
+        "{{.Id}} {{.State.StartedAt}} NanoCpus={{.HostConfig.NanoCpus}} Memory={{.HostConfig.Memory}} MemorySwap={{.HostConfig.MemorySwap}} PidsLimit={{.HostConfig.PidsLimit}}",
+    )
+}
+
+/// Removes the apps' containers, networks and volumes and deletes the
+/// home, even if the test fails.
+struct Cleanup {
+    apps: Vec<String>,
+    home: PathBuf,
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        for app in &self.apps {
+            let filter = format!("label=com.docker.compose.project={app}");
+            for (list, rm) in [
+                (vec!["ps", "-aq"], vec!["rm", "-f"]),
+                (vec!["network", "ls", "-q"], vec!["network", "rm"]),
+                (vec!["volume", "ls", "-q"], vec!["volume", "rm", "-f"]),
+            ] {
+                let out = Command::new("docker")
+                    .args(&list)
+                    .args(["--filter", &filter])
+                    .output();
+                if let Ok(out) = out {
+                    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
+                        .lines()
+                        .map(str::to_string)
+                        .collect();
+                    if !ids.is_empty() {
+                        let _ = Command::new("docker").args(&rm).args(&ids).output();
+                    }
+                }
+            }
+        }
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+async fn setup(name: &str, apps: &[&str]) -> (Apps, PathBuf, Cleanup) {
+    require_testbed();
+    let engine = Engine::connect()
+        .await
+        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let home = std::env::temp_dir().join(format!("berth-limits-{name}-{}", std::process::id()));
+    std::fs::remove_dir_all(&home).ok();
+    std::fs::create_dir_all(home.join("sources")).unwrap();
+    let cleanup = Cleanup {
+        apps: apps.iter().map(|a| a.to_string()).collect(),
+        home: home.clone(),
+    };
+    let apps = Apps::open(&home, engine, Default::default()).unwrap();
+    (apps, home, cleanup)
+}
+
+async fn install(apps: &Apps, home: &Path, app: &str, compose: &str, limits: ServiceLimits) {
+    let file = home.join("sources").join(format!("{app}.yml"));
+    std::fs::write(&file, compose).unwrap();
+    let request = InstallRequest {
+        compose_file: file,
+        app_id: app.to_string(),
+        settings: Default::default(),
+        limits,
+        consent: false,
+        source: None,
+    };
+    apps.install(&request, &mut |_| {})
+        .await
+        .unwrap_or_else(|e| panic!("installing {app}: {e}"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limits_change_live_and_a_later_up_keeps_the_container() {
+    let app = format!("lim{}a", std::process::id());
+    let (apps, home, _cleanup) = setup("live", &[&app]).await;
+    let container = format!("{app}-main-1");
+    let mib = 1024 * 1024;
+    install(
+        &apps,
+        &home,
+        &app,
+        &idle_compose(""),
+        ServiceLimits {
+            cpus: Some(0.5),
+            memory: Some(64 * mib),
+            memory_swap: None,
+            pids: Some(100),
+        },
+    )
+    .await;
+    let before = limits_of(&container);
+    eprintln!("before: {before}");
+    let (id, started) = {
+        let mut f = before.split(' ');
+        (f.next().unwrap().to_string(), f.next().unwrap().to_string())
+    };
+    assert!(
+        before.ends_with("NanoCpus=500000000 Memory=67108864 MemorySwap=134217728 PidsLimit=100"),
+        "{before}"
+    );
+
+    let report = apps
+        .set_limits(
+            &app,
+            ServiceLimits {
+                cpus: Some(1.0),
+                memory: Some(128 * mib),
+                memory_swap: None,
+                pids: Some(200),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.services.len(), 1);
+    assert_eq!(report.services[0].applied, LimitsApplied::Updated);
+    let after = limits_of(&container);
+    eprintln!("after:  {after}");
+    assert_eq!(
+        after,
+        format!("{id} {started} NanoCpus=1000000000 Memory=134217728 MemorySwap=268435456 PidsLimit=200"),
+        "same container, same start, new limits"
+    );
+    let op = apps.store().operation(report.operation).unwrap().unwrap();
+    assert_eq!(op.kind, "limits");
+    assert_eq!(op.outcome.as_deref(), Some("done"));
+    assert_eq!(op.steps, ["begin", "render", "apply"]);
+
+    // The rendered file and the record hold them.
+    let project = apps.load_rendered(&app).unwrap();
+    let (_, svc) = project.services().next().unwrap();
+    assert_eq!(
+        ServiceLimits::of(svc),
+        ServiceLimits {
+            cpus: Some(1.0),
+            memory: Some(128 * mib),
+            memory_swap: None,
+            pids: Some(200),
+        }
+    );
+    let record = apps.store().app(&app).unwrap().unwrap();
+    let recorded: ServiceLimits = serde_json::from_str(&record.limits).unwrap();
+    assert_eq!(recorded, report.limits);
+
+    // Only memory: the rest is kept.
+    let report = apps
+        .set_limits(
+            &app,
+            ServiceLimits {
+                memory: Some(96 * mib),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(report.limits.cpus, Some(1.0));
+    assert_eq!(report.limits.pids, Some(200));
+    assert!(limits_of(&container)
+        .ends_with("NanoCpus=1000000000 Memory=100663296 MemorySwap=201326592 PidsLimit=200"));
+
+    // Up again: the limits alone changed since the container was made, and
+    // it is kept.
+    let mut events = Vec::new();
+    apps.engine()
+        .up(&project, &mut |e| {
+            if let UpEvent::Service { state, .. } = e {
+                events.push(state)
+            }
+        })
+        .await
+        .unwrap();
+    assert!(
+        !events.iter().any(|s| s == "created" || s == "recreated"),
+        "{events:?}"
+    );
+    let project = apps.load_rendered(&app).unwrap();
+    apps.engine().up(&project, &mut |_| {}).await.unwrap();
+    assert!(
+        limits_of(&container).starts_with(&format!("{id} {started} ")),
+        "the same container, never restarted: {}",
+        limits_of(&container)
+    );
+
+    // Beyond the host: refused, naming both figures, and nothing changes.
+    let cores = berth_engine::host::cpu_count();
+    let err = apps
+        .set_limits(
+            &app,
+            ServiceLimits {
+                cpus: Some(cores as f64 + 1.0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidLimit { what: "cpus", .. }),
+        "{err}"
+    );
+    assert!(err.to_string().contains(&format!("({cores})")), "{err}");
+    let ram = berth_engine::host::memory_total().unwrap() as i64;
+    let err = apps
+        .set_limits(
+            &app,
+            ServiceLimits {
+                memory: Some(ram * 2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than this server's memory"), "{err}");
+    let err = apps
+        .set_limits(
+            &app,
+            ServiceLimits {
+                memory: Some(mib),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("minimum"), "{err}");
+    let err = apps
+        .set_limits(
+            &app,
+            ServiceLimits {
+                pids: Some(0),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("pids"), "{err}");
+    eprintln!("refused: {err}");
+    assert!(limits_of(&container).ends_with("Memory=100663296 MemorySwap=201326592 PidsLimit=200"));
+
+    apps.uninstall(&app, UninstallOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_past_its_memory_is_reported_out_of_memory() {
+    let app = format!("lim{}b", std::process::id());
+    let (apps, home, _cleanup) = setup("oom", &[&app]).await;
+    // busybox tail keeps the last lines of /dev/zero, one endless line: it
+    // grows until the kernel kills it. No swap to escape to.
+    let compose = format!(
+        r#"services:
+  hog:
+    image: {IMAGE}
+    command: ["tail", "/dev/zero"]
+    restart: "no"
+"#
+    );
+    let limit = 16 * 1024 * 1024;
+    install(
+        &apps,
+        &home,
+        &app,
+        &compose,
+        ServiceLimits {
+            memory: Some(limit),
+            memory_swap: Some(limit),
+            ..Default::default()
+        },
+    )
+    .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        let status = apps.engine().status(&app).await.unwrap();
+        if status.iter().any(|s| s.oom_killed) || std::time::Instant::now() > deadline {
+            break status;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    eprintln!("{status:?}");
+    let hog = &status[0];
+    assert!(hog.oom_killed, "{hog:?}");
+    assert_eq!(
+        hog.message.as_deref(),
+        Some("killed: out of memory (limit 16 MiB)"),
+        "{hog:?}"
+    );
+    assert_eq!(
+        inspect(&format!("{app}-hog-1"), "{{.State.OOMKilled}}"),
+        "true"
+    );
+}
