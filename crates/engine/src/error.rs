@@ -103,6 +103,8 @@ pub enum Error {
     },
     #[error("{app} is not ready: {why}")]
     NotReady { app: String, why: String },
+    #[error("cannot change the disk cap of {app}: {message}")]
+    DiskCap { app: String, message: String },
     #[error("could not ask the registry about {image}: {message}")]
     Registry { image: String, message: String },
 }

@@ -1,16 +1,18 @@
-//! Limits on the real Docker engine with the local registry's busybox
-//! images (`.ci/setup-testbed`): limits changed live keep the container and
-//! its start time, and a later `up` does not recreate it; an app past its
-//! memory is killed and reported out of memory; limits beyond the host are
-//! refused.
+//! Limits and disk caps on the real Docker engine with the local registry's
+//! busybox images (`.ci/setup-testbed`): limits changed live keep the
+//! container and its start time, and a later `up` does not recreate it; an
+//! app past its memory is killed and reported out of memory; an app's data
+//! folder capped at 20 MB refuses a 40 MB write while an uncapped app takes
+//! it, until the cap is raised; limits beyond the host are refused.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use berth_engine::apps::{Apps, InstallRequest, UninstallOptions};
+use berth_engine::apps::{Apps, InstallRequest, UninstallOptions, UpdateTarget};
 use berth_engine::compose::ServiceLimits;
 use berth_engine::lifecycle::{Engine, LimitsApplied, UpEvent};
+use berth_engine::rewrite::app_dir;
 use berth_engine::Error;
 
 const IMAGE: &str = "127.0.0.1:5000/berth-test/box:1.1";
@@ -52,8 +54,15 @@ fn limits_of(container: &str) -> String {
     )
 }
 
-/// Removes the apps' containers, networks and volumes and deletes the
-/// home, even if the test fails.
+fn exec(container: &str, script: &str) -> std::process::Output {
+    Command::new("docker")
+        .args(["exec", container, "sh", "-c", script])
+        .output()
+        .unwrap()
+}
+
+/// Removes the apps' containers, networks and volumes, unmounts their
+/// disks and deletes the home, even if the test fails.
 struct Cleanup {
     apps: Vec<String>,
     home: PathBuf,
@@ -81,6 +90,17 @@ impl Drop for Cleanup {
                         let _ = Command::new("docker").args(&rm).args(&ids).output();
                     }
                 }
+            }
+            let disks = self.home.join("disks");
+            for at in [
+                app_dir(&self.home, app).join("data"),
+                disks.join(format!("{app}.staging")),
+            ] {
+                while Command::new("umount")
+                    .arg(&at)
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+                {}
             }
         }
         let _ = std::fs::remove_dir_all(&self.home);
@@ -339,4 +359,204 @@ async fn an_app_past_its_memory_is_reported_out_of_memory() {
         inspect(&format!("{app}-hog-1"), "{{.State.OOMKilled}}"),
         "true"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disk_cap_holds_an_apps_data_folder() {
+    let pid = std::process::id();
+    let (a, b) = (format!("lim{pid}c"), format!("lim{pid}d"));
+    let (apps, home, _cleanup) = setup("disk", &[&a, &b]).await;
+    let (ca, cb) = (format!("{a}-main-1"), format!("{b}-main-1"));
+    let mb = 1_000_000u64;
+    for app in [&a, &b] {
+        install(&apps, &home, app, &idle_compose(""), Default::default()).await;
+    }
+    let data_a = app_dir(&home, &a).join("data");
+    std::fs::write(data_a.join("precious"), "kept").unwrap();
+
+    // The first cap: the data moves onto the new disk, the app restarts.
+    let report = apps
+        .set_disk_cap(&a, Some(20 * mb), &mut |_| {})
+        .await
+        .unwrap();
+    eprintln!("capped: {report:?}");
+    assert!(report.restarted, "{report:?}");
+    assert_eq!(report.usage.cap, Some(20 * mb));
+    assert!(home.join(format!("disks/{a}.img")).is_file());
+    assert_eq!(
+        std::fs::read_to_string(data_a.join("precious")).unwrap(),
+        "kept"
+    );
+    assert!(!app_dir(&home, &a).join("data.uncapped").exists());
+    assert_eq!(inspect(&ca, "{{.State.Running}}"), "true");
+
+    // 40 MB into A fails for want of space, and A stays within its cap;
+    // B, uncapped, takes them.
+    let write = "dd if=/dev/zero of=/data/big bs=1M count=40";
+    let out = exec(&ca, write);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    eprintln!("A (cap 20 MB): {:?} {stderr}", out.status);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    let usage = apps.disk_usage(&a).await.unwrap();
+    eprintln!("A usage: {usage:?}");
+    assert!(usage.used <= 20 * mb && usage.near_full, "{usage:?}");
+    let out = exec(&cb, write);
+    assert!(out.status.success(), "{out:?}");
+    let usage_b = apps.disk_usage(&b).await.unwrap();
+    eprintln!("B usage: {usage_b:?}");
+    assert!(
+        usage_b.used >= 40 * 1024 * 1024 && usage_b.cap.is_none(),
+        "{usage_b:?}"
+    );
+
+    // Raised to 60 MB: the write goes through. Online (same mount, same
+    // container start) when the kernel lets Berth grow a mounted disk.
+    let started = inspect(&ca, "{{.State.StartedAt}}");
+    let report = apps
+        .set_disk_cap(&a, Some(60 * mb), &mut |_| {})
+        .await
+        .unwrap();
+    eprintln!("raised: {report:?}");
+    let online = berth_engine::host::can_grow_online();
+    assert_eq!(report.restarted, !online, "{report:?}");
+    if online {
+        assert_eq!(inspect(&ca, "{{.State.StartedAt}}"), started);
+    }
+    let out = exec(&ca, write);
+    assert!(out.status.success(), "{out:?}");
+    let usage = apps.disk_usage(&a).await.unwrap();
+    eprintln!("A usage after the raise: {usage:?}");
+    assert_eq!(usage.cap, Some(60 * mb));
+    assert!(
+        usage.used >= 40 * 1024 * 1024 && usage.used <= 60 * mb,
+        "{usage:?}"
+    );
+
+    // Lower than what it holds: refused. Lower but enough: a new disk.
+    let err = apps
+        .set_disk_cap(&a, Some(30 * mb), &mut |_| {})
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("more than a cap of 30.0 MB"), "{err}");
+    let report = apps
+        .set_disk_cap(&a, Some(56 * mb), &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(report.usage.cap, Some(56 * mb));
+    assert_eq!(
+        exec(&ca, "wc -c < /data/big").stdout,
+        b"41943040\n",
+        "the data came along"
+    );
+
+    // An update snapshots the capped folder and a rollback restores it in
+    // place, the disk still mounted.
+    let v2 = home.join("sources/v2.yml");
+    std::fs::write(&v2, idle_compose("    environment: {VERSION: '2'}\n")).unwrap();
+    apps.update(&a, &UpdateTarget::Compose(v2), false, &mut |_| {})
+        .await
+        .unwrap();
+    std::fs::write(data_a.join("precious"), "changed by v2").unwrap();
+    apps.update(&a, &UpdateTarget::Snapshot(None), false, &mut |_| {})
+        .await
+        .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(data_a.join("precious")).unwrap(),
+        "kept"
+    );
+    assert_eq!(apps.disk_usage(&a).await.unwrap().cap, Some(56 * mb));
+    let mounted = |at: &Path| {
+        Command::new("mountpoint")
+            .arg("-q")
+            .arg(at)
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(mounted(&data_a));
+
+    // After a reboot the disk is mounted again.
+    apps.engine()
+        .stop(&apps.load_rendered(&a).unwrap())
+        .await
+        .unwrap();
+    assert!(Command::new("umount")
+        .arg(&data_a)
+        .status()
+        .unwrap()
+        .success());
+    assert_eq!(apps.mount_disks().await.unwrap(), vec![a.clone()]);
+    assert_eq!(
+        std::fs::read_to_string(data_a.join("precious")).unwrap(),
+        "kept"
+    );
+
+    // No cap: the data back on the server's disk, the image gone.
+    let report = apps.set_disk_cap(&a, None, &mut |_| {}).await.unwrap();
+    assert!(!report.restarted, "it was stopped: {report:?}");
+    assert_eq!(report.usage.cap, None);
+    assert!(!mounted(&data_a));
+    assert!(!home.join(format!("disks/{a}.img")).exists());
+    assert_eq!(
+        std::fs::read_to_string(data_a.join("precious")).unwrap(),
+        "kept"
+    );
+    assert_eq!(
+        std::fs::metadata(data_a.join("big")).unwrap().len(),
+        41943040
+    );
+
+    // Uninstall keeps a disk; with purge it goes, unmounted.
+    apps.set_disk_cap(&b, Some(60 * mb), &mut |_| {})
+        .await
+        .unwrap();
+    let data_b = app_dir(&home, &b).join("data");
+    apps.uninstall(&b, UninstallOptions::default(), &mut |_| {})
+        .await
+        .unwrap();
+    assert!(mounted(&data_b) && home.join(format!("disks/{b}.img")).is_file());
+    install(&apps, &home, &b, &idle_compose(""), Default::default()).await;
+    assert_eq!(apps.disk_usage(&b).await.unwrap().cap, Some(60 * mb));
+    assert_eq!(
+        exec(&cb, "wc -c < /data/big").stdout,
+        b"41943040\n",
+        "the reinstall finds its data on its disk"
+    );
+    apps.uninstall(
+        &b,
+        UninstallOptions {
+            purge_data: true,
+            remove_images: false,
+        },
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(!data_b.exists() && !home.join(format!("disks/{b}.img")).exists());
+    apps.uninstall(
+        &a,
+        UninstallOptions {
+            purge_data: true,
+            remove_images: false,
+        },
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert!(!data_a.exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_writable_layer_cap_is_reported() {
+    let engine = Engine::connect().await.unwrap();
+    let note = engine.writable_layer_uncapped().await.unwrap();
+    eprintln!("writable layer: {note:?}");
+    if let Some(note) = note {
+        assert!(
+            note.starts_with("only the app's data folder is capped"),
+            "{note}"
+        );
+    }
 }

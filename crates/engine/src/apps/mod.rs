@@ -6,12 +6,13 @@
 //!
 //! `install.rs`, `uninstall.rs`, `power.rs` (start/stop/restart),
 //! `update.rs` (update and rollback), `limits.rs` (limits changed live),
-//! `reconcile.rs`: a file per operation; `snapshot.rs` keeps the copies an
-//! update can return to; `diagnose.rs` writes the redacted bundle a bug
-//! report needs.
+//! `disk.rs` (disk caps), `reconcile.rs`: a file per operation;
+//! `snapshot.rs` keeps the copies an update can return to; `diagnose.rs`
+//! writes the redacted bundle a bug report needs.
 
 mod check;
 mod diagnose;
+mod disk;
 mod from_catalog;
 mod images;
 mod install;
@@ -35,6 +36,7 @@ use crate::{Error, Result};
 
 pub use check::{catalog_images, newer, AppUpdate};
 pub use diagnose::{DiagnoseReport, REDACTED};
+pub use disk::{DiskCapReport, DiskChange, DiskPlan, DiskUsage, MIN_DISK_CAP};
 pub use from_catalog::{CatalogInstall, OpenAddress};
 pub use images::{parse_age, PruneOptions, PruneReport, PrunedImage};
 pub use install::InstallRequest;

@@ -7,14 +7,15 @@ use crate::store::OperationRecord;
 use crate::Result;
 
 impl Apps {
-    /// Settles every unfinished operation, oldest first: an install is rolled
-    /// back (kept if it had reached its commit step), an uninstall is
-    /// completed. Stops at the first that cannot be settled (the engine is
+    /// Mounts the apps' disks ([`Apps::mount_disks`]), then settles every
+    /// unfinished operation, oldest first: an install is rolled back (kept
+    /// if it had reached its commit step), an uninstall is completed. Stops at the first that cannot be settled (the engine is
     /// still away) and returns that error. Returns the operations it settled.
     ///
     /// Only call this when no operation is running: a running one is
     /// unfinished too. The daemon uses [`Apps::settle`] per idle app instead.
     pub async fn reconcile(&self) -> Result<Vec<OperationRecord>> {
+        self.mount_disks().await?;
         let mut unfinished = self.store.unfinished_operations()?;
         unfinished.reverse();
         for op in &unfinished {
@@ -55,6 +56,7 @@ impl Apps {
             }
             "update" | "rollback" => self.settle_update(op).await,
             "limits" => self.settle_limits(op).await,
+            "disk" => self.settle_disk(op).await,
             // Start, stop and restart change nothing Berth must undo: Docker
             // holds the truth of what runs.
             "start" | "stop" | "restart" => self.store.finish_operation(

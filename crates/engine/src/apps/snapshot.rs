@@ -122,7 +122,7 @@ pub fn free_space(path: &Path) -> std::io::Result<u64> {
 
 /// Copies the contents of `from` into `to` (created), keeping owners,
 /// modes, times, links and extended attributes (`cp -a`).
-async fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+pub(super) async fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     if !from.exists() {
         return Ok(());
@@ -146,7 +146,7 @@ async fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
     }
 }
 
-fn remove_tree(path: &Path) -> std::io::Result<()> {
+pub(super) fn remove_tree(path: &Path) -> std::io::Result<()> {
     match std::fs::remove_dir_all(path) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
         _ => Ok(()),
@@ -332,7 +332,7 @@ impl Apps {
     }
 
     /// The copy at `to` must count the same files and bytes as `from`.
-    fn verified(&self, app: &str, from: &Path, to: &Path) -> Result<Tally> {
+    pub(super) fn verified(&self, app: &str, from: &Path, to: &Path) -> Result<Tally> {
         let original = self.tally(app, from)?;
         let copy = self.tally(app, to)?;
         if original != copy {
@@ -371,12 +371,23 @@ impl Apps {
             .await
             .map_err(|e| fail("the data folder".into(), e))?;
         self.verified(app, &from.join("data"), &incoming)?;
-        if data.exists() {
+        if crate::host::mount_source(&data).is_some() {
+            // A capped data folder is its disk's mount point: it stays, its
+            // contents are replaced.
+            clear_dir(&data).map_err(|e| fail("the data folder".into(), e))?;
+            copy_tree(&incoming, &data)
+                .await
+                .map_err(|e| fail("the data folder".into(), e))?;
+            self.verified(app, &from.join("data"), &data)?;
+            remove_tree(&incoming).map_err(|e| fail("the data folder".into(), e))?;
+        } else {
+            if data.exists() {
+                remove_tree(&outgoing).map_err(|e| fail("the data folder".into(), e))?;
+                std::fs::rename(&data, &outgoing).map_err(|e| fail("the data folder".into(), e))?;
+            }
+            std::fs::rename(&incoming, &data).map_err(|e| fail("the data folder".into(), e))?;
             remove_tree(&outgoing).map_err(|e| fail("the data folder".into(), e))?;
-            std::fs::rename(&data, &outgoing).map_err(|e| fail("the data folder".into(), e))?;
         }
-        std::fs::rename(&incoming, &data).map_err(|e| fail("the data folder".into(), e))?;
-        remove_tree(&outgoing).map_err(|e| fail("the data folder".into(), e))?;
 
         let current = self.engine.project_volumes(app).await?;
         for name in snapshot.volumes.keys() {
@@ -453,7 +464,7 @@ impl Apps {
 }
 
 /// Empties `dir`, keeping the folder itself (a volume's mountpoint).
-fn clear_dir(dir: &Path) -> std::io::Result<()> {
+pub(super) fn clear_dir(dir: &Path) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let entry = entry?;
         if entry.file_type()?.is_dir() {

@@ -1,5 +1,6 @@
 //! Uninstall: mark → down → purge (only when asked) → forget. Named volumes
-//! and the data folder are kept unless `purge_data` is set.
+//! and the data folder (and its disk, when capped) are kept unless
+//! `purge_data` is set.
 
 use serde::{Deserialize, Serialize};
 
@@ -119,6 +120,7 @@ impl Apps {
             self.step(op, "purge", progress, async {
                 self.store.delete_secrets(app)?;
                 self.delete_snapshots(app)?;
+                self.delete_disk(app).await?;
                 let data = app_dir(&self.home, app).join("data");
                 match std::fs::remove_dir_all(&data) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Write {

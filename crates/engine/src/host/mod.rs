@@ -1,10 +1,16 @@
 //! This host itself, beside the Docker engine: how many CPUs and how much
-//! memory it has (what limits are checked against).
+//! memory it has (what limits are checked against), and `disk_image.rs`,
+//! the size-capped filesystems that app data folders can live on.
+
+mod disk_image;
 
 use std::path::Path;
 
 use crate::compose::{format_bytes, ServiceLimits};
 use crate::{Error, Result};
+
+pub use disk_image::can_grow_online;
+pub(crate) use disk_image::{fs_usage, mount_source, require_tools, unmount, DiskImage};
 
 /// Docker refuses containers with less memory than this.
 pub const MIN_MEMORY: i64 = 6 * 1024 * 1024;

@@ -9,7 +9,8 @@
 //! live), `ready.rs` (the health gate of an update, and what a snapshot
 //! needs from the engine), `stop.rs`, `down.rs`, `status.rs`, `inspect.rs`
 //! (restarts, exit codes, health), `logs.rs` (tail, follow, search,
-//! download), `oneoff.rs` (a service run once, to its end).
+//! download), `oneoff.rs` (a service run once, to its end), `storage.rs`
+//! (what the storage driver can cap).
 
 mod create;
 mod down;
@@ -22,6 +23,7 @@ mod pull;
 mod ready;
 mod status;
 mod stop;
+mod storage;
 mod up;
 
 use bollard::Docker;
