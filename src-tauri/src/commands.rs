@@ -5,8 +5,8 @@
 use std::collections::BTreeMap;
 
 use berth_api::{
-    AppInfo, CatalogAppInfo, InstallArgs, OperationInfo, Request, SnapshotInfo, UpdatesInfo,
-    VersionInfo,
+    AppDisk, AppInfo, CatalogAppInfo, InstallArgs, LimitsChanged, OperationInfo, Request,
+    SnapshotInfo, UpdatesInfo, VersionInfo,
 };
 use berth_engine::apps::{DiagnoseReport, PruneReport};
 use berth_engine::catalog::{AppSummary, RefreshOutcome, StoreInfo};
@@ -91,6 +91,19 @@ commands! {
         Request::LogSearch { app, service, query, tail };
     /// Writes the app's diagnostics bundle; answers where.
     diagnose(app: String, out: Option<String>) -> DiagnoseReport => Request::Diagnose { app, out };
+    /// Change an app's limits live; those left out are kept.
+    limits(app: String, cpus: Option<f64>, memory: Option<f64>, memory_swap: Option<f64>, pids: Option<f64>) -> LimitsChanged =>
+        Request::Limits {
+            app,
+            cpus,
+            memory: memory.map(|b| b as i64),
+            memory_swap: memory_swap.map(|b| b as i64),
+            pids: pids.map(|n| n as i64),
+        };
+    disk(app: String) -> AppDisk => Request::Disk { app };
+    /// Cap an app's data folder (bytes), or remove the cap (null).
+    disk_cap(app: String, bytes: Option<f64>) -> AppDisk =>
+        Request::DiskCap { app, bytes: bytes.map(|b| b as u64) };
 }
 
 /// Exports the UI's bindings (types and commands) as TypeScript.

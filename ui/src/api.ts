@@ -11,8 +11,10 @@ import type {
   AppSummary,
   CatalogAppInfo,
   DiagnoseReport,
+  AppDisk,
   DownloadSize,
   Event,
+  LimitsChanged,
   LogEntry,
   OperationInfo,
   PruneReport,
@@ -64,6 +66,9 @@ export type Responses = {
   statsHistory: Sample[];
   logSearch: LogEntry[];
   diagnose: DiagnoseReport;
+  limits: LimitsChanged;
+  disk: AppDisk;
+  diskCap: AppDisk;
 };
 // Every command must have a reply type: this fails to compile when one is missing.
 type _Complete = [Exclude<Command, keyof Responses>] extends [never] ? true : never;

@@ -45,9 +45,45 @@ export const commands = {
 	logSearch: (app: string, service: string | null, query: string, tail: number | null) => typedError<LogEntry[], string>(__TAURI_INVOKE("log_search", { app, service, query, tail })),
 	/**  Writes the app's diagnostics bundle; answers where. */
 	diagnose: (app: string, out: string | null) => typedError<DiagnoseReport, string>(__TAURI_INVOKE("diagnose", { app, out })),
+	/**  Change an app's limits live; those left out are kept. */
+	limits: (app: string, cpus: number | null, memory: number | null, memorySwap: number | null, pids: number | null) => typedError<LimitsChanged_Serialize, string>(__TAURI_INVOKE("limits", { app, cpus, memory, memorySwap, pids })),
+	disk: (app: string) => typedError<AppDisk_Serialize, string>(__TAURI_INVOKE("disk", { app })),
+	/**  Cap an app's data folder (bytes), or remove the cap (null). */
+	diskCap: (app: string, bytes: number | null) => typedError<AppDisk_Serialize, string>(__TAURI_INVOKE("disk_cap", { app, bytes })),
 };
 
 /* Types */
+/**  An app's data folder. */
+export type AppDisk = AppDisk_Serialize | AppDisk_Deserialize;
+
+/**  An app's data folder. */
+export type AppDisk_Deserialize = {
+	/**  Bytes used. */
+	used: number | null,
+	/**  The cap, if there is one. */
+	cap?: number | null,
+	/**  More than 90% of the cap is used. */
+	nearFull: boolean,
+	/**  What is not capped (containers' writable layers on most storage drivers). */
+	uncapped?: string | null,
+	/**  The app was stopped and started again for the last change. */
+	restarted: boolean,
+};
+
+/**  An app's data folder. */
+export type AppDisk_Serialize = {
+	/**  Bytes used. */
+	used: number | null,
+	/**  The cap, if there is one. */
+	cap: number | null,
+	/**  More than 90% of the cap is used. */
+	nearFull: boolean,
+	/**  What is not capped (containers' writable layers on most storage drivers). */
+	uncapped: string | null,
+	/**  The app was stopped and started again for the last change. */
+	restarted: boolean,
+};
+
 /**  An installed app. */
 export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 
@@ -62,6 +98,8 @@ export type AppInfo_Deserialize = {
 	openPort?: number | null,
 	/**  The path on that port. */
 	openPath?: string | null,
+	/**  The limits every service runs under (none: unlimited). */
+	limits: LimitsInfo_Deserialize,
 };
 
 /**  An installed app. */
@@ -75,6 +113,8 @@ export type AppInfo_Serialize = {
 	openPort: number | null,
 	/**  The path on that port. */
 	openPath: string | null,
+	/**  The limits every service runs under (none: unlimited). */
+	limits: LimitsInfo_Serialize,
 };
 
 /**  An app's metadata: `<app>/app.yml`. */
@@ -366,6 +406,46 @@ export type InstallArgs_Serialize = {
 	consent: boolean,
 };
 
+/**  What a limits change did. */
+export type LimitsChanged = LimitsChanged_Serialize | LimitsChanged_Deserialize;
+
+/**  What a limits change did. */
+export type LimitsChanged_Deserialize = {
+	operation: number | null,
+	limits: LimitsInfo_Deserialize,
+	/**  Per service: `updated` (live), `unchanged`, `not_created`, `needs_recreate`. */
+	services: { [key in string]: string },
+};
+
+/**  What a limits change did. */
+export type LimitsChanged_Serialize = {
+	operation: number | null,
+	limits: LimitsInfo_Serialize,
+	/**  Per service: `updated` (live), `unchanged`, `not_created`, `needs_recreate`. */
+	services: { [key in string]: string },
+};
+
+/**  An app's CPU, memory and process limits. */
+export type LimitsInfo = LimitsInfo_Serialize | LimitsInfo_Deserialize;
+
+/**  An app's CPU, memory and process limits. */
+export type LimitsInfo_Deserialize = {
+	cpus?: number | null,
+	memory?: number | null,
+	/**  Memory plus swap; none: twice the memory, as Docker sets it. */
+	memorySwap?: number | null,
+	pids?: number | null,
+};
+
+/**  An app's CPU, memory and process limits. */
+export type LimitsInfo_Serialize = {
+	cpus: number | null,
+	memory: number | null,
+	/**  Memory plus swap; none: twice the memory, as Docker sets it. */
+	memorySwap: number | null,
+	pids: number | null,
+};
+
 /**  Runnable tasks averaged over 1, 5 and 15 minutes. */
 export type LoadAverage = {
 	one: number | null,
@@ -623,6 +703,32 @@ export type Request_Deserialize =
 { command: "diagnose"; args: {
 	app: string,
 	out?: string | null,
+} } | 
+/**
+ *  Changes an app's CPU, memory, memory+swap and process limits, live
+ *  (no restart); each one given replaces, each one left out is kept.
+ */
+{ command: "limits"; args: {
+	app: string,
+	cpus?: number | null,
+	/**  Bytes. */
+	memory?: number | null,
+	/**  Bytes of memory plus swap; -1 for unlimited swap. */
+	memorySwap?: number | null,
+	pids?: number | null,
+} } | 
+/**  An app's data folder: what it uses, its cap, and what is not capped. */
+{ command: "disk"; args: {
+	app: string,
+} } | 
+/**
+ *  Caps an app's data folder at `bytes` (a size-capped filesystem), or
+ *  removes the cap (`null`). Raising grows it in place; a first cap or a
+ *  lower one stops the app while its data is copied.
+ */
+{ command: "diskCap"; args: {
+	app: string,
+	bytes?: number | null,
 } };
 
 /**  A command and its arguments: `{"command": "...", "args": {...}}`. */
@@ -762,6 +868,32 @@ export type Request_Serialize =
 { command: "diagnose"; args: {
 	app: string,
 	out: string | null,
+} } | 
+/**
+ *  Changes an app's CPU, memory, memory+swap and process limits, live
+ *  (no restart); each one given replaces, each one left out is kept.
+ */
+{ command: "limits"; args: {
+	app: string,
+	cpus: number | null,
+	/**  Bytes. */
+	memory: number | null,
+	/**  Bytes of memory plus swap; -1 for unlimited swap. */
+	memorySwap: number | null,
+	pids: number | null,
+} } | 
+/**  An app's data folder: what it uses, its cap, and what is not capped. */
+{ command: "disk"; args: {
+	app: string,
+} } | 
+/**
+ *  Caps an app's data folder at `bytes` (a size-capped filesystem), or
+ *  removes the cap (`null`). Raising grows it in place; a first cap or a
+ *  lower one stops the app while its data is copied.
+ */
+{ command: "diskCap"; args: {
+	app: string,
+	bytes: number | null,
 } };
 
 /**  CPUs, memory and disk, as written in app.yml (`1.5`, `512m`, `2g`). */
@@ -814,6 +946,10 @@ export type ServiceInfo_Deserialize = {
 	/**  `running`, `healthy`, `unhealthy`, `starting`, `restarting`, `created`, `exited`… */
 	state: string,
 	exitCode?: number | null,
+	/**  The engine killed it for using more memory than its limit. */
+	oomKilled: boolean,
+	/**  Why it is not running as it should, in words ("killed: out of memory (limit 64 MiB)"). */
+	message?: string | null,
 };
 
 /**  One service of an app. */
@@ -824,6 +960,10 @@ export type ServiceInfo_Serialize = {
 	/**  `running`, `healthy`, `unhealthy`, `starting`, `restarting`, `created`, `exited`… */
 	state: string,
 	exitCode: number | null,
+	/**  The engine killed it for using more memory than its limit. */
+	oomKilled: boolean,
+	/**  Why it is not running as it should, in words ("killed: out of memory (limit 64 MiB)"). */
+	message: string | null,
 };
 
 /**  One service's container and what it uses (zero when it is not running). */

@@ -105,9 +105,10 @@ describe("dashboard", () => {
     id: "a",
     state: "installed",
     source: "berth/a@1.0.0",
-    services: states.map(([state, exitCode], i) => ({ service: `s${i}`, container: `a-s${i}-1`, image: "x", state, exitCode })),
+    services: states.map(([state, exitCode], i) => ({ service: `s${i}`, container: `a-s${i}-1`, image: "x", state, exitCode, oomKilled: false, message: null })),
     openPort: 8080,
     openPath: "/admin",
+    limits: { cpus: null, memory: null, memorySwap: null, pids: null },
     ...extra,
   });
   it("lights up by the services' states", () => {

@@ -38,6 +38,9 @@ pub const COMMANDS: &[&str] = &[
     "statsHistory",
     "logSearch",
     "diagnose",
+    "limits",
+    "disk",
+    "diskCap",
 ];
 
 /// A command and its arguments: `{"command": "...", "args": {...}}`.
@@ -176,6 +179,33 @@ pub enum Request {
         app: String,
         out: Option<String>,
     },
+    /// Changes an app's CPU, memory, memory+swap and process limits, live
+    /// (no restart); each one given replaces, each one left out is kept.
+    #[serde(rename_all = "camelCase")]
+    Limits {
+        app: String,
+        cpus: Option<f64>,
+        /// Bytes.
+        #[specta(type = Option<f64>)]
+        memory: Option<i64>,
+        /// Bytes of memory plus swap; -1 for unlimited swap.
+        #[specta(type = Option<f64>)]
+        memory_swap: Option<i64>,
+        #[specta(type = Option<f64>)]
+        pids: Option<i64>,
+    },
+    /// An app's data folder: what it uses, its cap, and what is not capped.
+    Disk {
+        app: String,
+    },
+    /// Caps an app's data folder at `bytes` (a size-capped filesystem), or
+    /// removes the cap (`null`). Raising grows it in place; a first cap or a
+    /// lower one stops the app while its data is copied.
+    DiskCap {
+        app: String,
+        #[specta(type = Option<f64>)]
+        bytes: Option<u64>,
+    },
 }
 
 impl Request {
@@ -211,6 +241,9 @@ impl Request {
             Request::StatsHistory { .. } => "statsHistory",
             Request::LogSearch { .. } => "logSearch",
             Request::Diagnose { .. } => "diagnose",
+            Request::Limits { .. } => "limits",
+            Request::Disk { .. } => "disk",
+            Request::DiskCap { .. } => "diskCap",
         }
     }
 }
@@ -263,6 +296,51 @@ pub struct AppInfo {
     pub open_port: Option<u16>,
     /// The path on that port.
     pub open_path: Option<String>,
+    /// The limits every service runs under (none: unlimited).
+    pub limits: LimitsInfo,
+}
+
+/// An app's CPU, memory and process limits.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsInfo {
+    pub cpus: Option<f64>,
+    #[specta(type = Option<f64>)]
+    pub memory: Option<i64>,
+    /// Memory plus swap; none: twice the memory, as Docker sets it.
+    #[specta(type = Option<f64>)]
+    pub memory_swap: Option<i64>,
+    #[specta(type = Option<f64>)]
+    pub pids: Option<i64>,
+}
+
+/// What a limits change did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsChanged {
+    #[specta(type = f64)]
+    pub operation: i64,
+    pub limits: LimitsInfo,
+    /// Per service: `updated` (live), `unchanged`, `not_created`, `needs_recreate`.
+    pub services: BTreeMap<String, String>,
+}
+
+/// An app's data folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppDisk {
+    /// Bytes used.
+    #[specta(type = f64)]
+    pub used: u64,
+    /// The cap, if there is one.
+    #[specta(type = Option<f64>)]
+    pub cap: Option<u64>,
+    /// More than 90% of the cap is used.
+    pub near_full: bool,
+    /// What is not capped (containers' writable layers on most storage drivers).
+    pub uncapped: Option<String>,
+    /// The app was stopped and started again for the last change.
+    pub restarted: bool,
 }
 
 /// One service of an app.
@@ -276,6 +354,10 @@ pub struct ServiceInfo {
     pub state: String,
     #[specta(type = Option<f64>)]
     pub exit_code: Option<i64>,
+    /// The engine killed it for using more memory than its limit.
+    pub oom_killed: bool,
+    /// Why it is not running as it should, in words ("killed: out of memory (limit 64 MiB)").
+    pub message: Option<String>,
 }
 
 /// An operation and how it ended.
@@ -481,6 +563,18 @@ mod tests {
             Request::Diagnose {
                 app: "a".into(),
                 out: None,
+            },
+            Request::Limits {
+                app: "a".into(),
+                cpus: None,
+                memory: None,
+                memory_swap: None,
+                pids: None,
+            },
+            Request::Disk { app: "a".into() },
+            Request::DiskCap {
+                app: "a".into(),
+                bytes: None,
             },
         ];
         let names: Vec<_> = all.iter().map(Request::name).collect();

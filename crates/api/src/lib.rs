@@ -23,8 +23,8 @@ mod server;
 
 pub use client::Client;
 pub use commands::{
-    AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, OperationInfo, Request, ServiceInfo,
-    SnapshotInfo, UpdatesInfo, VersionInfo, COMMANDS,
+    AppDisk, AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, LimitsChanged, LimitsInfo,
+    OperationInfo, Request, ServiceInfo, SnapshotInfo, UpdatesInfo, VersionInfo, COMMANDS,
 };
 pub use error::ApiError;
 pub use http::OPEN_ROUTES;

@@ -25,8 +25,8 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::commands::{
-    AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, Line, OperationInfo, Request,
-    ServiceInfo, SnapshotInfo, UpdatesInfo, VersionInfo,
+    AppDisk, AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, LimitsChanged, LimitsInfo,
+    Line, OperationInfo, Request, ServiceInfo, SnapshotInfo, UpdatesInfo, VersionInfo,
 };
 use crate::ApiError;
 
@@ -87,6 +87,17 @@ impl Owner {
             updates: tokio::sync::Mutex::new(None),
             history: Arc::new(std::sync::Mutex::new(StatsHistory::default())),
         });
+        // Capped data folders are mounted again before anything runs on them.
+        match daemon.apps.mount_disks().await {
+            Ok(mounted) if !mounted.is_empty() => {
+                eprintln!(
+                    "berth: mounted the capped data folders of {}",
+                    mounted.join(", ")
+                )
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("berth: could not mount every capped data folder: {e}"),
+        }
         daemon.settle_idle(&mut None).await;
         let settler = daemon.clone();
         let settle_every = settle_interval();
@@ -654,6 +665,52 @@ impl Daemon {
                 };
                 json(serde_json::to_value(self.apps.diagnose(&app, &out).await?))
             }
+            Request::Limits {
+                app,
+                cpus,
+                memory,
+                memory_swap,
+                pids,
+            } => {
+                let change = ServiceLimits {
+                    cpus,
+                    memory,
+                    memory_swap,
+                    pids,
+                };
+                let report = self
+                    .exclusive(&app, self.apps.set_limits(&app, change))
+                    .await?;
+                json(serde_json::to_value(LimitsChanged {
+                    operation: report.operation,
+                    limits: limits_info(report.limits),
+                    services: report
+                        .services
+                        .into_iter()
+                        .map(|s| {
+                            let applied = serde_json::to_value(s.applied)
+                                .ok()
+                                .and_then(|v| v.as_str().map(str::to_string))
+                                .unwrap_or_default();
+                            (s.service, applied)
+                        })
+                        .collect(),
+                }))
+            }
+            Request::Disk { app } => {
+                self.installed(&app)?;
+                let usage = self.apps.disk_usage(&app).await?;
+                json(serde_json::to_value(self.disk_info(usage, false).await))
+            }
+            Request::DiskCap { app, bytes } => {
+                self.installed(&app)?;
+                let report = self
+                    .exclusive(&app, self.apps.set_disk_cap(&app, bytes, &mut |_| {}))
+                    .await?;
+                json(serde_json::to_value(
+                    self.disk_info(report.usage, report.restarted).await,
+                ))
+            }
             Request::DownloadSize { catalog_app, store } => json(serde_json::to_value(
                 self.apps
                     .catalog_download_size(&self.registry, &catalog_app, store.as_deref())
@@ -662,6 +719,36 @@ impl Daemon {
             Request::Start { app } => self.power(app, Power::Start, stream).await,
             Request::Stop { app } => self.power(app, Power::Stop, stream).await,
             Request::Restart { app } => self.power(app, Power::Restart, stream).await,
+        }
+    }
+
+    /// Runs `work` on `app` alone: refused while another operation on it runs.
+    async fn exclusive<T>(
+        &self,
+        app: &str,
+        work: impl std::future::Future<Output = berth_engine::Result<T>>,
+    ) -> Result<T, ApiError> {
+        if !self.busy.lock().expect("busy set").insert(app.to_string()) {
+            return Err(ApiError::Remote(format!(
+                "an operation on {app} is already running; wait for it to finish"
+            )));
+        }
+        let out = work.await;
+        self.busy.lock().expect("busy set").remove(app);
+        Ok(out?)
+    }
+
+    async fn disk_info(&self, usage: berth_engine::apps::DiskUsage, restarted: bool) -> AppDisk {
+        let uncapped = match self.apps.engine().writable_layer_uncapped().await {
+            Ok(note) => note,
+            Err(e) => Some(format!("cannot tell what the storage driver caps: {e}")),
+        };
+        AppDisk {
+            used: usage.used,
+            cap: usage.cap,
+            near_full: usage.near_full,
+            uncapped,
+            restarted,
         }
     }
 
@@ -983,9 +1070,12 @@ fn app_info(record: AppRecord, services: Vec<ServiceStatus>, open: Option<OpenAd
                 image: s.image,
                 state,
                 exit_code,
+                oom_killed: s.oom_killed,
+                message: s.message,
             }
         })
         .collect();
+    let limits: ServiceLimits = serde_json::from_str(&record.limits).unwrap_or_default();
     AppInfo {
         id: record.id,
         state: record.state,
@@ -993,5 +1083,15 @@ fn app_info(record: AppRecord, services: Vec<ServiceStatus>, open: Option<OpenAd
         services,
         open_port: open.as_ref().map(|o| o.port),
         open_path: open.map(|o| o.path),
+        limits: limits_info(limits),
+    }
+}
+
+fn limits_info(l: ServiceLimits) -> LimitsInfo {
+    LimitsInfo {
+        cpus: l.cpus,
+        memory: l.memory,
+        memory_swap: l.memory_swap,
+        pids: l.pids,
     }
 }

@@ -354,7 +354,15 @@ fn print_app(app: &AppInfo) {
             .exit_code
             .map(|c| format!(" (exit code {c})"))
             .unwrap_or_default();
-        println!("  {:<16} {:<10}{code}  {}", s.service, s.state, s.image);
+        let why = s
+            .message
+            .as_ref()
+            .map(|m| format!("  — {m}"))
+            .unwrap_or_default();
+        println!(
+            "  {:<16} {:<10}{code}  {}{why}",
+            s.service, s.state, s.image
+        );
     }
 }
 

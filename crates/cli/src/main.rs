@@ -98,6 +98,9 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show or change an app's limits: CPU, memory and processes (live, no
+    /// restart) and a cap on its data folder's disk use.
+    Limits(monitor::LimitsCmd),
     /// Write an app's diagnostics bundle (compose, settings, status, logs,
     /// operations, host facts; secrets redacted) to share when asking for help.
     Diagnose {
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
         Command::Images(cmd) => updates::images(&home, cmd),
         Command::System { json } => monitor::system(&home, json),
         Command::Stats { id, json } => monitor::stats(&home, id, json),
+        Command::Limits(cmd) => monitor::limits(&home, cmd),
         Command::Diagnose { id, out } => monitor::diagnose(&home, id, out),
         Command::Version => apps::version(&home),
         Command::Compose(cmd) => compose::run(cmd, home.home.clone()),

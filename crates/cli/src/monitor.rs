@@ -1,12 +1,15 @@
-//! What the server has and what its apps use, and what to send when asking
-//! for help: `berth system`, `berth stats`, `berth diagnose`, and
-//! `berth logs --grep`. Printing only; the daemon does the work.
+//! What the server has, what its apps use and may use, and what to send
+//! when asking for help: `berth system`, `berth stats`, `berth limits`,
+//! `berth diagnose`, and `berth logs --grep`. Printing only; the daemon
+//! does the work.
 
 use std::process::ExitCode;
 
+use anyhow::bail;
 use anyhow::{Context, Result};
-use berth_api::Request;
+use berth_api::{AppDisk, AppInfo, LimitsChanged, LimitsInfo, Request};
 use berth_engine::apps::{human_bytes, DiagnoseReport};
+use berth_engine::compose::{format_bytes, parse_bytes};
 use berth_engine::lifecycle::LogEntry;
 use berth_engine::metrics::{AppStats, SystemInfo, Usage};
 
@@ -144,6 +147,163 @@ pub fn diagnose(home: &HomeArg, app: String, out: Option<std::path::PathBuf>) ->
     );
     for f in &report.files {
         println!("  {f}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(clap::Args)]
+pub struct LimitsCmd {
+    pub id: String,
+    /// CPUs, fractional (0.5 is half a core).
+    #[arg(long)]
+    pub cpus: Option<f64>,
+    /// Memory, e.g. 512m or 2g.
+    #[arg(long)]
+    pub memory: Option<String>,
+    /// Memory plus swap, e.g. 1g; the same as --memory for no swap, -1 for unlimited.
+    #[arg(long, allow_hyphen_values = true)]
+    pub memory_swap: Option<String>,
+    /// Processes and threads.
+    #[arg(long)]
+    pub pids: Option<i64>,
+    /// Cap the app's data folder, e.g. 10g; `none` removes the cap.
+    #[arg(long)]
+    pub disk: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn size(flag: &str, text: &str) -> Result<i64> {
+    match parse_bytes(text) {
+        Some(n) => Ok(n),
+        None => bail!("--{flag} {text}: write a size like 512m or 2g"),
+    }
+}
+
+fn limits_text(l: &LimitsInfo) -> String {
+    let cpus = l
+        .cpus
+        .map(|c| format!("{c} CPUs"))
+        .unwrap_or_else(|| "CPUs unlimited".into());
+    let memory = l
+        .memory
+        .map(|m| format!("memory {}", format_bytes(m)))
+        .unwrap_or_else(|| "memory unlimited".into());
+    let swap = match l.memory_swap {
+        Some(-1) => ", swap unlimited".to_string(),
+        Some(s) => format!(", memory+swap {}", format_bytes(s)),
+        None => String::new(),
+    };
+    let pids = l
+        .pids
+        .map(|p| format!("{p} processes"))
+        .unwrap_or_else(|| "processes unlimited".into());
+    format!("{cpus}, {memory}{swap}, {pids}")
+}
+
+fn disk_text(d: &AppDisk) -> String {
+    let mut text = match d.cap {
+        Some(cap) => format!(
+            "data {} used of {}{}",
+            human_bytes(d.used),
+            human_bytes(cap),
+            if d.near_full { " — nearly full" } else { "" }
+        ),
+        None => format!("data {} used, not capped", human_bytes(d.used)),
+    };
+    if let Some(note) = &d.uncapped {
+        text.push_str(&format!("\n  ({note})"));
+    }
+    text
+}
+
+/// `berth limits ID [--cpus N] [--memory SIZE] [--memory-swap SIZE] [--pids N] [--disk SIZE|none]`:
+/// shows the app's limits and disk, or changes them (CPU, memory and
+/// processes live; the disk cap may restart the app, and says so).
+pub fn limits(home: &HomeArg, cmd: LimitsCmd) -> Result<ExitCode> {
+    let client = client(home)?;
+    let memory = cmd
+        .memory
+        .as_deref()
+        .map(|m| size("memory", m))
+        .transpose()?;
+    let memory_swap = match cmd.memory_swap.as_deref() {
+        Some("-1") => Some(-1),
+        Some(s) => Some(size("memory-swap", s)?),
+        None => None,
+    };
+    let disk = match cmd.disk.as_deref() {
+        None => None,
+        Some("none" | "off") => Some(None),
+        Some(d) => Some(Some(size("disk", d)? as u64)),
+    };
+    let changes_limits =
+        cmd.cpus.is_some() || memory.is_some() || memory_swap.is_some() || cmd.pids.is_some();
+    let mut said = serde_json::Map::new();
+    if changes_limits {
+        let changed: LimitsChanged = client.call(
+            &Request::Limits {
+                app: cmd.id.clone(),
+                cpus: cmd.cpus,
+                memory,
+                memory_swap,
+                pids: cmd.pids,
+            },
+            |_| {},
+        )?;
+        if !cmd.json {
+            println!("{}: {}", cmd.id, limits_text(&changed.limits));
+            for (service, applied) in &changed.services {
+                let what = match applied.as_str() {
+                    "updated" => "changed live, no restart",
+                    "unchanged" => "already so",
+                    "not_created" => "gets them when it is created",
+                    "needs_recreate" => "a lifted limit applies at its next start",
+                    other => other,
+                };
+                println!("  {service}: {what}");
+            }
+        }
+        said.insert("limits".into(), serde_json::to_value(&changed)?);
+    }
+    if let Some(bytes) = disk {
+        let disk: AppDisk = client.call(
+            &Request::DiskCap {
+                app: cmd.id.clone(),
+                bytes,
+            },
+            |_| {},
+        )?;
+        if !cmd.json {
+            println!("{}: {}", cmd.id, disk_text(&disk));
+            if disk.restarted {
+                println!("  (the app was stopped and started again for it)");
+            }
+        }
+        said.insert("disk".into(), serde_json::to_value(&disk)?);
+    }
+    if !changes_limits && disk.is_none() {
+        let app: AppInfo = client.call(
+            &Request::Status {
+                app: cmd.id.clone(),
+            },
+            |_| {},
+        )?;
+        let disk: AppDisk = client.call(
+            &Request::Disk {
+                app: cmd.id.clone(),
+            },
+            |_| {},
+        )?;
+        if !cmd.json {
+            println!("{}: {}", cmd.id, limits_text(&app.limits));
+            println!("  {}", disk_text(&disk));
+        }
+        said.insert("limits".into(), serde_json::to_value(app.limits)?);
+        said.insert("disk".into(), serde_json::to_value(&disk)?);
+    }
+    if cmd.json {
+        println!("{}", serde_json::to_string_pretty(&said)?);
     }
     Ok(ExitCode::SUCCESS)
 }
