@@ -121,6 +121,32 @@ fn limits_change_live_and_the_data_folder_gets_a_cap() {
     let shown = json(&ok(&["limits", &app, "--json"]));
     assert_eq!(shown["disk"]["cap"], 24 * 1024 * 1024, "{shown}");
 
+    // Installing with more CPUs than the server has is refused up front.
+    let other = format!("limgreet2{pid}");
+    let out = berth(
+        &home,
+        &[
+            "install",
+            "greeter",
+            "--store",
+            "test",
+            "--id",
+            &other,
+            "--set",
+            "ADMIN_NAME=X",
+            "--cpus",
+            &too_many,
+        ],
+    );
+    assert!(!out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("more than this server has"),
+        "{}",
+        text(&out)
+    );
+    let apps = json(&ok(&["apps", "--json"]));
+    assert_eq!(apps.as_array().unwrap().len(), 1, "{apps}");
+
     ok(&["uninstall", &app, "--purge-data", "--yes"]);
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
     assert!(!mounts.contains(data.to_str().unwrap()), "left mounted");

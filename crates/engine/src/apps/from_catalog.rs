@@ -70,9 +70,19 @@ impl Apps {
         let resolved = resolve_settings(meta, &request.settings, &kept)?;
 
         let defaults = &meta.resources.default;
+        // A store's defaults fit the server: never more CPUs or memory than
+        // it has (what the user asks for is checked, not trimmed).
+        let host_cpus = crate::host::cpu_count() as f64;
+        let host_memory = crate::host::memory_total().ok().map(|m| m as i64);
         let limits = ServiceLimits {
-            cpus: request.limits.cpus.or(defaults.cpus),
-            memory: request.limits.memory.or_else(|| memory(defaults)),
+            cpus: request
+                .limits
+                .cpus
+                .or(defaults.cpus.map(|c| c.min(host_cpus))),
+            memory: request
+                .limits
+                .memory
+                .or_else(|| memory(defaults).map(|m| host_memory.map_or(m, |h| m.min(h)))),
             memory_swap: request.limits.memory_swap,
             pids: request.limits.pids,
         };

@@ -48,6 +48,7 @@ impl Apps {
     /// Checks and records an install; returns its operation id at once.
     pub fn begin_install(&self, request: &InstallRequest) -> Result<i64> {
         let app = request.app_id.as_str();
+        crate::host::check_limits(&request.limits)?;
         if let Some(existing) = self.store.app(app)? {
             return Err(Error::AlreadyInstalled {
                 app: app.to_string(),
