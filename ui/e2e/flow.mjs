@@ -7,8 +7,11 @@
 // kept → roll back to the snapshot from the app's page → reclaim space (dry
 // run) → uninstall keeping data → wrong password refused. On the way, while
 // the app runs: its logs searched and downloaded, the server page (this
-// machine's cores, the app's use), the app's resource charts, and its
-// diagnostics bundle downloaded. A screenshot of every page goes to
+// machine's cores, the app's use), the app's resource charts, its
+// diagnostics bundle downloaded, its limits changed live through the
+// Limits form (the container not restarted; a memory above the host's
+// refused in the page) and its data folder capped at 32 MiB (a loop mount)
+// and uncapped again. A screenshot of every page goes to
 // ui/e2e-output/; a blank page fails the test.
 import { spawn, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -246,6 +249,107 @@ try {
   if (execFileSync("tar", ["xzOf", bundleFile]).toString().includes(secret)) fail("the diagnostics bundle holds the app's secret");
   console.log(`  diagnostics ${bundle.suggestedFilename()}: ${bundleBytes.length} bytes`);
 
+  // Limits, live: 96 MiB and 1 CPU through the form (greeter starts with
+  // 64 MiB and 0.5); the container keeps running, its start time the same.
+  const inspectWeb = () =>
+    execFileSync("docker", ["inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.NanoCpus}} {{.State.StartedAt}}", `${APP}-web-1`]).toString().trim().split(" ");
+  const [memoryBefore, cpusBefore, startedBefore] = inspectWeb();
+  if (memoryBefore !== String(64 * 1024 * 1024) || cpusBefore !== "500000000") fail(`greeter starts with memory ${memoryBefore} and NanoCpus ${cpusBefore}`);
+  let limitsCalls = 0;
+  page.on("request", (r) => {
+    if (new URL(r.url()).pathname === "/api/limits") limitsCalls++;
+  });
+  const limitsSection = page.getByRole("region", { name: "Limits" });
+  await limitsSection.scrollIntoViewIfNeeded();
+  const shown = async () => Object.fromEntries(await Promise.all(["cpus", "memory", "memory-swap", "pids"].map(async (k) => [k, (await page.getByTestId(`limit-${k}`).innerText()).trim()])));
+  const before = await shown();
+  if (JSON.stringify(before) !== JSON.stringify({ cpus: "0.5", memory: "64 MB", "memory-swap": "twice the memory (128 MB)", pids: "unlimited" })) fail(`the Limits section shows ${JSON.stringify(before)}`);
+  const limitsForm = page.getByRole("form", { name: "Change limits" });
+  const memoryInput = limitsForm.locator('input[name="memory"]');
+  const cpusInput = limitsForm.locator('input[name="cpus"]');
+  if ((await memoryInput.inputValue()) !== "64m" || (await cpusInput.inputValue()) !== "0.5") fail("the Limits form does not start with the limits in force");
+  if ((await cpusInput.getAttribute("max")) !== String(cpus().length)) fail(`the CPUs input allows up to ${await cpusInput.getAttribute("max")}`);
+  // More memory than the host has: refused in the page, nothing sent.
+  await memoryInput.fill("100000g");
+  await limitsForm.getByRole("button", { name: "Apply (no restart)" }).click();
+  const limitsProblems = page.getByTestId("limits-problems");
+  await limitsProblems.waitFor({ timeout: 5000 });
+  const refusal = (await limitsProblems.innerText()).trim();
+  if (!/^98 TB of memory is more than this server has \(\d+(\.\d)? GB\)\.$/.test(refusal)) fail(`the form refused 100000g with ${JSON.stringify(refusal)}`);
+  await sleep(300);
+  if (limitsCalls !== 0) fail(`the form sent ${limitsCalls} limits call(s) for a memory above the host's`);
+  console.log(`  limits: 100000g refused in the page: ${refusal}`);
+  await shot(page, "limits-refused");
+  await memoryInput.fill("96m");
+  await cpusInput.fill("1");
+  await limitsForm.getByRole("button", { name: "Apply (no restart)" }).click();
+  const limitsResult = page.getByTestId("limits-result");
+  await limitsResult.waitFor({ timeout: 30000 }).catch(async () =>
+    fail(`no limits result; the page says ${JSON.stringify(await limitsSection.innerText())}`),
+  );
+  const limitsSentence = (await limitsResult.innerText()).trim();
+  if (limitsSentence !== "Changed live: web.") fail(`the limits change ended with ${JSON.stringify(limitsSentence)}`);
+  if (limitsCalls !== 1) fail(`the form sent ${limitsCalls} limits calls`);
+  const [memoryAfter, cpusAfter, startedAfter] = inspectWeb();
+  if (memoryAfter !== "100663296" || cpusAfter !== "1000000000") fail(`after the change the container has memory ${memoryAfter} and NanoCpus ${cpusAfter}`);
+  if (startedAfter !== startedBefore) fail(`the container was restarted for the limits: started ${startedBefore}, now ${startedAfter}`);
+  console.log(`  limits: ${limitsSentence} memory ${memoryAfter}, NanoCpus ${cpusAfter}, still started at ${startedAfter}`);
+  // The app's page loaded afresh shows them. (In a second tab: a page
+  // loaded on the app page never gets network-idle, its event stream open,
+  // and every later screenshot would wait for it.)
+  const fresh = await context.newPage();
+  await fresh.goto(page.url());
+  await fresh.getByRole("region", { name: "Limits" }).waitFor();
+  const freshLimits = async () => Object.fromEntries(await Promise.all(["cpus", "memory", "memory-swap"].map(async (k) => [k, (await fresh.getByTestId(`limit-${k}`).innerText()).trim()])));
+  await until("a fresh load of the page to show the new limits", async () => {
+    const now = await freshLimits();
+    return now.cpus === "1" && now.memory === "96 MB" && now["memory-swap"] === "twice the memory (192 MB)";
+  }, 15);
+  if ((await fresh.locator('input[name="memory"]').inputValue()) !== "96m") fail("a fresh Limits form does not hold the new memory");
+  await fresh.close();
+  await until("the page to show the new limits", async () => (await shown()).memory === "96 MB", 15);
+  await until("the app to still run", async () => (await page.getByTestId("app-status").innerText()) === "running", 15);
+  await limitsSection.scrollIntoViewIfNeeded();
+  await shot(page, "limits");
+
+  // A disk cap of 32 MiB: confirmed (the app restarts), its data folder a
+  // loop mount; then removed (confirmed), unmounted again.
+  const dataFolder = join(home, "apps", APP, "data");
+  const mounted = () => readFileSync("/proc/self/mounts", "utf8").split("\n").some((l) => l.split(" ")[1] === dataFolder);
+  if (mounted()) fail(`${dataFolder} is mounted before any cap`);
+  const diskUsage = page.getByTestId("disk-usage");
+  await until("the app's disk to show", async () => (await diskUsage.count()) > 0 && /used, not capped$/.test(await diskUsage.innerText()), 30);
+  const diskForm = page.getByRole("form", { name: "Disk cap" });
+  await diskForm.locator('input[name="diskCap"]').fill("32m");
+  await diskForm.getByRole("button", { name: "Set cap" }).click();
+  const capConfirm = page.getByRole("dialog");
+  await capConfirm.getByRole("heading", { name: `Cap the disk of ${APP} at 32 MB?` }).waitFor();
+  await shot(page, "disk-cap-confirm");
+  await capConfirm.getByRole("button", { name: "Cap and restart" }).click();
+  const diskResult = page.getByTestId("disk-result");
+  await diskResult.waitFor({ timeout: 180000 }).catch(async () => fail(`no disk cap result; the page says ${JSON.stringify(await limitsSection.innerText())}\n${log.join("")}`));
+  const capSentence = (await diskResult.innerText()).trim();
+  if (capSentence !== "The disk is capped at 32 MB. The app was restarted for this.") fail(`the disk cap ended with ${JSON.stringify(capSentence)}`);
+  const capText = (await diskUsage.innerText()).trim();
+  if (!/^\d+(\.\d)? (B|KB|MB) of 32 MB$/.test(capText)) fail(`the capped disk shows ${JSON.stringify(capText)}`);
+  if ((await limitsSection.getByRole("meter", { name: `${APP}: disk used of its cap` }).count()) !== 1) fail("no usage bar for the capped disk");
+  if (!mounted()) fail(`${dataFolder} is not mounted after the cap:\n${readFileSync("/proc/self/mounts", "utf8")}`);
+  console.log(`  disk cap: ${capText}, ${dataFolder} mounted`);
+  await until("the app to run after the cap", async () => (await page.getByTestId("app-status").innerText()) === "running", 30);
+  await answers("the app to answer on its capped disk");
+  await limitsSection.scrollIntoViewIfNeeded();
+  await shot(page, "disk-capped");
+  await limitsSection.getByRole("button", { name: "Remove cap" }).click();
+  const uncapConfirm = page.getByRole("dialog");
+  await uncapConfirm.getByRole("heading", { name: `Remove the disk cap of ${APP}?` }).waitFor();
+  await uncapConfirm.getByRole("button", { name: "Remove cap and restart" }).click();
+  await until("the cap to go", async () => (await diskResult.count()) > 0 && (await diskResult.innerText()).trim() === "The disk cap is removed. The app was restarted for this.", 180);
+  await until("the disk to show no cap", async () => /used, not capped$/.test(await diskUsage.innerText()), 15);
+  if (mounted()) fail(`${dataFolder} is still mounted after the cap was removed`);
+  console.log(`  disk cap removed: ${(await diskUsage.innerText()).trim()}, ${dataFolder} unmounted`);
+  await until("the app to run after the cap went", async () => (await page.getByTestId("app-status").innerText()) === "running", 30);
+  await answers("the app to answer without a cap");
+
   // History renders.
   await nav.getByRole("link", { name: "History" }).click();
   await page.getByRole("cell", { name: "install" }).first().waitFor();
@@ -399,6 +503,19 @@ try {
   daemon.kill("SIGTERM");
   await sleep(500);
   cleanupDocker();
+  // A disk cap the test left (it failed half way) is unmounted before its folder goes.
+  const leftMounted = readFileSync("/proc/self/mounts", "utf8").split("\n").map((l) => l.split(" ")[1]).filter((m) => m && m.startsWith(`${home}/`));
+  for (const m of leftMounted.reverse()) {
+    try {
+      execFileSync("umount", [m], { stdio: "ignore" });
+    } catch {
+      try {
+        execFileSync("umount", ["-l", m], { stdio: "ignore" });
+      } catch {
+        console.error(`could not unmount ${m}`);
+      }
+    }
+  }
   try {
     execFileSync("docker", ["volume", "ls", "-q", "--filter", `label=com.docker.compose.project=${APP}`]);
   } catch {

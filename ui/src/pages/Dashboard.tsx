@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, AppUpdate } from "../bindings";
-import { openUrl, statusLight, updateButtonText, versionOf } from "../logic";
+import { openUrl, serviceProblems, statusLight, updateButtonText, versionOf } from "../logic";
 import { useUpdates } from "../updates";
 import { OperationDialog, updateJob, type Job } from "./Operation";
 import { ReclaimSpace } from "./ReclaimSpace";
@@ -146,6 +146,9 @@ export function Dashboard() {
                 </span>
                 <small className="muted" data-testid={`version-${a.id}`}>Version {versionOf(a.source)}</small>
                 <small className="muted">{a.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}</small>
+                {serviceProblems(a).map((p) => (
+                  <small key={p} className="error" data-testid={`problem-${a.id}`}>{p}</small>
+                ))}
                 {checkError && <small className="muted">Could not check for updates: {checkError}</small>}
               </div>
               <div className="buttons">

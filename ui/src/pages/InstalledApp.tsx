@@ -1,12 +1,14 @@
-// One installed app: its version and state, its update, what it uses, the
-// snapshots kept of it (each one can be rolled back to), its updates and
+// One installed app: its version and state (and what is wrong with a
+// service, such as an out-of-memory kill), its update, what it uses, its
+// limits and disk cap, the snapshots kept of it (each one can be rolled back to), its updates and
 // rollbacks, and its diagnostics bundle.
 import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, OperationInfo, SnapshotInfo } from "../bindings";
-import { formatBytes, openUrl, outcomeText, rollbackReason, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
+import { formatBytes, openUrl, outcomeText, rollbackReason, serviceProblems, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
 import { useUpdates } from "../updates";
 import { Diagnostics } from "./Diagnostics";
+import { Limits } from "./Limits";
 import { OperationDialog, RollbackConfirm, updateJob, type Job } from "./Operation";
 import { Resources } from "./Resources";
 
@@ -57,6 +59,7 @@ export function InstalledAppPage({ app }: { app: string }) {
   if (!info) return <p>Loading…</p>;
   const { light, label } = statusLight(info);
   const url = openUrl(info, window.location.hostname);
+  const problems = serviceProblems(info);
   return (
     <article aria-labelledby="installed-title" className="installed">
       <a href="#/apps">← My apps</a>
@@ -68,6 +71,12 @@ export function InstalledAppPage({ app }: { app: string }) {
             <span data-testid="app-version">Version {versionOf(info.source)}</span> · <span data-testid="app-status">{label}</span>
             {info.source.includes("@") ? ` · from ${info.source.split("/")[0]}` : ` · from ${info.source}`}
           </p>
+          <p className="muted services" data-testid="app-services">
+            {info.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}
+          </p>
+          {problems.map((p) => (
+            <p key={p} className="error service-problem" data-testid="service-problem">{p}</p>
+          ))}
         </div>
         <div className="buttons">
           {update && (
@@ -84,6 +93,8 @@ export function InstalledAppPage({ app }: { app: string }) {
       )}
 
       <Resources app={info.id} />
+
+      <Limits app={info.id} limits={info.limits} onChanged={load} />
 
       <h2>Snapshots</h2>
       <p className="muted">Berth takes one before each update and rollback: the app's files, images and data as they were.</p>
