@@ -51,7 +51,11 @@ export default function Chart({ label, unit, series, data, height = 180, minTop 
         ],
       },
       cursor: { drag: { x: false, y: false } },
-      scales: { y: { range: (_u, _min, max) => [0, Math.max(minTop, max * 1.1 || 1)] } },
+      scales: {
+        // One sample has no span: show the minute around it, not years.
+        x: { time: true, range: (_u, min, max) => (max - min < 1 ? [min - 60, max + 60] : [min, max]) },
+        y: { range: (_u, _min, max) => [0, Math.max(minTop, max * 1.1 || 1)] },
+      },
       axes: [axis, { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => `${t} ${unit}`) }],
       series: [
         {},
