@@ -106,7 +106,9 @@ pub(crate) fn normalize(
         let raw = raw
             .as_mapping()
             .expect("resolve_extends checked services are mappings");
-        if !service::profile_enabled(raw, &active) {
+        let enabled = service::profile_enabled(raw, &active)
+            .map_err(|m| ctx.invalid(format!("services.{sname}.profiles"), m))?;
+        if !enabled {
             disabled.insert(sname);
             continue;
         }

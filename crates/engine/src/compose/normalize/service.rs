@@ -100,17 +100,30 @@ const KNOWN: &[&str] = &[
 ];
 
 /// Whether a service is enabled by the active profiles (`*` enables all).
-pub(super) fn profile_enabled(raw: &Mapping, active: &BTreeSet<&str>) -> bool {
-    match raw.get("profiles") {
-        Some(Value::Sequence(list)) if !list.is_empty() => {
-            active.contains("*")
-                || list
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .any(|p| active.contains(p))
-        }
-        _ => true,
+/// `profiles` must be a list of strings, as docker compose requires: a
+/// scalar or a non-string item is refused (checked here, before a
+/// disabled service is skipped, as compose validates every service).
+pub(super) fn profile_enabled(
+    raw: &Mapping,
+    active: &BTreeSet<&str>,
+) -> std::result::Result<bool, String> {
+    let list = match raw.get("profiles") {
+        None | Some(Value::Null) => return Ok(true),
+        Some(Value::Sequence(list)) => list,
+        Some(other) => return Err(format!("must be a list, found {}", kind(other))),
+    };
+    if let Some(item) = list.iter().find(|v| !v.is_string()) {
+        return Err(format!(
+            "items must be strings, found {}; quote it",
+            kind(item)
+        ));
     }
+    Ok(list.is_empty()
+        || active.contains("*")
+        || list
+            .iter()
+            .filter_map(Value::as_str)
+            .any(|p| active.contains(p)))
 }
 
 /// Keys whose list values add up when a service extends another.
