@@ -791,19 +791,22 @@ impl Daemon {
         let name = app.clone();
         // The plan is made (and the disk checked) before the operation is
         // recorded, so a refusal leaves no trace but its message.
-        let begun = self.apps.begin_update(&app, &target, consent);
-        let (op, plan) = {
-            if !self.busy.lock().expect("busy set").insert(app.clone()) {
-                return Err(ApiError::Remote(format!(
-                    "an operation on {app} is already running; wait for it to finish"
-                )));
+        // The app stays busy from planning to the end, so no other
+        // operation can slip in between.
+        if !self.busy.lock().expect("busy set").insert(app.clone()) {
+            return Err(ApiError::Remote(format!(
+                "an operation on {app} is already running; wait for it to finish"
+            )));
+        }
+        let (op, plan) = match self.apps.begin_update(&app, &target, consent).await {
+            Ok(begun) => begun,
+            Err(e) => {
+                self.busy.lock().expect("busy set").remove(&app);
+                return Err(e.into());
             }
-            let begun = begun.await;
-            self.busy.lock().expect("busy set").remove(&app);
-            begun?
         };
         self.clone()
-            .run_operation(
+            .run_held(
                 name,
                 stream,
                 move |_| Ok((op, plan)),
@@ -871,6 +874,26 @@ impl Daemon {
                 "an operation on {app} is already running; wait for it to finish"
             )));
         }
+        self.run_held(app, stream, begin, run).await
+    }
+
+    /// [`Daemon::run_operation`] for a caller already holding `app` in the
+    /// busy set; it is released when the operation ends (or fails to begin).
+    async fn run_held<T: Send + 'static>(
+        self: Arc<Self>,
+        app: String,
+        stream: Option<&mut UnixStream>,
+        begin: impl FnOnce(&Daemon) -> Result<(i64, T), ApiError>,
+        run: impl FnOnce(
+                Arc<Daemon>,
+                i64,
+                T,
+                &mut (dyn FnMut(Progress) + Send),
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = berth_engine::Result<()>> + Send + '_>,
+            > + Send
+            + 'static,
+    ) -> Result<serde_json::Value, ApiError> {
         let begun = begin(&self);
         let (op, payload) = match begun {
             Ok(x) => x,
