@@ -105,18 +105,7 @@ pub fn human_bytes(n: u64) -> String {
 
 /// Free bytes on the filesystem holding `path` (its nearest existing parent).
 pub fn free_space(path: &Path) -> std::io::Result<u64> {
-    use std::os::unix::ffi::OsStrExt;
-    let mut at = path;
-    while !at.exists() {
-        at = at.parent().unwrap_or(Path::new("/"));
-    }
-    let c = std::ffi::CString::new(at.as_os_str().as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `stat` a writable statvfs.
-    if unsafe { libc::statvfs(c.as_ptr(), &mut stat) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    let stat = crate::host::statvfs(path)?;
     Ok(stat.f_bavail as u64 * stat.f_frsize as u64)
 }
 

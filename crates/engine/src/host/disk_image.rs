@@ -210,14 +210,7 @@ fn unescape(field: &str) -> String {
 
 /// Bytes used and the filesystem's usable size at `at` (statvfs).
 pub(crate) fn fs_usage(at: &Path) -> std::io::Result<(u64, u64)> {
-    use std::os::unix::ffi::OsStrExt;
-    let c = std::ffi::CString::new(at.as_os_str().as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `stat` a writable statvfs.
-    if unsafe { libc::statvfs(c.as_ptr(), &mut stat) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
+    let stat = super::statvfs(at)?;
     let block = stat.f_frsize as u64;
     let total = stat.f_blocks as u64 * block;
     let free = stat.f_bfree as u64 * block;

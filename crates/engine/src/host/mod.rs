@@ -12,6 +12,30 @@ use crate::{Error, Result};
 pub use disk_image::can_grow_online;
 pub(crate) use disk_image::{fs_usage, mount_source, require_tools, unmount, DiskImage};
 
+/// `path`, or its nearest parent that exists.
+pub fn existing_ancestor(path: &Path) -> &Path {
+    let mut at = path;
+    while !at.exists() {
+        at = at.parent().unwrap_or(Path::new("/"));
+    }
+    at
+}
+
+/// The statistics of the filesystem holding `path` (its nearest existing
+/// parent): sizes are in `f_frsize` blocks.
+pub fn statvfs(path: &Path) -> std::io::Result<libc::statvfs> {
+    use std::os::unix::ffi::OsStrExt;
+    let at = existing_ancestor(path);
+    let c = std::ffi::CString::new(at.as_os_str().as_bytes())
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+    // SAFETY: `c` is a valid NUL-terminated path and `stat` a writable statvfs.
+    if unsafe { libc::statvfs(c.as_ptr(), &mut stat) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(stat)
+}
+
 /// Docker refuses containers with less memory than this.
 pub const MIN_MEMORY: i64 = 6 * 1024 * 1024;
 

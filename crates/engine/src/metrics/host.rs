@@ -136,19 +136,8 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
 /// The size and free space of the filesystem holding `path` (its nearest
 /// existing parent), and where it is mounted.
 pub fn disk(role: &str, path: &Path) -> std::io::Result<DiskInfo> {
-    use std::os::unix::ffi::OsStrExt;
-    let mut at = path;
-    while !at.exists() {
-        at = at.parent().unwrap_or(Path::new("/"));
-    }
-    let c = std::ffi::CString::new(at.as_os_str().as_bytes())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
-    let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
-    // SAFETY: `c` is a valid NUL-terminated path and `stat` a writable statvfs.
-    if unsafe { libc::statvfs(c.as_ptr(), &mut stat) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    let at = std::fs::canonicalize(at)?;
+    let stat = crate::host::statvfs(path)?;
+    let at = std::fs::canonicalize(crate::host::existing_ancestor(path))?;
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
     Ok(DiskInfo {
         role: role.to_string(),
