@@ -541,11 +541,7 @@ impl Apps {
 
     /// Settles a disk cap change a crash or the engine's absence interrupted.
     pub(super) async fn settle_disk(&self, op: &OperationRecord) -> Result<()> {
-        let plan: DiskPlan =
-            serde_json::from_str(&op.request).map_err(|e| Error::CorruptState {
-                path: self.home.join("berth.db"),
-                message: format!("operation {} has an unreadable plan: {e}", op.id),
-            })?;
+        let plan: DiskPlan = self.journaled_plan(op)?;
         self.settle_disk_plan(&plan).await?;
         let p = self.disk_paths(&plan.app);
         let now = match p.image.exists() {

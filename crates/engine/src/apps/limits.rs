@@ -184,11 +184,7 @@ impl Apps {
 
     /// Finishes a limits change a crash or the engine's absence interrupted.
     pub(super) async fn settle_limits(&self, op: &OperationRecord) -> Result<()> {
-        let plan: LimitsPlan =
-            serde_json::from_str(&op.request).map_err(|e| Error::CorruptState {
-                path: self.home.join("berth.db"),
-                message: format!("operation {} has an unreadable plan: {e}", op.id),
-            })?;
+        let plan: LimitsPlan = self.journaled_plan(op)?;
         if self.store.app(&plan.app)?.is_none() {
             return self.store.finish_operation(
                 op.id,

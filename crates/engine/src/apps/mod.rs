@@ -134,6 +134,17 @@ impl Apps {
         }
     }
 
+    /// The plan an operation journaled as its request, read back to settle it.
+    fn journaled_plan<T: serde::de::DeserializeOwned>(
+        &self,
+        op: &crate::store::OperationRecord,
+    ) -> Result<T> {
+        serde_json::from_str(&op.request).map_err(|e| Error::CorruptState {
+            path: self.home.join("berth.db"),
+            message: format!("operation {} has an unreadable plan: {e}", op.id),
+        })
+    }
+
     /// Journals `step`, runs it, and marks the boundaries on both sides.
     async fn step<T>(
         &self,

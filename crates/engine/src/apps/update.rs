@@ -586,11 +586,7 @@ impl Apps {
 
     /// Settles an update or rollback a crash interrupted.
     pub(super) async fn settle_update(&self, op: &OperationRecord) -> Result<()> {
-        let plan: UpdatePlan =
-            serde_json::from_str(&op.request).map_err(|e| Error::CorruptState {
-                path: self.home.join("berth.db"),
-                message: format!("operation {} has an unreadable plan: {e}", op.id),
-            })?;
+        let plan: UpdatePlan = self.journaled_plan(op)?;
         if op.steps.iter().any(|s| s == "commit" || s == "unchanged") {
             self.store.set_app_state(&plan.app, "installed")?;
             return self
