@@ -335,7 +335,7 @@ impl Daemon {
         };
         unfinished.reverse();
         for op in unfinished {
-            if !self.busy.lock().expect("busy set").insert(op.app.clone()) {
+            if self.claim(&op.app).is_err() {
                 continue;
             }
             // Read again under the app's lock: it may have finished meanwhile.
@@ -348,7 +348,7 @@ impl Daemon {
                 Some(op) => self.apps.settle(op).await.map(|()| true),
                 None => Ok(false),
             };
-            self.busy.lock().expect("busy set").remove(&op.app);
+            self.release(&op.app);
             match result {
                 Ok(false) => {}
                 Ok(true) => {
@@ -722,19 +722,30 @@ impl Daemon {
         }
     }
 
+    /// Marks `app` busy: refused while another operation on it runs.
+    fn claim(&self, app: &str) -> Result<(), ApiError> {
+        if self.busy.lock().expect("busy set").insert(app.to_string()) {
+            Ok(())
+        } else {
+            Err(ApiError::Remote(format!(
+                "an operation on {app} is already running; wait for it to finish"
+            )))
+        }
+    }
+
+    fn release(&self, app: &str) {
+        self.busy.lock().expect("busy set").remove(app);
+    }
+
     /// Runs `work` on `app` alone: refused while another operation on it runs.
     async fn exclusive<T>(
         &self,
         app: &str,
         work: impl std::future::Future<Output = berth_engine::Result<T>>,
     ) -> Result<T, ApiError> {
-        if !self.busy.lock().expect("busy set").insert(app.to_string()) {
-            return Err(ApiError::Remote(format!(
-                "an operation on {app} is already running; wait for it to finish"
-            )));
-        }
+        self.claim(app)?;
         let out = work.await;
-        self.busy.lock().expect("busy set").remove(app);
+        self.release(app);
         Ok(out?)
     }
 
@@ -793,15 +804,11 @@ impl Daemon {
         // recorded, so a refusal leaves no trace but its message.
         // The app stays busy from planning to the end, so no other
         // operation can slip in between.
-        if !self.busy.lock().expect("busy set").insert(app.clone()) {
-            return Err(ApiError::Remote(format!(
-                "an operation on {app} is already running; wait for it to finish"
-            )));
-        }
+        self.claim(&app)?;
         let (op, plan) = match self.apps.begin_update(&app, &target, consent).await {
             Ok(begun) => begun,
             Err(e) => {
-                self.busy.lock().expect("busy set").remove(&app);
+                self.release(&app);
                 return Err(e.into());
             }
         };
@@ -869,11 +876,7 @@ impl Daemon {
             > + Send
             + 'static,
     ) -> Result<serde_json::Value, ApiError> {
-        if !self.busy.lock().expect("busy set").insert(app.clone()) {
-            return Err(ApiError::Remote(format!(
-                "an operation on {app} is already running; wait for it to finish"
-            )));
-        }
+        self.claim(&app)?;
         self.run_held(app, stream, begin, run).await
     }
 
@@ -898,7 +901,7 @@ impl Daemon {
         let (op, payload) = match begun {
             Ok(x) => x,
             Err(e) => {
-                self.busy.lock().expect("busy set").remove(&app);
+                self.release(&app);
                 return Err(e);
             }
         };
@@ -917,7 +920,7 @@ impl Daemon {
         let task = tokio::spawn(async move {
             let mut progress = |p: Progress| send(progress_event(op, p));
             let result = run(daemon.clone(), op, payload, &mut progress).await;
-            daemon.busy.lock().expect("busy set").remove(&app);
+            daemon.release(&app);
             let record = daemon.apps.store().operation(op).ok().flatten();
             send(event(
                 Some(op),
