@@ -68,14 +68,9 @@ fn mem_total(meminfo: &str) -> Option<u64> {
 /// CPUs or memory than the host has, memory below Docker's minimum, no
 /// room for a process, a memory+swap limit below the memory limit.
 pub fn check_limits(limits: &ServiceLimits) -> Result<()> {
+    crate::rewrite::validate_limits(limits)?;
     if let Some(cpus) = limits.cpus {
         let cores = cpu_count();
-        if !(cpus > 0.0 && cpus.is_finite()) {
-            return Err(Error::InvalidLimit {
-                what: "cpus",
-                message: format!("{cpus} is not a positive number of CPUs"),
-            });
-        }
         if cpus > cores as f64 {
             return Err(Error::InvalidLimit {
                 what: "cpus",
@@ -84,16 +79,6 @@ pub fn check_limits(limits: &ServiceLimits) -> Result<()> {
         }
     }
     if let Some(memory) = limits.memory {
-        if memory < MIN_MEMORY {
-            return Err(Error::InvalidLimit {
-                what: "memory",
-                message: format!(
-                    "{} is below Docker's minimum of {}",
-                    format_bytes(memory),
-                    format_bytes(MIN_MEMORY)
-                ),
-            });
-        }
         let total = memory_total()?;
         if memory as u64 > total {
             return Err(Error::InvalidLimit {
@@ -115,14 +100,6 @@ pub fn check_limits(limits: &ServiceLimits) -> Result<()> {
                     format_bytes(swap),
                     format_bytes(memory)
                 ),
-            });
-        }
-    }
-    if let Some(pids) = limits.pids {
-        if pids < 1 {
-            return Err(Error::InvalidLimit {
-                what: "pids",
-                message: format!("{pids} leaves no room for even one process"),
             });
         }
     }

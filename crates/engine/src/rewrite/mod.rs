@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
+use crate::compose::{format_bytes, load_bytes, read_file, LoadOptions, Project, ServiceLimits};
 use crate::host::MIN_MEMORY;
 use crate::policy::{self, FindingKind, PolicyReport, Severity};
 use crate::{Error, Result};
@@ -83,7 +83,9 @@ pub fn valid_app_id(id: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
-fn validate_limits(limits: &ServiceLimits) -> Result<()> {
+/// Refuses limits Docker would refuse whatever the host: CPUs not a
+/// positive number, memory below its minimum, no room for a process.
+pub(crate) fn validate_limits(limits: &ServiceLimits) -> Result<()> {
     if let Some(cpus) = limits.cpus {
         if !(cpus > 0.0 && cpus.is_finite()) {
             return Err(Error::InvalidLimit {
@@ -96,7 +98,11 @@ fn validate_limits(limits: &ServiceLimits) -> Result<()> {
         if memory < MIN_MEMORY {
             return Err(Error::InvalidLimit {
                 what: "memory",
-                message: format!("{memory} bytes is below Docker's minimum of 6 MiB"),
+                message: format!(
+                    "{} is below Docker's minimum of {}",
+                    format_bytes(memory),
+                    format_bytes(MIN_MEMORY)
+                ),
             });
         }
     }
