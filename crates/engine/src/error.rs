@@ -35,8 +35,17 @@ pub enum Error {
     Unsupported { path: PathBuf, message: String },
     #[error("\"{id}\" is not a valid app id: use lowercase letters, digits, `-` and `_`, starting with a letter or digit (at most 63 characters)")]
     InvalidAppId { id: String },
-    #[error("{app} needs your consent before it can be installed: {}", findings.join(" "))]
+    #[error("{app} needs your consent for what it asks of this server: {}", findings.join(" "))]
     ConsentRequired { app: String, findings: Vec<String> },
+    #[error("{app}: {service} mounts {folder}, which leads to {leads}, outside the app's data folder; Berth refuses folders reached through a symbolic link or `..` (remove the link, or mount the folder it points to with your consent)")]
+    BindEscapes {
+        app: String,
+        service: String,
+        folder: String,
+        leads: String,
+    },
+    #[error("{app}'s compose file {path} was changed outside Berth (it no longer matches what Berth rendered and checked); Berth will not run it. Put it back with `berth update {app}` (store apps), `berth update {app} --compose FILE`, or `berth rollback {app}`")]
+    Tampered { app: String, path: PathBuf },
     #[error("{what}: {message}")]
     InvalidLimit { what: &'static str, message: String },
     #[error("no free host port is left for {app} ({service}, container port {target}); free one up or uninstall an app")]

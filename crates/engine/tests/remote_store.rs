@@ -341,5 +341,22 @@ async fn signed_remote_stores_are_fetched_cached_and_refused_when_they_lie() {
         String::from_utf8_lossy(load_folder(&cache).unwrap().apps["greeter"].compose())
             .contains("# version 8")
     );
+
+    // An index about to expire, then answered "not modified" after its
+    // expiry: the stale cache must not live on through 304s.
+    publisher.publish(9, SystemTime::now() + Duration::from_secs(2));
+    let state = match fetch_remote(&source, &state, &cache).await.unwrap() {
+        Fetched::Updated { state, .. } => state,
+        Fetched::NotModified => panic!("sequence 9 is new"),
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    server.take_log();
+    let err = fetch_remote(&source, &state, &cache)
+        .await
+        .map(|_| ())
+        .expect_err("an expired index kept alive by a 304 was accepted")
+        .to_string();
+    assert_eq!(server.take_log(), ["GET /index.json -> 304"]);
+    assert!(err.contains("expired"), "{err}");
     std::fs::remove_dir_all(&base).ok();
 }

@@ -11,13 +11,17 @@ const PERMISSION_TEXT: Record<string, string> = {
   host_network: "The server's own network (not an isolated one)",
   host_pid: "The server's process list",
   host_ipc: "The server's shared memory",
+  host_uts: "The server's host name",
   host_user_namespace: "The server's user namespace",
   host_cgroup: "The server's control groups",
   docker_socket: "The Docker engine itself (it could control every container)",
   system_path: "System folders of the server",
   bind_outside_app: "Folders outside its own data folder",
+  berth_files: "Berth's own files or another app's folder",
+  host_file: "Files of the server read into the app",
+  other_app: "Containers, volumes or networks of other apps",
   sysctl: "Kernel settings",
-  unconfined: "No security profile (AppArmor/seccomp off)",
+  unconfined: "A changed security profile (AppArmor, seccomp or SELinux)",
 };
 
 export const permissionText = (p: string) => PERMISSION_TEXT[p] ?? p;

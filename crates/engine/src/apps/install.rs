@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use super::{Apps, Progress};
-use crate::compose::{load_file, LoadOptions, Project, ServiceLimits};
+use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
 use crate::lifecycle::{PullProgress, UpEvent};
-use crate::rewrite::{app_dir, render, RenderRequest};
+use crate::policy;
+use crate::rewrite::{app_dir, consented, render, unconsented, RenderRequest};
 use crate::store::{now_ms, AppRecord};
 use crate::{Error, Result};
 
@@ -134,10 +134,7 @@ impl Apps {
                         .unwrap_or_else(|| request.compose_file.to_string_lossy().into_owned()),
                     settings: serde_json::to_string(&request.settings).expect("settings serialize"),
                     limits: serde_json::to_string(&request.limits).expect("limits serialize"),
-                    compose_hash: Sha256::digest(rendered.yaml.as_bytes())
-                        .iter()
-                        .map(|b| format!("{b:02x}"))
-                        .collect(),
+                    compose_hash: super::update::hash(rendered.yaml.as_bytes()),
                     state: "installing".into(),
                     installed_at: now_ms(),
                 })?;
@@ -180,14 +177,36 @@ impl Apps {
         }
     }
 
-    /// The project of an installed app, read from its rendered file.
+    /// The project of an installed app, read from its rendered file — only
+    /// if it is the file Berth rendered and checked (its hash is recorded)
+    /// and everything it asks of the host was consented to: an app that can
+    /// write its own compose file must not be able to grant itself more.
     pub fn load_rendered(&self, app: &str) -> Result<Project> {
+        let file = self.compose_file(app);
+        let bytes = read_file(&file)?;
+        if let Some(record) = self.store.app(app)? {
+            if super::update::hash(&bytes) != record.compose_hash {
+                return Err(Error::Tampered {
+                    app: app.to_string(),
+                    path: file,
+                });
+            }
+        }
+        let dir = app_dir(&self.home, app);
         let options = LoadOptions {
             project_name: Some(app.to_string()),
-            working_dir: Some(app_dir(&self.home, app)),
+            working_dir: Some(dir.clone()),
             ..Default::default()
         };
-        load_file(&self.compose_file(app), &options)
+        let project = load_bytes(&bytes, &file, &options)?;
+        let missing = unconsented(&policy::check(&project, Some(&dir)), &consented(&project));
+        if !missing.is_empty() {
+            return Err(Error::ConsentRequired {
+                app: app.to_string(),
+                findings: missing,
+            });
+        }
+        Ok(project)
     }
 }
 

@@ -14,7 +14,7 @@
 //! snapshot as the "new" version (the current state is snapshotted first, so
 //! a rollback can itself be undone).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -28,8 +28,7 @@ use crate::catalog::resolve_settings;
 use crate::catalog::MIGRATION_PROFILE;
 use crate::compose::{load_file, LoadOptions, Project, ServiceLimits};
 use crate::lifecycle::{DownOptions, ImageRef, UpEvent};
-use crate::policy;
-use crate::rewrite::{app_dir, render_with_profiles, RenderRequest};
+use crate::rewrite::{app_dir, consented, render_with_profiles, unconsented, RenderRequest};
 use crate::store::{now_ms, AppRecord, OperationRecord};
 use crate::{Error, Result};
 
@@ -260,23 +259,17 @@ impl Apps {
             consent: plan.consent,
         };
         let rendered = match render_with_profiles(file, &request, &mut ports, profiles) {
-            Err(Error::ConsentRequired { app, findings }) => {
-                let old = self.load_rendered(&plan.app)?;
-                let dir = app_dir(&self.home, &plan.app);
-                let before: BTreeSet<String> = policy::check(&old, Some(&dir))
-                    .findings
-                    .iter()
-                    .map(|f| format!("{} ({})", f.message, f.at))
-                    .collect();
-                let new: Vec<String> = findings
-                    .into_iter()
-                    .filter(|f| !before.contains(f))
-                    .collect();
+            Err(Error::ConsentRequired { app, .. }) => {
+                // Consent given before covers the same requests at the same
+                // places; anything new (a device, a folder) needs it again.
+                let before = consented(&self.load_rendered(&plan.app)?);
+                request.consent = true;
+                let rendered = render_with_profiles(file, &request, &mut ports, profiles)?;
+                let new = unconsented(&rendered.policy, &before);
                 if !new.is_empty() {
                     return Err(Error::ConsentRequired { app, findings: new });
                 }
-                request.consent = true;
-                render_with_profiles(file, &request, &mut ports, profiles)?
+                rendered
             }
             other => other?,
         };

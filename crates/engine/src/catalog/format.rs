@@ -155,11 +155,15 @@ pub const PERMISSIONS: &[&str] = &[
     "host_network",
     "host_pid",
     "host_ipc",
+    "host_uts",
     "host_user_namespace",
     "host_cgroup",
     "docker_socket",
     "system_path",
     "bind_outside_app",
+    "berth_files",
+    "host_file",
+    "other_app",
     "sysctl",
     "unconfined",
 ];
@@ -294,10 +298,7 @@ impl AppMeta {
             if f.severity < Severity::Warning {
                 continue;
             }
-            let kind = serde_json::to_value(f.kind)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
+            let kind = f.kind.name().to_string();
             if kind == "bind_outside_app" {
                 continue; // checked against the app's real folder at render time
             }

@@ -109,6 +109,30 @@ fn verify(url: &str, key: &str, index: &[u8], signature: &[u8]) -> Result<()> {
     })
 }
 
+/// Refuses an index past its `expires` (or without one).
+fn check_expiry(base: &str, index: &super::format::Index) -> Result<()> {
+    if let Some(expires) = &index.expires {
+        let when = humantime::parse_rfc3339(expires).map_err(|e| {
+            err(
+                base,
+                format!("its expiry \"{expires}\" is not an RFC 3339 UTC time ({e})"),
+            )
+        })?;
+        if when < SystemTime::now() {
+            return Err(err(
+                base,
+                format!("its index expired on {expires}; the store must publish a fresh one (nothing was changed)"),
+            ));
+        }
+    } else {
+        return Err(err(
+            base,
+            "its index has no expiry; remote stores must set `expires`",
+        ));
+    }
+    Ok(())
+}
+
 /// Fetches `source` into `cache` (a folder store), unless the server says
 /// it has not changed since `state`.
 pub async fn fetch_remote(
@@ -134,6 +158,15 @@ pub async fn fetch_remote(
         .await
         .map_err(|e| err(&index_url, describe(&e)))?;
     if response.status() == StatusCode::NOT_MODIFIED && have_cache {
+        // "Not modified" keeps the cached index, which must still be in date:
+        // a server (or someone between) answering 304 forever must not keep
+        // a stale index — one with known-vulnerable apps — alive.
+        let path = cache.join("index.json");
+        let cached = std::fs::read(&path).map_err(|cause| Error::Read {
+            path: path.clone(),
+            cause,
+        })?;
+        check_expiry(base, &parse_index(&cached, cache)?)?;
         return Ok(Fetched::NotModified);
     }
     if !response.status().is_success() {
@@ -154,25 +187,7 @@ pub async fn fetch_remote(
     let signature = get(&client, &format!("{index_url}.minisig"), 64 * 1024).await?;
     verify(base, &source.key, &index_bytes, &signature)?;
     let index = parse_index(&index_bytes, Path::new(base))?;
-    if let Some(expires) = &index.expires {
-        let when = humantime::parse_rfc3339(expires).map_err(|e| {
-            err(
-                base,
-                format!("its expiry \"{expires}\" is not an RFC 3339 UTC time ({e})"),
-            )
-        })?;
-        if when < SystemTime::now() {
-            return Err(err(
-                base,
-                format!("its index expired on {expires}; the store must publish a fresh one (nothing was changed)"),
-            ));
-        }
-    } else {
-        return Err(err(
-            base,
-            "its index has no expiry; remote stores must set `expires`",
-        ));
-    }
+    check_expiry(base, &index)?;
     if let Some(seen) = state.sequence {
         if index.sequence < seen {
             return Err(err(

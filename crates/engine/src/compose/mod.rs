@@ -21,7 +21,7 @@ use crate::Result;
 
 pub use envfile::parse_env_file;
 pub use limits::ServiceLimits;
-pub(crate) use normalize::scalar_string;
+pub(crate) use normalize::{clean, scalar_string};
 pub use parse::{MAX_FILE_BYTES, MAX_NESTING};
 pub use units::{format_bytes, format_duration, parse_bytes, parse_duration};
 

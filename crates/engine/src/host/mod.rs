@@ -21,6 +21,28 @@ pub fn existing_ancestor(path: &Path) -> &Path {
     at
 }
 
+/// Where `path` really leads once every symbolic link on the way is
+/// followed, as the kernel follows them when Docker mounts it: its longest
+/// existing part made canonical, the rest appended. `None` when a link on
+/// the way leads nowhere (the mount could then land anywhere it is pointed
+/// later). `path` should be absolute and lexically clean.
+pub fn resolved(path: &Path) -> Option<std::path::PathBuf> {
+    let mut existing = path;
+    while std::fs::symlink_metadata(existing).is_err() {
+        existing = existing.parent()?;
+    }
+    let real = std::fs::canonicalize(existing).ok()?;
+    let rest = path
+        .strip_prefix(existing)
+        .expect("an ancestor is a prefix");
+    // Joining an empty rest would add a trailing `/`.
+    Some(if rest.as_os_str().is_empty() {
+        real
+    } else {
+        real.join(rest)
+    })
+}
+
 /// The statistics of the filesystem holding `path` (its nearest existing
 /// parent): sizes are in `f_frsize` blocks.
 pub fn statvfs(path: &Path) -> std::io::Result<libc::statvfs> {

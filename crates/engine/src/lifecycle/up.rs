@@ -236,6 +236,9 @@ impl Engine {
                 id
             }
         };
+        // Docker follows links in a bind's source at every start, and another
+        // container of the app may have made one since this one was created.
+        crate::policy::guard_binds(project, &project.working_dir.join("data"), service, svc)?;
         self.docker()
             .start_container(&id, None)
             .await
@@ -250,6 +253,7 @@ impl Engine {
         service: &str,
         svc: &Mapping,
     ) -> Result<String> {
+        crate::policy::guard_binds(project, &project.working_dir.join("data"), service, svc)?;
         let spec = container_spec(project, service, svc)?;
         let name = container_name(&project.name, service);
         let options = CreateContainerOptions {

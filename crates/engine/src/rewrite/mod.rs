@@ -12,7 +12,7 @@ use serde_yaml::{Mapping, Value};
 
 use crate::compose::{format_bytes, load_bytes, read_file, LoadOptions, Project, ServiceLimits};
 use crate::host::MIN_MEMORY;
-use crate::policy::{self, FindingKind, PolicyReport, Severity};
+use crate::policy::{self, PolicyReport};
 use crate::{Error, Result};
 
 pub use ports::{PortAllocator, PortChoice};
@@ -51,7 +51,8 @@ pub struct RenderRequest {
     pub settings: BTreeMap<String, String>,
     /// Limits applied to every service (`None` fields leave the app's own).
     pub limits: ServiceLimits,
-    /// The user consented to the app's severe findings and to binds outside its folder.
+    /// The user consented to what the app asks of the host (every finding of
+    /// warning or severe level: devices, host network, folders outside its own…).
     pub consent: bool,
 }
 
@@ -64,6 +65,51 @@ pub struct Rendered {
     pub policy: PolicyReport,
     pub ports: Vec<PortChoice>,
     pub warnings: Vec<String>,
+}
+
+/// The rendered file's record of the findings the user consented to.
+pub const CONSENT_KEY: &str = "x-berth-consent";
+
+/// What the user consented to for a rendered app (finding keys).
+pub fn consented(project: &Project) -> Vec<String> {
+    project
+        .model
+        .get(CONSENT_KEY)
+        .and_then(Value::as_sequence)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::to_string)
+        .collect()
+}
+
+/// The findings of `report` that need consent and are not among `given`,
+/// as sentences.
+pub fn unconsented(report: &PolicyReport, given: &[String]) -> Vec<String> {
+    report
+        .needing_consent()
+        .filter(|f| !given.contains(&f.consent_key()))
+        .map(|f| format!("{} ({})", f.message, f.at))
+        .collect()
+}
+
+/// Writes bind sources lexically clean, so the kernel never resolves a `..`
+/// after a link: what Docker mounts is the path the policy checked.
+fn clean_bind_sources(svc: &mut Mapping) {
+    let Some(Value::Sequence(volumes)) = svc.get_mut("volumes") else {
+        return;
+    };
+    for v in volumes.iter_mut() {
+        if v.get("type").and_then(Value::as_str) != Some("bind") {
+            continue;
+        }
+        if let Some(source) = v.get_mut("source") {
+            if let Some(text) = source.as_str() {
+                let cleaned = crate::compose::clean(Path::new(text));
+                *source = Value::String(cleaned.to_string_lossy().into_owned());
+            }
+        }
+    }
 }
 
 /// The folder of an app under the Berth home.
@@ -171,18 +217,29 @@ pub fn render_with_profiles(
     };
 
     let policy = policy::check(&project, Some(&dir));
-    if !request.consent {
-        let needs_consent: Vec<String> = policy
-            .findings
-            .iter()
-            .filter(|f| f.severity == Severity::Severe || f.kind == FindingKind::BindOutsideApp)
-            .map(|f| format!("{} ({})", f.message, f.at))
-            .collect();
-        if !needs_consent.is_empty() {
-            return Err(Error::ConsentRequired {
-                app: app.to_string(),
-                findings: needs_consent,
-            });
+    let needing: Vec<&policy::Finding> = policy.needing_consent().collect();
+    if !request.consent && !needing.is_empty() {
+        return Err(Error::ConsentRequired {
+            app: app.to_string(),
+            findings: needing
+                .iter()
+                .map(|f| format!("{} ({})", f.message, f.at))
+                .collect(),
+        });
+    }
+    for (name, svc) in project.services() {
+        policy::guard_binds(&project, &dir.join("data"), name, svc)?;
+    }
+    // What the user consented to travels with the file (whose hash Berth
+    // keeps), so that loading it again can check nothing was added.
+    let consented: Vec<Value> = needing
+        .iter()
+        .map(|f| Value::String(f.consent_key()))
+        .collect();
+    if let Some(doc) = project.model.as_mapping_mut() {
+        doc.remove(CONSENT_KEY);
+        if !consented.is_empty() {
+            doc.insert(CONSENT_KEY.into(), Value::Sequence(consented));
         }
     }
 
@@ -199,6 +256,7 @@ pub fn render_with_profiles(
             .as_mapping_mut()
             .expect("normalized services are mappings");
         publish_ports(app, &name, svc, ports, &mut choices, &mut warnings)?;
+        clean_bind_sources(svc);
         label(svc, app);
         if !svc.contains_key("restart") {
             svc.insert("restart".into(), "unless-stopped".into());

@@ -16,6 +16,7 @@ use serde_yaml::{Mapping, Value};
 use crate::{Error, Result};
 
 pub(crate) use super::parse::kind;
+pub(crate) use volumes::clean;
 
 /// What normalization needs besides the document.
 pub(crate) struct Context<'a> {
