@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use berth_engine::compose::{load_file, LoadOptions};
+use berth_engine::compose::{load_file, load_files, LoadOptions};
 use serde_json::Value;
 
 /// Service fields compared with the oracle.
@@ -78,10 +78,39 @@ fn compose_files(root: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn oracle(file: &Path, env: &BTreeMap<String, String>) -> Result<Value, String> {
-    let out = Command::new("docker")
-        .args(["compose", "-f"])
-        .arg(file)
+/// What one case runs with besides the environment: the files given with
+/// `-f` (a fixture's `compose.override.yml` after its main file, as docker
+/// compose merges them) and the profiles listed one a line in its `profiles`.
+struct Case {
+    files: Vec<PathBuf>,
+    profiles: Vec<String>,
+}
+
+impl Case {
+    fn of(file: &Path) -> Case {
+        let dir = file.parent().expect("a compose file is in a folder");
+        let mut files = vec![file.to_path_buf()];
+        let over = dir.join("compose.override.yml");
+        if over.is_file() {
+            files.push(over);
+        }
+        let profiles = std::fs::read_to_string(dir.join("profiles"))
+            .map(|t| t.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        Case { files, profiles }
+    }
+}
+
+fn oracle(case: &Case, env: &BTreeMap<String, String>) -> Result<Value, String> {
+    let mut cmd = Command::new("docker");
+    cmd.arg("compose");
+    for file in &case.files {
+        cmd.arg("-f").arg(file);
+    }
+    for profile in &case.profiles {
+        cmd.args(["--profile", profile]);
+    }
+    let out = cmd
         .args(["-p", PROJECT, "config", "--format", "json"])
         .env_clear()
         .envs(env)
@@ -113,13 +142,15 @@ fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
 }
 
 fn compare(file: &Path, env: &BTreeMap<String, String>) -> Vec<String> {
-    let expected = oracle(file, env);
+    let case = Case::of(file);
+    let expected = oracle(&case, env);
     let options = LoadOptions {
         project_name: Some(PROJECT.into()),
         environment: env.clone(),
+        profiles: case.profiles.clone(),
         ..Default::default()
     };
-    let ours = load_file(file, &options).map(|p| p.to_json());
+    let ours = load_files(&case.files, &options).map(|p| p.to_json());
     let (expected, ours) = match (expected, ours) {
         (Err(_), Err(_)) => return vec![],
         (Err(e), Ok(_)) => {
