@@ -150,7 +150,7 @@ fn compare(file: &Path, env: &BTreeMap<String, String>) -> Vec<String> {
         profiles: case.profiles.clone(),
         ..Default::default()
     };
-    let ours = load_files(&case.files, &options).map(|p| p.to_json());
+    let ours = load_files(&case.files[0], &case.files[1..], &options).map(|p| p.to_json());
     let (expected, ours) = match (expected, ours) {
         (Err(_), Err(_)) => return vec![],
         (Err(e), Ok(_)) => {
@@ -317,4 +317,40 @@ fn normalized_yaml_reloads_to_the_same_model() {
     }
     std::fs::remove_dir_all(&scratch).ok();
     assert!(checked > 200, "only {checked} files loaded");
+}
+
+/// A dependency cycle is reported as docker compose reports it (the same
+/// cycle, found in the same name order), with the file and where to look.
+#[test]
+fn cycles_are_named_as_docker_compose_names_them() {
+    let edge = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compose-edge");
+    let env = environment();
+    for case in [
+        "refuse-cycle",
+        "refuse-cycle-self",
+        "refuse-cycle-implicit",
+        "refuse-cycle-profiles",
+    ] {
+        let file = edge.join(case).join("compose.yml");
+        let case = Case::of(&file);
+        let theirs = oracle(&case, &env).expect_err("docker compose refuses a cycle");
+        let cycle = theirs
+            .lines()
+            .find_map(|l| l.split_once("dependency cycle detected: "))
+            .map(|(_, c)| c.trim().to_string())
+            .unwrap_or_else(|| panic!("{}: docker compose said {theirs}", file.display()));
+        let options = LoadOptions {
+            project_name: Some(PROJECT.into()),
+            environment: env.clone(),
+            profiles: case.profiles.clone(),
+            ..Default::default()
+        };
+        let ours = load_file(&file, &options).unwrap_err().to_string();
+        assert!(
+            ours.contains(&format!("dependency cycle detected: {cycle};"))
+                && ours.contains(&file.display().to_string()),
+            "{}: docker compose: {theirs}; Berth: {ours}",
+            file.display()
+        );
+    }
 }

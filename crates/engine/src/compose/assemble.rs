@@ -136,7 +136,7 @@ impl Loader<'_> {
             includes.push(path.to_path_buf());
             for (i, entry) in include_entries(&list, path)?.into_iter().enumerate() {
                 let imported = self.include(&entry, i, &frame, includes)?;
-                import(&mut layer.doc, imported, path, i)?;
+                import(&mut layer.doc, imported, path, i, &entry.paths.join(", "))?;
             }
             includes.pop();
         }
@@ -459,7 +459,13 @@ fn include_entries(list: &Value, path: &Path) -> Result<Vec<IncludeEntry>> {
 }
 
 /// Adds an included file's resources; one defined on both sides must be identical.
-fn import(doc: &mut Mapping, imported: Mapping, path: &Path, i: usize) -> Result<()> {
+fn import(
+    doc: &mut Mapping,
+    imported: Mapping,
+    path: &Path,
+    i: usize,
+    included: &str,
+) -> Result<()> {
     for section in IMPORTED {
         let Some(Value::Mapping(from)) = imported.get(*section) else {
             continue;
@@ -485,7 +491,7 @@ fn import(doc: &mut Mapping, imported: Mapping, path: &Path, i: usize) -> Result
                         path,
                         format!("include[{i}]"),
                         format!(
-                            "{section}.{} is defined here and, differently, in the included file; rename one of them",
+                            "{section}.{} is defined here and, differently, in {included}; rename one of them",
                             name.as_str().unwrap_or_default()
                         ),
                     ))

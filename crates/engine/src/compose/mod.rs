@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::{Error, Result};
+use crate::Result;
 
 pub use assemble::MAX_FILES;
 pub use envfile::parse_env_file;
@@ -120,13 +120,7 @@ pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Project> {
 /// it, in order, as `docker compose -f main -f override …` merges them
 /// (e.g. `compose.yaml` and `compose.override.yaml`); relative paths in all of
 /// them resolve against the main file's folder.
-pub fn load_files(paths: &[PathBuf], options: &LoadOptions) -> Result<Project> {
-    let Some((main, overrides)) = paths.split_first() else {
-        return Err(Error::Unsupported {
-            path: PathBuf::new(),
-            message: "no compose file was given".into(),
-        });
-    };
+pub fn load_files(main: &Path, overrides: &[PathBuf], options: &LoadOptions) -> Result<Project> {
     load_layers(&read_file(main)?, main, overrides, options)
 }
 
