@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use berth_engine::compose::{load_file, LoadOptions};
+use berth_engine::compose::{load_file, load_files, LoadOptions};
 use serde_json::Value;
 
 /// Service fields compared with the oracle.
@@ -78,10 +78,39 @@ fn compose_files(root: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn oracle(file: &Path, env: &BTreeMap<String, String>) -> Result<Value, String> {
-    let out = Command::new("docker")
-        .args(["compose", "-f"])
-        .arg(file)
+/// What one case runs with besides the environment: the files given with
+/// `-f` (a fixture's `compose.override.yml` after its main file, as docker
+/// compose merges them) and the profiles listed one a line in its `profiles`.
+struct Case {
+    files: Vec<PathBuf>,
+    profiles: Vec<String>,
+}
+
+impl Case {
+    fn of(file: &Path) -> Case {
+        let dir = file.parent().expect("a compose file is in a folder");
+        let mut files = vec![file.to_path_buf()];
+        let over = dir.join("compose.override.yml");
+        if over.is_file() {
+            files.push(over);
+        }
+        let profiles = std::fs::read_to_string(dir.join("profiles"))
+            .map(|t| t.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default();
+        Case { files, profiles }
+    }
+}
+
+fn oracle(case: &Case, env: &BTreeMap<String, String>) -> Result<Value, String> {
+    let mut cmd = Command::new("docker");
+    cmd.arg("compose");
+    for file in &case.files {
+        cmd.arg("-f").arg(file);
+    }
+    for profile in &case.profiles {
+        cmd.args(["--profile", profile]);
+    }
+    let out = cmd
         .args(["-p", PROJECT, "config", "--format", "json"])
         .env_clear()
         .envs(env)
@@ -113,13 +142,15 @@ fn same(a: Option<&Value>, b: Option<&Value>) -> bool {
 }
 
 fn compare(file: &Path, env: &BTreeMap<String, String>) -> Vec<String> {
-    let expected = oracle(file, env);
+    let case = Case::of(file);
+    let expected = oracle(&case, env);
     let options = LoadOptions {
         project_name: Some(PROJECT.into()),
         environment: env.clone(),
+        profiles: case.profiles.clone(),
         ..Default::default()
     };
-    let ours = load_file(file, &options).map(|p| p.to_json());
+    let ours = load_files(&case.files[0], &case.files[1..], &options).map(|p| p.to_json());
     let (expected, ours) = match (expected, ours) {
         (Err(_), Err(_)) => return vec![],
         (Err(e), Ok(_)) => {
@@ -286,4 +317,40 @@ fn normalized_yaml_reloads_to_the_same_model() {
     }
     std::fs::remove_dir_all(&scratch).ok();
     assert!(checked > 200, "only {checked} files loaded");
+}
+
+/// A dependency cycle is reported as docker compose reports it (the same
+/// cycle, found in the same name order), with the file and where to look.
+#[test]
+fn cycles_are_named_as_docker_compose_names_them() {
+    let edge = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compose-edge");
+    let env = environment();
+    for case in [
+        "refuse-cycle",
+        "refuse-cycle-self",
+        "refuse-cycle-implicit",
+        "refuse-cycle-profiles",
+    ] {
+        let file = edge.join(case).join("compose.yml");
+        let case = Case::of(&file);
+        let theirs = oracle(&case, &env).expect_err("docker compose refuses a cycle");
+        let cycle = theirs
+            .lines()
+            .find_map(|l| l.split_once("dependency cycle detected: "))
+            .map(|(_, c)| c.trim().to_string())
+            .unwrap_or_else(|| panic!("{}: docker compose said {theirs}", file.display()));
+        let options = LoadOptions {
+            project_name: Some(PROJECT.into()),
+            environment: env.clone(),
+            profiles: case.profiles.clone(),
+            ..Default::default()
+        };
+        let ours = load_file(&file, &options).unwrap_err().to_string();
+        assert!(
+            ours.contains(&format!("dependency cycle detected: {cycle};"))
+                && ours.contains(&file.display().to_string()),
+            "{}: docker compose: {theirs}; Berth: {ours}",
+            file.display()
+        );
+    }
 }

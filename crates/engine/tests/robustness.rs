@@ -317,3 +317,113 @@ fn plausible_documents_are_mostly_accepted_reload_and_render() {
         "only {accepted}/{total} plausible documents were accepted"
     );
 }
+
+/// A folder of its own under the scratch folder, for tests that write files.
+fn folder(name: &str) -> PathBuf {
+    let dir = scratch().join(name);
+    std::fs::remove_dir_all(&dir).ok();
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Included files are read with the same limits as the main one: size,
+/// alias expansion, and a cap on how many files one load may read (a diamond
+/// of includes would otherwise multiply).
+#[test]
+fn included_files_keep_the_parse_limits() {
+    let app = folder("limits");
+    let main = app.join("compose.yml");
+    std::fs::write(&main, "include: [big.yml]\nservices: {}\n").unwrap();
+    std::fs::write(
+        app.join("big.yml"),
+        vec![b'#'; berth_engine::compose::MAX_FILE_BYTES as usize + 1],
+    )
+    .unwrap();
+    let err = berth_engine::compose::load_file(&main, &options()).unwrap_err();
+    assert!(err.to_string().contains("big.yml"), "{err}");
+    assert!(err.to_string().contains("larger than"), "{err}");
+
+    let mut bomb = String::from("a: &a [x,x,x,x,x,x,x,x,x]\n");
+    for (n, prev) in ["b", "c", "d", "e", "f", "g", "h", "i"]
+        .iter()
+        .zip(["a", "b", "c", "d", "e", "f", "g", "h"])
+    {
+        bomb.push_str(&format!(
+            "{n}: &{n} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
+    }
+    std::fs::write(app.join("big.yml"), bomb).unwrap();
+    let err = berth_engine::compose::load_file(&main, &options()).unwrap_err();
+    assert!(err.to_string().contains("billion laughs"), "{err}");
+
+    // Each level includes the next one twice: 2^20 loads without a cap.
+    for level in 0..20 {
+        std::fs::write(
+            app.join(format!("l{level}.yml")),
+            format!("include: [l{n}.yml, l{n}.yml]\n", n = level + 1),
+        )
+        .unwrap();
+    }
+    std::fs::write(app.join("l20.yml"), "services: {}\n").unwrap();
+    std::fs::write(&main, "include: [l0.yml]\nservices: {}\n").unwrap();
+    let err = berth_engine::compose::load_file(&main, &options()).unwrap_err();
+    assert!(err.to_string().contains("more than"), "{err}");
+}
+
+/// An included or extended file is part of the app: one that leaves the
+/// app's folder, by `..` or through a symlink, is refused with the path it
+/// resolves to (docker compose would read it).
+#[test]
+fn included_and_extended_files_stay_in_the_app_folder() {
+    let top = folder("outside");
+    let app = top.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(
+        top.join("shared.yml"),
+        "services:\n  base: {image: busybox}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(&top, app.join("up")).unwrap();
+    let main = app.join("compose.yml");
+    for (text, at) in [
+        ("include: [../shared.yml]\nservices: {}\n", "include[0]"),
+        (
+            "include: [{path: up/shared.yml}]\nservices: {}\n",
+            "include[0]",
+        ),
+        (
+            "services:\n  web:\n    extends: {file: ./sub/../../shared.yml, service: base}\n",
+            "services.web.extends.file",
+        ),
+        (
+            "services:\n  web:\n    extends: {file: up/shared.yml, service: base}\n",
+            "services.web.extends.file",
+        ),
+    ] {
+        std::fs::create_dir_all(app.join("sub")).unwrap();
+        std::fs::write(&main, text).unwrap();
+        let err = berth_engine::compose::load_file(&main, &options())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("outside the app's folder")
+                && err.contains(at)
+                && err.contains("shared.yml"),
+            "{text}: {err}"
+        );
+    }
+    // Inside the folder, through a symlink that stays inside, is fine.
+    std::fs::write(
+        app.join("sub/base.yml"),
+        "services:\n  base: {image: busybox}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("sub", app.join("linked")).unwrap();
+    std::fs::write(
+        &main,
+        "include: [linked/base.yml]\nservices:\n  web: {extends: {file: linked/base.yml, service: base}}\n",
+    )
+    .unwrap();
+    let project = berth_engine::compose::load_file(&main, &options()).unwrap();
+    assert_eq!(project.services().count(), 2);
+}

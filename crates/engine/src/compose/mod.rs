@@ -5,6 +5,7 @@
 //! name and environment, kept as a YAML value so that fields Berth does not act
 //! on (and `x-*` extensions) survive untouched.
 
+mod assemble;
 mod envfile;
 mod interpolate;
 mod limits;
@@ -19,6 +20,7 @@ use serde_yaml::{Mapping, Value};
 
 use crate::Result;
 
+pub use assemble::MAX_FILES;
 pub use envfile::parse_env_file;
 pub use limits::ServiceLimits;
 pub(crate) use normalize::{clean, scalar_string};
@@ -108,9 +110,18 @@ fn escape_dollars(value: &Value) -> Value {
     }
 }
 
-/// Reads, interpolates and normalizes the compose file at `path`.
+/// Reads, interpolates and normalizes the compose file at `path`, with the
+/// files it includes and extends from.
 pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Project> {
     load_bytes(&read_file(path)?, path, options)
+}
+
+/// Like [`load_file`] for a main file and override files merged on top of
+/// it, in order, as `docker compose -f main -f override …` merges them
+/// (e.g. `compose.yaml` and `compose.override.yaml`); relative paths in all of
+/// them resolve against the main file's folder.
+pub fn load_files(main: &Path, overrides: &[PathBuf], options: &LoadOptions) -> Result<Project> {
+    load_layers(&read_file(main)?, main, overrides, options)
 }
 
 /// Reads a compose file's bytes, refusing files over [`MAX_FILE_BYTES`]
@@ -122,6 +133,15 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>> {
 /// Like [`load_file`] for text already in memory; `path` names it in errors
 /// and its folder is the default working directory.
 pub fn load_bytes(bytes: &[u8], path: &Path, options: &LoadOptions) -> Result<Project> {
+    load_layers(bytes, path, &[], options)
+}
+
+fn load_layers(
+    bytes: &[u8],
+    path: &Path,
+    overrides: &[PathBuf],
+    options: &LoadOptions,
+) -> Result<Project> {
     let abs_path = absolute(path);
     let working_dir = match &options.working_dir {
         Some(dir) => absolute(dir),
@@ -130,13 +150,22 @@ pub fn load_bytes(bytes: &[u8], path: &Path, options: &LoadOptions) -> Result<Pr
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("/")),
     };
-    let doc = parse::parse(bytes, path)?;
-
     let mut environment = envfile::dot_env(&working_dir)?;
     environment.extend(options.environment.clone());
 
     let mut warnings = Vec::new();
-    let doc = interpolate::interpolate_document(doc, &environment, path, &mut warnings)?;
+    // Files shipped with the app (included, extended) sit beside the main
+    // file, wherever its relative paths are resolved.
+    let file_dir = abs_path.parent().unwrap_or(Path::new("/"));
+    let overrides: Vec<PathBuf> = overrides.iter().map(|p| absolute(p)).collect();
+    let doc = assemble::assemble(
+        bytes,
+        path,
+        file_dir,
+        &overrides,
+        &environment,
+        &mut warnings,
+    )?;
     let (name, model) = normalize::normalize(
         doc,
         &normalize::Context {
@@ -162,12 +191,30 @@ pub fn load_bytes(bytes: &[u8], path: &Path, options: &LoadOptions) -> Result<Pr
     })
 }
 
-fn absolute(path: &Path) -> PathBuf {
+/// The absolute form of `path`, cleaned lexically as Go's `filepath.Abs`
+/// does (so `app/../app` is `app`, and its folder has a name).
+pub(crate) fn absolute(path: &Path) -> PathBuf {
     if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        std::env::current_dir()
-            .map(|cwd| cwd.join(path))
-            .unwrap_or_else(|_| path.to_path_buf())
+        return normalize::clean(path);
+    }
+    match current_dir() {
+        Some(cwd) => normalize::clean(&cwd.join(path)),
+        None => path.to_path_buf(),
+    }
+}
+
+/// The current folder as Go's `os.Getwd` sees it: `$PWD` when it names the
+/// same folder, so a folder entered through a symlink keeps the symlink's
+/// path, as docker compose prints paths under it.
+fn current_dir() -> Option<PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let real = std::env::current_dir().ok()?;
+    let same = |a: &Path, b: &Path| match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    };
+    match std::env::var_os("PWD").map(PathBuf::from) {
+        Some(pwd) if pwd.is_absolute() && same(&pwd, &real) => Some(pwd),
+        _ => Some(real),
     }
 }

@@ -37,8 +37,14 @@ pub(crate) fn read_limited(path: &Path) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Parses one compose document into a mapping with merge keys applied.
-pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Value> {
+/// Keys from the top of a document down to one value.
+pub(crate) type KeyPath = Vec<String>;
+
+/// Parses one compose document into a mapping with merge keys applied; the
+/// values tagged `!reset` are removed and those tagged `!override` untagged,
+/// and both their key paths returned, for the merge with what the document
+/// is laid on.
+pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<(Value, Vec<KeyPath>)> {
     let yaml_err = |message: String| Error::Yaml {
         path: path.to_path_buf(),
         message,
@@ -75,11 +81,13 @@ pub(crate) fn parse(bytes: &[u8], path: &Path) -> Result<Value> {
         .map_err(|e| yaml_err(format!("invalid merge key `<<`: {e}")))?;
     reject_tags(&doc).map_err(|(at, tag)| {
         yaml_err(format!(
-            "{at}: the YAML tag `{tag}` is not supported in compose files"
+            "{at}: the YAML tag `{tag}` is not supported in compose files; use `!reset` or `!override`"
         ))
     })?;
+    let mut resets = Vec::new();
+    take_merge_tags(&mut doc, &mut Vec::new(), &mut resets);
     match doc {
-        Value::Mapping(_) => Ok(doc),
+        Value::Mapping(_) => Ok((doc, resets)),
         Value::Null => Err(yaml_err(
             "the file is empty; a compose file needs at least `services:`".into(),
         )),
@@ -103,10 +111,54 @@ pub(crate) fn kind(value: &Value) -> &'static str {
     }
 }
 
-/// Finds a tagged value; returns its YAML path and tag.
+/// The tags docker compose gives a meaning to when files are merged.
+const MERGE_TAGS: &[&str] = &["!reset", "!override"];
+
+/// Removes `!reset` values and untags `!override` ones, recording the key
+/// path of each (list items tagged so are dropped or untagged in place).
+fn take_merge_tags(value: &mut Value, at: &mut KeyPath, resets: &mut Vec<KeyPath>) {
+    match value {
+        Value::Mapping(m) => {
+            let keys: Vec<Value> = m.keys().cloned().collect();
+            for key in keys {
+                at.push(
+                    key.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{key:?}")),
+                );
+                let v = m.get_mut(&key).expect("key taken from this mapping");
+                if let Value::Tagged(t) = v {
+                    resets.push(at.clone());
+                    if t.tag == "!reset" {
+                        m.remove(&key);
+                    } else {
+                        *v = std::mem::take(&mut t.value);
+                    }
+                }
+                if let Some(v) = m.get_mut(&key) {
+                    take_merge_tags(v, at, resets);
+                }
+                at.pop();
+            }
+        }
+        Value::Sequence(items) => {
+            items.retain(|v| !matches!(v, Value::Tagged(t) if t.tag == "!reset"));
+            for item in items.iter_mut() {
+                if let Value::Tagged(t) = item {
+                    *item = std::mem::take(&mut t.value);
+                }
+                take_merge_tags(item, at, resets);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Finds a tagged value other than a merge tag; returns its YAML path and tag.
 fn reject_tags(value: &Value) -> std::result::Result<(), (String, String)> {
     fn find(value: &Value) -> Option<(Vec<String>, String)> {
         match value {
+            Value::Tagged(t) if MERGE_TAGS.iter().any(|m| t.tag == *m) => find(&t.value),
             Value::Tagged(t) => Some((Vec::new(), t.tag.to_string())),
             Value::Sequence(items) => items.iter().enumerate().find_map(|(i, v)| {
                 find(v).map(|(mut at, tag)| {
@@ -202,7 +254,27 @@ mod tests {
     use std::time::{Duration, Instant};
 
     fn parse_str(s: &str) -> Result<Value> {
-        parse(s.as_bytes(), Path::new("test.yml"))
+        parse(s.as_bytes(), Path::new("test.yml")).map(|(doc, _)| doc)
+    }
+
+    #[test]
+    fn merge_tags_are_taken_out() {
+        let (doc, resets) = parse(
+            b"services:\n  a:\n    ports: !reset []\n    environment: !override {A: 1}\n    dns: [x, !reset y, !override z]\n",
+            Path::new("t.yml"),
+        )
+        .unwrap();
+        let a = &doc["services"]["a"];
+        assert!(a.get("ports").is_none());
+        assert_eq!(a["environment"]["A"].as_i64(), Some(1));
+        assert_eq!(a["dns"], serde_yaml::from_str::<Value>("[x, z]").unwrap());
+        assert_eq!(
+            resets,
+            vec![
+                vec!["services".to_string(), "a".into(), "ports".into()],
+                vec!["services".to_string(), "a".into(), "environment".into()],
+            ]
+        );
     }
 
     #[test]

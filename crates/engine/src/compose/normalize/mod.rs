@@ -16,6 +16,7 @@ use serde_yaml::{Mapping, Value};
 use crate::{Error, Result};
 
 pub(crate) use super::parse::kind;
+pub(crate) use service::merge_extends;
 pub(crate) use volumes::clean;
 
 /// What normalization needs besides the document.
@@ -77,14 +78,6 @@ pub(crate) fn normalize(
             ctx.path.display()
         ));
     }
-    if doc.contains_key("include") {
-        return Err(Error::Unsupported {
-            path: ctx.path.to_path_buf(),
-            message:
-                "`include` is not supported yet; merge the included files into one compose file"
-                    .into(),
-        });
-    }
     let name = project_name(&doc, ctx)?;
 
     let raw_services = match doc.remove("services") {
@@ -97,16 +90,23 @@ pub(crate) fn normalize(
             ))
         }
     };
-    let raw_services = resolve_extends(raw_services, ctx)?;
 
     let active: BTreeSet<&str> = ctx.profiles.iter().map(String::as_str).collect();
     let mut services = Mapping::new();
     let mut disabled = BTreeSet::new();
+    let empty = Mapping::new();
     for (key, raw) in &raw_services {
         let sname = key.as_str().unwrap_or_default().to_string();
-        let raw = raw
-            .as_mapping()
-            .expect("resolve_extends checked services are mappings");
+        let raw = match raw {
+            Value::Mapping(m) => m,
+            Value::Null => &empty,
+            other => {
+                return Err(ctx.invalid(
+                    format!("services.{sname}"),
+                    format!("a service must be a mapping, found {}", kind(other)),
+                ))
+            }
+        };
         let enabled = service::profile_enabled(raw, &active)
             .map_err(|m| ctx.invalid(format!("services.{sname}.profiles"), m))?;
         if !enabled {
@@ -118,6 +118,7 @@ pub(crate) fn normalize(
     }
 
     check_references(&services, &disabled, ctx)?;
+    check_cycles(&services, ctx)?;
 
     let networks = normalize_networks(&mut doc, &services, &name, ctx)?;
     let volumes = normalize_named(&mut doc, "volumes", &name, ctx, &services)?;
@@ -197,76 +198,6 @@ fn project_name(doc: &Mapping, ctx: &Context) -> Result<String> {
     Ok(cleaned)
 }
 
-/// Applies same-file `extends`, base first, following chains and refusing cycles.
-fn resolve_extends(raw: Mapping, ctx: &Context) -> Result<Mapping> {
-    for (k, v) in &raw {
-        let name = k.as_str().unwrap_or_default();
-        if !matches!(v, Value::Mapping(_) | Value::Null) {
-            return Err(ctx.invalid(
-                format!("services.{name}"),
-                format!("a service must be a mapping, found {}", kind(v)),
-            ));
-        }
-    }
-    let mut out = Mapping::new();
-    for (k, _) in &raw {
-        let name = k.as_str().unwrap_or_default();
-        let svc = extended(name, &raw, ctx, &mut Vec::new())?;
-        out.insert(k.clone(), Value::Mapping(svc));
-    }
-    Ok(out)
-}
-
-fn extended(name: &str, raw: &Mapping, ctx: &Context, chain: &mut Vec<String>) -> Result<Mapping> {
-    let at = format!("services.{name}");
-    if chain.iter().any(|c| c == name) {
-        chain.push(name.to_string());
-        return Err(ctx.invalid(
-            at,
-            format!("`extends` forms a cycle: {}", chain.join(" -> ")),
-        ));
-    }
-    let mut svc = match raw.get(name) {
-        Some(Value::Mapping(m)) => m.clone(),
-        Some(_) => Mapping::new(),
-        None => {
-            return Err(ctx.invalid(
-                at,
-                format!("`extends` names service \"{name}\", which is not defined"),
-            ))
-        }
-    };
-    let Some(ext) = svc.remove("extends") else {
-        return Ok(svc);
-    };
-    let base_name = match &ext {
-        Value::String(s) => s.clone(),
-        Value::Mapping(m) => {
-            if m.contains_key("file") {
-                return Err(Error::Unsupported {
-                    path: ctx.path.to_path_buf(),
-                    message: format!(
-                        "{at}.extends: extending a service from another file is not supported yet"
-                    ),
-                });
-            }
-            m.get("service")
-                .and_then(scalar_string)
-                .ok_or_else(|| ctx.invalid(format!("{at}.extends"), "needs `service:`"))?
-        }
-        other => {
-            return Err(ctx.invalid(
-                format!("{at}.extends"),
-                format!("must be a service name, found {}", kind(other)),
-            ))
-        }
-    };
-    chain.push(name.to_string());
-    let base = extended(&base_name, raw, ctx, chain)?;
-    chain.pop();
-    Ok(service::merge_extends(base, svc))
-}
-
 fn check_references(services: &Mapping, disabled: &BTreeSet<String>, ctx: &Context) -> Result<()> {
     for (name, svc) in services {
         let name = name.as_str().unwrap_or_default();
@@ -310,6 +241,61 @@ fn check_references(services: &Mapping, disabled: &BTreeSet<String>, ctx: &Conte
                     ));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses a dependency cycle among the enabled services, as docker compose
+/// does before creating anything: `depends_on` plus the implicit dependencies
+/// of `links`, `volumes_from` and `service:` modes all count. Services and
+/// dependencies are visited in name order, as compose-go's graph does, so the
+/// same cycle is reported.
+fn check_cycles(services: &Mapping, ctx: &Context) -> Result<()> {
+    let graph: BTreeMap<&str, BTreeSet<&str>> = services
+        .iter()
+        .map(|(name, svc)| {
+            let deps = match svc.get("depends_on") {
+                Some(Value::Mapping(deps)) => deps
+                    .keys()
+                    .filter_map(Value::as_str)
+                    .filter(|d| services.contains_key(*d))
+                    .collect(),
+                _ => BTreeSet::new(),
+            };
+            (name.as_str().unwrap_or_default(), deps)
+        })
+        .collect();
+    fn search<'a>(
+        path: &mut Vec<&'a str>,
+        graph: &BTreeMap<&'a str, BTreeSet<&'a str>>,
+        done: &mut BTreeSet<&'a str>,
+    ) -> Option<String> {
+        let last = *path.last().expect("the path starts with a service");
+        for &dep in &graph[last] {
+            if let Some(i) = path.iter().position(|p| *p == dep) {
+                return Some(format!("{} -> {dep}", path[i..].join(" -> ")));
+            }
+            if done.contains(dep) {
+                continue;
+            }
+            path.push(dep);
+            if let Some(cycle) = search(path, graph, done) {
+                return Some(cycle);
+            }
+            path.pop();
+        }
+        done.insert(last);
+        None
+    }
+    let mut done = BTreeSet::new();
+    for &name in graph.keys() {
+        if let Some(cycle) = search(&mut vec![name], &graph, &mut done) {
+            let first = cycle.split(" -> ").next().unwrap_or(name);
+            return Err(ctx.invalid(
+                format!("services.{first}.depends_on"),
+                format!("dependency cycle detected: {cycle}; a service cannot wait for itself, so remove one of these dependencies (`links`, `volumes_from` and `service:` modes count too)"),
+            ));
         }
     }
     Ok(())

@@ -154,7 +154,7 @@ const MERGED_MAPS: &[&str] = &[
 ];
 
 /// Lays `over` on `base` with compose's merge rules for `extends`.
-pub(super) fn merge_extends(base: Mapping, over: Mapping) -> Mapping {
+pub(crate) fn merge_extends(base: Mapping, over: Mapping) -> Mapping {
     let mut out = base;
     for (k, v) in over {
         let key = k.as_str().unwrap_or_default().to_string();
@@ -177,12 +177,31 @@ pub(super) fn merge_extends(base: Mapping, over: Mapping) -> Mapping {
                     Value::Mapping(m) => m.get("target").cloned(),
                     _ => None,
                 };
+                // Same target: the later one takes the earlier one's place.
                 for item in b {
                     let t = target(&item);
-                    a.retain(|x| t.is_none() || target(x) != t);
-                    a.push(item);
+                    match a.iter_mut().find(|x| t.is_some() && target(x) == t) {
+                        Some(slot) => *slot = item,
+                        None => a.push(item),
+                    }
                 }
                 Value::Sequence(a)
+            }
+            // A list of names and a mapping merge name by name.
+            (Some(a), b) if key == "depends_on" || key == "networks" => {
+                let mut m = names_map(&a);
+                for (name, spec) in names_map(&b) {
+                    let merged = match (m.remove(&name), spec) {
+                        (Some(Value::Mapping(mut old)), Value::Mapping(new)) => {
+                            old.extend(new);
+                            Value::Mapping(old)
+                        }
+                        (Some(old), Value::Null) => old,
+                        (_, new) => new,
+                    };
+                    m.insert(name, merged);
+                }
+                Value::Mapping(m)
             }
             (Some(a), b) if MERGED_MAPS.contains(&key.as_str()) => {
                 let mut m = kv_map(&a);
@@ -202,6 +221,19 @@ pub(super) fn merge_extends(base: Mapping, over: Mapping) -> Mapping {
         out.insert(k, merged);
     }
     out
+}
+
+/// `[a, b]` or `{a: …, b: …}` as a mapping (list items map to null).
+fn names_map(value: &Value) -> Mapping {
+    match value {
+        Value::Mapping(m) => m.clone(),
+        Value::Sequence(items) => items
+            .iter()
+            .filter_map(scalar_string)
+            .map(|s| (Value::from(s), Value::Null))
+            .collect(),
+        _ => Mapping::new(),
+    }
 }
 
 /// `[K=V, K]` or `{K: V}` as a mapping (`K` alone maps to null).

@@ -20,17 +20,21 @@ pub(crate) fn resolve_bind_source(source: &str, working_dir: &Path, home: Option
         .into_owned()
 }
 
-/// Lexical cleaning like Go's `filepath.Clean` (no symlinks followed).
+/// Lexical cleaning like Go's `filepath.Clean` (no symlinks followed): `..`
+/// at the root stays at the root (`/..` is `/`), and leading `..` of a
+/// relative path are kept.
 pub(crate) fn clean(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             Component::CurDir => {}
-            Component::ParentDir => {
-                if !out.pop() {
-                    out.push("..");
+            Component::ParentDir => match out.components().next_back() {
+                Some(Component::Normal(_)) => {
+                    out.pop();
                 }
-            }
+                Some(Component::RootDir | Component::Prefix(_)) => {}
+                Some(Component::ParentDir | Component::CurDir) | None => out.push(".."),
+            },
             other => out.push(other.as_os_str()),
         }
     }
@@ -161,5 +165,16 @@ mod tests {
         assert_eq!(resolve_bind_source(".", wd, None), "/srv/app");
         assert_eq!(resolve_bind_source("~/x", wd, Some("/root")), "/root/x");
         assert_eq!(resolve_bind_source("/abs//p", wd, None), "/abs//p");
+        // More `..` than folders: Go's filepath.Clean stops at the root.
+        assert_eq!(resolve_bind_source("../../../../etc/x", wd, None), "/etc/x");
+        assert_eq!(resolve_bind_source("../../..", wd, None), "/");
+    }
+
+    #[test]
+    fn clean_is_lexical_like_go() {
+        assert_eq!(clean(Path::new("../../a/./b/..")), Path::new("../../a"));
+        assert_eq!(clean(Path::new("a/../..")), Path::new(".."));
+        assert_eq!(clean(Path::new("/a/../../b")), Path::new("/b"));
+        assert_eq!(clean(Path::new("a/..")), Path::new("."));
     }
 }
