@@ -172,6 +172,31 @@ fn env_files_of_the_host_are_not_read_into_an_app() {
         ),
         &["needs your consent", "host file"],
     );
+    // A file of the app's own folder is fine, and the rendered file does
+    // not read it again at each start.
+    let app = app_id("envown");
+    let _cleanup = Cleanup(app.clone());
+    let file = compose(
+        "envown",
+        "services:\n  web:\n    image: IMAGE\n    env_file: [own.env]\n",
+    );
+    std::fs::write(file.with_file_name("own.env"), "OWN_SETTING=kept\n").unwrap();
+    let out = berth(
+        &bed().home,
+        &["install", file.to_str().unwrap(), "--id", &app],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    std::fs::remove_file(file.with_file_name("own.env")).unwrap();
+    let out = berth(&bed().home, &["restart", &app]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        inspect(&app, "web", "{{.Config.Env}}").contains("OWN_SETTING=kept"),
+        "{}",
+        inspect(&app, "web", "{{.Config.Env}}")
+    );
+    let out = berth(&bed().home, &["uninstall", &app]);
+    assert!(out.status.success(), "{}", text(&out));
+
     // Another app's folder is the host's too.
     let other = bed().home.join("apps/someone/data");
     std::fs::create_dir_all(&other).unwrap();

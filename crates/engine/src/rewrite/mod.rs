@@ -257,6 +257,9 @@ pub fn render_with_profiles(
             .expect("normalized services are mappings");
         publish_ports(app, &name, svc, ports, &mut choices, &mut warnings)?;
         clean_bind_sources(svc);
+        // Its contents are in `environment` now; the rendered file must not
+        // read host files again when it is loaded.
+        svc.remove("env_file");
         label(svc, app);
         if !svc.contains_key("restart") {
             svc.insert("restart".into(), "unless-stopped".into());
