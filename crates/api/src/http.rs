@@ -212,6 +212,7 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
+/// Whether the session stored under `hash` still exists and has not expired.
 fn alive(state: &Http, hash: &str) -> bool {
     matches!(state.daemon.apps.store().session_user(hash), Ok(Some(_)))
 }
