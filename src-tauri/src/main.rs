@@ -85,7 +85,7 @@ fn main() {
                         .ok()
                         .or(desktop_settings(&home).listen);
                     if let Some(addr) = listen.and_then(|a| a.parse().ok()) {
-                        match tauri::async_runtime::block_on(owner.serve_http(addr)) {
+                        match tauri::async_runtime::block_on(owner.serve_http(addr, &[])) {
                             Ok(bound) => eprintln!("berth-desktop: web UI for the LAN at http://{bound}"),
                             Err(e) => eprintln!("berth-desktop: {e}"),
                         }

@@ -11,8 +11,11 @@
 // diagnostics bundle downloaded, its limits changed live through the
 // Limits form (the container not restarted; a memory above the host's
 // refused in the page) and its data folder capped at 32 MiB (a loop mount)
-// and uncapped again. A screenshot of every page goes to
-// ui/e2e-output/; a blank page fails the test.
+// and uncapped again. Security: setup needs the code the daemon wrote into
+// its home; an app opened from the UI (same host, another port: e2e/sniffer
+// shows the request it got) receives Berth's session cookie, and replaying
+// everything it received to the API is refused. A screenshot of every page
+// goes to ui/e2e-output/; a blank page fails the test.
 import { spawn, execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -27,6 +30,7 @@ const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const out = join(here, "../e2e-output");
 const PASSWORD = "a long enough password";
 const APP = "greeter";
+const SNIFFER = "sniffer";
 const OLD_VERSION = "1.1.0";
 const NEW_VERSION = "1.2.0";
 const RELEASE_NOTES = "Greets on the 1.0 image now.";
@@ -79,12 +83,14 @@ async function shot(page, name) {
 }
 
 function cleanupDocker() {
-  try {
-    const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${APP}`]).toString().split(/\s+/).filter(Boolean);
-    if (ids.length) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
-    execFileSync("docker", ["network", "rm", `${APP}_default`], { stdio: "ignore" });
-  } catch {
-    /* nothing left */
+  for (const project of [APP, SNIFFER]) {
+    try {
+      const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]).toString().split(/\s+/).filter(Boolean);
+      if (ids.length) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
+      execFileSync("docker", ["network", "rm", `${project}_default`], { stdio: "ignore" });
+    } catch {
+      /* nothing left */
+    }
   }
 }
 
@@ -104,10 +110,19 @@ try {
   const page = await context.newPage();
   page.setDefaultTimeout(30000);
 
-  // First run: create the admin.
+  // First run: create the admin, with the setup code from the daemon's home.
   await page.goto(base);
   await page.getByRole("heading", { name: "Welcome to Berth" }).waitFor();
   await shot(page, "setup");
+  const setupCode = readFileSync(join(home, "setup-code"), "utf8").trim();
+  await page.getByLabel("Setup code").fill("WRONG-CODE-0000");
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password again").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("alert").filter({ hasText: "wrong setup code" }).waitFor();
+  await shot(page, "setup-wrong-code");
+  await page.getByLabel("Setup code").fill(setupCode);
   await page.getByLabel("User name").fill("admin");
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByLabel("Password again").fill(PASSWORD);
@@ -158,6 +173,44 @@ try {
     console.log(`  ${href} answers: ${answer.trim()}`);
   };
   await answers("the app to answer");
+
+  // An app opened from the UI is on the same host (another port): the
+  // browser sends it Berth's cookie. Replaying all it received to the API
+  // must not work.
+  execFileSync(berth, ["--home", home, "install", join(here, "sniffer/compose.yml"), "--id", SNIFFER]);
+  const snifferRow = page.locator(`[data-app="${SNIFFER}"]`);
+  await until("the sniffer to show in My apps", async () => (await snifferRow.count()) === 1 && (await page.getByTestId(`status-${SNIFFER}`).innerText()) === "running");
+  const [appPage] = await Promise.all([context.waitForEvent("page"), snifferRow.getByRole("link", { name: "Open" }).click()]);
+  const seen = await until("the sniffer to show what it received", async () => {
+    try {
+      await appPage.waitForLoadState();
+      const text = await appPage.evaluate(() => document.body.innerText);
+      return text.includes("REQUEST_METHOD=") && text;
+    } catch {
+      await sleep(300);
+      await appPage.reload().catch(() => {});
+      return false;
+    }
+  });
+  await appPage.close();
+  const received = Object.fromEntries(
+    seen
+      .split("\n")
+      .filter((l) => l.startsWith("HTTP_"))
+      .map((l) => [l.slice(5, l.indexOf("=")).toLowerCase().replaceAll("_", "-"), l.slice(l.indexOf("=") + 1)]),
+  );
+  if (!(received.cookie ?? "").includes("berth_session=")) fail(`the app did not receive Berth's cookie, so this test proves nothing: ${JSON.stringify(received)}`);
+  if (Object.keys(received).some((h) => h.startsWith("x-berth"))) fail(`the app received Berth's session key: ${JSON.stringify(received)}`);
+  const replayHeaders = { ...received, "content-type": "application/json" };
+  // Headers fetch sets itself (or refuses to be given).
+  for (const h of ["host", "connection", "keep-alive", "upgrade", "transfer-encoding", "expect", "content-length"]) delete replayHeaders[h];
+  for (const command of ["apps", "secrets"]) {
+    const replay = await fetch(`${base}/api/${command}`, { method: "POST", headers: replayHeaders, body: JSON.stringify(command === "secrets" ? { app: APP } : {}) });
+    if (replay.status !== 401) fail(`replaying what an app received to /api/${command} answered ${replay.status}: ${await replay.text()}`);
+  }
+  console.log(`  an app opened from the UI got ${Object.keys(received).join(", ")}; replayed to the API: 401`);
+  execFileSync(berth, ["--home", home, "uninstall", SNIFFER, "--purge-data", "--yes"]);
+  await until("the sniffer to go", async () => (await snifferRow.count()) === 0);
 
   // Stop, start.
   await row.getByRole("button", { name: "Stop", exact: true }).click();

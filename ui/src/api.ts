@@ -3,6 +3,11 @@
 // progress comes as `berth-event` Tauri events; in a browser it is
 // POST /api/<command> with the same JSON argument object and progress comes
 // from the server-sent event stream. Errors are sentences either way.
+//
+// In a browser a session is a cookie plus a key this page keeps (in its
+// origin's localStorage) and sends in a header: the cookie also reaches any
+// app on another port of this server, the key does not. What the browser
+// loads by itself (the event stream, downloads) goes by one-time tickets.
 import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import { listen as tauriListen } from "@tauri-apps/api/event";
 import type {
@@ -87,12 +92,38 @@ export function setUnauthorizedHandler(handler: () => void) {
   onUnauthorized = handler;
 }
 
+const KEY_ITEM = "berth-session-key";
+const KEY_HEADER = "x-berth-session-key";
+
+function sessionKey(): string | null {
+  try {
+    return localStorage.getItem(KEY_ITEM);
+  } catch {
+    return null;
+  }
+}
+
+function keepSessionKey(key: string | null) {
+  try {
+    if (key) localStorage.setItem(KEY_ITEM, key);
+    else localStorage.removeItem(KEY_ITEM);
+  } catch {
+    /* storage refused (private mode): the session lasts for this page only */
+  }
+}
+
+/** The headers that prove this page's session. */
+function sessionHeaders(): Record<string, string> {
+  const key = sessionKey();
+  return key ? { [KEY_HEADER]: key } : {};
+}
+
 async function post<T>(path: string, body: unknown): Promise<T> {
   let response: Response;
   try {
     response = await fetch(path, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", ...sessionHeaders() },
       body: JSON.stringify(body ?? {}),
       credentials: "same-origin",
     });
@@ -144,13 +175,41 @@ export type AuthState = { setupNeeded: boolean; user: string | null };
 export async function authState(): Promise<AuthState> {
   // The desktop app's user is whoever sits at this computer.
   if (inDesktop()) return { setupNeeded: false, user: "desktop" };
-  const response = await fetch("/api/auth", { credentials: "same-origin" });
+  const response = await fetch("/api/auth", { credentials: "same-origin", headers: sessionHeaders() });
   return (await response.json()) as AuthState;
 }
 
-export const setup = (user: string, password: string) => post<{ user: string }>("/api/setup", { user, password });
-export const login = (user: string, password: string) => post<{ user: string }>("/api/login", { user, password });
-export const logout = () => post<unknown>("/api/logout", {});
+type LoggedIn = { user: string; key: string };
+function loggedIn(r: LoggedIn): { user: string } {
+  keepSessionKey(r.key);
+  return { user: r.user };
+}
+
+/** First-run setup: the admin account, with the code `berth serve` printed. */
+export const setup = (user: string, password: string, code: string) =>
+  post<LoggedIn>("/api/setup", { user, password, code }).then(loggedIn);
+export const login = (user: string, password: string) => post<LoggedIn>("/api/login", { user, password }).then(loggedIn);
+export const logout = () => post<unknown>("/api/logout", {}).finally(() => keepSessionKey(null));
+
+/** A one-time URL of `path` for the browser to load itself (valid for a minute). */
+const ticketUrl = (path: string) => post<{ url: string }>("/api/ticket", { path }).then((r) => r.url);
+
+/** Downloads `path` (a download route of this server) as a file. */
+export async function download(path: string) {
+  const a = document.createElement("a");
+  a.href = await ticketUrl(path);
+  a.download = "";
+  a.click();
+}
+
+/** A picture of a store app as a URL an <img> can show; revoke it with `URL.revokeObjectURL` when done (browser only). */
+export async function pictureUrl(store: string, app: string, file: string): Promise<string> {
+  const url = fileUrl(store, app, file);
+  if (inDesktop()) return url;
+  const response = await fetch(url, { credentials: "same-origin", headers: sessionHeaders() });
+  if (!response.ok) throw new ApiError(`Berth answered ${response.status}.`, response.status);
+  return URL.createObjectURL(await response.blob());
+}
 
 /** Subscribes to every operation's events; returns the unsubscribe function. */
 export function listen(handler: (event: Event) => void): () => void {
@@ -162,28 +221,52 @@ export function listen(handler: (event: Event) => void): () => void {
   // browser allows only a few connections per server, and each page and
   // dialog listening on its own would use them up.
   handlers.add(handler);
-  if (!source) {
-    source = new EventSource("/api/events", { withCredentials: true });
-    source.onmessage = (message) => {
-      let event: Event;
-      try {
-        event = JSON.parse(message.data) as Event;
-      } catch {
-        return; // a line that is not an event is ignored
-      }
-      for (const h of [...handlers]) h(event);
-    };
-  }
+  if (handlers.size === 1) void connect();
   return () => {
     handlers.delete(handler);
-    if (handlers.size === 0 && source) {
-      source.close();
+    if (handlers.size === 0) {
+      source?.close();
       source = null;
     }
   };
 }
 const handlers = new Set<(event: Event) => void>();
 let source: EventSource | null = null;
+let connecting = false;
+
+/** Opens the event stream with a fresh ticket; when it drops (a ticket is spent on its first use, so the browser's own retry is refused) opens it again. */
+async function connect() {
+  if (source || connecting || handlers.size === 0) return;
+  connecting = true;
+  let url: string;
+  try {
+    url = await ticketUrl("/api/events");
+  } catch (e) {
+    connecting = false;
+    // Logged out: the login page shows (post said so); else try again soon.
+    if (!(e instanceof ApiError && e.status === 401)) setTimeout(() => void connect(), 3000);
+    return;
+  }
+  connecting = false;
+  if (handlers.size === 0) return;
+  const opened = new EventSource(url, { withCredentials: true });
+  source = opened;
+  opened.onmessage = (message) => {
+    let event: Event;
+    try {
+      event = JSON.parse(message.data) as Event;
+    } catch {
+      return; // a line that is not an event is ignored
+    }
+    for (const h of [...handlers]) h(event);
+  };
+  opened.onerror = () => {
+    opened.close();
+    if (source !== opened) return;
+    source = null;
+    setTimeout(() => void connect(), 1000);
+  };
+}
 
 /** URL of a picture of a store app (icon, screenshot). */
 export const fileUrl = (store: string, app: string, file: string) =>

@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 
+use berth_engine::rewrite::valid_app_id;
 use serde::{Deserialize, Serialize};
+
+use crate::ApiError;
 
 /// Every command Berth serves, by wire name; a new command must be listed
 /// here (later transports enumerate it, e.g. to require login on all).
@@ -246,6 +249,131 @@ impl Request {
             Request::DiskCap { .. } => "diskCap",
         }
     }
+}
+
+impl Request {
+    /// Refuses a request whose app id, store name, snapshot id or service
+    /// name is not a plain name: each becomes part of a path under the home
+    /// (or of a container name), so `../x` must never reach the engine.
+    pub fn check_names(&self) -> Result<(), ApiError> {
+        let id = |what: &'static str, value: &str| {
+            if valid_app_id(value) {
+                Ok(())
+            } else {
+                Err(ApiError::InvalidName {
+                    what,
+                    value: value.to_string(),
+                    rule: "use lowercase letters, digits, - and _ (at most 63), starting with a letter or digit",
+                })
+            }
+        };
+        let some = |what: &'static str, value: &Option<String>| match value {
+            Some(v) => id(what, v),
+            None => Ok(()),
+        };
+        let plain = |what: &'static str, value: &Option<String>| match value {
+            Some(v) if !plain_name(v) => Err(ApiError::InvalidName {
+                what,
+                value: v.clone(),
+                rule:
+                    "use letters, digits, ., - and _ (at most 63), starting with a letter or digit",
+            }),
+            _ => Ok(()),
+        };
+        match self {
+            Request::Version
+            | Request::Apps
+            | Request::Ops { .. }
+            | Request::CatalogStores
+            | Request::CatalogApps { .. }
+            | Request::CatalogSearch { .. }
+            | Request::Updates { .. }
+            | Request::ImagesPrune { .. }
+            | Request::System => Ok(()),
+            Request::Status { app }
+            | Request::Uninstall { app, .. }
+            | Request::Start { app }
+            | Request::Stop { app }
+            | Request::Restart { app }
+            | Request::Secrets { app }
+            | Request::Update { app, .. }
+            | Request::Snapshots { app }
+            | Request::StatsHistory { app }
+            | Request::Diagnose { app, .. }
+            | Request::Limits { app, .. }
+            | Request::Disk { app }
+            | Request::DiskCap { app, .. } => id("app id", app),
+            Request::Logs {
+                app, service: s, ..
+            }
+            | Request::LogSearch {
+                app, service: s, ..
+            } => {
+                id("app id", app)?;
+                plain("service name", s)
+            }
+            Request::Rollback { app, to } => {
+                id("app id", app)?;
+                plain("snapshot id", to)
+            }
+            Request::Stats { app } => some("app id", app),
+            Request::Install(args) => {
+                some("app id", &args.app_id)?;
+                some("store app id", &args.catalog_app)?;
+                some("store name", &args.store)
+            }
+            Request::CatalogAdd { name, .. } => some("store name", name),
+            Request::CatalogRemove { name } => id("store name", name),
+            Request::CatalogRefresh { name } => some("store name", name),
+            Request::CatalogShow { app, store } => {
+                id("store app id", app)?;
+                some("store name", store)
+            }
+            Request::DownloadSize { catalog_app, store } => {
+                id("store app id", catalog_app)?;
+                some("store name", store)
+            }
+        }
+    }
+
+    /// The path on the daemon's host this request reads or writes, if it
+    /// names one: a compose file, a store folder or archive, where to write
+    /// diagnostics. Only the local transports (the root-only socket, the
+    /// desktop app) may; over HTTP they are refused.
+    pub fn host_path(&self) -> Option<&str> {
+        match self {
+            Request::Install(InstallArgs {
+                compose_file: Some(path),
+                ..
+            })
+            | Request::Update {
+                compose_file: Some(path),
+                ..
+            }
+            | Request::Diagnose {
+                out: Some(path), ..
+            } => Some(path),
+            Request::CatalogAdd { location, .. }
+                if !(location.starts_with("https://") || location.starts_with("http://")) =>
+            {
+                Some(location)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A name that is one path component and no more: a compose service name
+/// as Docker accepts it, a snapshot id (`2026-01-02T03-04-05Z-op9`).
+fn plain_name(name: &str) -> bool {
+    name.len() <= 63
+        && name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
 }
 
 /// What to install: a compose file, or an app from a store.
@@ -493,6 +621,75 @@ mod tests {
         assert!(
             matches!(back, Request::Install(InstallArgs { ref compose_file, .. }) if compose_file.as_deref() == Some("/x.yml"))
         );
+    }
+
+    #[test]
+    fn names_that_would_leave_their_folder_are_refused() {
+        for bad in [
+            Request::Uninstall {
+                app: "../../x".into(),
+                purge_data: true,
+                remove_images: false,
+            },
+            Request::Rollback {
+                app: "a".into(),
+                to: Some("../b".into()),
+            },
+            Request::Logs {
+                app: "a".into(),
+                service: Some("../../containers".into()),
+                tail: None,
+                follow: false,
+            },
+            Request::Install(InstallArgs {
+                catalog_app: Some("greeter".into()),
+                app_id: Some("/etc".into()),
+                ..InstallArgs::default()
+            }),
+            Request::CatalogRemove { name: "..".into() },
+            Request::Stats {
+                app: Some("A b".into()),
+            },
+        ] {
+            assert!(
+                matches!(bad.check_names(), Err(ApiError::InvalidName { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(Request::Logs {
+            app: "my-app_2".into(),
+            service: Some("Web.1".into()),
+            tail: None,
+            follow: false,
+        }
+        .check_names()
+        .is_ok());
+    }
+
+    #[test]
+    fn requests_naming_host_paths_are_told_apart() {
+        let add = |location: &str| Request::CatalogAdd {
+            location: location.into(),
+            key: None,
+            name: None,
+        };
+        assert_eq!(add("/srv/store").host_path(), Some("/srv/store"));
+        assert_eq!(add("https://example.org/store").host_path(), None);
+        let file = Request::Install(InstallArgs {
+            compose_file: Some("/etc/x.yml".into()),
+            ..InstallArgs::default()
+        });
+        assert_eq!(file.host_path(), Some("/etc/x.yml"));
+        let out = Request::Diagnose {
+            app: "a".into(),
+            out: Some("/root/x".into()),
+        };
+        assert_eq!(out.host_path(), Some("/root/x"));
+        let store_app = Request::Install(InstallArgs {
+            catalog_app: Some("greeter".into()),
+            ..InstallArgs::default()
+        });
+        assert_eq!(store_app.host_path(), None);
     }
 
     #[test]

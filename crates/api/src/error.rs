@@ -15,6 +15,12 @@ pub enum ApiError {
     Engine(#[from] berth_engine::Error),
     #[error("{0}")]
     Remote(String),
+    #[error("\"{value}\" is not a {what}: {rule}")]
+    InvalidName {
+        what: &'static str,
+        value: String,
+        rule: &'static str,
+    },
     #[error("talking to Berth failed: {0}")]
     Io(#[from] std::io::Error),
     #[error(

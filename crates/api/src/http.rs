@@ -1,16 +1,23 @@
 //! The HTTP transport: `POST /api/<command>` for every typed command (the
 //! same JSON argument object Tauri IPC uses), `GET /api/events` (server-sent
 //! events: every operation's progress and end), store files (icons,
-//! screenshots), login, and the bundled web UI at `/`.
+//! screenshots), downloads, login, and the bundled web UI at `/`.
 //!
-//! Secure by default: every `/api` route except `health`, `auth`, `setup`
-//! and `login` answers 401 without a session; requests that change anything
-//! must come from this page (`Origin` checked); security headers on every
-//! answer.
+//! Secure by default: Berth answers only to its own names and addresses
+//! (421 otherwise, against DNS rebinding); every `/api` route except
+//! `health`, `auth`, `setup`, `login` and `logout` answers 401 without a
+//! session — the cookie *and* the session key header, or for the event
+//! stream and downloads a one-time ticket of that session; first-run setup
+//! needs the code the daemon printed; requests naming paths on this host
+//! are refused (only the local socket and the desktop may); requests that
+//! change anything must come from this page (`Origin` checked); security
+//! headers on every answer.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::os::unix::fs::OpenOptionsExt;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{ConnectInfo, Path, Request, State};
@@ -19,12 +26,14 @@ use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
+use berth_engine::rewrite::valid_app_id;
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
-use crate::auth::{self, Throttle, COOKIE};
+use crate::auth::{self, Hasher, Throttle, Tickets, COOKIE, KEY_HEADER};
 use crate::commands::{Request as Command, COMMANDS};
+use crate::hosts::AllowedHosts;
 use crate::server::Daemon;
 
 static UI: Dir<'_> = include_dir!("$BERTH_UI_DIST");
@@ -33,27 +42,79 @@ static UI: Dir<'_> = include_dir!("$BERTH_UI_DIST");
 /// the open ones needs a session.
 pub const OPEN_ROUTES: &[&str] = &["health", "auth", "setup", "login", "logout"];
 
+/// The file in the home holding the first-run setup code until setup is done.
+pub const SETUP_CODE_FILE: &str = "setup-code";
+
+/// How often an open event stream checks that its session still exists.
+const SESSION_RECHECK: Duration = Duration::from_secs(2);
+
 #[derive(Clone)]
-struct Http {
+pub(crate) struct Http {
     daemon: Arc<Daemon>,
     throttle: Arc<Throttle>,
+    hasher: Arc<Hasher>,
+    tickets: Arc<Tickets>,
+    hosts: Arc<AllowedHosts>,
+    /// The first-run setup code (as typed, normalized), until setup is done.
+    setup_code: Arc<Mutex<Option<String>>>,
+}
+
+/// A request's session: the hash it is stored under, and its cookie token.
+#[derive(Clone)]
+struct Session {
+    hash: String,
+    token: String,
 }
 
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
 }
 
-/// Serves HTTP on `listener` until the process ends.
-pub(crate) async fn serve_http(daemon: Arc<Daemon>, listener: tokio::net::TcpListener) {
-    let state = Http {
+/// The HTTP side of `daemon`, answering to this server's names and to
+/// `allowed_hosts`. With no admin yet, makes the first-run setup code,
+/// prints it and writes it (owner-only) to `<home>/setup-code`.
+pub(crate) fn prepare(daemon: Arc<Daemon>, allowed_hosts: &[String]) -> std::io::Result<Http> {
+    let code_file = daemon.apps.home().join(SETUP_CODE_FILE);
+    let _ = std::fs::remove_file(&code_file);
+    let setup_code = if daemon.apps.store().user_count().unwrap_or(1) == 0 {
+        let code = auth::new_setup_code();
+        write_owner_only(&code_file, &format!("{code}\n"))?;
+        eprintln!(
+            "berth: first-run setup code: {code} (the web UI asks for it to create the admin account; it is also in {})",
+            code_file.display()
+        );
+        Some(auth::normalize_setup_code(&code))
+    } else {
+        None
+    };
+    Ok(Http {
         daemon,
         throttle: Arc::default(),
-    };
+        hasher: Arc::default(),
+        tickets: Arc::default(),
+        hosts: Arc::new(AllowedHosts::new(allowed_hosts)),
+        setup_code: Arc::new(Mutex::new(setup_code)),
+    })
+}
+
+fn write_owner_only(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?
+        .write_all(text.as_bytes())
+}
+
+/// Serves HTTP on `listener` until the process ends.
+pub(crate) async fn serve_http(state: Http, listener: tokio::net::TcpListener) {
     let protected = Router::new()
         .route("/api/events", get(events))
         .route("/api/files/{store}/{app}/{*file}", get(store_file))
         .route("/api/download/diagnostics/{app}", get(download_diagnostics))
         .route("/api/download/logs/{app}", get(download_logs))
+        .route("/api/ticket", post(ticket))
         .route("/api/{command}", post(command))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -71,6 +132,7 @@ pub(crate) async fn serve_http(daemon: Arc<Daemon>, listener: tokio::net::TcpLis
         .merge(protected)
         .fallback(get(ui))
         .layer(middleware::from_fn(check_origin))
+        .layer(middleware::from_fn_with_state(state.clone(), check_host))
         .layer(middleware::from_fn(security_headers))
         .with_state(state);
     let _ = axum::serve(
@@ -91,9 +153,30 @@ async fn security_headers(request: Request, next: Next) -> Response {
     h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     h.insert(
         "content-security-policy",
-        HeaderValue::from_static("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"),
+        HeaderValue::from_static("default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"),
     );
     response
+}
+
+/// Answers only requests addressed to this server by one of its own names
+/// or addresses: a page whose name was pointed at us (DNS rebinding) sends
+/// its own name as `Host`.
+async fn check_host(State(state): State<Http>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()))
+        .unwrap_or_default();
+    if !state.hosts.allows(host) {
+        return error(
+            StatusCode::MISDIRECTED_REQUEST,
+            format!(
+                "Berth answers only to this server's own names and addresses, not \"{host}\"; to reach it by that name, start it with --allow-host NAME (or BERTH_ALLOWED_HOSTS=NAME)"
+            ),
+        );
+    }
+    next.run(request).await
 }
 
 /// A request that changes something must come from a page of this server:
@@ -129,21 +212,47 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn session_user(state: &Http, headers: &HeaderMap) -> Option<String> {
-    let token = session_token(headers)?;
-    state
-        .daemon
-        .apps
-        .store()
-        .session_user(&auth::token_hash(&token))
-        .ok()
-        .flatten()
+/// Whether the session stored under `hash` still exists and has not expired.
+fn alive(state: &Http, hash: &str) -> bool {
+    matches!(state.daemon.apps.store().session_user(hash), Ok(Some(_)))
 }
 
-async fn require_session(State(state): State<Http>, request: Request, next: Next) -> Response {
-    if session_user(&state, request.headers()).is_none() {
+/// The session of a request carrying its cookie and its key.
+fn session(state: &Http, headers: &HeaderMap) -> Option<(Session, String)> {
+    let token = session_token(headers)?;
+    let key = headers.get(KEY_HEADER)?.to_str().ok()?;
+    let hash = auth::session_hash(&token, key);
+    let user = state.daemon.apps.store().session_user(&hash).ok()??;
+    Some((Session { hash, token }, user))
+}
+
+/// The `ticket` of a request's query, if any.
+fn query_ticket(request: &Request) -> Option<String> {
+    request
+        .uri()
+        .query()?
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("ticket="))
+        .map(str::to_string)
+}
+
+/// Lets through a request with its session's cookie and key, or (for what
+/// the browser loads itself) the cookie and a ticket for this very path.
+async fn require_session(State(state): State<Http>, mut request: Request, next: Next) -> Response {
+    let found = match query_ticket(&request) {
+        Some(ticket) if request.method() == Method::GET => session_token(request.headers())
+            .and_then(|token| {
+                let hash = state
+                    .tickets
+                    .redeem(&ticket, request.uri().path(), &token)?;
+                alive(&state, &hash).then_some(Session { hash, token })
+            }),
+        _ => session(&state, request.headers()).map(|(s, _)| s),
+    };
+    let Some(found) = found else {
         return error(StatusCode::UNAUTHORIZED, "log in first");
-    }
+    };
+    request.extensions_mut().insert(found);
     next.run(request).await
 }
 
@@ -169,7 +278,7 @@ async fn auth_state(State(state): State<Http>, headers: HeaderMap) -> Response {
     let setup_needed = state.daemon.apps.store().user_count().unwrap_or(0) == 0;
     Json(serde_json::json!({
         "setupNeeded": setup_needed,
-        "user": session_user(&state, &headers),
+        "user": session(&state, &headers).map(|(_, user)| user),
     }))
     .into_response()
 }
@@ -178,20 +287,59 @@ async fn auth_state(State(state): State<Http>, headers: HeaderMap) -> Response {
 struct Credentials {
     user: String,
     password: String,
+    /// The first-run setup code (setup only).
+    #[serde(default)]
+    code: String,
+}
+
+fn locked_out(wait: Duration) -> Response {
+    error(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!(
+            "too many failed attempts from this address; try again in {} minutes",
+            wait.as_secs() / 60 + 1
+        ),
+    )
 }
 
 async fn setup(
     State(state): State<Http>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Json(c): Json<Credentials>,
 ) -> Response {
     let store = state.daemon.apps.store();
-    if store.user_count().unwrap_or(1) > 0 {
-        return error(
+    let already = || {
+        error(
             StatusCode::CONFLICT,
             "Berth is already set up; log in instead",
+        )
+    };
+    if store.user_count().unwrap_or(1) > 0 {
+        return already();
+    }
+    if let Err(wait) = state.throttle.begin(peer.ip()) {
+        return locked_out(wait);
+    }
+    let typed = auth::normalize_setup_code(&c.code);
+    let right = state
+        .setup_code
+        .lock()
+        .expect("setup code lock")
+        .as_deref()
+        .is_some_and(|code| auth::same(code, &typed));
+    if !right {
+        tokio::time::sleep(auth::FAILURE_DELAY).await;
+        let file = state.daemon.apps.home().join(SETUP_CODE_FILE);
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "wrong setup code; `berth serve` printed it when it started, and it is in {}",
+                file.display()
+            ),
         );
     }
+    state.throttle.succeeded(peer.ip());
     let user = c.user.trim().to_string();
     if user.is_empty() {
         return error(StatusCode::BAD_REQUEST, "choose a user name");
@@ -199,28 +347,24 @@ async fn setup(
     if let Some(why) = auth::weak_password(&user, &c.password) {
         return error(StatusCode::BAD_REQUEST, why);
     }
-    let password = c.password;
-    let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password))
-        .await
-        .expect("hashing does not panic");
+    let hash = state.hasher.hash(c.password).await;
     match store.create_first_user(&user, &hash) {
         Ok(true) => {}
-        Ok(false) => {
-            return error(
-                StatusCode::CONFLICT,
-                "Berth is already set up; log in instead",
-            )
-        }
+        Ok(false) => return already(),
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
+    *state.setup_code.lock().expect("setup code lock") = None;
+    let _ = std::fs::remove_file(state.daemon.apps.home().join(SETUP_CODE_FILE));
     start_session(store, &user, &headers)
 }
 
+/// Logs `user` in: the cookie, and the key the page must send back in the
+/// session key header (it is never in a cookie, so apps cannot receive it).
 fn start_session(store: &berth_engine::store::Store, user: &str, headers: &HeaderMap) -> Response {
     match auth::new_session(store, user) {
-        Ok(token) => with_cookie(
-            Json(serde_json::json!({ "user": user })).into_response(),
-            &token,
+        Ok(session) => with_cookie(
+            Json(serde_json::json!({ "user": user, "key": session.key })).into_response(),
+            &session.token,
             auth::session_lifetime().as_secs(),
             secure(headers),
         ),
@@ -235,30 +379,13 @@ async fn login(
     Json(c): Json<Credentials>,
 ) -> Response {
     let addr = peer.ip();
-    if let Some(wait) = state.throttle.locked(addr) {
-        return error(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "too many failed logins from this address; try again in {} minutes",
-                wait.as_secs() / 60 + 1
-            ),
-        );
+    // Counted before the check: parallel guesses cannot outrun the lockout.
+    if let Err(wait) = state.throttle.begin(addr) {
+        return locked_out(wait);
     }
     let store = state.daemon.apps.store();
     let hash = store.user_hash(c.user.trim()).ok().flatten();
-    let password = c.password;
-    let ok = tokio::task::spawn_blocking(move || match hash {
-        Some(h) => auth::verify_password(&password, &h),
-        None => {
-            // Same work for an unknown user, so timing does not tell names apart.
-            let _ = auth::verify_password(&password, &auth::hash_password("x"));
-            false
-        }
-    })
-    .await
-    .unwrap_or(false);
-    if !ok {
-        state.throttle.failed(addr);
+    if !state.hasher.verify(c.password, hash).await {
         tokio::time::sleep(auth::FAILURE_DELAY).await;
         return error(StatusCode::UNAUTHORIZED, "wrong user name or password");
     }
@@ -267,12 +394,8 @@ async fn login(
 }
 
 async fn logout(State(state): State<Http>, headers: HeaderMap) -> Response {
-    if let Some(token) = session_token(&headers) {
-        let _ = state
-            .daemon
-            .apps
-            .store()
-            .delete_session(&auth::token_hash(&token));
+    if let Some((session, _)) = session(&state, &headers) {
+        let _ = state.daemon.apps.store().delete_session(&session.hash);
     }
     with_cookie(
         Json(serde_json::json!({ "ok": true })).into_response(),
@@ -280,6 +403,38 @@ async fn logout(State(state): State<Http>, headers: HeaderMap) -> Response {
         0,
         secure(&headers),
     )
+}
+
+/// Whether the browser may load `path` with a ticket: the event stream and
+/// an installed-app-shaped download.
+fn ticket_path(path: &str) -> bool {
+    path == "/api/events"
+        || ["/api/download/logs/", "/api/download/diagnostics/"]
+            .iter()
+            .any(|prefix| path.strip_prefix(prefix).is_some_and(valid_app_id))
+}
+
+#[derive(Deserialize)]
+struct TicketArgs {
+    path: String,
+}
+
+/// A one-time URL for `path`, for what the browser loads without our header.
+async fn ticket(
+    State(state): State<Http>,
+    Extension(session): Extension<Session>,
+    Json(args): Json<TicketArgs>,
+) -> Response {
+    if !ticket_path(&args.path) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("{} is not something the browser loads by ticket", args.path),
+        );
+    }
+    let ticket = state
+        .tickets
+        .issue(&args.path, &session.hash, &session.token);
+    Json(serde_json::json!({ "url": format!("{}?ticket={ticket}", args.path) })).into_response()
 }
 
 async fn command(State(state): State<Http>, Path(name): Path<String>, body: Bytes) -> Response {
@@ -317,28 +472,53 @@ async fn command(State(state): State<Http>, Path(name): Path<String>, body: Byte
             }
         },
     };
+    // A browser (or whoever reached this port) must not make the daemon, as
+    // root, read or write where it says on this host.
+    if let Some(path) = request.host_path() {
+        return error(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{name} over the web does not take a path on the server ({path}); install apps from a store, or run `berth` on the server itself"
+            ),
+        );
+    }
     match state.daemon.clone().dispatch(request, None).await {
         Ok(value) => Json(value).into_response(),
         Err(e) => error(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
 
+/// Every operation's events, until the client leaves or its session ends
+/// (logout, expiry): the session is checked again every few seconds.
 async fn events(
     State(state): State<Http>,
+    Extension(session): Extension<Session>,
 ) -> Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>> {
     let rx = state.daemon.events.subscribe();
-    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(e) => {
-                    let event = SseEvent::default().json_data(&e).expect("events serialize");
-                    return Some((Ok(event), rx));
+    let mut recheck = tokio::time::interval(SESSION_RECHECK);
+    recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let stream = futures_util::stream::unfold(
+        (rx, recheck, state, session),
+        |(mut rx, mut recheck, state, session)| async move {
+            loop {
+                tokio::select! {
+                    received = rx.recv() => match received {
+                        Ok(e) => {
+                            let event = SseEvent::default().json_data(&e).expect("events serialize");
+                            return Some((Ok(event), (rx, recheck, state, session)));
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+                    },
+                    _ = recheck.tick() => {
+                        if !alive(&state, &session.hash) {
+                            return None;
+                        }
+                    }
                 }
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
-        }
-    });
+        },
+    );
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
@@ -383,7 +563,7 @@ async fn store_file(
 }
 
 /// A file the browser saves under `name`.
-fn attachment(kind: &'static str, name: String, bytes: Vec<u8>) -> Response {
+fn attachment(kind: &'static str, name: String, body: Body) -> Response {
     (
         [
             (header::CONTENT_TYPE, kind.to_string()),
@@ -393,13 +573,19 @@ fn attachment(kind: &'static str, name: String, bytes: Vec<u8>) -> Response {
             ),
             (header::CACHE_CONTROL, "no-store".to_string()),
         ],
-        Body::from(bytes),
+        body,
     )
         .into_response()
 }
 
 /// The app's diagnostics bundle, made now (secrets redacted), as a download.
 async fn download_diagnostics(State(state): State<Http>, Path(app): Path<String>) -> Response {
+    if !valid_app_id(&app) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("\"{app}\" is not an app id"),
+        );
+    }
     let daemon = &state.daemon;
     if !matches!(daemon.apps.store().app(&app), Ok(Some(_))) {
         return error(StatusCode::NOT_FOUND, format!("{app} is not installed"));
@@ -419,7 +605,7 @@ async fn download_diagnostics(State(state): State<Http>, Path(app): Path<String>
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| format!("{app}-diagnostics.tar.gz"));
-            attachment("application/gzip", name, bytes)
+            attachment("application/gzip", name, Body::from(bytes))
         }
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e),
     }
@@ -427,15 +613,21 @@ async fn download_diagnostics(State(state): State<Http>, Path(app): Path<String>
 
 /// Every line of the app's logs, stamped, as a text download.
 async fn download_logs(State(state): State<Http>, Path(app): Path<String>) -> Response {
+    if !valid_app_id(&app) {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!("\"{app}\" is not an app id"),
+        );
+    }
     let daemon = &state.daemon;
     if !matches!(daemon.apps.store().app(&app), Ok(Some(_))) {
         return error(StatusCode::NOT_FOUND, format!("{app} is not installed"));
     }
-    match daemon.apps.engine().logs_text(&app, None, None).await {
-        Ok(text) => attachment(
+    match daemon.apps.engine().logs_text_stream(&app, None).await {
+        Ok(lines) => attachment(
             "text/plain; charset=utf-8",
             format!("{app}.log"),
-            text.into_bytes(),
+            Body::from_stream(lines),
         ),
         Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }

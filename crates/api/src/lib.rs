@@ -18,6 +18,7 @@ mod client;
 mod commands;
 mod error;
 pub mod home;
+mod hosts;
 mod http;
 mod server;
 
@@ -27,5 +28,5 @@ pub use commands::{
     OperationInfo, Request, ServiceInfo, SnapshotInfo, UpdatesInfo, VersionInfo, COMMANDS,
 };
 pub use error::ApiError;
-pub use http::OPEN_ROUTES;
+pub use http::{OPEN_ROUTES, SETUP_CODE_FILE};
 pub use server::{serve, Owner, DEFAULT_LISTEN, HTTP_ADDR_FILE, SOCKET_NAME};

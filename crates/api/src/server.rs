@@ -174,10 +174,12 @@ impl Owner {
     }
 
     /// Serves the HTTP API and web UI on `addr` (with the login) in the
-    /// background; writes the address to `<home>/http.addr` and returns it.
+    /// background, answering to this server's names and `allowed_hosts`;
+    /// writes the address to `<home>/http.addr` and returns it.
     pub async fn serve_http(
         &self,
         addr: std::net::SocketAddr,
+        allowed_hosts: &[String],
     ) -> Result<std::net::SocketAddr, ApiError> {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
             ApiError::Remote(format!(
@@ -185,8 +187,10 @@ impl Owner {
             ))
         })?;
         let bound = listener.local_addr()?;
+        // The setup code exists before anyone can learn where to use it.
+        let http = crate::http::prepare(self.daemon.clone(), allowed_hosts)?;
         std::fs::write(self.home.join(HTTP_ADDR_FILE), bound.to_string())?;
-        tokio::spawn(crate::http::serve_http(self.daemon.clone(), listener));
+        tokio::spawn(crate::http::serve_http(http, listener));
         Ok(bound)
     }
 
@@ -221,16 +225,18 @@ impl Owner {
 }
 
 /// Serves `home` until SIGINT or SIGTERM: the unix socket, and HTTP on
-/// `listen` unless it is `None`.
+/// `listen` unless it is `None` (answering to this server's own names and
+/// `allowed_hosts`).
 pub async fn serve(
     home: &Path,
     host: HostSettings,
     listen: Option<std::net::SocketAddr>,
+    allowed_hosts: &[String],
 ) -> Result<(), ApiError> {
     let owner = Owner::open(home, host).await?;
     let _ = std::fs::remove_file(home.join(HTTP_ADDR_FILE));
     if let Some(addr) = listen {
-        let addr = owner.serve_http(addr).await?;
+        let addr = owner.serve_http(addr, allowed_hosts).await?;
         let shown = if addr.ip().is_unspecified() {
             format!(
                 "http://<this server's address>:{} (and http://127.0.0.1:{})",
@@ -412,6 +418,7 @@ impl Daemon {
         let json = |v: serde_json::Result<serde_json::Value>| {
             v.map_err(|e| ApiError::Protocol(e.to_string()))
         };
+        request.check_names()?;
         match request {
             Request::Version => json(serde_json::to_value(VersionInfo {
                 berth: env!("CARGO_PKG_VERSION").to_string(),

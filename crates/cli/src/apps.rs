@@ -88,8 +88,9 @@ pub struct LogsCmd {
 }
 
 /// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
-/// `listen` is `ADDR:PORT` for the web UI, or `none`.
-pub fn serve(home: &HomeArg, listen: &str) -> Result<ExitCode> {
+/// `listen` is `ADDR:PORT` for the web UI, or `none`; `allow_hosts` are
+/// names it answers to besides this server's own.
+pub fn serve(home: &HomeArg, listen: &str, allow_hosts: &[String]) -> Result<ExitCode> {
     let home = home.resolve()?;
     let listen = match listen {
         "none" | "off" => None,
@@ -98,7 +99,12 @@ pub fn serve(home: &HomeArg, listen: &str) -> Result<ExitCode> {
         })?),
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(berth_api::serve(&home, host_settings(), listen))?;
+    runtime.block_on(berth_api::serve(
+        &home,
+        host_settings(),
+        listen,
+        allow_hosts,
+    ))?;
     Ok(ExitCode::SUCCESS)
 }
 

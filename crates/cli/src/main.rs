@@ -33,6 +33,11 @@ enum Command {
         /// Where the web UI listens: ADDR:PORT, or `none`.
         #[arg(long, default_value = berth_api::DEFAULT_LISTEN)]
         listen: String,
+        /// Another name the web UI answers to (e.g. a DNS name of this
+        /// server, or a reverse proxy's); repeat for more. Its own host
+        /// name, `<name>.local`, its addresses and localhost always work.
+        #[arg(long = "allow-host", value_name = "NAME")]
+        allow_hosts: Vec<String>,
     },
     /// Install an app from a store, or from a compose file.
     Install(apps::InstallCmd),
@@ -120,7 +125,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let home = cli.home;
     let result = match cli.command {
-        Command::Serve { listen } => apps::serve(&home, &listen),
+        Command::Serve {
+            listen,
+            allow_hosts,
+        } => apps::serve(&home, &listen, &allow_hosts),
         Command::Install(cmd) => apps::install(&home, cmd),
         Command::Catalog(cmd) => catalog::run(&home, cmd),
         Command::Secrets { id, json } => apps::secrets(&home, id, json),

@@ -1,12 +1,20 @@
-//! The HTTP API of `berth serve`, against a real daemon: every command
-//! route (from the command list, so a new command can never ship open) and
-//! every other protected route answers 401 without a session; first-run
-//! setup, login, logout; cookies HttpOnly and SameSite=Strict; cross-site
-//! requests refused; a long operation answers at once and streams its
-//! progress as server-sent events; failed logins slowed then locked out; no
-//! password in the daemon's log.
+//! The HTTP API of `berth serve`, against a real daemon (one for the whole
+//! file): it answers only to this server's own names (DNS rebinding gets
+//! 421); every command route (from the command list, so a new command can
+//! never ship open) and every other protected route answers 401 without a
+//! session; first-run setup needs the code the daemon wrote into its home,
+//! and wrong codes are locked out; a session is its cookie *and* its key
+//! header (the cookie alone, as an app on another port receives it, is
+//! refused); the event stream and downloads go by one-time, short-lived
+//! tickets, and the stream closes when its session ends; app ids that
+//! would leave their folder and paths on the server are refused; a long
+//! operation answers at once and streams its progress; failed logins
+//! slowed, then locked out even when sent all at once; no password in the
+//! daemon's log.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
+use std::net::IpAddr;
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -18,10 +26,19 @@ mod common;
 use common::*;
 
 const PASSWORD: &str = "correct horse battery staple";
+/// Tickets expire this fast in this daemon, so the test can see one expire.
+const TICKET_SECS: &str = "2";
 
 fn client() -> Client {
+    client_from("127.0.0.1".parse().unwrap())
+}
+
+/// A client whose requests come from `source` (another loopback address
+/// counts as another client for the lockout).
+fn client_from(source: IpAddr) -> Client {
     Client::builder()
         .timeout(Duration::from_secs(60))
+        .local_address(source)
         .build()
         .unwrap()
 }
@@ -39,32 +56,84 @@ fn error_of(response: Response) -> String {
     v["error"].as_str().unwrap_or_default().to_string()
 }
 
-/// `name=value` of the session cookie a response sets, checking its flags.
-fn session_cookie(response: &Response) -> String {
+/// Checks the session cookie's flags.
+fn check_cookie_flags(response: &Response) {
     let set = response
         .headers()
         .get("set-cookie")
         .expect("a session cookie")
         .to_str()
-        .unwrap()
-        .to_string();
+        .unwrap();
     assert!(set.contains("HttpOnly"), "{set}");
     assert!(set.contains("SameSite=Strict"), "{set}");
-    set.split(';').next().unwrap().to_string()
+}
+
+fn this_hostname() -> String {
+    let out = std::process::Command::new("hostname").output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
 #[test]
-fn the_http_api_needs_a_login_for_everything_but_login() {
+fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
     let home = std::env::temp_dir().join(format!("berth-http-{}", std::process::id()));
     std::fs::remove_dir_all(&home).ok();
     let app = format!("web{}", std::process::id());
     let _cleanup = Cleanup(app.clone());
-    let daemon = start_daemon(&home);
+    let daemon = start_daemon_with(
+        &home,
+        &[
+            ("BERTH_TICKET_SECS", TICKET_SECS),
+            ("BERTH_ALLOWED_HOSTS", "berth.example,other.example"),
+        ],
+    );
     let base = http_base(&home);
+    let port = base.rsplit(':').next().unwrap().to_string();
+
+    // DNS rebinding: a page of evil.test whose name now points here sends
+    // `Host: evil.test`; nothing answers it, not even the page or setup.
+    let code = setup_code(&home);
+    for (method, path) in [
+        ("GET", "/"),
+        ("GET", "/index.html"),
+        ("GET", "/api/auth"),
+        ("POST", "/api/setup"),
+    ] {
+        let request = match method {
+            "GET" => client().get(format!("{base}{path}")),
+            _ => client()
+                .post(format!("{base}{path}"))
+                .json(&serde_json::json!({"user": "evil", "password": PASSWORD, "code": code})),
+        };
+        let answer = request
+            .header("host", format!("evil.test:{port}"))
+            .header("origin", format!("http://evil.test:{port}"))
+            .send()
+            .unwrap();
+        assert_eq!(
+            answer.status(),
+            StatusCode::MISDIRECTED_REQUEST,
+            "{method} {path} answered a foreign Host"
+        );
+    }
+    for host in [
+        format!("localhost:{port}"),
+        format!("127.0.0.1:{port}"),
+        format!("{}:{port}", this_hostname()),
+        format!("{}.local", this_hostname().split('.').next().unwrap()),
+        format!("berth.example:{port}"),
+        "other.example".to_string(),
+    ] {
+        let answer = client()
+            .get(format!("{base}/"))
+            .header("host", &host)
+            .send()
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::OK, "Host {host} was refused");
+    }
 
     // Every command, and every other protected route, is closed.
     let mut open = Vec::new();
-    for command in COMMANDS {
+    for command in COMMANDS.iter().chain(&["ticket"]) {
         assert!(
             !OPEN_ROUTES.contains(command),
             "{command} shadows an open route"
@@ -85,6 +154,7 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
         "/api/files/berth/jellyfin/icon.svg",
         "/api/download/diagnostics/anyapp",
         "/api/download/logs/anyapp",
+        "/api/events?ticket=0123",
     ] {
         let status = client()
             .get(format!("{base}{path}"))
@@ -100,7 +170,10 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
     assert_eq!(page.status(), StatusCode::OK);
     assert_eq!(page.headers()["x-frame-options"], "DENY");
 
-    // First run: set up the admin.
+    // First run: the setup code is the owner's only (mode 0600) ...
+    let code_file = home.join(berth_api::SETUP_CODE_FILE);
+    let mode = std::fs::metadata(&code_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the setup code file is readable by others");
     let state: serde_json::Value = client()
         .get(format!("{base}/api/auth"))
         .send()
@@ -108,45 +181,118 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
         .json()
         .unwrap();
     assert_eq!(state["setupNeeded"], true);
-    let weak = post(
-        &base,
-        "/api/setup",
-        None,
-        serde_json::json!({"user": "admin", "password": "short"}),
+    // ... guessing it is locked out like a password (from another address,
+    // all at once, so the lockout does not touch the rest of the test) ...
+    let guesser: IpAddr = "127.0.0.2".parse().unwrap();
+    let guesses: Vec<_> = (0..8)
+        .map(|i| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                client_from(guesser)
+                    .post(format!("{base}/api/setup"))
+                    .json(&serde_json::json!({"user": "evil", "password": PASSWORD, "code": format!("AAAA-BBBB-{i:04}")}))
+                    .send()
+                    .unwrap()
+                    .status()
+            })
+        })
+        .collect();
+    let statuses: Vec<StatusCode> = guesses.into_iter().map(|g| g.join().unwrap()).collect();
+    assert!(
+        statuses
+            .iter()
+            .filter(|s| **s == StatusCode::FORBIDDEN)
+            .count()
+            <= 5
+            && statuses.contains(&StatusCode::TOO_MANY_REQUESTS),
+        "setup codes were guessed without a lockout: {statuses:?}"
     );
-    assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
-    assert!(error_of(weak).contains("at least 10 characters"));
-    let setup = post(
+    let locked = client_from(guesser)
+        .post(format!("{base}/api/setup"))
+        .json(&serde_json::json!({"user": "evil", "password": PASSWORD, "code": code}))
+        .send()
+        .unwrap();
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    // ... and needed: none, or a wrong one, creates nothing.
+    let no_code = post(
         &base,
         "/api/setup",
         None,
         serde_json::json!({"user": "admin", "password": PASSWORD}),
     );
+    assert_eq!(no_code.status(), StatusCode::FORBIDDEN);
+    assert!(
+        error_of(no_code).contains("setup-code"),
+        "the refusal says where the code is"
+    );
+    let weak = post(
+        &base,
+        "/api/setup",
+        None,
+        serde_json::json!({"user": "admin", "password": "short", "code": code}),
+    );
+    assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(weak).contains("at least 10 characters"));
+    // Typed loosely: lower case, spaces for dashes.
+    let setup = post(
+        &base,
+        "/api/setup",
+        None,
+        serde_json::json!({"user": "admin", "password": PASSWORD, "code": code.to_lowercase().replace('-', " ")}),
+    );
     assert_eq!(setup.status(), StatusCode::OK);
-    let cookie = session_cookie(&setup);
+    check_cookie_flags(&setup);
+    let web = WebSession::from_login(&base, setup);
+    assert!(!code_file.exists(), "the setup code outlived setup");
     let again = post(
         &base,
         "/api/setup",
         None,
-        serde_json::json!({"user": "evil", "password": PASSWORD}),
+        serde_json::json!({"user": "evil", "password": PASSWORD, "code": code}),
     );
     assert_eq!(again.status(), StatusCode::CONFLICT, "setup runs once");
 
-    // With the session: commands answer.
-    let apps = post(&base, "/api/apps", Some(&cookie), serde_json::json!({}));
+    // The cookie alone (what an app on another port of this host receives)
+    // opens nothing; with the key the page keeps, commands answer.
+    let apps = post(&base, "/api/apps", Some(&web.cookie), serde_json::json!({}));
+    assert_eq!(
+        apps.status(),
+        StatusCode::UNAUTHORIZED,
+        "the cookie alone logged in"
+    );
+    let wrong_key = client()
+        .post(format!("{base}/api/apps"))
+        .header("cookie", &web.cookie)
+        .header("x-berth-session-key", "0".repeat(64))
+        .json(&serde_json::json!({}))
+        .send()
+        .unwrap();
+    assert_eq!(wrong_key.status(), StatusCode::UNAUTHORIZED);
+    let key_alone = client()
+        .post(format!("{base}/api/apps"))
+        .header("x-berth-session-key", &web.key)
+        .json(&serde_json::json!({}))
+        .send()
+        .unwrap();
+    assert_eq!(key_alone.status(), StatusCode::UNAUTHORIZED);
+    let auth_state: serde_json::Value = client()
+        .get(format!("{base}/api/auth"))
+        .header("cookie", &web.cookie)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(auth_state["user"], serde_json::Value::Null);
+    let apps = web.post("/api/apps", serde_json::json!({}));
     assert_eq!(apps.status(), StatusCode::OK);
     assert_eq!(
         apps.json::<serde_json::Value>().unwrap(),
         serde_json::json!([])
     );
-    let found: serde_json::Value = post(
-        &base,
-        "/api/catalogSearch",
-        Some(&cookie),
-        serde_json::json!({"query": "jelly"}),
-    )
-    .json()
-    .unwrap();
+    let found: serde_json::Value = web
+        .post("/api/catalogSearch", serde_json::json!({"query": "jelly"}))
+        .json()
+        .unwrap();
     assert!(
         found
             .as_array()
@@ -155,52 +301,164 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
             .any(|a| a["id"] == "jellyfin"),
         "{found}"
     );
+    let icon_url = format!("{base}/api/files/berth/jellyfin/icon.svg");
     let icon = client()
-        .get(format!("{base}/api/files/berth/jellyfin/icon.svg"))
-        .header("cookie", &cookie)
+        .get(&icon_url)
+        .header("cookie", &web.cookie)
+        .header("x-berth-session-key", &web.key)
         .send()
         .unwrap();
     assert_eq!(icon.status(), StatusCode::OK);
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
-    let bad = post(
-        &base,
-        "/api/status",
-        Some(&cookie),
-        serde_json::json!({"nope": 1}),
-    );
+    let bad = web.post("/api/status", serde_json::json!({"nope": 1}));
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert!(error_of(bad).contains("bad arguments for status"));
 
     // A page of another site cannot make the browser act for us.
     let forged = client()
         .post(format!("{base}/api/uninstall"))
-        .header("cookie", &cookie)
+        .header("cookie", &web.cookie)
+        .header("x-berth-session-key", &web.key)
         .header("origin", "http://evil.example")
         .json(&serde_json::json!({"app": "x", "purgeData": true, "removeImages": true}))
         .send()
         .unwrap();
     assert_eq!(forged.status(), StatusCode::FORBIDDEN);
 
-    // A long operation answers at once; its progress comes as events.
-    let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/store");
-    let added = post(
-        &base,
-        "/api/catalogAdd",
-        Some(&cookie),
-        serde_json::json!({"location": store, "name": "test"}),
+    // App ids that would leave their folder, and paths on this server, are refused.
+    let outside = home
+        .parent()
+        .unwrap()
+        .join(format!("berth-http-victim-{}", std::process::id()));
+    std::fs::create_dir_all(outside.join("data")).unwrap();
+    let victim = format!("../../{}", outside.file_name().unwrap().to_string_lossy());
+    for (command, args) in [
+        (
+            "uninstall",
+            serde_json::json!({"app": victim, "purgeData": true, "removeImages": false}),
+        ),
+        (
+            "diskCap",
+            serde_json::json!({"app": victim, "bytes": 33554432}),
+        ),
+        (
+            "install",
+            serde_json::json!({"catalogApp": "greeter", "appId": victim, "settings": {"ADMIN_NAME": "x"}}),
+        ),
+        ("rollback", serde_json::json!({"app": "x", "to": "../../x"})),
+        (
+            "logs",
+            serde_json::json!({"app": "x", "service": "../../../images/json", "tail": 1, "follow": false}),
+        ),
+        ("catalogRemove", serde_json::json!({"name": "../berth"})),
+    ] {
+        let refused = web.post(&format!("/api/{command}"), args);
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST, "{command}");
+        let message = error_of(refused);
+        assert!(message.contains("is not a"), "{command}: {message}");
+    }
+    assert!(
+        outside.join("data").is_dir(),
+        "a request reached outside the home"
     );
-    assert_eq!(added.status(), StatusCode::OK);
-    let events = client()
-        .get(format!("{base}/api/events"))
-        .header("cookie", &cookie)
-        .send()
-        .unwrap();
+    std::fs::remove_dir_all(&outside).ok();
+    for path in [
+        "/api/download/logs/..%2F..%2Fetc",
+        "/api/download/diagnostics/..%2Fx",
+    ] {
+        let answer = client()
+            .get(format!("{base}{path}"))
+            .header("cookie", &web.cookie)
+            .header("x-berth-session-key", &web.key)
+            .send()
+            .unwrap();
+        assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{path}");
+    }
+    let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/store");
+    let compose = store.join("greeter/compose.yml");
+    for (command, args) in [
+        (
+            "install",
+            serde_json::json!({"composeFile": compose, "appId": "fromfile"}),
+        ),
+        (
+            "update",
+            serde_json::json!({"app": "x", "composeFile": compose, "consent": true}),
+        ),
+        (
+            "diagnose",
+            serde_json::json!({"app": "x", "out": "/etc/cron.d/x"}),
+        ),
+        (
+            "catalogAdd",
+            serde_json::json!({"location": store, "name": "test"}),
+        ),
+    ] {
+        let refused = web.post(&format!("/api/{command}"), args);
+        assert_eq!(
+            refused.status(),
+            StatusCode::FORBIDDEN,
+            "{command} took a path"
+        );
+        assert!(error_of(refused).contains("does not take a path on the server"));
+    }
+    // The local socket (root-only) still may.
+    let added = berth(
+        &home,
+        &["catalog", "add", store.to_str().unwrap(), "--name", "test"],
+    );
+    assert!(added.status.success(), "{}", text(&added));
+
+    // Tickets: one use, one path, this session's cookie, a short life.
+    let events_ticket = web.ticket("/api/events");
+    let spend = |url: &str, cookie: &str| {
+        client()
+            .get(format!("{base}{url}"))
+            .header("cookie", cookie)
+            .send()
+            .unwrap()
+            .status()
+    };
+    let moved = events_ticket.replace("/api/events", "/api/download/logs/x");
+    assert_eq!(
+        spend(&moved, &web.cookie),
+        StatusCode::UNAUTHORIZED,
+        "a ticket opened another path"
+    );
+    let ticket = web.ticket("/api/events");
+    assert_eq!(
+        spend(&ticket, "berth_session=other"),
+        StatusCode::UNAUTHORIZED,
+        "a ticket worked with another cookie"
+    );
+    let ticket = web.ticket("/api/download/logs/nosuchapp");
+    assert_eq!(
+        spend(&ticket, &web.cookie),
+        StatusCode::NOT_FOUND,
+        "a good ticket was refused"
+    );
+    assert_eq!(
+        spend(&ticket, &web.cookie),
+        StatusCode::UNAUTHORIZED,
+        "a ticket worked twice"
+    );
+    let ticket = web.ticket("/api/download/logs/nosuchapp");
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        spend(&ticket, &web.cookie),
+        StatusCode::UNAUTHORIZED,
+        "a ticket outlived its time"
+    );
+    let odd = web.post("/api/ticket", serde_json::json!({"path": "/api/apps"}));
+    assert_eq!(odd.status(), StatusCode::BAD_REQUEST);
+
+    // A long operation answers at once; its progress comes as events.
+    let events = web.get_ticketed("/api/events");
+    assert_eq!(events.status(), StatusCode::OK);
     assert_eq!(events.headers()["content-type"], "text/event-stream");
     let started = Instant::now();
-    let install = post(
-        &base,
+    let install = web.post(
         "/api/install",
-        Some(&cookie),
         serde_json::json!({"catalogApp": "greeter", "appId": app, "settings": {"ADMIN_NAME": "web"}}),
     );
     assert_eq!(install.status(), StatusCode::OK);
@@ -212,7 +470,8 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
         "install did not answer at once"
     );
     let mut kinds = Vec::new();
-    for line in BufReader::new(events).lines() {
+    let mut lines = BufReader::new(events).lines();
+    for line in lines.by_ref() {
         let line = line.unwrap();
         let Some(data) = line.strip_prefix("data:") else {
             continue;
@@ -235,43 +494,76 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
     );
     assert!(kinds.iter().any(|k| k == "step"), "{kinds:?}");
     assert!(kinds.iter().any(|k| k == "service"), "{kinds:?}");
-    let status: serde_json::Value = post(
-        &base,
-        "/api/status",
-        Some(&cookie),
-        serde_json::json!({"app": app}),
-    )
-    .json()
-    .unwrap();
+    let status: serde_json::Value = web
+        .post("/api/status", serde_json::json!({"app": app}))
+        .json()
+        .unwrap();
     assert!(
         status["openPort"].as_u64().is_some_and(|p| p > 0),
         "no port to open: {status}"
     );
     assert_eq!(status["openPath"], "/");
-    let logs: serde_json::Value = post(
-        &base,
-        "/api/logs",
-        Some(&cookie),
-        serde_json::json!({"app": app, "tail": 10, "follow": false}),
-    )
-    .json()
-    .unwrap();
+    let logs: serde_json::Value = web
+        .post(
+            "/api/logs",
+            serde_json::json!({"app": app, "tail": 10, "follow": false}),
+        )
+        .json()
+        .unwrap();
     assert!(logs.is_array(), "{logs}");
-    let gone = post(
-        &base,
+    // The whole log as a download, streamed as the engine sends it.
+    let line = "a line for the downloaded log";
+    let wrote = std::process::Command::new("docker")
+        .args([
+            "exec",
+            &format!("{app}-web-1"),
+            "sh",
+            "-c",
+            &format!("echo '{line}' > /proc/1/fd/1"),
+        ])
+        .status()
+        .unwrap();
+    assert!(wrote.success());
+    let download = web.get_ticketed(&format!("/api/download/logs/{app}"));
+    assert_eq!(download.status(), StatusCode::OK);
+    assert_eq!(
+        download.headers()["transfer-encoding"],
+        "chunked",
+        "the log was not streamed"
+    );
+    let text = download.text().unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.ends_with(&format!(" web stdout {line}"))),
+        "{text}"
+    );
+    let gone = web.post(
         "/api/uninstall",
-        Some(&cookie),
         serde_json::json!({"app": app, "purgeData": true, "removeImages": false}),
     );
     assert_eq!(gone.status(), StatusCode::OK);
 
-    // Logout ends the session.
+    // Logout ends the session, and with it an open event stream.
+    drop(lines);
+    let stream = web.get_ticketed("/api/events");
+    assert_eq!(stream.status(), StatusCode::OK);
+    let reader = std::thread::spawn(move || {
+        let mut rest = Vec::new();
+        let _ = BufReader::new(stream).read_to_end(&mut rest);
+        Instant::now()
+    });
+    let logged_out = Instant::now();
     assert_eq!(
-        post(&base, "/api/logout", Some(&cookie), serde_json::json!({})).status(),
+        web.post("/api/logout", serde_json::json!({})).status(),
         StatusCode::OK
     );
+    let closed = reader.join().unwrap();
+    assert!(
+        closed.duration_since(logged_out) < Duration::from_secs(10),
+        "the event stream outlived its session"
+    );
     assert_eq!(
-        post(&base, "/api/apps", Some(&cookie), serde_json::json!({})).status(),
+        web.post("/api/apps", serde_json::json!({})).status(),
         StatusCode::UNAUTHORIZED
     );
     let login = post(
@@ -281,9 +573,15 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
         serde_json::json!({"user": "admin", "password": PASSWORD}),
     );
     assert_eq!(login.status(), StatusCode::OK);
-    session_cookie(&login);
+    check_cookie_flags(&login);
+    let web = WebSession::from_login(&base, login);
+    assert_eq!(
+        web.post("/api/apps", serde_json::json!({})).status(),
+        StatusCode::OK
+    );
 
-    // Wrong passwords: slowed, then locked out.
+    // Wrong passwords: slowed; and sent all at once, no more than the limit
+    // is even checked, so the right password is locked out after them.
     let t = Instant::now();
     let wrong = post(
         &base,
@@ -296,14 +594,35 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
         t.elapsed() >= Duration::from_secs(1),
         "a failed login was not slowed"
     );
-    for _ in 0..4 {
-        post(
-            &base,
-            "/api/login",
-            None,
-            serde_json::json!({"user": "admin", "password": "guess"}),
-        );
-    }
+    let burst: Vec<_> = (0..40)
+        .map(|i| {
+            let base = base.clone();
+            std::thread::spawn(move || {
+                // Unknown users too: they must cost the same and count the same.
+                let user = if i % 2 == 0 { "admin" } else { "nobody" };
+                post(
+                    &base,
+                    "/api/login",
+                    None,
+                    serde_json::json!({"user": user, "password": format!("guess {i}")}),
+                )
+                .status()
+            })
+        })
+        .collect();
+    let statuses: Vec<StatusCode> = burst.into_iter().map(|b| b.join().unwrap()).collect();
+    let checked = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    let refused = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert!(
+        checked <= 4 && checked + refused == 40,
+        "40 parallel guesses: {checked} checked, {refused} locked out ({statuses:?})"
+    );
     let locked = post(
         &base,
         "/api/login",
@@ -311,10 +630,14 @@ fn the_http_api_needs_a_login_for_everything_but_login() {
         serde_json::json!({"user": "admin", "password": PASSWORD}),
     );
     assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(error_of(locked).contains("too many failed logins"));
+    assert!(error_of(locked).contains("too many failed attempts"));
 
     drop(daemon);
     let log = std::fs::read_to_string(home.join("daemon.log")).unwrap();
     assert!(!log.contains(PASSWORD), "the password reached the log");
+    assert!(
+        log.contains(&code),
+        "the daemon did not print the setup code"
+    );
     std::fs::remove_dir_all(&home).ok();
 }

@@ -72,10 +72,10 @@ fn system_stats_log_search_and_a_diagnostics_bundle_without_secrets() {
 
     // The daemon samples every second: a history builds up.
     let base = http_base(&home);
-    let cookie = session(&base);
+    let web = WebSession::setup(&home, &base, "admin", "a long enough password");
     let mut samples = 0;
     for _ in 0..50 {
-        samples = http_history(&base, &cookie, &app);
+        samples = http_history(&web, &app);
         if samples >= 2 {
             break;
         }
@@ -128,11 +128,7 @@ fn system_stats_log_search_and_a_diagnostics_bundle_without_secrets() {
     );
 
     // The same bundle as a download from the web UI.
-    let download = reqwest::blocking::Client::new()
-        .get(format!("{base}/api/download/diagnostics/{app}"))
-        .header("cookie", &cookie)
-        .send()
-        .unwrap();
+    let download = web.get_ticketed(&format!("/api/download/diagnostics/{app}"));
     assert_eq!(download.status(), reqwest::StatusCode::OK);
     assert_eq!(download.headers()["content-type"], "application/gzip");
     let fetched = home.join("fetched.tar.gz");
@@ -142,37 +138,17 @@ fn system_stats_log_search_and_a_diagnostics_bundle_without_secrets() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&listing.stdout).contains("compose.yml"));
-    let logs = reqwest::blocking::Client::new()
-        .get(format!("{base}/api/download/logs/{app}"))
-        .header("cookie", &cookie)
-        .send()
-        .unwrap();
+    let logs = web.get_ticketed(&format!("/api/download/logs/{app}"));
     assert_eq!(logs.status(), reqwest::StatusCode::OK);
 
     ok(&["uninstall", &app, "--purge-data", "--yes"]);
     std::fs::remove_dir_all(&home).ok();
 }
 
-/// A session cookie for the daemon's HTTP API (the first-run admin).
-fn session(base: &str) -> String {
-    let setup = reqwest::blocking::Client::new()
-        .post(format!("{base}/api/setup"))
-        .json(&serde_json::json!({"user": "admin", "password": "a long enough password"}))
-        .send()
-        .unwrap();
-    assert!(setup.status().is_success(), "setup: {}", setup.status());
-    let cookie = setup.headers()["set-cookie"].to_str().unwrap();
-    cookie.split(';').next().unwrap().to_string()
-}
-
 /// How many samples the daemon keeps of `app`, asked over HTTP as the UI does.
-fn http_history(base: &str, cookie: &str, app: &str) -> usize {
-    let reply: serde_json::Value = reqwest::blocking::Client::new()
-        .post(format!("{base}/api/statsHistory"))
-        .header("cookie", cookie)
-        .json(&serde_json::json!({ "app": app }))
-        .send()
-        .unwrap()
+fn http_history(web: &WebSession, app: &str) -> usize {
+    let reply: serde_json::Value = web
+        .post("/api/statsHistory", serde_json::json!({ "app": app }))
         .json()
         .unwrap();
     reply

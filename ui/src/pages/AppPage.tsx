@@ -1,6 +1,7 @@
 // One app of a store: what it is, what it asks of the server, and Install.
 import { useEffect, useState } from "react";
-import { fileUrl, invoke } from "../api";
+import { invoke } from "../api";
+import { StorePicture } from "../components/StorePicture";
 import type { CatalogAppInfo, ResourceSpec } from "../bindings";
 import { InstallDialog } from "./InstallDialog";
 
@@ -49,7 +50,7 @@ export function AppPage({ store, id }: { store: string; id: string }) {
     <article aria-labelledby="app-title" className="app-page">
       <a href="#/catalog">← App store</a>
       <header className="app-head">
-        {m.icon && <img src={fileUrl(info.store, m.id, m.icon)} alt="" width={72} height={72} />}
+        {m.icon && <StorePicture store={info.store} app={m.id} file={m.icon} alt="" width={72} height={72} />}
         <div>
           <h1 id="app-title">{m.name}</h1>
           <p>{m.tagline}</p>
@@ -63,7 +64,7 @@ export function AppPage({ store, id }: { store: string; id: string }) {
       {(m.screenshots ?? []).length > 0 && (
         <div className="shots">
           {(m.screenshots ?? []).map((s) => (
-            <img key={s} src={fileUrl(info.store, m.id, s)} alt={`Screenshot of ${m.name}`} loading="lazy" />
+            <StorePicture key={s} store={info.store} app={m.id} file={s} alt={`Screenshot of ${m.name}`} loading="lazy" />
           ))}
         </div>
       )}

@@ -6,6 +6,7 @@ export function AuthPage({ mode, onDone }: { mode: "setup" | "login"; onDone: (u
   const [user, setUser] = useState(mode === "setup" ? "admin" : "");
   const [password, setPassword] = useState("");
   const [confirm, setConfirm] = useState("");
+  const [code, setCode] = useState("");
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -18,7 +19,7 @@ export function AuthPage({ mode, onDone }: { mode: "setup" | "login"; onDone: (u
     }
     setBusy(true);
     try {
-      const r = mode === "setup" ? await setup(user, password) : await login(user, password);
+      const r = mode === "setup" ? await setup(user, password, code) : await login(user, password);
       onDone(r.user);
     } catch (err) {
       setError((err as Error).message);
@@ -32,6 +33,16 @@ export function AuthPage({ mode, onDone }: { mode: "setup" | "login"; onDone: (u
       <form className="card auth" onSubmit={submit} aria-labelledby="auth-title">
         <h1 id="auth-title">{mode === "setup" ? "Welcome to Berth" : "Log in to Berth"}</h1>
         {mode === "setup" && <p>Create the administrator account for this server. Only you will be able to install and manage apps.</p>}
+        {mode === "setup" && (
+          <label>
+            Setup code
+            <input name="code" autoComplete="off" spellCheck={false} value={code} onChange={(e) => setCode(e.target.value)} required />
+            <small className="muted">
+              Printed by <code>berth serve</code> when it started (its output, or <code>journalctl -u berth</code>), and kept in the file{" "}
+              <code>setup-code</code> in Berth's home (<code>/var/lib/berth/setup-code</code> by default) until the account exists.
+            </small>
+          </label>
+        )}
         <label>
           User name
           <input name="user" autoComplete="username" value={user} onChange={(e) => setUser(e.target.value)} required />

@@ -1,6 +1,7 @@
 // The app store: every app of every store as a grid, by category, searchable.
 import { useEffect, useMemo, useState } from "react";
-import { fileUrl, invoke } from "../api";
+import { invoke } from "../api";
+import { StorePicture } from "../components/StorePicture";
 import type { AppSummary } from "../bindings";
 
 export function CatalogPage() {
@@ -52,7 +53,7 @@ export function CatalogPage() {
         {shown.map((a) => (
           <li key={`${a.store}/${a.id}`}>
             <a className="card app-card" href={`#/app/${encodeURIComponent(a.store)}/${encodeURIComponent(a.id)}`}>
-              {a.icon ? <img src={fileUrl(a.store, a.id, a.icon)} alt="" width={48} height={48} /> : <span className="icon-blank" aria-hidden="true" />}
+              {a.icon ? <StorePicture store={a.store} app={a.id} file={a.icon} alt="" width={48} height={48} /> : <span className="icon-blank" aria-hidden="true" />}
               <span>
                 <strong>{a.name}</strong>
                 <small>{a.tagline}</small>

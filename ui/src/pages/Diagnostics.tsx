@@ -2,7 +2,7 @@
 // download made fresh by the server; in the desktop app a file Berth writes
 // under its home, whose path is shown.
 import { useState } from "react";
-import { inDesktop, invoke } from "../api";
+import { download, inDesktop, invoke } from "../api";
 import type { DiagnoseReport } from "../bindings";
 import { formatBytes } from "../logic";
 
@@ -11,6 +11,7 @@ export function Diagnostics({ app }: { app: string }) {
   const [report, setReport] = useState<DiagnoseReport | null>(null);
   const [error, setError] = useState<string | null>(null);
   const desktop = inDesktop();
+  const path = `/api/download/diagnostics/${encodeURIComponent(app)}`;
 
   const save = () => {
     setBusy(true);
@@ -31,7 +32,15 @@ export function Diagnostics({ app }: { app: string }) {
         {desktop ? (
           <button onClick={save} disabled={busy}>{busy ? "Saving diagnostics…" : "Save diagnostics"}</button>
         ) : (
-          <a className="button" href={`/api/download/diagnostics/${encodeURIComponent(app)}`} download>
+          <a
+            className="button"
+            href={path}
+            onClick={(e) => {
+              e.preventDefault();
+              setError(null);
+              download(path).catch((err: Error) => setError(err.message));
+            }}
+          >
             Download diagnostics
           </a>
         )}

@@ -2,7 +2,7 @@
 // lines of every service, matches highlighted), the last lines following new
 // ones, and the whole log as a download.
 import { useEffect, useRef, useState } from "react";
-import { inDesktop, invoke } from "../api";
+import { download, inDesktop, invoke } from "../api";
 import type { Event, LogEntry } from "../bindings";
 import { highlightParts, logsText, logTime } from "../logic";
 
@@ -156,11 +156,22 @@ function LogSearch({ app }: { app: string }) {
 /** Every line of the app's logs, stamped, as a file. */
 function DownloadLogs({ app }: { app: string }) {
   const [error, setError] = useState<string | null>(null);
+  const path = `/api/download/logs/${encodeURIComponent(app)}`;
   if (!inDesktop()) {
     return (
-      <a className="button" href={`/api/download/logs/${encodeURIComponent(app)}`} download={`${app}.log`}>
-        Download logs
-      </a>
+      <>
+        <a
+          className="button"
+          href={path}
+          onClick={(e) => {
+            e.preventDefault();
+            download(path).then(() => setError(null), (err: Error) => setError(err.message));
+          }}
+        >
+          Download logs
+        </a>
+        {error && <span role="alert" className="error">{error}</span>}
+      </>
     );
   }
   // The desktop app has no session route to download from: it asks for every line and saves them itself.

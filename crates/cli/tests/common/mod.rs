@@ -112,3 +112,85 @@ pub fn http_base(home: &Path) -> String {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// The first-run setup code the daemon wrote into the home.
+pub fn setup_code(home: &Path) -> String {
+    std::fs::read_to_string(home.join(berth_api::SETUP_CODE_FILE))
+        .expect("berth serve wrote the setup code into its home")
+        .trim()
+        .to_string()
+}
+
+/// A logged-in web session: the cookie and the key the page sends back.
+pub struct WebSession {
+    pub base: String,
+    pub cookie: String,
+    pub key: String,
+}
+
+impl WebSession {
+    /// Reads the session from a setup or login answer.
+    pub fn from_login(base: &str, response: reqwest::blocking::Response) -> WebSession {
+        assert!(
+            response.status().is_success(),
+            "login: {}",
+            response.status()
+        );
+        let set = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        let body: serde_json::Value = response.json().unwrap();
+        WebSession {
+            base: base.to_string(),
+            cookie: set.split(';').next().unwrap().to_string(),
+            key: body["key"].as_str().expect("a session key").to_string(),
+        }
+    }
+
+    /// Creates the admin with the code from `home`, as the first-run page does.
+    pub fn setup(home: &Path, base: &str, user: &str, password: &str) -> WebSession {
+        let response = reqwest::blocking::Client::new()
+            .post(format!("{base}/api/setup"))
+            .json(
+                &serde_json::json!({"user": user, "password": password, "code": setup_code(home)}),
+            )
+            .send()
+            .unwrap();
+        Self::from_login(base, response)
+    }
+
+    pub fn post(&self, path: &str, body: serde_json::Value) -> reqwest::blocking::Response {
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap()
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .header("x-berth-session-key", &self.key)
+            .json(&body)
+            .send()
+            .unwrap()
+    }
+
+    /// A one-time URL (path and query) for `path`, as the page asks for downloads and events.
+    pub fn ticket(&self, path: &str) -> String {
+        let reply = self.post("/api/ticket", serde_json::json!({ "path": path }));
+        assert!(reply.status().is_success(), "ticket: {}", reply.status());
+        let body: serde_json::Value = reply.json().unwrap();
+        body["url"].as_str().expect("a ticket URL").to_string()
+    }
+
+    /// GETs `path` by a fresh ticket with the cookie, as the browser does.
+    pub fn get_ticketed(&self, path: &str) -> reqwest::blocking::Response {
+        let url = self.ticket(path);
+        reqwest::blocking::Client::builder()
+            .timeout(Duration::from_secs(120))
+            .build()
+            .unwrap()
+            .get(format!("{}{url}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .unwrap()
+    }
+}

@@ -81,23 +81,8 @@ impl Engine {
         tail: Option<usize>,
         since: Option<i64>,
     ) -> Result<Vec<LogEntry>> {
-        let containers: Vec<(String, String)> = match service {
-            Some(s) => vec![(s.to_string(), container_name(project, s))],
-            None => self
-                .status(project)
-                .await?
-                .into_iter()
-                .map(|s| (s.service, s.container))
-                .collect(),
-        };
-        let options = LogsOptions {
-            stdout: true,
-            stderr: true,
-            timestamps: true,
-            tail: tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
-            since: since.map_or(0, |s| s.clamp(0, i64::from(i32::MAX)) as i32),
-            ..Default::default()
-        };
+        let containers = self.log_containers(project, service).await?;
+        let options = stamped_options(tail, since);
         let read = containers.iter().map(|(service, container)| {
             let options = options.clone();
             async move {
@@ -123,6 +108,77 @@ impl Engine {
         // Stable: lines of one service with the same stamp keep their order.
         lines.sort_by_cached_key(|l| humantime::parse_rfc3339_weak(&l.time).ok());
         Ok(lines)
+    }
+
+    /// `(service, container)` of `service`, or of every container of `project`.
+    async fn log_containers(
+        &self,
+        project: &str,
+        service: Option<&str>,
+    ) -> Result<Vec<(String, String)>> {
+        Ok(match service {
+            Some(s) => vec![(s.to_string(), container_name(project, s))],
+            None => self
+                .status(project)
+                .await?
+                .into_iter()
+                .map(|s| (s.service, s.container))
+                .collect(),
+        })
+    }
+
+    /// [`Engine::logs_text`] as a stream of lines, each service's log read
+    /// as the engine sends it and merged by time on the way, so a long log
+    /// is never held whole in memory.
+    pub async fn logs_text_stream(
+        &self,
+        project: &str,
+        service: Option<&str>,
+    ) -> Result<impl Stream<Item = Result<String>> + Send + use<>> {
+        let options = stamped_options(None, None);
+        let sources: Vec<_> = self
+            .log_containers(project, service)
+            .await?
+            .into_iter()
+            .map(|(service, container)| {
+                let what = format!("read the logs of {container}");
+                self.docker()
+                    .logs(&container, Some(options.clone()))
+                    .flat_map(move |frame| {
+                        let entries = match frame {
+                            Ok(frame) => stamped(&service, frame).into_iter().map(Ok).collect(),
+                            Err(e) => vec![Err(docker_err(what.clone())(e))],
+                        };
+                        futures_util::stream::iter(entries)
+                    })
+                    .boxed()
+                    .fuse()
+            })
+            .collect();
+        // Each source's head line, with its time: the oldest goes next.
+        let heads: Vec<_> = sources.into_iter().map(|s| (s, None)).collect();
+        Ok(futures_util::stream::try_unfold(
+            heads,
+            |mut heads| async move {
+                for (source, head) in heads.iter_mut() {
+                    if head.is_none() {
+                        if let Some(entry) = source.next().await {
+                            let entry: LogEntry = entry?;
+                            *head = Some((humantime::parse_rfc3339_weak(&entry.time).ok(), entry));
+                        }
+                    }
+                }
+                let oldest = heads
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (_, head))| head.as_ref().map(|(time, _)| (*time, i)))
+                    .min();
+                Ok(oldest.map(|(_, i)| {
+                    let (_, entry) = heads[i].1.take().expect("the oldest head is there");
+                    (entry.to_text_line() + "\n", heads)
+                }))
+            },
+        ))
     }
 
     /// The last `tail` lines of `service` (all when `None`), then new ones as
@@ -159,6 +215,18 @@ impl Engine {
                     .to_string(),
             })
         })
+    }
+}
+
+/// Both streams, stamped, the last `tail` lines (all by default) since `since`.
+fn stamped_options(tail: Option<usize>, since: Option<i64>) -> LogsOptions {
+    LogsOptions {
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        tail: tail.map_or_else(|| "all".to_string(), |n| n.to_string()),
+        since: since.map_or(0, |s| s.clamp(0, i64::from(i32::MAX)) as i32),
+        ..Default::default()
     }
 }
 
