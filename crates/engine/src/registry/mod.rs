@@ -9,14 +9,13 @@
 //! (comma-separated `host:port`); HTTPS for every other. Each request gives
 //! up after `BERTH_HTTP_TIMEOUT_SECS` (30 by default).
 //!
-//! The engine side — what is already on this host — is in `local.rs`:
-//! [`Engine::local_repo_digests`](crate::lifecycle::Engine::local_repo_digests)
-//! and [`Engine::download_size`](crate::lifecycle::Engine::download_size).
+//! The engine side — what is already on this host — is the lifecycle's
+//! (`Engine::local_repo_digests`, `Engine::download_size`): the registry
+//! client knows nothing of the local engine.
 
 mod auth;
-mod local;
+mod download;
 mod manifest;
-mod reference;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -29,14 +28,13 @@ use serde::Deserialize;
 
 use crate::catalog::sha256_hex;
 use crate::http::{read_body, BodyError};
+use crate::model::{digest_part, valid_digest};
 use crate::{Error, Result};
 use auth::{parse_challenges, Challenge};
 use manifest::{choose_platform, host_platform, parse_manifest, Descriptor, ImageConfig, Manifest};
-use reference::valid_digest;
 
-pub use local::{DownloadSize, ImageDownload};
-pub(crate) use reference::split_reference;
-pub use reference::Reference;
+pub use crate::model::Reference;
+pub use download::{DownloadSize, ImageDownload};
 
 /// The largest manifest or image config Berth reads.
 const MAX_MANIFEST: u64 = 4 * 1024 * 1024;
@@ -176,15 +174,11 @@ impl Registry {
 }
 
 /// Whether `remote_digest` is among an image's local repo digests
-/// (`repo@sha256:…`, as [`Engine::local_repo_digests`] gives them); when it
+/// (`repo@sha256:…`, as `Engine::local_repo_digests` gives them); when it
 /// is not, the registry has a different image under the tag.
-///
-/// [`Engine::local_repo_digests`]: crate::lifecycle::Engine::local_repo_digests
 pub fn is_current(local_repo_digests: &[String], remote_digest: &str) -> bool {
-    let remote = reference::digest_part(remote_digest);
-    local_repo_digests
-        .iter()
-        .any(|d| reference::digest_part(d) == remote)
+    let remote = digest_part(remote_digest);
+    local_repo_digests.iter().any(|d| digest_part(d) == remote)
 }
 
 /// The `host:port` entries of a `BERTH_INSECURE_REGISTRIES` value.
@@ -719,12 +713,10 @@ mod tests {
 
     /// The shells run these on multi-threaded runtimes.
     #[allow(dead_code)]
-    fn futures_are_send(registry: &Registry, engine: &crate::lifecycle::Engine) {
+    fn futures_are_send(registry: &Registry) {
         fn send<T: Send>(_: T) {}
         send(registry.remote_digest(""));
         send(registry.layers(""));
-        send(engine.local_repo_digests(""));
-        send(engine.download_size(registry, &[]));
     }
 
     #[test]

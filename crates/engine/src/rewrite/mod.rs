@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::compose::{format_bytes, load_bytes, read_file, LoadOptions, Project, ServiceLimits};
-use crate::host::MIN_MEMORY;
+use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
+use crate::model::validate_limits;
 use crate::policy::{self, PolicyReport};
 use crate::{Error, Result};
 
@@ -127,40 +127,6 @@ pub fn valid_app_id(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
-/// Refuses limits Docker would refuse whatever the host: CPUs not a
-/// positive number, memory below its minimum, no room for a process.
-pub(crate) fn validate_limits(limits: &ServiceLimits) -> Result<()> {
-    if let Some(cpus) = limits.cpus {
-        if !(cpus > 0.0 && cpus.is_finite()) {
-            return Err(Error::InvalidLimit {
-                what: "cpus",
-                message: format!("{cpus} is not a positive number of CPUs"),
-            });
-        }
-    }
-    if let Some(memory) = limits.memory {
-        if memory < MIN_MEMORY {
-            return Err(Error::InvalidLimit {
-                what: "memory",
-                message: format!(
-                    "{} is below Docker's minimum of {}",
-                    format_bytes(memory),
-                    format_bytes(MIN_MEMORY)
-                ),
-            });
-        }
-    }
-    if let Some(pids) = limits.pids {
-        if pids < 1 {
-            return Err(Error::InvalidLimit {
-                what: "pids",
-                message: format!("{pids} leaves no room for even one process"),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Renders `compose_file` for this host as app `request.app_id`.

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use serde_yaml::{Mapping, Sequence, Value};
 
 use super::{kind, ports, scalar_string, shellwords, volumes, Context};
-use crate::compose::units::{format_duration, parse_bytes, parse_duration};
+use crate::model::{format_duration, parse_bytes, parse_duration};
 use crate::{Error, Result};
 
 /// Service keys in the compose specification; anything else is refused, as
