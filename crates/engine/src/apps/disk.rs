@@ -30,7 +30,8 @@ use super::snapshot::{copy_tree, free_space, human_bytes, remove_tree, Tally};
 use super::{Apps, Progress};
 use crate::host::{self, can_grow_online, fs_usage, mount_source, unmount, DiskImage};
 use crate::lifecycle::ServiceState;
-use crate::rewrite::{app_dir, valid_app_id};
+use crate::model::Layout;
+use crate::rewrite::valid_app_id;
 use crate::store::OperationRecord;
 use crate::{Error, Result};
 
@@ -141,14 +142,14 @@ fn same_owner_and_mode(from: &Path, to: &Path) -> std::io::Result<()> {
 
 impl Apps {
     fn disk_paths(&self, app: &str) -> DiskPaths {
-        let disks = self.home.join("disks");
-        let dir = app_dir(&self.home, app);
+        let disks = self.layout.disks_dir();
+        let dir = self.layout.app_dir(app);
         DiskPaths {
             image: DiskImage::new(disks.join(format!("{app}.img"))),
             new: DiskImage::new(disks.join(format!("{app}.img.new"))),
             old: disks.join(format!("{app}.img.old")),
             staging: disks.join(format!("{app}.staging")),
-            data: dir.join("data"),
+            data: Layout::data_in(&dir),
             uncapped: dir.join("data.uncapped"),
             uncapping: dir.join("data.uncapping"),
         }
@@ -264,12 +265,13 @@ impl Apps {
         }
         if change != DiskChange::Grow {
             // The copy of the data lands on the host's disk (the image is sparse).
-            let free = free_space(&self.home).map_err(io_err(app, "reading the free space"))?;
+            let free =
+                free_space(self.layout.home()).map_err(io_err(app, "reading the free space"))?;
             if used + HOST_MARGIN > free {
                 return Err(refuse(format!(
                     "copying its data needs {} free on {}, which has {}",
                     human_bytes(used + HOST_MARGIN),
-                    self.home.display(),
+                    self.layout.home().display(),
                     human_bytes(free)
                 )));
             }
@@ -579,7 +581,7 @@ impl Apps {
     /// disk it mounted. For the daemon's start (after a reboot), before any
     /// operation runs; [`Apps::reconcile`] calls it first.
     pub async fn mount_disks(&self) -> Result<Vec<String>> {
-        let dir = self.home.join("disks");
+        let dir = self.layout.disks_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),

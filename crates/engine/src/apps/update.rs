@@ -28,7 +28,8 @@ use crate::catalog::resolve_settings;
 use crate::catalog::MIGRATION_PROFILE;
 use crate::compose::{load_file, LoadOptions, Project, ServiceLimits};
 use crate::lifecycle::{DownOptions, ImageRef, UpEvent};
-use crate::rewrite::{app_dir, consented, render_with_profiles, unconsented, RenderRequest};
+use crate::model::Layout;
+use crate::rewrite::{consented, render_with_profiles, unconsented, RenderRequest};
 use crate::store::{now_ms, AppRecord, OperationRecord};
 use crate::{Error, Result};
 
@@ -91,16 +92,16 @@ pub(super) fn hash(bytes: &[u8]) -> String {
 
 impl Apps {
     fn next_compose_file(&self, app: &str) -> PathBuf {
-        app_dir(&self.home, app).join("compose.next.yml")
+        self.layout.staged_compose(app)
     }
 
     /// The new version rendered with its migration service.
     fn migration_file(&self, app: &str) -> PathBuf {
-        app_dir(&self.home, app).join("compose.migrate.yml")
+        self.layout.migration_compose(app)
     }
 
     fn staged_dir(&self, app: &str) -> PathBuf {
-        app_dir(&self.home, app).join("app.next")
+        self.layout.staged_store_files(app)
     }
 
     /// Updates (or rolls back) an app; returns the operation id.
@@ -252,7 +253,7 @@ impl Apps {
         let mut ports = self.ports()?;
         let mut request = RenderRequest {
             app_id: plan.app.clone(),
-            home: self.home.clone(),
+            home: self.layout.home().to_path_buf(),
             host: self.host.clone(),
             settings: plan.settings.clone(),
             limits: plan.limits,
@@ -334,7 +335,7 @@ impl Apps {
         let next = self
             .step(op, "render", progress, async {
                 let path = match &plan.restore {
-                    Some(id) => self.snapshots_dir(app).join(id).join("compose.yml"),
+                    Some(id) => Layout::compose_in(&self.snapshots_dir(app).join(id)),
                     None => {
                         let yaml = self.render_next(plan, true, false)?;
                         write_atomic(&next_file, yaml.as_bytes())?;
@@ -505,7 +506,7 @@ impl Apps {
         }
         if plan.staged_files {
             let staged = self.staged_dir(app);
-            let dest = app_dir(&self.home, app).join("app");
+            let dest = self.layout.store_files(app);
             if staged.exists() {
                 let _ = std::fs::remove_dir_all(&dest);
                 std::fs::rename(&staged, &dest).map_err(|cause| Error::Write {
@@ -599,7 +600,7 @@ impl Apps {
     fn load_migration(&self, app: &str) -> Result<Project> {
         let options = LoadOptions {
             project_name: Some(app.to_string()),
-            working_dir: Some(app_dir(&self.home, app)),
+            working_dir: Some(self.layout.app_dir(app)),
             profiles: vec![MIGRATION_PROFILE.to_string()],
             ..Default::default()
         };
@@ -609,7 +610,7 @@ impl Apps {
     fn load_project(&self, app: &str, file: &std::path::Path) -> Result<Project> {
         let options = LoadOptions {
             project_name: Some(app.to_string()),
-            working_dir: Some(app_dir(&self.home, app)),
+            working_dir: Some(self.layout.app_dir(app)),
             ..Default::default()
         };
         load_file(file, &options)

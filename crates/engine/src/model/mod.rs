@@ -1,12 +1,14 @@
 //! The engine's vocabulary: values and rules that depend on nothing else in
 //! the engine, so every other module can use them without importing one
-//! another — resource limits and the rules Docker itself applies to them,
-//! byte sizes and durations, and image references.
+//! another — the home's file layout, resource limits and the rules Docker
+//! itself applies to them, byte sizes and durations, and image references.
 
+mod layout;
 mod limits;
 mod reference;
 mod units;
 
+pub use layout::{app_dir, Layout};
 pub(crate) use limits::validate_limits;
 pub use limits::{ServiceLimits, MIN_MEMORY};
 pub use reference::Reference;

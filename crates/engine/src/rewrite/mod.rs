@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use serde_yaml::{Mapping, Value};
 
 use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
-use crate::model::validate_limits;
+pub use crate::model::app_dir;
+use crate::model::{validate_limits, Layout};
 use crate::policy::{self, PolicyReport};
 use crate::{Error, Result};
 
@@ -112,11 +113,6 @@ fn clean_bind_sources(svc: &mut Mapping) {
     }
 }
 
-/// The folder of an app under the Berth home.
-pub fn app_dir(home: &Path, app_id: &str) -> PathBuf {
-    home.join("apps").join(app_id)
-}
-
 /// Whether `id` can name an app (and so a compose project, and container names).
 pub fn valid_app_id(id: &str) -> bool {
     id.len() <= 63
@@ -194,7 +190,7 @@ pub fn render_with_profiles(
         });
     }
     for (name, svc) in project.services() {
-        policy::guard_binds(&project, &dir.join("data"), name, svc)?;
+        policy::guard_binds(&project, &Layout::data_in(&dir), name, svc)?;
     }
     // What the user consented to travels with the file (whose hash Berth
     // keeps), so that loading it again can check nothing was added.
@@ -267,7 +263,7 @@ fn load_options(
     profiles: &[&str],
 ) -> LoadOptions {
     let host = &request.host;
-    let data = dir.join("data").to_string_lossy().into_owned();
+    let data = Layout::data_in(dir).to_string_lossy().into_owned();
     let port = app_port.map(|p| p.to_string()).unwrap_or_default();
     let url = match app_port {
         Some(p) => format!("http://{}:{p}", host.domain),
