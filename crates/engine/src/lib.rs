@@ -23,6 +23,7 @@ pub mod host;
 mod http;
 pub mod lifecycle;
 pub mod metrics;
+pub mod model;
 pub mod policy;
 pub mod registry;
 pub mod rewrite;

@@ -8,6 +8,7 @@ use serde::Serialize;
 use serde_yaml::{Mapping, Value};
 
 use crate::compose::Project;
+use crate::model::Layout;
 
 /// How much a request puts the host at risk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -242,8 +243,8 @@ pub fn check(project: &Project, app_dir: Option<&Path>) -> PolicyReport {
     let scope = Scope {
         project,
         app_dir,
-        data: app_dir.map(|d| d.join("data")),
-        home: app_dir.and_then(Path::parent).and_then(Path::parent),
+        data: app_dir.map(Layout::data_in),
+        home: app_dir.and_then(Layout::home_of),
     };
     let mut findings = Vec::new();
     for (name, svc) in project.services() {

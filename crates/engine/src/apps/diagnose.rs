@@ -19,7 +19,6 @@ use serde::{Deserialize, Serialize};
 use super::Apps;
 use crate::catalog::{AppMeta, SettingKind};
 use crate::metrics::system;
-use crate::rewrite::app_dir;
 use crate::store::AppRecord;
 use crate::{Error, Result};
 
@@ -65,7 +64,7 @@ impl Apps {
 
         let engine = &self.engine;
         let (host, details, operations) = tokio::join!(
-            system(engine, &self.home),
+            system(engine, self.layout.home()),
             engine.inspect_services(app),
             async { self.store.app_operations(app, OPERATIONS) },
         );
@@ -168,7 +167,7 @@ impl Apps {
                 .into_keys()
                 .map(|n| (n, true)),
         );
-        let meta = app_dir(&self.home, &record.id).join("app/app.yml");
+        let meta = self.layout.store_files(&record.id).join("app.yml");
         if let Some(meta) = std::fs::read(&meta)
             .ok()
             .and_then(|bytes| serde_yaml::from_slice::<AppMeta>(&bytes).ok())

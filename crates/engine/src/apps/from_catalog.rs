@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use super::{Apps, InstallRequest};
 use crate::catalog::{resolve_settings, ResourceSpec};
 use crate::compose::{parse_bytes, ServiceLimits};
-use crate::rewrite::app_dir;
 use crate::store::AppRecord;
 use crate::{Error, Result};
 
@@ -107,7 +106,7 @@ impl Apps {
             }
         }
 
-        let source_dir = app_dir(&self.home, &id).join("app");
+        let source_dir = self.layout.store_files(&id);
         app.write_to(&source_dir)?;
         // Kept before the install runs: if it fails after the app's data was
         // set up with them, a retry must find the same secrets.

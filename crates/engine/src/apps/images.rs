@@ -77,7 +77,7 @@ impl Apps {
             }
         }
         // Snapshots of uninstalled apps are kept too (their data is).
-        if let Ok(dirs) = std::fs::read_dir(self.home.join("snapshots")) {
+        if let Ok(dirs) = std::fs::read_dir(self.layout.snapshots_root()) {
             for dir in dirs.flatten() {
                 let app = dir.file_name().to_string_lossy().into_owned();
                 for snapshot in self.snapshots(&app).unwrap_or_default() {

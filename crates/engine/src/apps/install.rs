@@ -11,7 +11,7 @@ use super::{Apps, Progress};
 use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
 use crate::lifecycle::{PullProgress, UpEvent};
 use crate::policy;
-use crate::rewrite::{app_dir, consented, render, unconsented, RenderRequest};
+use crate::rewrite::{consented, render, unconsented, RenderRequest};
 use crate::store::{now_ms, AppRecord};
 use crate::{Error, Result};
 
@@ -103,14 +103,14 @@ impl Apps {
                 let mut ports = self.ports()?;
                 let render_request = RenderRequest {
                     app_id: app.to_string(),
-                    home: self.home.clone(),
+                    home: self.layout.home().to_path_buf(),
                     host: self.host.clone(),
                     settings: request.settings.clone(),
                     limits: request.limits,
                     consent: request.consent,
                 };
                 let rendered = render(&request.compose_file, &render_request, &mut ports)?;
-                let dir = app_dir(&self.home, app);
+                let dir = self.layout.app_dir(app);
                 std::fs::create_dir_all(&dir).map_err(|cause| Error::Write {
                     path: dir.clone(),
                     cause,
@@ -192,7 +192,7 @@ impl Apps {
                 });
             }
         }
-        let dir = app_dir(&self.home, app);
+        let dir = self.layout.app_dir(app);
         let options = LoadOptions {
             project_name: Some(app.to_string()),
             working_dir: Some(dir.clone()),

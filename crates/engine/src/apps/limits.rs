@@ -17,7 +17,6 @@ use super::Apps;
 use crate::compose::{load_bytes, LoadOptions, Project, ServiceLimits};
 use crate::host::check_limits;
 use crate::lifecycle::LimitsApplied;
-use crate::rewrite::app_dir;
 use crate::store::OperationRecord;
 use crate::{Error, Result};
 
@@ -140,7 +139,7 @@ impl Apps {
         limited_file(
             &self.compose_file(&plan.app),
             &plan.app,
-            &app_dir(&self.home, &plan.app),
+            &self.layout.app_dir(&plan.app),
             &plan.after,
         )
     }

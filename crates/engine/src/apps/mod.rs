@@ -30,7 +30,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalogs;
 use crate::lifecycle::Engine;
-use crate::rewrite::{app_dir, HostSettings, PortAllocator};
+use crate::model::Layout;
+use crate::rewrite::{HostSettings, PortAllocator};
 use crate::store::Store;
 use crate::{Error, Result};
 
@@ -52,7 +53,7 @@ const ABORT_AT_ENV: &str = "BERTH_TEST_ABORT_AT";
 
 /// The apps of one Berth home: its store, its ports, the Docker engine.
 pub struct Apps {
-    home: PathBuf,
+    layout: Layout,
     store: Store,
     engine: Engine,
     host: HostSettings,
@@ -88,7 +89,7 @@ impl Apps {
             .ok()
             .and_then(|v| v.parse().ok());
         Ok(Apps {
-            home: home.to_path_buf(),
+            layout: Layout::new(home),
             store,
             engine,
             host,
@@ -113,16 +114,16 @@ impl Apps {
     }
 
     pub fn home(&self) -> &Path {
-        &self.home
+        self.layout.home()
     }
 
     /// The rendered compose file Berth runs for `app`.
     pub fn compose_file(&self, app: &str) -> PathBuf {
-        app_dir(&self.home, app).join("compose.yml")
+        self.layout.rendered_compose(app)
     }
 
     fn ports(&self) -> Result<PortAllocator> {
-        PortAllocator::open(&self.home.join("ports.json"))
+        PortAllocator::open(&self.layout.ports_file())
     }
 
     /// A step boundary: where a test may kill the process.
@@ -140,7 +141,7 @@ impl Apps {
         op: &crate::store::OperationRecord,
     ) -> Result<T> {
         serde_json::from_str(&op.request).map_err(|e| Error::CorruptState {
-            path: self.home.join("berth.db"),
+            path: self.layout.database(),
             message: format!("operation {} has an unreadable plan: {e}", op.id),
         })
     }
@@ -188,7 +189,7 @@ impl Apps {
     /// copy of the app's files (never its data).
     fn forget(&self, app: &str) -> Result<()> {
         self.store.delete_app(app)?;
-        let _ = std::fs::remove_dir_all(app_dir(&self.home, app).join("app"));
+        let _ = std::fs::remove_dir_all(self.layout.store_files(app));
         let mut ports = self.ports()?;
         ports.release_app(app);
         ports.save()?;

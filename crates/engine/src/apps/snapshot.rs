@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Apps;
 use crate::lifecycle::ImageRef;
-use crate::rewrite::app_dir;
+use crate::model::Layout;
 use crate::store::{now_ms, AppRecord};
 use crate::{Error, Result};
 
@@ -163,7 +163,7 @@ pub fn snapshots_to_keep() -> usize {
 impl Apps {
     /// Where `app`'s snapshots are kept.
     pub fn snapshots_dir(&self, app: &str) -> PathBuf {
-        self.home.join("snapshots").join(app)
+        self.layout.snapshots_dir(app)
     }
 
     /// The complete snapshots of `app`, newest first.
@@ -211,9 +211,7 @@ impl Apps {
 
     /// Bytes a snapshot of `app` would copy now.
     pub async fn snapshot_size(&self, app: &str) -> Result<u64> {
-        let mut total = self
-            .tally(app, &app_dir(&self.home, app).join("data"))?
-            .bytes;
+        let mut total = self.tally(app, &self.layout.data_dir(app))?.bytes;
         for v in self.engine.project_volumes(app).await? {
             total += self.tally(app, &v.mountpoint)?.bytes;
         }
@@ -233,7 +231,7 @@ impl Apps {
         let needed = self.snapshot_size(app).await?;
         // Room for the copy, and some to spare for the system.
         let margin = 64 * 1024 * 1024;
-        let root = self.home.join("snapshots");
+        let root = self.layout.snapshots_root();
         let free = free_space(&root).map_err(|e| Error::Snapshot {
             app: app.to_string(),
             message: format!("cannot tell the free space at {}: {e}", root.display()),
@@ -276,18 +274,20 @@ impl Apps {
         let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
             app: app.to_string(),
         })?;
-        let dir = app_dir(&self.home, app);
-        std::fs::copy(self.compose_file(app), partial.join("compose.yml"))
+        std::fs::copy(self.compose_file(app), Layout::compose_in(&partial))
             .map_err(|e| io("copying the compose file", e))?;
-        copy_tree(&dir.join("app"), &partial.join("app"))
-            .await
-            .map_err(|e| io("copying the app's files", e))?;
+        copy_tree(
+            &self.layout.store_files(app),
+            &Layout::store_files_in(&partial),
+        )
+        .await
+        .map_err(|e| io("copying the app's files", e))?;
 
-        let data_from = dir.join("data");
-        copy_tree(&data_from, &partial.join("data"))
+        let data_from = self.layout.data_dir(app);
+        copy_tree(&data_from, &Layout::data_in(&partial))
             .await
             .map_err(|e| io("copying the data folder", e))?;
-        let data = self.verified(app, &data_from, &partial.join("data"))?;
+        let data = self.verified(app, &data_from, &Layout::data_in(&partial))?;
 
         let mut volumes = BTreeMap::new();
         for v in self.engine.project_volumes(app).await? {
@@ -349,17 +349,17 @@ impl Apps {
             message: format!("restoring {what}: {e}"),
         };
         let from = self.snapshots_dir(app).join(&snapshot.id);
-        let dir = app_dir(&self.home, app);
-        let data = dir.join("data");
+        let dir = self.layout.app_dir(app);
+        let data = Layout::data_in(&dir);
         let incoming = dir.join("data.restoring");
         let outgoing = dir.join("data.replaced");
         // data.restoring is a half copy; data.replaced the newer data being
         // dropped: both are redone from the snapshot, never the other way.
         remove_tree(&incoming).map_err(|e| fail("the data folder".into(), e))?;
-        copy_tree(&from.join("data"), &incoming)
+        copy_tree(&Layout::data_in(&from), &incoming)
             .await
             .map_err(|e| fail("the data folder".into(), e))?;
-        self.verified(app, &from.join("data"), &incoming)?;
+        self.verified(app, &Layout::data_in(&from), &incoming)?;
         if crate::host::mount_source(&data).is_some() {
             // A capped data folder is its disk's mount point: it stays, its
             // contents are replaced.
@@ -367,7 +367,7 @@ impl Apps {
             copy_tree(&incoming, &data)
                 .await
                 .map_err(|e| fail("the data folder".into(), e))?;
-            self.verified(app, &from.join("data"), &data)?;
+            self.verified(app, &Layout::data_in(&from), &data)?;
             remove_tree(&incoming).map_err(|e| fail("the data folder".into(), e))?;
         } else {
             if data.exists() {
@@ -402,16 +402,16 @@ impl Apps {
         let from = self.snapshots_dir(app).join(&snapshot.id);
         let file = self.compose_file(app);
         let tmp = file.with_extension("yml.restoring");
-        std::fs::copy(from.join("compose.yml"), &tmp)
+        std::fs::copy(Layout::compose_in(&from), &tmp)
             .and_then(|_| std::fs::rename(&tmp, &file))
             .map_err(|cause| Error::Write {
                 path: file.clone(),
                 cause,
             })?;
-        let app_files = from.join("app");
+        let app_files = Layout::store_files_in(&from);
         if app_files.is_dir() && std::fs::read_dir(&app_files).is_ok_and(|mut d| d.next().is_some())
         {
-            let dest = app_dir(&self.home, app).join("app");
+            let dest = self.layout.store_files(app);
             remove_tree(&dest).map_err(|cause| Error::Write {
                 path: dest.clone(),
                 cause,

@@ -6,7 +6,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Apps, Progress};
 use crate::lifecycle::DownOptions;
-use crate::rewrite::app_dir;
 use crate::{Error, Result};
 
 /// How far an uninstall goes.
@@ -121,7 +120,7 @@ impl Apps {
                 self.store.delete_secrets(app)?;
                 self.delete_snapshots(app)?;
                 self.delete_disk(app).await?;
-                let data = app_dir(&self.home, app).join("data");
+                let data = self.layout.data_dir(app);
                 match std::fs::remove_dir_all(&data) {
                     Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::Write {
                         path: data,

@@ -14,6 +14,7 @@ use super::remote::{fetch_remote, Fetched, RemoteSource, RemoteState};
 use super::search::{AppSummary, SearchIndex};
 use super::tree::{load_archive, load_folder};
 use super::{default_catalog, Catalog, CatalogApp, DEFAULT_CATALOG};
+use crate::model::Layout;
 use crate::store::{CatalogRecord, Store};
 use crate::{Error, Result};
 
@@ -55,7 +56,7 @@ struct Loaded {
 
 /// The home's stores.
 pub struct Catalogs {
-    home: PathBuf,
+    layout: Layout,
     timeout: Duration,
     loaded: RwLock<Loaded>,
 }
@@ -64,7 +65,7 @@ impl Catalogs {
     /// Loads the embedded store and every store recorded in `store`.
     pub fn open(home: &Path, store: &Store) -> Result<Self> {
         let catalogs = Catalogs {
-            home: home.to_path_buf(),
+            layout: Layout::new(home),
             timeout: crate::http::timeout(),
             loaded: RwLock::new(Loaded {
                 catalogs: vec![],
@@ -77,7 +78,7 @@ impl Catalogs {
     }
 
     fn cache_dir(&self, name: &str) -> PathBuf {
-        self.home.join("catalogs").join(name)
+        self.layout.catalog_cache(name)
     }
 
     /// Loads one recorded store from where it lives (remote: its cache).

@@ -1,24 +1,12 @@
-//! A typed view of a service's resource limits: `deploy.resources.limits`
-//! folded with the legacy `cpus`, `mem_limit`, `memswap_limit` and
-//! `pids_limit` keys, which docker compose accepts side by side as long as
-//! they agree.
+//! Reading and writing a service's resource limits ([`ServiceLimits`]):
+//! `deploy.resources.limits` folded with the legacy `cpus`, `mem_limit`,
+//! `memswap_limit` and `pids_limit` keys, which docker compose accepts side
+//! by side as long as they agree.
 
 use serde_yaml::{Mapping, Value};
 
 use super::normalize::scalar_string;
-
-/// The limits one service runs under; `None` means unlimited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ServiceLimits {
-    /// CPUs, fractional (`0.5` is half a core).
-    pub cpus: Option<f64>,
-    /// Memory in bytes.
-    pub memory: Option<i64>,
-    /// Memory plus swap in bytes (`memswap_limit`; -1 is unlimited swap).
-    pub memory_swap: Option<i64>,
-    /// Process count.
-    pub pids: Option<i64>,
-}
+use crate::model::ServiceLimits;
 
 fn number<T: std::str::FromStr>(value: Option<&Value>) -> Option<T> {
     value.and_then(scalar_string).and_then(|s| s.parse().ok())

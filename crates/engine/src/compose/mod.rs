@@ -11,7 +11,6 @@ mod interpolate;
 mod limits;
 mod normalize;
 mod parse;
-mod units;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -20,12 +19,11 @@ use serde_yaml::{Mapping, Value};
 
 use crate::Result;
 
+pub use crate::model::{format_bytes, format_duration, parse_bytes, parse_duration, ServiceLimits};
 pub use assemble::MAX_FILES;
 pub use envfile::parse_env_file;
-pub use limits::ServiceLimits;
 pub(crate) use normalize::{clean, scalar_string};
 pub use parse::{MAX_FILE_BYTES, MAX_NESTING};
-pub use units::{format_bytes, format_duration, parse_bytes, parse_duration};
 
 /// What to load a compose file with: the environment offered to
 /// interpolation, the project name and the active profiles.

@@ -6,9 +6,10 @@ mod disk_image;
 
 use std::path::Path;
 
-use crate::compose::{format_bytes, ServiceLimits};
+use crate::model::{format_bytes, validate_limits, ServiceLimits};
 use crate::{Error, Result};
 
+pub use crate::model::MIN_MEMORY;
 pub use disk_image::can_grow_online;
 pub(crate) use disk_image::{fs_usage, mount_source, require_tools, unmount, DiskImage};
 
@@ -58,9 +59,6 @@ pub fn statvfs(path: &Path) -> std::io::Result<libc::statvfs> {
     Ok(stat)
 }
 
-/// Docker refuses containers with less memory than this.
-pub const MIN_MEMORY: i64 = 6 * 1024 * 1024;
-
 /// The CPUs this process may run on: what Docker counts when it refuses
 /// `--cpus` above them.
 pub fn cpu_count() -> usize {
@@ -90,7 +88,7 @@ fn mem_total(meminfo: &str) -> Option<u64> {
 /// CPUs or memory than the host has, memory below Docker's minimum, no
 /// room for a process, a memory+swap limit below the memory limit.
 pub fn check_limits(limits: &ServiceLimits) -> Result<()> {
-    crate::rewrite::validate_limits(limits)?;
+    validate_limits(limits)?;
     if let Some(cpus) = limits.cpus {
         let cores = cpu_count();
         if cpus > cores as f64 {

@@ -10,10 +10,12 @@
 //! needs from the engine), `stop.rs`, `down.rs`, `status.rs`, `inspect.rs`
 //! (restarts, exit codes, health), `logs.rs` (tail, follow, search,
 //! download), `oneoff.rs` (a service run once, to its end), `storage.rs`
-//! (what the storage driver can cap).
+//! (what the storage driver can cap), `download.rs` (what this host already
+//! has of an image, and what pulling it would download).
 
 mod create;
 mod down;
+mod download;
 mod images;
 mod inspect;
 mod limits;

@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 
 use super::{docker_err, Engine};
 use crate::compose::Project;
-use crate::registry::split_reference;
+use crate::model::split_reference;
 use crate::{Error, Result};
 
 /// One progress report from a pull.

@@ -70,7 +70,7 @@ impl Engine {
                 return Ok(());
             }
         }
-        let (repo, tag, digest) = crate::registry::split_reference(&image.reference);
+        let (repo, tag, digest) = crate::model::split_reference(&image.reference);
         if digest.is_some() {
             // Pinned by digest: the reference cannot move.
             return Ok(());

@@ -19,6 +19,7 @@ use serde_yaml::{Mapping, Value};
 use super::create::{config_hash, container_spec, service_networks};
 use super::{container_name, docker_err, labels, Engine, LimitsApplied, PullProgress};
 use crate::compose::{parse_duration, Project};
+use crate::model::Layout;
 use crate::{Error, Result};
 
 /// What `up` reports as it goes.
@@ -238,7 +239,7 @@ impl Engine {
         };
         // Docker follows links in a bind's source at every start, and another
         // container of the app may have made one since this one was created.
-        crate::policy::guard_binds(project, &project.working_dir.join("data"), service, svc)?;
+        guard_binds(project, service, svc)?;
         self.docker()
             .start_container(&id, None)
             .await
@@ -253,7 +254,7 @@ impl Engine {
         service: &str,
         svc: &Mapping,
     ) -> Result<String> {
-        crate::policy::guard_binds(project, &project.working_dir.join("data"), service, svc)?;
+        guard_binds(project, service, svc)?;
         let spec = container_spec(project, service, svc)?;
         let name = container_name(&project.name, service);
         let options = CreateContainerOptions {
@@ -573,6 +574,17 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// The policy's bind guard for a rendered project, whose working folder is
+/// the app folder.
+fn guard_binds(project: &Project, service: &str, svc: &Mapping) -> Result<()> {
+    crate::policy::guard_binds(
+        project,
+        &Layout::data_in(&project.working_dir),
+        service,
+        svc,
+    )
 }
 
 #[cfg(test)]

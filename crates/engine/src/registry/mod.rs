@@ -9,34 +9,36 @@
 //! (comma-separated `host:port`); HTTPS for every other. Each request gives
 //! up after `BERTH_HTTP_TIMEOUT_SECS` (30 by default).
 //!
-//! The engine side — what is already on this host — is in `local.rs`:
-//! [`Engine::local_repo_digests`](crate::lifecycle::Engine::local_repo_digests)
-//! and [`Engine::download_size`](crate::lifecycle::Engine::download_size).
+//! The engine side — what is already on this host — is the lifecycle's
+//! (`Engine::local_repo_digests`, `Engine::download_size`): the registry
+//! client knows nothing of the local engine.
+//!
+//! `mod.rs` is the client (its settings, the two questions it answers, the
+//! token cache); `session.rs` one image's conversation with its registry;
+//! `errors.rs` what its refusals mean; `manifest.rs` and `auth.rs` the
+//! formats it reads.
 
 mod auth;
-mod local;
+mod download;
+mod errors;
 mod manifest;
-mod reference;
+mod session;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::Duration;
 
-use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE, WWW_AUTHENTICATE};
 use reqwest::{Method, StatusCode};
-use serde::Deserialize;
 
-use crate::catalog::sha256_hex;
-use crate::http::{read_body, BodyError};
+use crate::model::{digest_part, valid_digest};
 use crate::{Error, Result};
-use auth::{parse_challenges, Challenge};
-use manifest::{choose_platform, host_platform, parse_manifest, Descriptor, ImageConfig, Manifest};
-use reference::valid_digest;
+use errors::Subject;
+use manifest::{choose_platform, host_platform, parse_manifest, Descriptor, Manifest};
+use session::{header, Session};
 
-pub use local::{DownloadSize, ImageDownload};
-pub(crate) use reference::split_reference;
-pub use reference::Reference;
+pub use crate::model::Reference;
+pub use download::{DownloadSize, ImageDownload};
 
 /// The largest manifest or image config Berth reads.
 const MAX_MANIFEST: u64 = 4 * 1024 * 1024;
@@ -176,15 +178,11 @@ impl Registry {
 }
 
 /// Whether `remote_digest` is among an image's local repo digests
-/// (`repo@sha256:…`, as [`Engine::local_repo_digests`] gives them); when it
+/// (`repo@sha256:…`, as `Engine::local_repo_digests` gives them); when it
 /// is not, the registry has a different image under the tag.
-///
-/// [`Engine::local_repo_digests`]: crate::lifecycle::Engine::local_repo_digests
 pub fn is_current(local_repo_digests: &[String], remote_digest: &str) -> bool {
-    let remote = reference::digest_part(remote_digest);
-    local_repo_digests
-        .iter()
-        .any(|d| reference::digest_part(d) == remote)
+    let remote = digest_part(remote_digest);
+    local_repo_digests.iter().any(|d| digest_part(d) == remote)
 }
 
 /// The `host:port` entries of a `BERTH_INSECURE_REGISTRIES` value.
@@ -214,13 +212,6 @@ fn is_local(host_port: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
-fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_string())
-}
-
 /// Says which platforms an index has, when none is this host's.
 fn no_platform(arch: &str, manifests: &[Descriptor]) -> String {
     let mut platforms: Vec<String> = manifests
@@ -241,431 +232,6 @@ fn no_platform(arch: &str, manifests: &[Descriptor]) -> String {
             platforms.join(", ")
         )
     }
-}
-
-/// The innermost cause of a transport error (`Connection refused`…).
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = e;
-    while let Some(source) = cause.source() {
-        cause = source;
-    }
-    cause.to_string()
-}
-
-/// What a request was about, for its error.
-enum Subject<'a> {
-    /// A manifest, by tag or digest.
-    Manifest(&'a str),
-    /// A blob, by digest.
-    Blob(&'a str),
-}
-
-/// A manifest as fetched.
-struct Fetched {
-    content_type: Option<String>,
-    body: Vec<u8>,
-    /// The digest of its bytes (the pinned one, when fetched by digest).
-    digest: String,
-}
-
-/// One image's conversation with its registry.
-struct Session<'a> {
-    registry: &'a Registry,
-    client: &'a reqwest::Client,
-    /// The image as the caller wrote it, for errors.
-    image: &'a str,
-    reference: Reference,
-    /// `http(s)://host/v2/<repository>`.
-    base: String,
-    https: bool,
-}
-
-impl Session<'_> {
-    fn fail(&self, message: impl Into<String>) -> Error {
-        Error::Registry {
-            image: self.image.to_string(),
-            message: message.into(),
-        }
-    }
-
-    fn host(&self) -> &str {
-        self.reference.api_host()
-    }
-
-    fn manifest_url(&self, reference: &str) -> String {
-        format!("{}/manifests/{reference}", self.base)
-    }
-
-    /// Refuses a digest from a response before it goes into a URL.
-    fn check_digest(&self, digest: &str) -> Result<()> {
-        if valid_digest(digest) {
-            Ok(())
-        } else {
-            Err(self.fail(format!(
-                "the registry at {} named a malformed digest \"{digest}\"",
-                self.host()
-            )))
-        }
-    }
-
-    /// Sends a request with this repository's token, getting one when the
-    /// registry asks (or the cached one has expired).
-    async fn send(
-        &self,
-        method: Method,
-        url: &str,
-        accept: Option<&str>,
-    ) -> Result<reqwest::Response> {
-        let key = format!("{}/{}", self.host(), self.reference.repository);
-        let mut fresh_token = false;
-        loop {
-            let mut request = self.client.request(method.clone(), url);
-            if let Some(accept) = accept {
-                request = request.header(ACCEPT, accept);
-            }
-            let token = self
-                .registry
-                .tokens
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get(&key)
-                .cloned();
-            if let Some(token) = token {
-                request = request.bearer_auth(token);
-            }
-            let response = request
-                .send()
-                .await
-                .map_err(|e| self.transport_error(self.host(), &e))?;
-            if response.status() != StatusCode::UNAUTHORIZED || fresh_token {
-                return Ok(response);
-            }
-            let bearer = response
-                .headers()
-                .get_all(WWW_AUTHENTICATE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(parse_challenges)
-                .find(|c| c.scheme == "bearer");
-            let Some(bearer) = bearer else {
-                // Basic or no challenge: a login Berth does not do.
-                return Ok(response);
-            };
-            let token = self.token(&bearer).await?;
-            self.registry
-                .tokens
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .insert(key.clone(), token);
-            fresh_token = true;
-        }
-    }
-
-    /// Gets an anonymous token as a bearer challenge says.
-    async fn token(&self, challenge: &Challenge) -> Result<String> {
-        let host = self.host();
-        let realm = challenge.param("realm").ok_or_else(|| {
-            self.fail(format!(
-                "the registry at {host} asks for a login without saying where to get a token"
-            ))
-        })?;
-        let mut url = reqwest::Url::parse(realm)
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-            .ok_or_else(|| {
-                self.fail(format!(
-                    "the registry at {host} names a token service that is not a web address ({realm})"
-                ))
-            })?;
-        let token_host = url.host_str().unwrap_or(host).to_string();
-        {
-            let mut query = url.query_pairs_mut();
-            if let Some(service) = challenge.param("service") {
-                query.append_pair("service", service);
-            }
-            let scope = challenge
-                .param("scope")
-                .map(str::to_string)
-                .unwrap_or_else(|| format!("repository:{}:pull", self.reference.repository));
-            query.append_pair("scope", &scope);
-        }
-        let response = self
-            .client
-            .get(url)
-            .send()
-            .await
-            .map_err(|e| self.transport_error(&token_host, &e))?;
-        let status = response.status();
-        if matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
-            return Err(self.needs_login());
-        }
-        if !status.is_success() {
-            return Err(self.fail(format!(
-                "the token service of the registry at {host} ({token_host}) answered {status}; try again later"
-            )));
-        }
-        let body = read_body(response, MAX_SMALL)
-            .await
-            .map_err(|e| self.body_error(&token_host, "token", e))?;
-        #[derive(Deserialize)]
-        struct TokenResponse {
-            token: Option<String>,
-            access_token: Option<String>,
-        }
-        let parsed: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
-            self.fail(format!(
-                "the token service of the registry at {host} ({token_host}) sent something that is not a token ({e})"
-            ))
-        })?;
-        parsed
-            .token
-            .or(parsed.access_token)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                self.fail(format!(
-                    "the token service of the registry at {host} ({token_host}) sent no token"
-                ))
-            })
-    }
-
-    /// Fetches a manifest by tag or digest, checking a fetch by digest got
-    /// the bytes it names.
-    async fn manifest(&self, reference: &str) -> Result<Fetched> {
-        let response = self
-            .send(
-                Method::GET,
-                &self.manifest_url(reference),
-                Some(&manifest::accept()),
-            )
-            .await?;
-        if !response.status().is_success() {
-            return Err(self
-                .status_error(response, Subject::Manifest(reference))
-                .await);
-        }
-        let content_type = header(response.headers(), CONTENT_TYPE.as_str());
-        let served_digest = header(response.headers(), "docker-content-digest");
-        let body = read_body(response, MAX_MANIFEST)
-            .await
-            .map_err(|e| self.body_error(self.host(), "manifest", e))?;
-        let computed = format!("sha256:{}", sha256_hex(&body));
-        let digest = if valid_digest(reference) {
-            if reference.starts_with("sha256:") && reference != computed {
-                return Err(self.fail(format!(
-                    "the registry at {} sent a manifest that does not match its digest {reference}",
-                    self.host()
-                )));
-            }
-            reference.to_string()
-        } else {
-            match served_digest {
-                // Another algorithm than Berth hashes with: take the registry's word.
-                Some(d) if valid_digest(&d) && !d.starts_with("sha256:") => d,
-                _ => computed,
-            }
-        };
-        Ok(Fetched {
-            content_type,
-            body,
-            digest,
-        })
-    }
-
-    /// Reads the image config and pairs each layer with its uncompressed digest.
-    async fn pair_layers(
-        &self,
-        config: &Descriptor,
-        layers: Vec<Descriptor>,
-    ) -> Result<Vec<RemoteLayer>> {
-        self.check_digest(&config.digest)?;
-        let response = self
-            .send(
-                Method::GET,
-                &format!("{}/blobs/{}", self.base, config.digest),
-                None,
-            )
-            .await?;
-        if !response.status().is_success() {
-            return Err(self
-                .status_error(response, Subject::Blob(&config.digest))
-                .await);
-        }
-        let body = read_body(response, MAX_MANIFEST)
-            .await
-            .map_err(|e| self.body_error(self.host(), "image config", e))?;
-        if config.digest.starts_with("sha256:")
-            && format!("sha256:{}", sha256_hex(&body)) != config.digest
-        {
-            return Err(self.fail(format!(
-                "the registry at {} sent an image config that does not match its digest {}",
-                self.host(),
-                config.digest
-            )));
-        }
-        let parsed: ImageConfig = serde_json::from_slice(&body)
-            .map_err(|e| self.fail(format!("its image config is not one Berth can read ({e})")))?;
-        let diff_ids = parsed.rootfs.diff_ids;
-        if diff_ids.len() != layers.len() {
-            return Err(self.fail(format!(
-                "its manifest lists {} layers but its config {}, so its size cannot be told",
-                layers.len(),
-                diff_ids.len()
-            )));
-        }
-        Ok(layers
-            .into_iter()
-            .zip(diff_ids)
-            .map(|(layer, diff_id)| RemoteLayer {
-                digest: layer.digest,
-                diff_id,
-                size: layer.size,
-            })
-            .collect())
-    }
-
-    /// The error for a registry's refusal, in words a home user can act on.
-    async fn status_error(&self, response: reqwest::Response, subject: Subject<'_>) -> Error {
-        let host = self.host();
-        let name = self.reference.name();
-        let status = response.status();
-        match status {
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => self.needs_login(),
-            StatusCode::NOT_FOUND => {
-                // The error body's code tells a missing repository from a missing tag.
-                let codes: Vec<String> = match read_body(response, MAX_SMALL).await {
-                    Ok(body) => serde_json::from_slice::<RegistryErrors>(&body)
-                        .map(|e| e.errors.into_iter().map(|e| e.code).collect())
-                        .unwrap_or_default(),
-                    Err(_) => vec![],
-                };
-                let missing_repository =
-                    format!("{name} does not exist on the registry at {host}");
-                if codes.iter().any(|c| c == "NAME_UNKNOWN") {
-                    return self.fail(missing_repository);
-                }
-                match subject {
-                    Subject::Manifest(r) if valid_digest(r) => {
-                        self.fail(format!("{name} has no manifest {r}"))
-                    }
-                    // Registries answer MANIFEST_UNKNOWN for a missing
-                    // repository too; its tag list tells them apart.
-                    Subject::Manifest(tag) => match self.tags().await {
-                        Some(Err(())) => self.fail(missing_repository),
-                        Some(Ok(tags)) if tags.is_empty() => {
-                            self.fail(format!("{name} has no tag {tag}; it has no tags at all"))
-                        }
-                        Some(Ok(tags)) if tags.len() <= MAX_TAGS_SHOWN => self.fail(format!(
-                            "{name} has no tag {tag}; its tags are {}",
-                            tags.join(", ")
-                        )),
-                        _ => self.fail(format!("{name} has no tag {tag}")),
-                    },
-                    Subject::Blob(digest) => self.fail(format!(
-                        "the registry at {host} is missing {digest}, a part of this image; it may have been deleted"
-                    )),
-                }
-            }
-            StatusCode::TOO_MANY_REQUESTS => self.fail(format!(
-                "the registry at {host} is limiting requests (Docker Hub allows a limited number per hour); try again later"
-            )),
-            s if s.is_server_error() => {
-                self.fail(format!("the registry at {host} failed ({s}); try again later"))
-            }
-            s => self.fail(format!("the registry at {host} answered {s}")),
-        }
-    }
-
-    /// The repository's tags; `Err` when the registry says the repository
-    /// does not exist, `None` when it will not say.
-    async fn tags(&self) -> Option<std::result::Result<Vec<String>, ()>> {
-        #[derive(Deserialize)]
-        struct TagList {
-            #[serde(default)]
-            tags: Option<Vec<String>>,
-        }
-        let response = self
-            .send(Method::GET, &format!("{}/tags/list", self.base), None)
-            .await
-            .ok()?;
-        let status = response.status();
-        let body = read_body(response, MAX_SMALL).await.ok()?;
-        if status == StatusCode::NOT_FOUND {
-            let errors = serde_json::from_slice::<RegistryErrors>(&body).ok()?;
-            return errors
-                .errors
-                .iter()
-                .any(|e| e.code == "NAME_UNKNOWN")
-                .then_some(Err(()));
-        }
-        if !status.is_success() {
-            return None;
-        }
-        let list: TagList = serde_json::from_slice(&body).ok()?;
-        let mut tags = list.tags.unwrap_or_default();
-        tags.sort();
-        Some(Ok(tags))
-    }
-
-    fn needs_login(&self) -> Error {
-        self.fail(format!(
-            "{} does not exist or needs a login; Berth only looks at public images",
-            self.reference.name()
-        ))
-    }
-
-    fn transport_error(&self, host: &str, e: &reqwest::Error) -> Error {
-        if e.is_timeout() {
-            return self.fail(format!(
-                "the registry at {host} did not answer within {} seconds (BERTH_HTTP_TIMEOUT_SECS)",
-                self.registry.timeout.as_secs_f64()
-            ));
-        }
-        let cause = root_cause(e);
-        let lower = cause.to_ascii_lowercase();
-        let hint = if self.https
-            && ["tls", "ssl", "certificate", "handshake"]
-                .iter()
-                .any(|w| lower.contains(w))
-        {
-            format!("; if it only speaks plain HTTP, add {host} to {INSECURE_ENV}")
-        } else {
-            String::new()
-        };
-        if e.is_connect() {
-            self.fail(format!(
-                "the registry at {host} is unreachable ({cause}){hint}"
-            ))
-        } else {
-            self.fail(format!(
-                "the request to the registry at {host} failed ({cause}){hint}"
-            ))
-        }
-    }
-
-    fn body_error(&self, host: &str, what: &str, e: BodyError) -> Error {
-        match e {
-            BodyError::TooLarge(limit) => self.fail(format!(
-                "the registry at {host} sent a {what} larger than {} MiB",
-                limit / (1024 * 1024)
-            )),
-            BodyError::Failed(message) => self.fail(format!(
-                "the registry at {host} broke off while sending the {what} ({message})"
-            )),
-        }
-    }
-}
-
-/// A registry's error body: `{"errors": [{"code": "MANIFEST_UNKNOWN", …}]}`.
-#[derive(Deserialize)]
-struct RegistryErrors {
-    #[serde(default)]
-    errors: Vec<RegistryError>,
-}
-
-#[derive(Deserialize)]
-struct RegistryError {
-    #[serde(default)]
-    code: String,
 }
 
 #[cfg(test)]
@@ -719,12 +285,10 @@ mod tests {
 
     /// The shells run these on multi-threaded runtimes.
     #[allow(dead_code)]
-    fn futures_are_send(registry: &Registry, engine: &crate::lifecycle::Engine) {
+    fn futures_are_send(registry: &Registry) {
         fn send<T: Send>(_: T) {}
         send(registry.remote_digest(""));
         send(registry.layers(""));
-        send(engine.local_repo_digests(""));
-        send(engine.download_size(registry, &[]));
     }
 
     #[test]

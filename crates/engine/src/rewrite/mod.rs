@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::compose::{format_bytes, load_bytes, read_file, LoadOptions, Project, ServiceLimits};
-use crate::host::MIN_MEMORY;
+use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
+pub use crate::model::app_dir;
+use crate::model::{validate_limits, Layout};
 use crate::policy::{self, PolicyReport};
 use crate::{Error, Result};
 
@@ -112,11 +113,6 @@ fn clean_bind_sources(svc: &mut Mapping) {
     }
 }
 
-/// The folder of an app under the Berth home.
-pub fn app_dir(home: &Path, app_id: &str) -> PathBuf {
-    home.join("apps").join(app_id)
-}
-
 /// Whether `id` can name an app (and so a compose project, and container names).
 pub fn valid_app_id(id: &str) -> bool {
     id.len() <= 63
@@ -127,40 +123,6 @@ pub fn valid_app_id(id: &str) -> bool {
         && id
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
-
-/// Refuses limits Docker would refuse whatever the host: CPUs not a
-/// positive number, memory below its minimum, no room for a process.
-pub(crate) fn validate_limits(limits: &ServiceLimits) -> Result<()> {
-    if let Some(cpus) = limits.cpus {
-        if !(cpus > 0.0 && cpus.is_finite()) {
-            return Err(Error::InvalidLimit {
-                what: "cpus",
-                message: format!("{cpus} is not a positive number of CPUs"),
-            });
-        }
-    }
-    if let Some(memory) = limits.memory {
-        if memory < MIN_MEMORY {
-            return Err(Error::InvalidLimit {
-                what: "memory",
-                message: format!(
-                    "{} is below Docker's minimum of {}",
-                    format_bytes(memory),
-                    format_bytes(MIN_MEMORY)
-                ),
-            });
-        }
-    }
-    if let Some(pids) = limits.pids {
-        if pids < 1 {
-            return Err(Error::InvalidLimit {
-                what: "pids",
-                message: format!("{pids} leaves no room for even one process"),
-            });
-        }
-    }
-    Ok(())
 }
 
 /// Renders `compose_file` for this host as app `request.app_id`.
@@ -228,7 +190,7 @@ pub fn render_with_profiles(
         });
     }
     for (name, svc) in project.services() {
-        policy::guard_binds(&project, &dir.join("data"), name, svc)?;
+        policy::guard_binds(&project, &Layout::data_in(&dir), name, svc)?;
     }
     // What the user consented to travels with the file (whose hash Berth
     // keeps), so that loading it again can check nothing was added.
@@ -304,7 +266,7 @@ fn load_options(
     profiles: &[&str],
 ) -> LoadOptions {
     let host = &request.host;
-    let data = dir.join("data").to_string_lossy().into_owned();
+    let data = Layout::data_in(dir).to_string_lossy().into_owned();
     let port = app_port.map(|p| p.to_string()).unwrap_or_default();
     let url = match app_port {
         Some(p) => format!("http://{}:{p}", host.domain),

@@ -19,6 +19,7 @@ pub use images::ImageRecord;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
+use crate::model::Layout;
 use crate::{Error, Result};
 
 /// Schema migrations, applied in order; the index + 1 is the schema version.
@@ -147,7 +148,7 @@ impl Store {
             path: home.to_path_buf(),
             cause,
         })?;
-        let path = home.join("berth.db");
+        let path = Layout::new(home).database();
         let conn = Connection::open(&path).map_err(|e| db_err(&path, e))?;
         // The store holds the apps' settings and generated secrets: its
         // owner only (root's when Berth runs as root).
@@ -478,7 +479,7 @@ mod tests {
     fn a_newer_schema_is_refused() {
         let dir = home("newer");
         drop(Store::open(&dir).unwrap());
-        let conn = Connection::open(dir.join("berth.db")).unwrap();
+        let conn = Connection::open(Layout::new(&dir).database()).unwrap();
         conn.execute_batch("PRAGMA user_version = 99").unwrap();
         drop(conn);
         let err = Store::open(&dir).err().unwrap().to_string();

@@ -5,39 +5,10 @@
 use std::collections::HashSet;
 
 use bollard::query_parameters::ListImagesOptions;
-use serde::{Deserialize, Serialize};
 
-use super::Registry;
-use crate::lifecycle::{docker_err, Engine};
+use super::{docker_err, Engine};
+use crate::registry::{DownloadSize, ImageDownload, Registry};
 use crate::Result;
-
-/// How many bytes pulling a set of images would download.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct DownloadSize {
-    /// One entry per image asked about, in order.
-    pub images: Vec<ImageDownload>,
-    /// Bytes to download in all, each layer counted once.
-    #[specta(type = f64)]
-    pub total: u64,
-}
-
-/// How much of one image a pull would download.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
-#[serde(rename_all = "camelCase")]
-pub struct ImageDownload {
-    pub image: String,
-    /// Compressed bytes of its layers not on this host yet; a layer it shares
-    /// with an image earlier in the list is counted there only.
-    #[specta(type = f64)]
-    pub bytes: u64,
-    /// Its layers, for this host's platform.
-    #[specta(type = f64)]
-    pub layers: usize,
-    /// Those of its layers already on this host.
-    #[specta(type = f64)]
-    pub present_layers: usize,
-}
 
 impl Engine {
     /// The `repo@sha256:…` digests of the manifests `image` was pulled or
@@ -108,5 +79,18 @@ impl Engine {
             }
         }
         Ok(layers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The shells run these on multi-threaded runtimes.
+    #[allow(dead_code)]
+    fn futures_are_send(registry: &Registry, engine: &Engine) {
+        fn send<T: Send>(_: T) {}
+        send(engine.local_repo_digests(""));
+        send(engine.download_size(registry, &[]));
     }
 }
