@@ -48,7 +48,9 @@ pub use uninstall::UninstallOptions;
 pub use update::{store_source, UpdatePlan, UpdateTarget};
 
 /// Test-only: abort the process at this step boundary (1 = right after the
-/// first journal entry), to prove crash safety. Unset in normal use.
+/// first journal entry), to prove crash safety. Read only in builds with the
+/// `test-hooks` feature (Berth's own tests), so no release build can be
+/// made to abort by its environment.
 const ABORT_AT_ENV: &str = "BERTH_TEST_ABORT_AT";
 
 /// The apps of one Berth home: its store, its ports, the Docker engine.
@@ -85,9 +87,13 @@ impl Apps {
     pub fn open(home: &Path, engine: Engine, host: HostSettings) -> Result<Self> {
         let store = Store::open(home)?;
         let catalogs = Catalogs::open(home, &store)?;
-        let abort_at = std::env::var(ABORT_AT_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok());
+        let abort_at = if cfg!(feature = "test-hooks") {
+            std::env::var(ABORT_AT_ENV)
+                .ok()
+                .and_then(|v| v.parse().ok())
+        } else {
+            None
+        };
         Ok(Apps {
             layout: Layout::new(home),
             store,
