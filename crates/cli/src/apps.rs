@@ -1,38 +1,18 @@
-//! The daemon and its clients: `berth serve` and the commands that talk to
-//! it over `<home>/berth.sock`. Printing only; the daemon does the work.
+//! Installed apps: `berth install`, `uninstall`, `start`/`stop`/`restart`,
+//! `apps`, `status`, `secrets` and `ops`. Printing only; the daemon does
+//! the work.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use berth_api::{
-    AppInfo, CatalogAppInfo, Client, Event, EventKind, InstallArgs, OperationInfo, Request,
-    VersionInfo,
-};
+use berth_api::{AppInfo, CatalogAppInfo, Client, InstallArgs, OperationInfo, Request};
 use berth_engine::compose::parse_bytes;
 use clap::Args;
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
-use berth_api::home::{default_home, host_settings};
-
-/// Options every daemon command shares.
-#[derive(Args, Clone)]
-pub struct HomeArg {
-    /// Berth home (default: $BERTH_HOME, /var/lib/berth as root, else $XDG_DATA_HOME/berth).
-    #[arg(long, global = true)]
-    pub home: Option<PathBuf>,
-}
-
-impl HomeArg {
-    fn resolve(&self) -> Result<PathBuf> {
-        match &self.home {
-            Some(home) => Ok(home.clone()),
-            None => Ok(default_home()?),
-        }
-    }
-}
+use crate::daemon::{client, run_operation, HomeArg};
 
 #[derive(Args)]
 pub struct InstallCmd {
@@ -71,140 +51,6 @@ pub struct UninstallCmd {
     /// Also delete the app's images that nothing else uses.
     #[arg(long)]
     pub remove_images: bool,
-}
-
-#[derive(Args)]
-pub struct LogsCmd {
-    pub id: String,
-    #[arg(long)]
-    pub service: Option<String>,
-    #[arg(long)]
-    pub tail: Option<u32>,
-    #[arg(long, short = 'f')]
-    pub follow: bool,
-    /// Only the lines containing this text (in any case), with their times.
-    #[arg(long, conflicts_with = "follow")]
-    pub grep: Option<String>,
-}
-
-/// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
-/// `listen` is `ADDR:PORT` for the web UI, or `none`; `allow_hosts` are
-/// names it answers to besides this server's own.
-pub fn serve(home: &HomeArg, listen: &str, allow_hosts: &[String]) -> Result<ExitCode> {
-    let home = home.resolve()?;
-    let listen = match listen {
-        "none" | "off" => None,
-        addr => Some(addr.parse::<std::net::SocketAddr>().with_context(|| {
-            format!("--listen {addr}: write an address and port like 0.0.0.0:8420 or 127.0.0.1:8420, or none")
-        })?),
-    };
-    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
-    runtime.block_on(berth_api::serve(
-        &home,
-        host_settings(),
-        listen,
-        allow_hosts,
-    ))?;
-    Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn client(home: &HomeArg) -> Result<Client> {
-    Ok(Client::new(&home.resolve()?))
-}
-
-/// One image's pull: its bar and each layer's (done, total) bytes.
-type PullBar = (ProgressBar, BTreeMap<String, (i64, i64)>);
-
-/// Shows operation progress: bars for image pulls on a terminal, lines otherwise.
-struct ProgressView {
-    tty: bool,
-    bars: MultiProgress,
-    pulls: HashMap<String, PullBar>,
-}
-
-impl ProgressView {
-    fn new() -> Self {
-        ProgressView {
-            tty: std::io::stderr().is_terminal(),
-            bars: MultiProgress::new(),
-            pulls: HashMap::new(),
-        }
-    }
-
-    fn show(&mut self, event: Event) {
-        match event.kind {
-            EventKind::Accepted => {
-                eprintln!("operation {} started", event.operation.unwrap_or_default())
-            }
-            EventKind::Step { step } => self.say(format!("- {step}")),
-            EventKind::Service { service, state } => self.say(format!("  {service}: {state}")),
-            EventKind::Log { service, text, .. } => println!("{service} | {text}"),
-            EventKind::Finished { .. } => {}
-            EventKind::Pull {
-                image,
-                layer,
-                current,
-                total,
-            } => {
-                let (Some(layer), Some(total)) = (layer, total) else {
-                    return;
-                };
-                let tty = self.tty;
-                let bars = &self.bars;
-                let (bar, layers) = self.pulls.entry(image.clone()).or_insert_with(|| {
-                    let bar = if tty {
-                        bars.add(ProgressBar::new(0))
-                    } else {
-                        ProgressBar::hidden()
-                    };
-                    bar.set_style(
-                        ProgressStyle::with_template("  {msg} {bar:30} {bytes}/{total_bytes}")
-                            .expect("a valid template"),
-                    );
-                    bar.set_message(image.clone());
-                    (bar, BTreeMap::new())
-                });
-                layers.insert(layer, (current.unwrap_or(total), total));
-                let (done, all) = layers
-                    .values()
-                    .fold((0, 0), |(d, a), (c, t)| (d + c, a + t));
-                bar.set_length(all as u64);
-                bar.set_position(done as u64);
-                if !tty && done == all {
-                    eprintln!("  pulled {image}: {all} bytes");
-                }
-            }
-        }
-    }
-
-    fn say(&self, line: String) {
-        if self.tty {
-            let _ = self.bars.println(line);
-        } else {
-            eprintln!("{line}");
-        }
-    }
-
-    fn finish(self) {
-        for (bar, _) in self.pulls.values() {
-            bar.finish();
-        }
-    }
-}
-
-pub(crate) fn run_operation(home: &HomeArg, request: Request) -> Result<ExitCode> {
-    let mut view = ProgressView::new();
-    let result: Result<OperationInfo, _> = client(home)?.call(&request, |e| view.show(e));
-    view.finish();
-    let op = result?;
-    println!(
-        "{} {}: {} (operation {})",
-        op.kind,
-        op.app,
-        op.outcome.as_deref().unwrap_or("running"),
-        op.id
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// The compose file `arg` names, if it names a file or a folder holding one.
@@ -394,21 +240,6 @@ pub fn status(home: &HomeArg, id: String, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn logs(home: &HomeArg, cmd: LogsCmd) -> Result<ExitCode> {
-    if let Some(query) = cmd.grep {
-        return crate::monitor::log_search(home, cmd.id, cmd.service, query, cmd.tail);
-    }
-    let request = Request::Logs {
-        app: cmd.id,
-        service: cmd.service,
-        tail: cmd.tail,
-        follow: cmd.follow,
-    };
-    let mut view = ProgressView::new();
-    let () = client(home)?.call(&request, |e| view.show(e))?;
-    Ok(ExitCode::SUCCESS)
-}
-
 pub fn ops(home: &HomeArg, json: bool) -> Result<ExitCode> {
     let ops: Vec<OperationInfo> = client(home)?.call(&Request::Ops { limit: Some(20) }, |_| {})?;
     if json {
@@ -422,15 +253,6 @@ pub fn ops(home: &HomeArg, json: bool) -> Result<ExitCode> {
             "{:>5}  {:<10} {:<20} {outcome}{error}",
             op.id, op.kind, op.app
         );
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
-pub fn version(home: &HomeArg) -> Result<ExitCode> {
-    println!("berth {}", env!("CARGO_PKG_VERSION"));
-    match client(home)?.call::<VersionInfo>(&Request::Version, |_| {}) {
-        Ok(v) => println!("daemon {} (docker API {})", v.berth, v.docker_api),
-        Err(e) => println!("daemon: {e}"),
     }
     Ok(ExitCode::SUCCESS)
 }

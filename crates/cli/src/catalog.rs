@@ -10,7 +10,7 @@ use berth_api::{CatalogAppInfo, Request};
 use berth_engine::catalog::{index_folder, AppSummary, RefreshOutcome, StoreInfo};
 use clap::Subcommand;
 
-use crate::apps::{client, HomeArg};
+use crate::daemon::{client, HomeArg};
 
 #[derive(Subcommand)]
 pub enum CatalogCommand {

@@ -8,6 +8,7 @@
 mod apps;
 mod catalog;
 mod compose;
+mod daemon;
 mod monitor;
 mod updates;
 
@@ -20,7 +21,7 @@ use clap::{Parser, Subcommand};
 #[command(name = "berth", version, about, propagate_version = true)]
 struct Cli {
     #[command(flatten)]
-    home: apps::HomeArg,
+    home: daemon::HomeArg,
     #[command(subcommand)]
     command: Command,
 }
@@ -70,7 +71,7 @@ enum Command {
     /// Uninstall an app (its data is kept unless --purge-data --yes).
     Uninstall(apps::UninstallCmd),
     /// Show an app's logs.
-    Logs(apps::LogsCmd),
+    Logs(monitor::LogsCmd),
     /// Recent operations and how they ended.
     Ops {
         #[arg(long)]
@@ -128,7 +129,7 @@ fn main() -> ExitCode {
         Command::Serve {
             listen,
             allow_hosts,
-        } => apps::serve(&home, &listen, &allow_hosts),
+        } => daemon::serve(&home, &listen, &allow_hosts),
         Command::Install(cmd) => apps::install(&home, cmd),
         Command::Catalog(cmd) => catalog::run(&home, cmd),
         Command::Secrets { id, json } => apps::secrets(&home, id, json),
@@ -138,7 +139,7 @@ fn main() -> ExitCode {
         Command::Stop { id } => apps::power(&home, berth_api::Request::Stop { app: id }),
         Command::Restart { id } => apps::power(&home, berth_api::Request::Restart { app: id }),
         Command::Uninstall(cmd) => apps::uninstall(&home, cmd),
-        Command::Logs(cmd) => apps::logs(&home, cmd),
+        Command::Logs(cmd) => monitor::logs(&home, cmd),
         Command::Ops { json } => apps::ops(&home, json),
         Command::Updates(cmd) => updates::updates(&home, cmd),
         Command::Update(cmd) => updates::update(&home, cmd),
@@ -149,7 +150,7 @@ fn main() -> ExitCode {
         Command::Stats { id, json } => monitor::stats(&home, id, json),
         Command::Limits(cmd) => monitor::limits(&home, cmd),
         Command::Diagnose { id, out } => monitor::diagnose(&home, id, out),
-        Command::Version => apps::version(&home),
+        Command::Version => daemon::version(&home),
         Command::Compose(cmd) => compose::run(cmd, home.home.clone()),
     };
     match result {

@@ -5,15 +5,44 @@
 
 use std::process::ExitCode;
 
-use anyhow::bail;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use berth_api::{AppDisk, AppInfo, LimitsChanged, LimitsInfo, Request};
 use berth_engine::apps::{human_bytes, DiagnoseReport};
 use berth_engine::compose::{format_bytes, parse_bytes};
 use berth_engine::lifecycle::LogEntry;
 use berth_engine::metrics::{AppStats, SystemInfo, Usage};
+use clap::Args;
 
-use crate::apps::{client, HomeArg};
+use crate::daemon::{client, HomeArg, ProgressView};
+
+#[derive(Args)]
+pub struct LogsCmd {
+    pub id: String,
+    #[arg(long)]
+    pub service: Option<String>,
+    #[arg(long)]
+    pub tail: Option<u32>,
+    #[arg(long, short = 'f')]
+    pub follow: bool,
+    /// Only the lines containing this text (in any case), with their times.
+    #[arg(long, conflicts_with = "follow")]
+    pub grep: Option<String>,
+}
+
+pub fn logs(home: &HomeArg, cmd: LogsCmd) -> Result<ExitCode> {
+    if let Some(query) = cmd.grep {
+        return log_search(home, cmd.id, cmd.service, query, cmd.tail);
+    }
+    let request = Request::Logs {
+        app: cmd.id,
+        service: cmd.service,
+        tail: cmd.tail,
+        follow: cmd.follow,
+    };
+    let mut view = ProgressView::new();
+    let () = client(home)?.call(&request, |e| view.show(e))?;
+    Ok(ExitCode::SUCCESS)
+}
 
 pub fn system(home: &HomeArg, json: bool) -> Result<ExitCode> {
     let s: SystemInfo = client(home)?.call(&Request::System, |_| {})?;

@@ -9,7 +9,7 @@ use berth_api::{Request, SnapshotInfo, UpdatesInfo};
 use berth_engine::apps::{human_bytes, parse_age, PruneReport};
 use clap::{Args, Subcommand};
 
-use crate::apps::{client, run_operation, HomeArg};
+use crate::daemon::{client, run_operation, HomeArg};
 
 #[derive(Args)]
 pub struct UpdatesCmd {

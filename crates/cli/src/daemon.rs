@@ -1,0 +1,160 @@
+//! The daemon and the way to it: `berth serve`, the home every client
+//! command names, the socket client, and how a long operation's progress is
+//! shown (bars for image pulls on a terminal, lines otherwise).
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use berth_api::home::{default_home, host_settings};
+use berth_api::{Client, Event, EventKind, OperationInfo, Request, VersionInfo};
+use clap::Args;
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+
+/// Options every daemon command shares.
+#[derive(Args, Clone)]
+pub struct HomeArg {
+    /// Berth home (default: $BERTH_HOME, /var/lib/berth as root, else $XDG_DATA_HOME/berth).
+    #[arg(long, global = true)]
+    pub home: Option<PathBuf>,
+}
+
+impl HomeArg {
+    fn resolve(&self) -> Result<PathBuf> {
+        match &self.home {
+            Some(home) => Ok(home.clone()),
+            None => Ok(default_home()?),
+        }
+    }
+}
+
+/// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
+/// `listen` is `ADDR:PORT` for the web UI, or `none`; `allow_hosts` are
+/// names it answers to besides this server's own.
+pub fn serve(home: &HomeArg, listen: &str, allow_hosts: &[String]) -> Result<ExitCode> {
+    let home = home.resolve()?;
+    let listen = match listen {
+        "none" | "off" => None,
+        addr => Some(addr.parse::<std::net::SocketAddr>().with_context(|| {
+            format!("--listen {addr}: write an address and port like 0.0.0.0:8420 or 127.0.0.1:8420, or none")
+        })?),
+    };
+    let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
+    runtime.block_on(berth_api::serve(
+        &home,
+        host_settings(),
+        listen,
+        allow_hosts,
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn client(home: &HomeArg) -> Result<Client> {
+    Ok(Client::new(&home.resolve()?))
+}
+
+/// One image's pull: its bar and each layer's (done, total) bytes.
+type PullBar = (ProgressBar, BTreeMap<String, (i64, i64)>);
+
+/// Shows operation progress: bars for image pulls on a terminal, lines otherwise.
+pub(crate) struct ProgressView {
+    tty: bool,
+    bars: MultiProgress,
+    pulls: HashMap<String, PullBar>,
+}
+
+impl ProgressView {
+    pub(crate) fn new() -> Self {
+        ProgressView {
+            tty: std::io::stderr().is_terminal(),
+            bars: MultiProgress::new(),
+            pulls: HashMap::new(),
+        }
+    }
+
+    pub(crate) fn show(&mut self, event: Event) {
+        match event.kind {
+            EventKind::Accepted => {
+                eprintln!("operation {} started", event.operation.unwrap_or_default())
+            }
+            EventKind::Step { step } => self.say(format!("- {step}")),
+            EventKind::Service { service, state } => self.say(format!("  {service}: {state}")),
+            EventKind::Log { service, text, .. } => println!("{service} | {text}"),
+            EventKind::Finished { .. } => {}
+            EventKind::Pull {
+                image,
+                layer,
+                current,
+                total,
+            } => {
+                let (Some(layer), Some(total)) = (layer, total) else {
+                    return;
+                };
+                let tty = self.tty;
+                let bars = &self.bars;
+                let (bar, layers) = self.pulls.entry(image.clone()).or_insert_with(|| {
+                    let bar = if tty {
+                        bars.add(ProgressBar::new(0))
+                    } else {
+                        ProgressBar::hidden()
+                    };
+                    bar.set_style(
+                        ProgressStyle::with_template("  {msg} {bar:30} {bytes}/{total_bytes}")
+                            .expect("a valid template"),
+                    );
+                    bar.set_message(image.clone());
+                    (bar, BTreeMap::new())
+                });
+                layers.insert(layer, (current.unwrap_or(total), total));
+                let (done, all) = layers
+                    .values()
+                    .fold((0, 0), |(d, a), (c, t)| (d + c, a + t));
+                bar.set_length(all as u64);
+                bar.set_position(done as u64);
+                if !tty && done == all {
+                    eprintln!("  pulled {image}: {all} bytes");
+                }
+            }
+        }
+    }
+
+    fn say(&self, line: String) {
+        if self.tty {
+            let _ = self.bars.println(line);
+        } else {
+            eprintln!("{line}");
+        }
+    }
+
+    pub(crate) fn finish(self) {
+        for (bar, _) in self.pulls.values() {
+            bar.finish();
+        }
+    }
+}
+
+pub(crate) fn run_operation(home: &HomeArg, request: Request) -> Result<ExitCode> {
+    let mut view = ProgressView::new();
+    let result: Result<OperationInfo, _> = client(home)?.call(&request, |e| view.show(e));
+    view.finish();
+    let op = result?;
+    println!(
+        "{} {}: {} (operation {})",
+        op.kind,
+        op.app,
+        op.outcome.as_deref().unwrap_or("running"),
+        op.id
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn version(home: &HomeArg) -> Result<ExitCode> {
+    println!("berth {}", env!("CARGO_PKG_VERSION"));
+    match client(home)?.call::<VersionInfo>(&Request::Version, |_| {}) {
+        Ok(v) => println!("daemon {} (docker API {})", v.berth, v.docker_api),
+        Err(e) => println!("daemon: {e}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
