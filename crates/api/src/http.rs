@@ -34,6 +34,7 @@ use serde::Deserialize;
 use crate::auth::{self, Hasher, Throttle, Tickets, COOKIE, KEY_HEADER};
 use crate::commands::{Request as Command, COMMANDS};
 use crate::hosts::AllowedHosts;
+use crate::mime::content_type;
 use crate::server::Daemon;
 
 static UI: Dir<'_> = include_dir!("$BERTH_UI_DIST");
@@ -520,22 +521,6 @@ async fn events(
         },
     );
     Sse::new(stream).keep_alive(KeepAlive::default())
-}
-
-pub(crate) fn content_type(path: &str) -> &'static str {
-    match path.rsplit('.').next().unwrap_or_default() {
-        "html" => "text/html; charset=utf-8",
-        "js" | "mjs" => "text/javascript; charset=utf-8",
-        "css" => "text/css; charset=utf-8",
-        "svg" => "image/svg+xml",
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "webp" => "image/webp",
-        "ico" => "image/x-icon",
-        "json" => "application/json",
-        "woff2" => "font/woff2",
-        _ => "application/octet-stream",
-    }
 }
 
 async fn store_file(

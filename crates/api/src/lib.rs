@@ -20,6 +20,8 @@ mod error;
 pub mod home;
 mod hosts;
 mod http;
+mod mime;
+mod owner;
 mod server;
 
 pub use client::Client;
@@ -29,4 +31,5 @@ pub use commands::{
 };
 pub use error::ApiError;
 pub use http::{OPEN_ROUTES, SETUP_CODE_FILE};
-pub use server::{serve, Owner, DEFAULT_LISTEN, HTTP_ADDR_FILE, SOCKET_NAME};
+pub use owner::{serve, Owner, DEFAULT_LISTEN, HTTP_ADDR_FILE};
+pub use server::SOCKET_NAME;

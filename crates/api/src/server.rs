@@ -14,14 +14,13 @@ use berth_engine::apps::{
     UninstallOptions, UpdateTarget,
 };
 use berth_engine::compose::{load_file, LoadOptions, ServiceLimits};
-use berth_engine::lifecycle::{Engine, LogLine, ServiceState, ServiceStatus};
-use berth_engine::metrics::{sample_forever, system, StatsHistory};
+use berth_engine::lifecycle::{LogLine, ServiceState, ServiceStatus};
+use berth_engine::metrics::{system, StatsHistory};
 use berth_engine::registry::Registry;
-use berth_engine::rewrite::HostSettings;
 use berth_engine::store::{AppRecord, OperationRecord};
 use futures_util::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::net::UnixStream;
 use tokio::sync::{broadcast, mpsc};
 
 use crate::commands::{
@@ -35,6 +34,9 @@ pub const SOCKET_NAME: &str = "berth.sock";
 /// Requests larger than this are refused.
 const MAX_REQUEST: u64 = 1024 * 1024;
 
+/// What the daemon keeps while it runs: the apps (engine and store), which
+/// apps are busy, the event channel, the registry client, the last update
+/// check and the stats history. [`crate::Owner`] owns one.
 pub(crate) struct Daemon {
     pub(crate) apps: Apps,
     /// Apps with an operation running.
@@ -46,240 +48,20 @@ pub(crate) struct Daemon {
     /// The last update check: when (ms), and what it found.
     updates: tokio::sync::Mutex<Option<(i64, Vec<AppUpdate>)>>,
     /// What each app used lately, sampled every `BERTH_STATS_SECS`.
-    history: Arc<std::sync::Mutex<StatsHistory>>,
+    pub(crate) history: Arc<std::sync::Mutex<StatsHistory>>,
 }
 
-/// Where the web UI and HTTP API listen unless told otherwise: every
-/// interface, so phones and laptops on the home network reach it.
-pub const DEFAULT_LISTEN: &str = "0.0.0.0:8420";
-/// The file in the home where the daemon writes the address it listens on.
-pub const HTTP_ADDR_FILE: &str = "http.addr";
-
-/// The single owner of a Berth home: holds its lock, the Docker engine and
-/// the store, settles unfinished operations, and runs commands. `berth
-/// serve` wraps one in the unix socket and HTTP; the desktop app runs one
-/// in-process.
-pub struct Owner {
-    daemon: Arc<Daemon>,
-    home: PathBuf,
-    _lock: std::fs::File,
-}
-
-impl Owner {
-    /// Takes the home (refused when another process owns it), connects to
-    /// the engine, opens the store, settles what a crash left unfinished and
-    /// keeps settling what an absent engine leaves unfinished.
-    pub async fn open(home: &Path, host: HostSettings) -> Result<Self, ApiError> {
-        std::fs::create_dir_all(home)?;
-        let lock = std::fs::File::create(home.join("berth.lock"))?;
-        if lock.try_lock().is_err() {
-            return Err(ApiError::AlreadyServing {
-                home: home.to_path_buf(),
-            });
-        }
-        let engine = Engine::connect().await?;
-        let apps = Apps::open(home, engine, host)?;
-        let daemon = Arc::new(Daemon {
+impl Daemon {
+    pub(crate) fn new(apps: Apps) -> Self {
+        Daemon {
             apps,
             busy: Mutex::new(HashSet::new()),
             events: broadcast::channel(1024).0,
             registry: Registry::new(),
             updates: tokio::sync::Mutex::new(None),
             history: Arc::new(std::sync::Mutex::new(StatsHistory::default())),
-        });
-        // Capped data folders are mounted again before anything runs on them.
-        match daemon.apps.mount_disks().await {
-            Ok(mounted) if !mounted.is_empty() => {
-                eprintln!(
-                    "berth: mounted the capped data folders of {}",
-                    mounted.join(", ")
-                )
-            }
-            Ok(_) => {}
-            Err(e) => eprintln!("berth: could not mount every capped data folder: {e}"),
         }
-        daemon.settle_idle(&mut None).await;
-        let settler = daemon.clone();
-        let settle_every = settle_interval();
-        tokio::spawn(async move {
-            let mut last_error = None;
-            loop {
-                tokio::time::sleep(settle_every).await;
-                settler.settle_idle(&mut last_error).await;
-            }
-        });
-        if let Some(every) = stats_interval() {
-            let owner = daemon.clone();
-            let apps = move || {
-                owner
-                    .apps
-                    .store()
-                    .apps()
-                    .map(|list| list.into_iter().map(|a| a.id).collect())
-                    .unwrap_or_default()
-            };
-            tokio::spawn(sample_forever(
-                daemon.apps.engine().clone(),
-                apps,
-                daemon.history.clone(),
-                every,
-            ));
-        }
-        if let Some(every) = update_check_interval() {
-            let checker = daemon.clone();
-            tokio::spawn(async move {
-                loop {
-                    if let Err(e) = checker.check_updates().await {
-                        eprintln!("berth: the update check failed, will try again: {e}");
-                    }
-                    tokio::time::sleep(every).await;
-                }
-            });
-        }
-        Ok(Owner {
-            daemon,
-            home: home.to_path_buf(),
-            _lock: lock,
-        })
     }
-
-    /// Runs one command; long operations answer `{"operation": id}` at once
-    /// and report on [`Owner::subscribe`].
-    pub async fn call(&self, request: Request) -> Result<serde_json::Value, ApiError> {
-        self.daemon.clone().dispatch(request, None).await
-    }
-
-    /// Every operation's events from now on.
-    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.daemon.events.subscribe()
-    }
-
-    /// A picture (icon, screenshot) of a store app, with its content type.
-    pub fn store_picture(
-        &self,
-        store: &str,
-        app: &str,
-        file: &str,
-    ) -> Option<(&'static str, Vec<u8>)> {
-        let (_, found) = self.daemon.apps.catalogs().find(app, Some(store)).ok()?;
-        let kind = crate::http::content_type(file);
-        kind.starts_with("image/")
-            .then(|| found.files.get(file).map(|b| (kind, b.clone())))
-            .flatten()
-    }
-
-    /// The Docker Engine API version in use.
-    pub fn docker_api(&self) -> String {
-        self.daemon.apps.engine().api_version()
-    }
-
-    /// Serves the HTTP API and web UI on `addr` (with the login) in the
-    /// background, answering to this server's names and `allowed_hosts`;
-    /// writes the address to `<home>/http.addr` and returns it.
-    pub async fn serve_http(
-        &self,
-        addr: std::net::SocketAddr,
-        allowed_hosts: &[String],
-    ) -> Result<std::net::SocketAddr, ApiError> {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            ApiError::Remote(format!(
-                "cannot listen on {addr} ({e}); pick another address with --listen ADDR:PORT"
-            ))
-        })?;
-        let bound = listener.local_addr()?;
-        // The setup code exists before anyone can learn where to use it.
-        let http = crate::http::prepare(self.daemon.clone(), allowed_hosts)?;
-        std::fs::write(self.home.join(HTTP_ADDR_FILE), bound.to_string())?;
-        tokio::spawn(crate::http::serve_http(http, listener));
-        Ok(bound)
-    }
-
-    /// Serves the commands on `<home>/berth.sock` (mode 0600) until SIGINT
-    /// or SIGTERM.
-    pub async fn serve_socket(&self) -> Result<(), ApiError> {
-        let socket = self.home.join(SOCKET_NAME);
-        // We hold the lock, so a socket file left here is stale.
-        let _ = std::fs::remove_file(&socket);
-        let listener = UnixListener::bind(&socket)?;
-        std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))?;
-        eprintln!(
-            "berth: serving {} (docker API {})",
-            socket.display(),
-            self.docker_api()
-        );
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => {
-                    let (stream, _) = accepted?;
-                    let daemon = self.daemon.clone();
-                    tokio::spawn(async move { daemon.handle(stream).await });
-                }
-                _ = tokio::signal::ctrl_c() => break,
-                _ = term.recv() => break,
-            }
-        }
-        let _ = std::fs::remove_file(&socket);
-        Ok(())
-    }
-}
-
-/// Serves `home` until SIGINT or SIGTERM: the unix socket, and HTTP on
-/// `listen` unless it is `None` (answering to this server's own names and
-/// `allowed_hosts`).
-pub async fn serve(
-    home: &Path,
-    host: HostSettings,
-    listen: Option<std::net::SocketAddr>,
-    allowed_hosts: &[String],
-) -> Result<(), ApiError> {
-    let owner = Owner::open(home, host).await?;
-    let _ = std::fs::remove_file(home.join(HTTP_ADDR_FILE));
-    if let Some(addr) = listen {
-        let addr = owner.serve_http(addr, allowed_hosts).await?;
-        let shown = if addr.ip().is_unspecified() {
-            format!(
-                "http://<this server's address>:{} (and http://127.0.0.1:{})",
-                addr.port(),
-                addr.port()
-            )
-        } else {
-            format!("http://{addr}")
-        };
-        eprintln!("berth: web UI at {shown}");
-    }
-    owner.serve_socket().await
-}
-
-/// How often the daemon retries unsettled operations: `BERTH_SETTLE_SECS`,
-/// else 10 seconds.
-fn settle_interval() -> std::time::Duration {
-    let secs = std::env::var("BERTH_SETTLE_SECS")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .filter(|s| *s > 0.0)
-        .unwrap_or(10.0);
-    std::time::Duration::from_secs_f64(secs)
-}
-
-/// How often the daemon samples what apps use: `BERTH_STATS_SECS` (default
-/// 10; 0 turns sampling off).
-fn stats_interval() -> Option<std::time::Duration> {
-    let secs = std::env::var("BERTH_STATS_SECS")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(10.0);
-    (secs > 0.0).then(|| std::time::Duration::from_secs_f64(secs))
-}
-
-/// How often the daemon checks for updates: `BERTH_UPDATE_CHECK_HOURS`
-/// (default 24; 0 turns the periodic check off).
-fn update_check_interval() -> Option<std::time::Duration> {
-    let hours = std::env::var("BERTH_UPDATE_CHECK_HOURS")
-        .ok()
-        .and_then(|v| v.parse::<f64>().ok())
-        .unwrap_or(24.0);
-    (hours > 0.0).then(|| std::time::Duration::from_secs_f64(hours * 3600.0))
 }
 
 async fn write_line(stream: &mut UnixStream, line: &Line) -> std::io::Result<()> {
@@ -334,7 +116,7 @@ impl Daemon {
     /// Settles the unfinished operations of apps that have none running,
     /// oldest first; stops at the first that cannot be settled yet (the
     /// engine is still away) and reports it once, not at every retry.
-    async fn settle_idle(&self, last_error: &mut Option<String>) {
+    pub(crate) async fn settle_idle(&self, last_error: &mut Option<String>) {
         let store = self.apps.store();
         let Ok(mut unfinished) = store.unfinished_operations() else {
             return;
@@ -385,7 +167,7 @@ impl Daemon {
         }
     }
 
-    async fn handle(self: Arc<Self>, mut stream: UnixStream) {
+    pub(crate) async fn handle(self: Arc<Self>, mut stream: UnixStream) {
         let mut line = String::new();
         let read = {
             let (reader, _) = stream.split();
@@ -792,7 +574,7 @@ impl Daemon {
     }
 
     /// Checks every app for updates and keeps the answer for `updates`.
-    async fn check_updates(&self) -> Result<(i64, Vec<AppUpdate>), ApiError> {
+    pub(crate) async fn check_updates(&self) -> Result<(i64, Vec<AppUpdate>), ApiError> {
         let found = self.apps.check_updates(&self.registry).await?;
         let checked = (berth_engine::store::now_ms(), found);
         *self.updates.lock().await = Some(checked.clone());
