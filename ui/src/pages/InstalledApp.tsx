@@ -7,10 +7,10 @@ import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, OperationInfo, SnapshotInfo } from "../bindings";
 import { formatBytes, openUrl, outcomeText, rollbackReason, serviceProblems, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
 import { useUpdates } from "../updates";
-import { Diagnostics } from "./Diagnostics";
-import { Limits } from "./Limits";
-import { OperationDialog, RollbackConfirm, updateJob, type Job } from "./Operation";
-import { Resources } from "./Resources";
+import { Diagnostics } from "../components/installed/Diagnostics";
+import { Limits } from "../components/installed/Limits";
+import { Resources } from "../components/installed/Resources";
+import { OperationDialog, RollbackConfirm, updateJob, type Job } from "../components/operation/Operation";
 
 const when = (ms: number | null | undefined) => (ms == null ? "—" : new Date(ms).toLocaleString());
 

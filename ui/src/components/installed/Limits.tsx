@@ -3,9 +3,9 @@
 // data folder uses, and a cap on it (a first cap, a lower one or removing
 // it stops and starts the app while its data is copied; it asks first).
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { invoke } from "../api";
-import type { AppDisk, LimitsInfo } from "../bindings";
-import { Bar } from "../components/Bar";
+import { invoke } from "../../api";
+import type { AppDisk, LimitsInfo } from "../../bindings";
+import { Bar } from "../Bar";
 import {
   diskCapChange,
   diskCapProblem,
@@ -21,7 +21,7 @@ import {
   type DiskCapChange,
   type HostBounds,
   type LimitsForm,
-} from "../logic";
+} from "../../logic";
 
 const DISK_POLL_MS = 30000;
 

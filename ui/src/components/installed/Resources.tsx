@@ -2,14 +2,14 @@
 // minutes (the daemon's samples, plus what it uses now, polled every 5
 // seconds), and each service's use now.
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
-import { invoke } from "../api";
-import type { AppStats, Sample } from "../bindings";
-import { Bar } from "../components/Bar";
-import type { ChartSeries } from "../components/Chart";
-import { chartData, formatBytes, formatPercent, inOut, percentOf, usedOf } from "../logic";
+import { invoke } from "../../api";
+import type { AppStats, Sample } from "../../bindings";
+import { Bar } from "../Bar";
+import type { ChartSeries } from "../Chart";
+import { chartData, formatBytes, formatPercent, inOut, percentOf, usedOf } from "../../logic";
 
 // uPlot is loaded with the first chart, not with every page.
-const Chart = lazy(() => import("../components/Chart"));
+const Chart = lazy(() => import("../Chart"));
 
 const POLL_MS = 5000;
 const CPU_SERIES: ChartSeries[] = [{ label: "CPU", color: "#2459d6", fill: "rgba(36, 89, 214, 0.12)" }];

@@ -2,11 +2,11 @@
 // explicit consent to what it asks, how much it downloads, then live progress
 // per image and a step log.
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { invoke } from "../api";
-import type { CatalogAppInfo, DownloadSize } from "../bindings";
-import { downloadText, parseSize, settingsProblems, settingsToSend } from "../logic";
-import { permissionText } from "./AppPage";
-import { OperationProgress, useOperation } from "./Operation";
+import { invoke } from "../../api";
+import type { CatalogAppInfo, DownloadSize } from "../../bindings";
+import { downloadText, parseSize, settingsProblems, settingsToSend } from "../../logic";
+import { OperationProgress, useOperation } from "../operation/Operation";
+import { permissionText } from "./permissions";
 
 export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose: () => void }) {
   const m = info.meta;

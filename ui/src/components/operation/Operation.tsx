@@ -2,9 +2,9 @@
 // stream, show its progress (overall bar, a bar per image downloaded, the
 // step log), and the dialog that runs updates and rollbacks one after another.
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { invoke, listen, type Started } from "../api";
-import type { AppUpdate, Event } from "../bindings";
-import { applyPull, describe, imagePercent, operationPercent, resultSentence, succeeded, type OperationKind, type PullState } from "../logic";
+import { invoke, listen, type Started } from "../../api";
+import type { AppUpdate, Event } from "../../bindings";
+import { applyPull, describe, imagePercent, operationPercent, resultSentence, succeeded, type OperationKind, type PullState } from "../../logic";
 
 export type Finished = Extract<Event, { type: "finished" }>;
 
