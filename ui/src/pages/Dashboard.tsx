@@ -4,6 +4,7 @@ import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, AppUpdate } from "../bindings";
 import { openUrl, serviceProblems, statusLight, updateButtonText, versionOf } from "../logic";
+import { usePolling } from "../hooks/usePolling";
 import { useUpdates } from "../updates";
 import { ReclaimSpace } from "../components/myapps/ReclaimSpace";
 import { UninstallDialog } from "../components/myapps/UninstallDialog";
@@ -34,24 +35,21 @@ export function Dashboard() {
       (e: Error) => setError(e.message),
     );
   }, []);
-  useEffect(() => {
-    load();
-    const timer = setInterval(load, 5000);
-    const stop = listen((e) => {
-      if (e.type === "finished") {
-        setBusy((b) => {
-          const { [e.app ?? ""]: _, ...rest } = b;
-          return rest;
-        });
-        if (e.error) setMessage(e.error);
-        load();
-      }
-    });
-    return () => {
-      clearInterval(timer);
-      stop();
-    };
-  }, [load]);
+  usePolling(load, 5000, [load]);
+  useEffect(
+    () =>
+      listen((e) => {
+        if (e.type === "finished") {
+          setBusy((b) => {
+            const { [e.app ?? ""]: _, ...rest } = b;
+            return rest;
+          });
+          if (e.error) setMessage(e.error);
+          load();
+        }
+      }),
+    [load],
+  );
 
   const act = async (app: string, command: "start" | "stop" | "restart") => {
     setBusy((b) => ({ ...b, [app]: command }));

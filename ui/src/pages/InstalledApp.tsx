@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, OperationInfo, SnapshotInfo } from "../bindings";
 import { formatBytes, openUrl, outcomeText, rollbackReason, serviceProblems, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
+import { usePolling } from "../hooks/usePolling";
 import { useUpdates } from "../updates";
 import { Diagnostics } from "../components/installed/Diagnostics";
 import { Limits } from "../components/installed/Limits";
@@ -36,17 +37,14 @@ export function InstalledAppPage({ app }: { app: string }) {
     invoke("ops", { limit: 200 }).then((ops) => setHistory(updateHistory(ops, app)), () => setHistory([]));
   }, [app]);
 
-  useEffect(() => {
-    load();
-    const timer = setInterval(load, 10000);
-    const stop = listen((e) => {
-      if (e.app === app && (e.type === "finished" || e.type === "accepted")) load();
-    });
-    return () => {
-      clearInterval(timer);
-      stop();
-    };
-  }, [app, load]);
+  usePolling(load, 10000, [load]);
+  useEffect(
+    () =>
+      listen((e) => {
+        if (e.app === app && (e.type === "finished" || e.type === "accepted")) load();
+      }),
+    [app, load],
+  );
 
   if (error && !info) {
     return (

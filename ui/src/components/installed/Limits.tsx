@@ -5,6 +5,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { invoke } from "../../api";
 import type { AppDisk, LimitsInfo } from "../../bindings";
+import { usePolling } from "../../hooks/usePolling";
 import { Bar } from "../Bar";
 import {
   diskCapChange,
@@ -168,24 +169,19 @@ function DiskPart({ app, hostDisk, onChanged }: { app: string; hostDisk: number 
   const [result, setResult] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    let alive = true;
-    const load = () =>
+  usePolling(
+    (alive) =>
       invoke("disk", { app }).then(
         (d) => {
-          if (!alive) return;
+          if (!alive()) return;
           setDisk(d);
           setLoadError(null);
         },
-        (e: Error) => alive && setLoadError(e.message),
-      );
-    load();
-    const timer = setInterval(load, DISK_POLL_MS);
-    return () => {
-      alive = false;
-      clearInterval(timer);
-    };
-  }, [app]);
+        (e: Error) => alive() && setLoadError(e.message),
+      ),
+    DISK_POLL_MS,
+    [app],
+  );
 
   const cap = disk?.cap ?? null;
 

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { invoke, listen, type Started } from "../../api";
 import type { AppUpdate, Event } from "../../bindings";
+import { usePolling } from "../../hooks/usePolling";
 import { applyPull, describe, imagePercent, operationPercent, resultSentence, succeeded, type OperationKind, type PullState } from "../../logic";
 
 export type Finished = Extract<Event, { type: "finished" }>;
@@ -27,7 +28,9 @@ export function useOperation() {
           if (waiting.current) buffered.current.push(e);
           return;
         }
-        if (e.operation === opRef.current) setEvents((es) => [...es, e]);
+        if (e.operation !== opRef.current) return;
+        // The history may have told the end first (see below): one end only.
+        setEvents((es) => (e.type === "finished" && es.some((x) => x.type === "finished") ? es : [...es, e]));
       }),
     [],
   );
@@ -35,13 +38,14 @@ export function useOperation() {
   const finished = events.find((e): e is Finished => e.type === "finished") ?? null;
 
   // A missed "finished" event must not leave the progress hanging: the history knows.
-  useEffect(() => {
-    if (operation === null || finished) return;
-    const timer = setInterval(() => {
+  const following = operation !== null && !finished;
+  usePolling(
+    (alive) => {
+      if (!following) return;
       invoke("ops", { limit: 50 }).then(
         (ops) => {
           const op = ops.find((o) => o.id === operation);
-          if (op?.outcome && opRef.current === operation) {
+          if (op?.outcome && alive() && opRef.current === operation) {
             setEvents((es) =>
               es.some((e) => e.type === "finished")
                 ? es
@@ -51,9 +55,10 @@ export function useOperation() {
         },
         () => {},
       );
-    }, 4000);
-    return () => clearInterval(timer);
-  }, [operation, finished]);
+    },
+    following ? 4000 : null,
+    [operation, following],
+  );
 
   /** Starts an operation with `run`; throws its refusal as a sentence. */
   const start = useCallback(async (run: () => Promise<Started>) => {
