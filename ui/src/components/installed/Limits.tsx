@@ -7,6 +7,7 @@ import { invoke } from "../../api";
 import type { AppDisk, LimitsInfo } from "../../bindings";
 import { usePolling } from "../../hooks/usePolling";
 import { Bar } from "../Bar";
+import { Dialog } from "../dialog/Dialog";
 import {
   diskCapChange,
   diskCapProblem,
@@ -280,15 +281,12 @@ function DiskConfirm({ app, pending, onCancel, onConfirm }: { app: string; pendi
         ? [`Lower the disk cap of ${app} to ${size}?`, `${app} stops while its data is copied onto a new, smaller disk, then starts again.`, "Lower cap and restart"]
         : [`Cap the disk of ${app} at ${size}?`, `${app} stops while its data is copied onto a disk of its own, then starts again. Once full, it cannot write more.`, "Cap and restart"];
   return (
-    <div className="backdrop">
-      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="disk-confirm-title">
-        <h2 id="disk-confirm-title">{title}</h2>
-        <p>{text}</p>
-        <div className="actions">
-          <button onClick={onCancel}>Cancel</button>
-          <button className={pending.change === "remove" ? "danger" : "primary"} onClick={onConfirm}>{button}</button>
-        </div>
+    <Dialog title={title} onClose={onCancel}>
+      <p>{text}</p>
+      <div className="actions">
+        <button onClick={onCancel}>Cancel</button>
+        <button className={pending.change === "remove" ? "danger" : "primary"} onClick={onConfirm}>{button}</button>
       </div>
-    </div>
+    </Dialog>
   );
 }

@@ -2,6 +2,7 @@
 // and deleting data needs the app's name typed.
 import { useState } from "react";
 import { invoke } from "../../api";
+import { Dialog } from "../dialog/Dialog";
 
 export function UninstallDialog({ app, onClose, onDone }: { app: string; onClose: () => void; onDone: (error?: string) => void }) {
   const [purge, setPurge] = useState(false);
@@ -17,26 +18,23 @@ export function UninstallDialog({ app, onClose, onDone }: { app: string; onClose
     }
   };
   return (
-    <div className="backdrop">
-      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="un-title">
-        <h2 id="un-title">Uninstall {app}?</h2>
-        <p>Its containers go. Its data stays on this server, so installing it again brings everything back.</p>
-        <label className="check">
-          <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.target.checked)} /> Also delete its data
+    <Dialog title={`Uninstall ${app}?`} onClose={busy ? null : onClose}>
+      <p>Its containers go. Its data stays on this server, so installing it again brings everything back.</p>
+      <label className="check">
+        <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.target.checked)} /> Also delete its data
+      </label>
+      {purge && (
+        <label>
+          This cannot be undone. Type <strong>{app}</strong> to confirm.
+          <input aria-label="Type the app's name to confirm" value={typed} onChange={(e) => setTyped(e.target.value)} />
         </label>
-        {purge && (
-          <label>
-            This cannot be undone. Type <strong>{app}</strong> to confirm.
-            <input aria-label="Type the app's name to confirm" value={typed} onChange={(e) => setTyped(e.target.value)} />
-          </label>
-        )}
-        <div className="actions">
-          <button onClick={onClose} disabled={busy}>Cancel</button>
-          <button className="danger" onClick={go} disabled={busy || (purge && typed !== app)}>
-            {purge ? "Uninstall and delete data" : "Uninstall"}
-          </button>
-        </div>
+      )}
+      <div className="actions">
+        <button onClick={onClose} disabled={busy}>Cancel</button>
+        <button className="danger" onClick={go} disabled={busy || (purge && typed !== app)}>
+          {purge ? "Uninstall and delete data" : "Uninstall"}
+        </button>
       </div>
-    </div>
+    </Dialog>
   );
 }

@@ -5,6 +5,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { invoke, listen, type Started } from "../../api";
 import type { AppUpdate, Event } from "../../bindings";
 import { usePolling } from "../../hooks/usePolling";
+import { Dialog } from "../dialog/Dialog";
 import { applyPull, describe, imagePercent, operationPercent, resultSentence, succeeded, type OperationKind, type PullState } from "../../logic";
 
 export type Finished = Extract<Event, { type: "finished" }>;
@@ -116,19 +117,16 @@ type Result = { job: Job; text: string; ok: boolean; outcome: string | null };
 /** Asks before a rollback: what it does, and that it can be undone. */
 export function RollbackConfirm({ app, what, onCancel, onConfirm }: { app: string; what: string; onCancel: () => void; onConfirm: () => void }) {
   return (
-    <div className="backdrop">
-      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="rb-title">
-        <h2 id="rb-title">Roll back {app}?</h2>
-        <p>
-          {app} goes back to {what}: its files, images and data as they were then. Berth first takes a snapshot of {app} as it is
-          now, so you can undo this rollback the same way.
-        </p>
-        <div className="actions">
-          <button onClick={onCancel}>Cancel</button>
-          <button className="primary" onClick={onConfirm}>Roll back</button>
-        </div>
+    <Dialog title={`Roll back ${app}?`} onClose={onCancel}>
+      <p>
+        {app} goes back to {what}: its files, images and data as they were then. Berth first takes a snapshot of {app} as it is
+        now, so you can undo this rollback the same way.
+      </p>
+      <div className="actions">
+        <button onClick={onCancel}>Cancel</button>
+        <button className="primary" onClick={onConfirm}>Roll back</button>
       </div>
-    </div>
+    </Dialog>
   );
 }
 
@@ -186,12 +184,6 @@ export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClo
     });
   }, [current, index, finished, running, jobs.length, record]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && done && !confirming && onClose();
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [done, confirming, onClose]);
-
   const last = results[results.length - 1];
   const failedUpdate = done && last && last.job.kind === "update" && (last.outcome === "rolled_back" || last.outcome === "failed") ? last.job : null;
   const shown = current ?? jobs[jobs.length - 1];
@@ -203,9 +195,8 @@ export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClo
         : `Rolling back ${shown.app}`;
 
   return (
-    <div className="backdrop">
-      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="op-title">
-        <h2 id="op-title">{title}</h2>
+    <>
+      <Dialog title={title} onClose={done ? onClose : null}>
         {current && initial.length > 1 && current.kind === "update" && (
           <p className="muted">Now: {current.app} ({index + 1} of {initial.length})</p>
         )}
@@ -217,7 +208,7 @@ export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClo
           {failedUpdate && <button onClick={() => setConfirming(failedUpdate.app)}>Roll back</button>}
           <button type="button" onClick={onClose} disabled={!done} className={done ? "primary" : undefined}>Close</button>
         </div>
-      </div>
+      </Dialog>
       {confirming && (
         <RollbackConfirm
           app={confirming}
@@ -229,6 +220,6 @@ export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClo
           }}
         />
       )}
-    </div>
+    </>
   );
 }
