@@ -4,9 +4,10 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { invoke } from "../../api";
 import type { CatalogAppInfo, DownloadSize } from "../../bindings";
+import { useOperation } from "../../hooks/useOperation";
 import { downloadText, parseSize, settingsProblems, settingsToSend } from "../../logic";
 import { Dialog } from "../dialog/Dialog";
-import { OperationProgress, useOperation } from "../operation/Operation";
+import { OperationProgress } from "../operation/Operation";
 import { permissionText } from "./permissions";
 
 export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose: () => void }) {
