@@ -4,6 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useRef, useState, type ReactNode } from "react";
 import { invoke, listen } from "./api";
 import type { AppUpdate, UpdatesInfo } from "./bindings";
+import { usePolling } from "./hooks/usePolling";
 import { hasUpdate, updateCount } from "./logic";
 
 const EVERY_MS = 3 * 60 * 1000;
@@ -60,9 +61,8 @@ export function UpdatesProvider({ children }: { children: ReactNode }) {
     }
   }, [fetchUpdates]);
 
+  usePolling(reload, EVERY_MS, [reload]);
   useEffect(() => {
-    reload();
-    const timer = setInterval(reload, EVERY_MS);
     // Rollbacks (the only operations with a "data" step) bring an older
     // version back, which the last check did not know about: check again.
     const rollbacks = new Set<number>();
@@ -72,10 +72,7 @@ export function UpdatesProvider({ children }: { children: ReactNode }) {
       if (e.operation != null && rollbacks.delete(e.operation) && e.outcome === "done") void check();
       else reload();
     });
-    return () => {
-      clearInterval(timer);
-      stop();
-    };
+    return stop;
   }, [reload, check]);
 
   const of = useCallback((app: string) => info?.apps.find((u) => u.app === app && hasUpdate(u)) ?? null, [info]);

@@ -4,52 +4,16 @@ import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, AppUpdate } from "../bindings";
 import { openUrl, serviceProblems, statusLight, updateButtonText, versionOf } from "../logic";
+import { usePolling } from "../hooks/usePolling";
 import { useUpdates } from "../updates";
-import { OperationDialog, updateJob, type Job } from "./Operation";
-import { ReclaimSpace } from "./ReclaimSpace";
+import { ReclaimSpace } from "../components/myapps/ReclaimSpace";
+import { UninstallDialog } from "../components/myapps/UninstallDialog";
+import { OperationDialog, updateJob, type Job } from "../components/operation/Operation";
 
 /** When the last check ran, in words. */
 function checkedText(at: number | null | undefined): string {
   if (at == null) return "Not checked for updates yet.";
   return `Last checked ${new Date(at).toLocaleString()}.`;
-}
-
-function UninstallDialog({ app, onClose, onDone }: { app: string; onClose: () => void; onDone: (error?: string) => void }) {
-  const [purge, setPurge] = useState(false);
-  const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
-  const go = async () => {
-    setBusy(true);
-    try {
-      await invoke("uninstall", { app, purgeData: purge, removeImages: false });
-      onDone();
-    } catch (e) {
-      onDone((e as Error).message);
-    }
-  };
-  return (
-    <div className="backdrop">
-      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="un-title">
-        <h2 id="un-title">Uninstall {app}?</h2>
-        <p>Its containers go. Its data stays on this server, so installing it again brings everything back.</p>
-        <label className="check">
-          <input type="checkbox" checked={purge} onChange={(e) => setPurge(e.target.checked)} /> Also delete its data
-        </label>
-        {purge && (
-          <label>
-            This cannot be undone. Type <strong>{app}</strong> to confirm.
-            <input aria-label="Type the app's name to confirm" value={typed} onChange={(e) => setTyped(e.target.value)} />
-          </label>
-        )}
-        <div className="actions">
-          <button onClick={onClose} disabled={busy}>Cancel</button>
-          <button className="danger" onClick={go} disabled={busy || (purge && typed !== app)}>
-            {purge ? "Uninstall and delete data" : "Uninstall"}
-          </button>
-        </div>
-      </div>
-    </div>
-  );
 }
 
 export function Dashboard() {
@@ -71,24 +35,21 @@ export function Dashboard() {
       (e: Error) => setError(e.message),
     );
   }, []);
-  useEffect(() => {
-    load();
-    const timer = setInterval(load, 5000);
-    const stop = listen((e) => {
-      if (e.type === "finished") {
-        setBusy((b) => {
-          const { [e.app ?? ""]: _, ...rest } = b;
-          return rest;
-        });
-        if (e.error) setMessage(e.error);
-        load();
-      }
-    });
-    return () => {
-      clearInterval(timer);
-      stop();
-    };
-  }, [load]);
+  usePolling(load, 5000, [load]);
+  useEffect(
+    () =>
+      listen((e) => {
+        if (e.type === "finished") {
+          setBusy((b) => {
+            const { [e.app ?? ""]: _, ...rest } = b;
+            return rest;
+          });
+          if (e.error) setMessage(e.error);
+          load();
+        }
+      }),
+    [load],
+  );
 
   const act = async (app: string, command: "start" | "stop" | "restart") => {
     setBusy((b) => ({ ...b, [app]: command }));

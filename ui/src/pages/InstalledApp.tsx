@@ -6,11 +6,12 @@ import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, OperationInfo, SnapshotInfo } from "../bindings";
 import { formatBytes, openUrl, outcomeText, rollbackReason, serviceProblems, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
+import { usePolling } from "../hooks/usePolling";
 import { useUpdates } from "../updates";
-import { Diagnostics } from "./Diagnostics";
-import { Limits } from "./Limits";
-import { OperationDialog, RollbackConfirm, updateJob, type Job } from "./Operation";
-import { Resources } from "./Resources";
+import { Diagnostics } from "../components/installed/Diagnostics";
+import { Limits } from "../components/installed/Limits";
+import { Resources } from "../components/installed/Resources";
+import { OperationDialog, RollbackConfirm, updateJob, type Job } from "../components/operation/Operation";
 
 const when = (ms: number | null | undefined) => (ms == null ? "—" : new Date(ms).toLocaleString());
 
@@ -36,17 +37,14 @@ export function InstalledAppPage({ app }: { app: string }) {
     invoke("ops", { limit: 200 }).then((ops) => setHistory(updateHistory(ops, app)), () => setHistory([]));
   }, [app]);
 
-  useEffect(() => {
-    load();
-    const timer = setInterval(load, 10000);
-    const stop = listen((e) => {
-      if (e.app === app && (e.type === "finished" || e.type === "accepted")) load();
-    });
-    return () => {
-      clearInterval(timer);
-      stop();
-    };
-  }, [app, load]);
+  usePolling(load, 10000, [load]);
+  useEffect(
+    () =>
+      listen((e) => {
+        if (e.app === app && (e.type === "finished" || e.type === "accepted")) load();
+      }),
+    [app, load],
+  );
 
   if (error && !info) {
     return (

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from "react";
 import { download, inDesktop, invoke } from "../api";
 import type { Event, LogEntry } from "../bindings";
+import { usePolling } from "../hooks/usePolling";
 import { highlightParts, logsText, logTime } from "../logic";
 
 type LogEvent = Extract<Event, { type: "log" }>;
@@ -18,20 +19,16 @@ export function LogsPage({ app }: { app: string }) {
   const [follow, setFollow] = useState(true);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    let alive = true;
-    const load = () =>
+  // Read once, then every 2 seconds while following.
+  usePolling(
+    (alive) =>
       invoke("logs", { app, service: null, tail: 500, follow: false }).then(
-        (l) => alive && (setLines(l), setError(null)),
-        (e: Error) => alive && setError(e.message),
-      );
-    load();
-    const timer = follow ? setInterval(load, 2000) : undefined;
-    return () => {
-      alive = false;
-      if (timer) clearInterval(timer);
-    };
-  }, [app, follow]);
+        (l) => alive() && (setLines(l), setError(null)),
+        (e: Error) => alive() && setError(e.message),
+      ),
+    follow ? 2000 : null,
+    [app],
+  );
 
   return (
     <section aria-labelledby="logs-title" className="logs-page">

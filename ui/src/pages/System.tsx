@@ -1,10 +1,11 @@
 // The server: what this machine is and has (CPU, load, memory, disks, the
 // Docker engine, Berth), and what every installed app uses now. Refreshed
 // every 10 seconds.
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { invoke } from "../api";
 import type { AppStats, DiskInfo, SystemInfo } from "../bindings";
 import { Bar } from "../components/Bar";
+import { usePolling } from "../hooks/usePolling";
 import { formatLoad, formatPercent, formatUptime, inOut, percentOf, usedFromFree, usedOf } from "../logic";
 
 const REFRESH_MS = 10000;
@@ -20,25 +21,20 @@ export function SystemPage() {
   const [error, setError] = useState<string | null>(null);
   const [statsError, setStatsError] = useState<string | null>(null);
 
-  useEffect(() => {
-    let alive = true;
-    const load = () => {
+  usePolling(
+    (alive) => {
       invoke("system").then(
-        (s) => alive && (setInfo(s), setError(null)),
-        (e: Error) => alive && setError(e.message),
+        (s) => alive() && (setInfo(s), setError(null)),
+        (e: Error) => alive() && setError(e.message),
       );
       invoke("stats", { app: null }).then(
-        (s) => alive && (setStats(s), setStatsError(null)),
-        (e: Error) => alive && setStatsError(e.message),
+        (s) => alive() && (setStats(s), setStatsError(null)),
+        (e: Error) => alive() && setStatsError(e.message),
       );
-    };
-    load();
-    const timer = setInterval(load, REFRESH_MS);
-    return () => {
-      alive = false;
-      clearInterval(timer);
-    };
-  }, []);
+    },
+    REFRESH_MS,
+    [],
+  );
 
   return (
     <section aria-labelledby="system-title" className="system">

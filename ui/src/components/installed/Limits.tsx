@@ -3,9 +3,11 @@
 // data folder uses, and a cap on it (a first cap, a lower one or removing
 // it stops and starts the app while its data is copied; it asks first).
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { invoke } from "../api";
-import type { AppDisk, LimitsInfo } from "../bindings";
-import { Bar } from "../components/Bar";
+import { invoke } from "../../api";
+import type { AppDisk, LimitsInfo } from "../../bindings";
+import { usePolling } from "../../hooks/usePolling";
+import { Bar } from "../Bar";
+import { Dialog } from "../dialog/Dialog";
 import {
   diskCapChange,
   diskCapProblem,
@@ -21,7 +23,7 @@ import {
   type DiskCapChange,
   type HostBounds,
   type LimitsForm,
-} from "../logic";
+} from "../../logic";
 
 const DISK_POLL_MS = 30000;
 
@@ -168,24 +170,19 @@ function DiskPart({ app, hostDisk, onChanged }: { app: string; hostDisk: number 
   const [result, setResult] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    let alive = true;
-    const load = () =>
+  usePolling(
+    (alive) =>
       invoke("disk", { app }).then(
         (d) => {
-          if (!alive) return;
+          if (!alive()) return;
           setDisk(d);
           setLoadError(null);
         },
-        (e: Error) => alive && setLoadError(e.message),
-      );
-    load();
-    const timer = setInterval(load, DISK_POLL_MS);
-    return () => {
-      alive = false;
-      clearInterval(timer);
-    };
-  }, [app]);
+        (e: Error) => alive() && setLoadError(e.message),
+      ),
+    DISK_POLL_MS,
+    [app],
+  );
 
   const cap = disk?.cap ?? null;
 
@@ -284,15 +281,12 @@ function DiskConfirm({ app, pending, onCancel, onConfirm }: { app: string; pendi
         ? [`Lower the disk cap of ${app} to ${size}?`, `${app} stops while its data is copied onto a new, smaller disk, then starts again.`, "Lower cap and restart"]
         : [`Cap the disk of ${app} at ${size}?`, `${app} stops while its data is copied onto a disk of its own, then starts again. Once full, it cannot write more.`, "Cap and restart"];
   return (
-    <div className="backdrop">
-      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="disk-confirm-title">
-        <h2 id="disk-confirm-title">{title}</h2>
-        <p>{text}</p>
-        <div className="actions">
-          <button onClick={onCancel}>Cancel</button>
-          <button className={pending.change === "remove" ? "danger" : "primary"} onClick={onConfirm}>{button}</button>
-        </div>
+    <Dialog title={title} onClose={onCancel}>
+      <p>{text}</p>
+      <div className="actions">
+        <button onClick={onCancel}>Cancel</button>
+        <button className={pending.change === "remove" ? "danger" : "primary"} onClick={onConfirm}>{button}</button>
       </div>
-    </div>
+    </Dialog>
   );
 }

@@ -1,15 +1,16 @@
 // What an installed app uses: charts of its CPU and memory over the last
 // minutes (the daemon's samples, plus what it uses now, polled every 5
 // seconds), and each service's use now.
-import { lazy, Suspense, useEffect, useMemo, useState } from "react";
-import { invoke } from "../api";
-import type { AppStats, Sample } from "../bindings";
-import { Bar } from "../components/Bar";
-import type { ChartSeries } from "../components/Chart";
-import { chartData, formatBytes, formatPercent, inOut, percentOf, usedOf } from "../logic";
+import { lazy, Suspense, useMemo, useState } from "react";
+import { invoke } from "../../api";
+import type { AppStats, Sample } from "../../bindings";
+import { Bar } from "../Bar";
+import type { ChartSeries } from "../Chart";
+import { usePolling } from "../../hooks/usePolling";
+import { chartData, formatBytes, formatPercent, inOut, percentOf, usedOf } from "../../logic";
 
 // uPlot is loaded with the first chart, not with every page.
-const Chart = lazy(() => import("../components/Chart"));
+const Chart = lazy(() => import("../Chart"));
 
 const POLL_MS = 5000;
 const CPU_SERIES: ChartSeries[] = [{ label: "CPU", color: "#2459d6", fill: "rgba(36, 89, 214, 0.12)" }];
@@ -23,26 +24,20 @@ export function Resources({ app }: { app: string }) {
   const [now, setNow] = useState<AppStats | null>(null);
   const [error, setError] = useState<string | null>(null);
 
-  useEffect(() => {
-    let alive = true;
-    const load = () => {
+  usePolling(
+    (alive) =>
       Promise.all([invoke("statsHistory", { app }), invoke("stats", { app })]).then(
         ([h, s]) => {
-          if (!alive) return;
+          if (!alive()) return;
           setHistory(h);
           setNow(s[0] ?? null);
           setError(null);
         },
-        (e: Error) => alive && setError(e.message),
-      );
-    };
-    load();
-    const timer = setInterval(load, POLL_MS);
-    return () => {
-      alive = false;
-      clearInterval(timer);
-    };
-  }, [app]);
+        (e: Error) => alive() && setError(e.message),
+      ),
+    POLL_MS,
+    [app],
+  );
 
   const [times, cpu, used, limit] = useMemo(() => chartData(history, now), [history, now]);
   const cpuData = useMemo(() => [times, cpu], [times, cpu]);

@@ -2,9 +2,9 @@
 // confirmed, the cleanup itself and what it freed. Images a kept snapshot
 // needs stay, so every rollback still works.
 import { useState } from "react";
-import { invoke } from "../api";
-import type { PruneReport } from "../bindings";
-import { formatBytes, pruneSummary } from "../logic";
+import { invoke } from "../../api";
+import type { PruneReport } from "../../bindings";
+import { formatBytes, pruneSummary } from "../../logic";
 
 type State =
   | { step: "idle" }

@@ -1,82 +1,12 @@
-// Long operations (install, update, rollback): follow one on the event
-// stream, show its progress (overall bar, a bar per image downloaded, the
-// step log), and the dialog that runs updates and rollbacks one after another.
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { invoke, listen, type Started } from "../api";
-import type { AppUpdate, Event } from "../bindings";
-import { applyPull, describe, imagePercent, operationPercent, resultSentence, succeeded, type OperationKind, type PullState } from "../logic";
-
-export type Finished = Extract<Event, { type: "finished" }>;
-
-/**
- * Follows one operation: listens before it is started (so no early event is
- * missed), keeps that operation's events only, and asks the history now and
- * then in case the event stream dropped its end.
- */
-export function useOperation() {
-  const [operation, setOperation] = useState<number | null>(null);
-  const [events, setEvents] = useState<Event[]>([]);
-  const buffered = useRef<Event[]>([]);
-  const opRef = useRef<number | null>(null);
-  const waiting = useRef(false);
-
-  useEffect(
-    () =>
-      listen((e) => {
-        if (opRef.current === null) {
-          if (waiting.current) buffered.current.push(e);
-          return;
-        }
-        if (e.operation === opRef.current) setEvents((es) => [...es, e]);
-      }),
-    [],
-  );
-
-  const finished = events.find((e): e is Finished => e.type === "finished") ?? null;
-
-  // A missed "finished" event must not leave the progress hanging: the history knows.
-  useEffect(() => {
-    if (operation === null || finished) return;
-    const timer = setInterval(() => {
-      invoke("ops", { limit: 50 }).then(
-        (ops) => {
-          const op = ops.find((o) => o.id === operation);
-          if (op?.outcome && opRef.current === operation) {
-            setEvents((es) =>
-              es.some((e) => e.type === "finished")
-                ? es
-                : [...es, { type: "finished", operation, app: op.app, outcome: op.outcome, error: op.error } as Event],
-            );
-          }
-        },
-        () => {},
-      );
-    }, 4000);
-    return () => clearInterval(timer);
-  }, [operation, finished]);
-
-  /** Starts an operation with `run`; throws its refusal as a sentence. */
-  const start = useCallback(async (run: () => Promise<Started>) => {
-    opRef.current = null;
-    buffered.current = [];
-    waiting.current = true;
-    setOperation(null);
-    setEvents([]);
-    try {
-      const r = await run();
-      opRef.current = r.operation;
-      setOperation(r.operation);
-      setEvents(buffered.current.filter((b) => b.operation === r.operation));
-      return r.operation;
-    } finally {
-      waiting.current = false;
-      buffered.current = [];
-    }
-  }, []);
-
-  const pulls = useMemo(() => events.reduce(applyPull, {} as PullState), [events]);
-  return { operation, events, pulls, finished, start };
-}
+// Long operations (install, update, rollback): their progress (overall bar,
+// a bar per image downloaded, the step log), and the dialog that runs updates
+// and rollbacks one after another.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { invoke } from "../../api";
+import type { AppUpdate, Event } from "../../bindings";
+import { useOperation } from "../../hooks/useOperation";
+import { describe, imagePercent, operationPercent, resultSentence, succeeded, type OperationKind, type PullState } from "../../logic";
+import { Dialog } from "../dialog/Dialog";
 
 /** The overall bar, a bar per image being downloaded, and the step log. */
 export function OperationProgress({ events, pulls, kind }: { events: Event[]; pulls: PullState; kind: OperationKind }) {
@@ -111,19 +41,16 @@ type Result = { job: Job; text: string; ok: boolean; outcome: string | null };
 /** Asks before a rollback: what it does, and that it can be undone. */
 export function RollbackConfirm({ app, what, onCancel, onConfirm }: { app: string; what: string; onCancel: () => void; onConfirm: () => void }) {
   return (
-    <div className="backdrop">
-      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="rb-title">
-        <h2 id="rb-title">Roll back {app}?</h2>
-        <p>
-          {app} goes back to {what}: its files, images and data as they were then. Berth first takes a snapshot of {app} as it is
-          now, so you can undo this rollback the same way.
-        </p>
-        <div className="actions">
-          <button onClick={onCancel}>Cancel</button>
-          <button className="primary" onClick={onConfirm}>Roll back</button>
-        </div>
+    <Dialog title={`Roll back ${app}?`} onClose={onCancel}>
+      <p>
+        {app} goes back to {what}: its files, images and data as they were then. Berth first takes a snapshot of {app} as it is
+        now, so you can undo this rollback the same way.
+      </p>
+      <div className="actions">
+        <button onClick={onCancel}>Cancel</button>
+        <button className="primary" onClick={onConfirm}>Roll back</button>
       </div>
-    </div>
+    </Dialog>
   );
 }
 
@@ -181,12 +108,6 @@ export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClo
     });
   }, [current, index, finished, running, jobs.length, record]);
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => e.key === "Escape" && done && !confirming && onClose();
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
-  }, [done, confirming, onClose]);
-
   const last = results[results.length - 1];
   const failedUpdate = done && last && last.job.kind === "update" && (last.outcome === "rolled_back" || last.outcome === "failed") ? last.job : null;
   const shown = current ?? jobs[jobs.length - 1];
@@ -198,9 +119,8 @@ export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClo
         : `Rolling back ${shown.app}`;
 
   return (
-    <div className="backdrop">
-      <div className="card dialog" role="dialog" aria-modal="true" aria-labelledby="op-title">
-        <h2 id="op-title">{title}</h2>
+    <>
+      <Dialog title={title} onClose={done ? onClose : null}>
         {current && initial.length > 1 && current.kind === "update" && (
           <p className="muted">Now: {current.app} ({index + 1} of {initial.length})</p>
         )}
@@ -212,7 +132,7 @@ export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClo
           {failedUpdate && <button onClick={() => setConfirming(failedUpdate.app)}>Roll back</button>}
           <button type="button" onClick={onClose} disabled={!done} className={done ? "primary" : undefined}>Close</button>
         </div>
-      </div>
+      </Dialog>
       {confirming && (
         <RollbackConfirm
           app={confirming}
@@ -224,6 +144,6 @@ export function OperationDialog({ jobs: initial, onClose }: { jobs: Job[]; onClo
           }}
         />
       )}
-    </div>
+    </>
   );
 }

@@ -2,9 +2,9 @@
 // download made fresh by the server; in the desktop app a file Berth writes
 // under its home, whose path is shown.
 import { useState } from "react";
-import { download, inDesktop, invoke } from "../api";
-import type { DiagnoseReport } from "../bindings";
-import { formatBytes } from "../logic";
+import { download, inDesktop, invoke } from "../../api";
+import type { DiagnoseReport } from "../../bindings";
+import { formatBytes } from "../../logic";
 
 export function Diagnostics({ app }: { app: string }) {
   const [busy, setBusy] = useState(false);

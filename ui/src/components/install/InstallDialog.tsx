@@ -1,0 +1,149 @@
+// Install: the settings form from the app's schema, resource limits,
+// explicit consent to what it asks, how much it downloads, then live progress
+// per image and a step log.
+import { useEffect, useState, type FormEvent } from "react";
+import { invoke } from "../../api";
+import type { CatalogAppInfo, DownloadSize } from "../../bindings";
+import { useOperation } from "../../hooks/useOperation";
+import { downloadText, parseSize, settingsProblems, settingsToSend } from "../../logic";
+import { Dialog } from "../dialog/Dialog";
+import { OperationProgress } from "../operation/Operation";
+import { permissionText } from "./permissions";
+
+export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose: () => void }) {
+  const m = info.meta;
+  const settings = m.settings ?? [];
+  const permissions = m.permissions ?? [];
+  const [values, setValues] = useState<Record<string, string>>({});
+  const [cpus, setCpus] = useState("");
+  const [memory, setMemory] = useState("");
+  const [consent, setConsent] = useState(false);
+  const [problems, setProblems] = useState<string[]>([]);
+  const [download, setDownload] = useState<DownloadSize | null>(null);
+  const { operation, events, pulls, finished, start } = useOperation();
+  // How much installing downloads; if the registry cannot tell, the dialog says nothing of it.
+  useEffect(() => {
+    let alive = true;
+    invoke("downloadSize", { catalogApp: m.id, store: info.store }).then(
+      (d) => alive && setDownload(d),
+      () => {},
+    );
+    return () => {
+      alive = false;
+    };
+  }, [m.id, info.store]);
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    const found = settingsProblems(settings, values);
+    const mem = memory.trim() ? parseSize(memory) : null;
+    if (memory.trim() && mem === null) found.push("Memory must be a size like 512m or 2g.");
+    if (cpus.trim() && !(Number(cpus) > 0)) found.push("CPUs must be a number above 0.");
+    if (permissions.length > 0 && !consent) found.push("Tick the box to allow what this app asks of your server.");
+    setProblems(found);
+    if (found.length) return;
+    try {
+      await start(() =>
+        invoke("install", {
+          catalogApp: m.id,
+          store: info.store,
+          appId: null,
+          settings: settingsToSend(values),
+          cpus: cpus.trim() ? Number(cpus) : null,
+          memory: mem,
+          pids: null,
+          consent,
+        }),
+      );
+    } catch (err) {
+      setProblems([(err as Error).message]);
+    }
+  }
+
+  const downloads = downloadText(download);
+
+  return (
+    <Dialog title={`Install ${m.name}`} onClose={operation === null || finished ? onClose : null}>
+      {operation === null ? (
+        <form onSubmit={submit}>
+          {settings.map((s) => {
+            const id = `setting-${s.name}`;
+            const common = {
+              id,
+              name: s.name,
+              value: values[s.name] ?? "",
+              onChange: (e: { target: { value: string } }) => setValues({ ...values, [s.name]: e.target.value }),
+            };
+            const hint = s.generate != null ? "Leave empty and Berth makes a strong one." : s.default ? `Default: ${s.default}` : "";
+            return (
+              <div className="field" key={s.name}>
+                <label htmlFor={id}>
+                  {s.label}
+                  {s.required && s.generate == null && !s.default ? " *" : ""}
+                </label>
+                {s.type === "select" ? (
+                  <select {...common}>
+                    <option value="">{s.default ? `Default (${s.default})` : "Choose…"}</option>
+                    {(s.options ?? []).map((o) => <option key={o} value={o}>{o}</option>)}
+                  </select>
+                ) : s.type === "bool" ? (
+                  <select {...common}>
+                    <option value="">{s.default ? `Default (${s.default})` : "Choose…"}</option>
+                    <option value="true">Yes</option>
+                    <option value="false">No</option>
+                  </select>
+                ) : (
+                  <input {...common} type={s.type === "password" ? "password" : s.type === "number" ? "number" : "text"} autoComplete="off" />
+                )}
+                {(s.description || hint) && <small>{[s.description, hint].filter(Boolean).join(" ")}</small>}
+              </div>
+            );
+          })}
+          <fieldset>
+            <legend>Limits</legend>
+            <div className="row">
+              <label>
+                CPUs
+                <input name="cpus" inputMode="decimal" placeholder={m.resources?.default?.cpus?.toString() ?? "no limit"} value={cpus} onChange={(e) => setCpus(e.target.value)} />
+              </label>
+              <label>
+                Memory
+                <input name="memory" placeholder={m.resources?.default?.memory ?? "no limit"} value={memory} onChange={(e) => setMemory(e.target.value)} />
+              </label>
+            </div>
+          </fieldset>
+          {permissions.length > 0 && (
+            <fieldset>
+              <legend>This app asks for</legend>
+              <ul>{permissions.map((p) => <li key={p}>{permissionText(p)}</li>)}</ul>
+              <label className="check">
+                <input type="checkbox" checked={consent} onChange={(e) => setConsent(e.target.checked)} /> I allow this
+              </label>
+            </fieldset>
+          )}
+          {downloads && <p className="muted" data-testid="download-size">{downloads}</p>}
+          {problems.length > 0 && (
+            <ul role="alert" className="error">{problems.map((p) => <li key={p}>{p}</li>)}</ul>
+          )}
+          <div className="actions">
+            <button type="button" onClick={onClose}>Cancel</button>
+            <button type="submit" className="primary">Install</button>
+          </div>
+        </form>
+      ) : (
+        <div>
+          <OperationProgress events={events} pulls={pulls} kind="install" />
+          {finished && (
+            <p role="status" className={finished.error ? "error" : "ok"}>
+              {finished.error ? finished.error : `${m.name} is installed.`}
+            </p>
+          )}
+          <div className="actions">
+            {finished && !finished.error && <a className="button primary" href="#/apps" onClick={onClose}>Go to my apps</a>}
+            <button type="button" onClick={onClose} disabled={!finished}>Close</button>
+          </div>
+        </div>
+      )}
+    </Dialog>
+  );
+}

@@ -1,0 +1,11 @@
+// The UI's logic, apart from React so it can be unit-tested: one module per
+// concern, all re-exported here.
+export * from "./apps";
+export * from "./format";
+export * from "./install";
+export * from "./limits";
+export * from "./logs";
+export * from "./operations";
+export * from "./resources";
+export * from "./storage";
+export * from "./updates";
