@@ -195,7 +195,9 @@ try {
   const updateButton = `//li[@data-app="${APP}"]//button[starts-with(normalize-space(), "Update to 1.2.0")]`;
   await until("the update to 1.2.0 to be offered", async () => findX(updateButton), 60);
   await wd("POST", `/session/${session}/element/${await findX(updateButton)}/click`, {});
-  await until("the update to finish", async () => (await text(await find('[data-testid="operation-result"]'))) === "Updated to 1.2.0.", 180);
+  await until("the update to finish", async () => (await text(await find('[data-testid="operation-result"]'))) === "Updated to 1.2.0.", 180).catch(async (e) =>
+    fail(`${e.message}; the window says: ${await text(await find(".dialog")).catch(() => "(no dialog)")}`),
+  );
   const percent = await text(await find('[data-testid="update-percent"]'));
   if (percent !== "100%") fail(`the update's progress ended at ${percent}`);
   const events = await script("return window.__berthEvents");
