@@ -2,9 +2,14 @@
 // launch the real berth-desktop on a temporary home against the real Docker
 // engine; the test installs an app from the test store through the window,
 // sees it running (and in Docker), uninstalls it, and saves a screenshot of
-// the main window, checked non-blank. Run with: xvfb-run -a node src-tauri/e2e/desktop.mjs
+// the main window, checked non-blank. Then in client mode: a `berth serve`
+// owns the home, the app connects to it (its window title says so), installs
+// the app and updates it to a newer store version, the update's progress and
+// its `finished` event reaching the window.
+// Run with: xvfb-run -a node src-tauri/e2e/desktop.mjs
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir, homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -50,14 +55,39 @@ function cleanupDocker() {
   }
 }
 
-// A home that already knows the test store (added through a short-lived berth serve).
+// A home that already knows the test store, a copy the test can publish a
+// new version in (added through a short-lived berth serve).
 const home = mkdtempSync(join(tmpdir(), "berth-desktop-e2e-"));
+const store = join(home, "test-store");
+cpSync(join(repo, "tests/store"), store, { recursive: true });
+const socketUp = () =>
+  new Promise((ok) => {
+    const s = connect(join(home, "berth.sock"), () => ok(!!s.end()));
+    s.on("error", () => ok(false));
+  });
+/** Starts berth serve on the home, again while a closing window still owns it. */
+const serve = async () => {
+  let daemon;
+  let log = "";
+  const end = Date.now() + 30_000;
+  while (!(await socketUp())) {
+    if (Date.now() > end) fail(`berth serve did not start: ${log}`);
+    if (!daemon || daemon.exitCode !== null) {
+      daemon = spawn(berth, ["--home", home, "serve", "--listen", "none"], { stdio: ["ignore", "ignore", "pipe"] });
+      daemon.stderr.on("data", (d) => (log += d));
+    }
+    await sleep(250);
+  }
+  return daemon;
+};
+const stopServe = async (daemon) => {
+  daemon.kill("SIGTERM");
+  if (daemon.exitCode === null) await new Promise((r) => daemon.on("exit", r));
+};
 {
-  const serve = spawn(berth, ["--home", home, "serve", "--listen", "none"], { stdio: "ignore" });
-  await until("berth serve", async () => existsSync(join(home, "berth.sock")), 30);
-  execFileSync(berth, ["--home", home, "catalog", "add", join(repo, "tests/store"), "--name", "test"]);
-  serve.kill("SIGTERM");
-  await new Promise((r) => serve.on("exit", r));
+  const daemon = await serve();
+  execFileSync(berth, ["--home", home, "catalog", "add", store, "--name", "test"]);
+  await stopServe(daemon);
 }
 
 const driver = spawn(driverBin, [], { stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, BERTH_HOME: home } });
@@ -93,11 +123,17 @@ function nonBlank(png) {
   return seen.size >= 20;
 }
 
-try {
-  cleanupDocker();
-  await until("tauri-driver", async () => (await fetch(`${W}/status`)).ok, 30);
+const findX = async (xpath) => (await wd("POST", `/session/${session}/element`, { using: "xpath", value: xpath }))[ELEMENT];
+const openWindow = async () => {
   session = (await wd("POST", "/session", { capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } } })).sessionId;
   await until("the app store in the window", async () => (await text(await find("#store-title"))) === "App store");
+};
+const closeWindow = async () => {
+  await wd("DELETE", `/session/${session}`);
+  session = undefined;
+};
+/** Installs Greeter from the test store through the window, and sees it run. */
+async function installGreeter() {
   await type('input[aria-label="Search apps"]', "greets");
   await until("only Greeter", async () => {
     const names = await Promise.all((await findAll(".app-card strong")).map(text));
@@ -113,6 +149,14 @@ try {
   await until("the app to run", async () => (await text(await find(`[data-testid="status-${APP}"]`))) === "running", 60);
   const running = execFileSync("docker", ["inspect", "-f", "{{.State.Running}}", `${APP}-web-1`]).toString().trim();
   if (running !== "true") fail(`Docker says ${APP}-web-1 running=${running}`);
+}
+
+let daemon;
+try {
+  cleanupDocker();
+  await until("tauri-driver", async () => (await fetch(`${W}/status`)).ok, 30);
+  await openWindow();
+  await installGreeter();
 
   mkdirSync(out, { recursive: true });
   const png = Buffer.from(await wd("GET", `/session/${session}/screenshot`), "base64");
@@ -127,6 +171,44 @@ try {
   await until("the app to be gone", async () => (await findAll(`[data-app="${APP}"]`)).length === 0, 60);
   const left = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${APP}`]).toString().trim();
   if (left) fail(`containers left after uninstall: ${left}`);
+  await closeWindow();
+  console.log("  in-process: installed, ran and uninstalled Greeter");
+
+  // Client mode: berth serve owns the home; the window is its socket client.
+  daemon = await serve();
+  await openWindow();
+  const windows = () => execFileSync("xwininfo", ["-root", "-tree"]).toString();
+  await until("the window title to say it is connected", async () => windows().includes("Berth — connected to berth serve"), 15).catch((e) => fail(`${e.message}: ${windows()}`));
+  // Every berth-event the window gets, as the UI's own listener gets them.
+  await script(`window.__berthEvents = [];
+    const t = window.__TAURI_INTERNALS__;
+    t.invoke("plugin:event|listen", { event: "berth-event", target: { kind: "Any" }, handler: t.transformCallback((e) => window.__berthEvents.push(e.payload)) });`);
+  await installGreeter();
+  // A new version in the store: 1.2.0, on the 1.0 image.
+  const appYml = join(store, APP, "app.yml");
+  writeFileSync(appYml, readFileSync(appYml, "utf8").replace("version: 1.1.0\n", "version: 1.2.0\n"));
+  const composeYml = join(store, APP, "compose.yml");
+  writeFileSync(composeYml, readFileSync(composeYml, "utf8").replace("berth-test/box:1.1", "berth-test/box:1.0"));
+  execFileSync(berth, ["--home", home, "catalog", "index", store]);
+  execFileSync(berth, ["--home", home, "catalog", "refresh", "test"]);
+  await wd("POST", `/session/${session}/element/${await findX('//button[normalize-space()="Check for updates"]')}/click`, {});
+  const updateButton = `//li[@data-app="${APP}"]//button[starts-with(normalize-space(), "Update to 1.2.0")]`;
+  await until("the update to 1.2.0 to be offered", async () => findX(updateButton), 60);
+  await wd("POST", `/session/${session}/element/${await findX(updateButton)}/click`, {});
+  await until("the update to finish", async () => (await text(await find('[data-testid="operation-result"]'))) === "Updated to 1.2.0.", 180).catch(async (e) =>
+    fail(`${e.message}; the window says: ${await text(await find(".dialog")).catch(() => "(no dialog)")}`),
+  );
+  const percent = await text(await find('[data-testid="update-percent"]'));
+  if (percent !== "100%") fail(`the update's progress ended at ${percent}`);
+  const events = await script("return window.__berthEvents");
+  const finished = events.filter((e) => e.type === "finished" && e.app === APP);
+  const update = finished.at(-1);
+  const steps = events.filter((e) => e.type === "step" && e.operation === update?.operation).map((e) => e.step);
+  if (finished.length !== 2 || update.outcome !== "done" || update.error || !steps.includes("commit"))
+    fail(`the window's events: install and update should each finish, the update with its steps: ${JSON.stringify(events)}`);
+  const source = JSON.parse(execFileSync(berth, ["--home", home, "status", APP, "--json"]).toString()).source;
+  if (source !== `test/${APP}@1.2.0`) fail(`after the update berth status says ${source}`);
+  console.log(`  client mode: installed Greeter, updated it to 1.2.0 (operation ${update.operation}: steps ${steps.join(", ")}; finished ${update.outcome})`);
   console.log("desktop end-to-end: ok");
 } catch (e) {
   console.error(`desktop end-to-end FAILED: ${e.stack ?? e}`);
@@ -134,6 +216,7 @@ try {
 } finally {
   if (session) await wd("DELETE", `/session/${session}`).catch(() => {});
   driver.kill("SIGTERM");
+  if (daemon) await stopServe(daemon);
   await sleep(500);
   cleanupDocker();
   rmSync(home, { recursive: true, force: true });

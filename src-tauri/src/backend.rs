@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use berth_api::{Client, Event, EventKind, OperationInfo, Owner, Request};
+use berth_api::{Client, CommandKind, Event, EventKind, OperationInfo, Owner, Request};
 use serde::de::DeserializeOwned;
 use tauri::{AppHandle, Emitter};
 
@@ -18,17 +18,6 @@ pub enum Backend {
     InProcess(Arc<Owner>),
     /// `berth serve` owns the home; commands go to its socket.
     Client { home: PathBuf, app: AppHandle },
-}
-
-fn is_operation(request: &Request) -> bool {
-    matches!(
-        request,
-        Request::Install(_)
-            | Request::Uninstall { .. }
-            | Request::Start { .. }
-            | Request::Stop { .. }
-            | Request::Restart { .. }
-    )
 }
 
 impl Backend {
@@ -62,7 +51,15 @@ async fn client_call(
     app: AppHandle,
     request: Request,
 ) -> Result<serde_json::Value, String> {
-    let operation = is_operation(&request);
+    let operation = match request.kind() {
+        CommandKind::Operation => true,
+        CommandKind::Immediate => false,
+        // The socket would stream until the window left; a Tauri command
+        // answers once, as in-process.
+        CommandKind::Stream => {
+            return Err("follow needs a streaming client; ask for the last lines instead".into())
+        }
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<Result<serde_json::Value, String>>();
     std::thread::spawn(move || {
         let client = Client::new(&home);

@@ -251,6 +251,62 @@ impl Request {
     }
 }
 
+/// How the daemon answers a command: the one place this is said (the
+/// desktop's socket client, for one, waits on it differently).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum CommandKind {
+    /// One answer, once the work is done.
+    Immediate,
+    /// A long operation: `{"operation": id}` at once (a socket client gets
+    /// `accepted` first), then progress events and a `finished` event.
+    Operation,
+    /// Lines until the client leaves (only a streaming client may ask).
+    Stream,
+}
+
+impl Request {
+    /// How the daemon's `dispatch` (server.rs) answers this command. A match
+    /// with no catch-all: a new command must be given its kind here.
+    pub fn kind(&self) -> CommandKind {
+        match self {
+            Request::Install(_)
+            | Request::Uninstall { .. }
+            | Request::Start { .. }
+            | Request::Stop { .. }
+            | Request::Restart { .. }
+            | Request::Update { .. }
+            | Request::Rollback { .. } => CommandKind::Operation,
+            Request::Logs { follow: true, .. } => CommandKind::Stream,
+            Request::Logs { follow: false, .. }
+            | Request::Version
+            | Request::Apps
+            | Request::Status { .. }
+            | Request::Ops { .. }
+            | Request::CatalogStores
+            | Request::CatalogAdd { .. }
+            | Request::CatalogRemove { .. }
+            | Request::CatalogRefresh { .. }
+            | Request::CatalogApps { .. }
+            | Request::CatalogSearch { .. }
+            | Request::CatalogShow { .. }
+            | Request::Secrets { .. }
+            | Request::Updates { .. }
+            | Request::Snapshots { .. }
+            | Request::ImagesPrune { .. }
+            | Request::DownloadSize { .. }
+            | Request::System
+            | Request::Stats { .. }
+            | Request::StatsHistory { .. }
+            | Request::LogSearch { .. }
+            | Request::Diagnose { .. }
+            | Request::Limits { .. }
+            | Request::Disk { .. }
+            | Request::DiskCap { .. } => CommandKind::Immediate,
+        }
+    }
+}
+
 impl Request {
     /// Refuses a request whose app id, store name, snapshot id or service
     /// name is not a plain name: each becomes part of a path under the home
@@ -776,6 +832,56 @@ mod tests {
         ];
         let names: Vec<_> = all.iter().map(Request::name).collect();
         assert_eq!(names, COMMANDS);
+        // Each command's kind, as server.rs's dispatch answers it: the
+        // operations are the handlers that go through run_operation /
+        // run_held (install, uninstall, power, update and rollback).
+        use CommandKind::{Immediate as I, Operation as O};
+        let kinds = [
+            ("version", I),
+            ("apps", I),
+            ("status", I),
+            ("install", O),
+            ("uninstall", O),
+            ("start", O),
+            ("stop", O),
+            ("restart", O),
+            ("logs", I),
+            ("ops", I),
+            ("catalogStores", I),
+            ("catalogAdd", I),
+            ("catalogRemove", I),
+            ("catalogRefresh", I),
+            ("catalogApps", I),
+            ("catalogSearch", I),
+            ("catalogShow", I),
+            ("secrets", I),
+            ("updates", I),
+            ("update", O),
+            ("rollback", O),
+            ("snapshots", I),
+            ("imagesPrune", I),
+            ("downloadSize", I),
+            ("system", I),
+            ("stats", I),
+            ("statsHistory", I),
+            ("logSearch", I),
+            ("diagnose", I),
+            ("limits", I),
+            ("disk", I),
+            ("diskCap", I),
+        ];
+        let table: Vec<_> = kinds.iter().map(|(n, _)| *n).collect();
+        assert_eq!(table, COMMANDS, "every command needs a kind in this table");
+        for (r, (name, kind)) in all.iter().zip(kinds) {
+            assert_eq!(r.kind(), kind, "{name}");
+        }
+        let follow = Request::Logs {
+            app: "a".into(),
+            service: None,
+            tail: None,
+            follow: true,
+        };
+        assert_eq!(follow.kind(), CommandKind::Stream);
         for r in &all {
             let wire = serde_json::to_value(r).unwrap();
             assert_eq!(wire["command"], r.name());

@@ -26,8 +26,9 @@ mod server;
 
 pub use client::Client;
 pub use commands::{
-    AppDisk, AppInfo, CatalogAppInfo, Event, EventKind, InstallArgs, LimitsChanged, LimitsInfo,
-    OperationInfo, Request, ServiceInfo, SnapshotInfo, UpdatesInfo, VersionInfo, COMMANDS,
+    AppDisk, AppInfo, CatalogAppInfo, CommandKind, Event, EventKind, InstallArgs, LimitsChanged,
+    LimitsInfo, OperationInfo, Request, ServiceInfo, SnapshotInfo, UpdatesInfo, VersionInfo,
+    COMMANDS,
 };
 pub use error::ApiError;
 pub use http::{OPEN_ROUTES, SETUP_CODE_FILE};
