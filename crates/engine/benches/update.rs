@@ -120,10 +120,7 @@ fn median(v: &mut [Duration]) -> (f64, f64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running: run .ci/setup-testbed"
-    );
+    berth_testkit::require_testbed();
     let engine = Engine::connect()
         .await
         .expect("the Docker engine is needed: run .ci/setup-docker");
@@ -131,8 +128,7 @@ async fn main() {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
-    let home = std::env::temp_dir().join(format!("berth-bench-update-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
+    let home = berth_testkit::TempHome::new("bench-update");
     let file = |name: &str, body: String| -> PathBuf {
         let path = home.join(name);
         std::fs::write(&path, body).unwrap();
@@ -199,7 +195,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    std::fs::remove_dir_all(&home).ok();
+    drop(home);
 
     let n = b_down.len();
     let (bd, bd_max) = median(&mut b_down);
