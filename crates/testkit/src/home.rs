@@ -1,5 +1,6 @@
 //! A temporary Berth home.
 
+use std::ffi::OsStr;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
@@ -32,6 +33,12 @@ impl Deref for TempHome {
 impl AsRef<Path> for TempHome {
     fn as_ref(&self) -> &Path {
         &self.0
+    }
+}
+
+impl AsRef<OsStr> for TempHome {
+    fn as_ref(&self) -> &OsStr {
+        self.0.as_os_str()
     }
 }
 
