@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use berth_engine::compose::{load_file, LoadOptions, Project};
-use berth_engine::lifecycle::{DownOptions, Engine};
+use berth_engine::lifecycle::DownOptions;
 use berth_engine::rewrite::{app_dir, render, PortAllocator, RenderRequest};
 
 fn render_app(app: &str, home: &Path) -> (PathBuf, Project) {
@@ -67,9 +67,7 @@ fn stats(samples: &mut [Duration]) -> (f64, f64) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     berth_testkit::require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = berth_testkit::connect_engine().await;
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())

@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use berth_engine::apps::{Apps, InstallRequest, UninstallOptions, UpdateTarget};
-use berth_engine::lifecycle::Engine;
+use berth_engine::apps::{Apps, UninstallOptions, UpdateTarget};
 
 const BERTH_PORT: u16 = 18601;
 const COMPOSE_PORT: u16 = 18602;
@@ -121,9 +120,7 @@ fn median(v: &mut [Duration]) -> (f64, f64) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     berth_testkit::require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = berth_testkit::connect_engine().await;
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
@@ -145,14 +142,7 @@ async fn main() {
     let apps = Apps::open(&home.join("home"), engine, Default::default()).unwrap();
     let app = "benchupdberth";
     apps.install(
-        &InstallRequest {
-            compose_file: ours[0].clone(),
-            app_id: app.into(),
-            settings: Default::default(),
-            limits: Default::default(),
-            consent: false,
-            source: None,
-        },
+        &berth_testkit::install_request(ours[0].clone(), app),
         &mut |_| {},
     )
     .await

@@ -13,7 +13,7 @@ use common::run;
 use berth_engine::lifecycle::Engine;
 use berth_engine::rewrite::app_dir;
 use berth_engine::store::Store;
-use berth_testkit::{engine_app, labelled, require_testbed, AppCleanup, TempHome};
+use berth_testkit::{connect_engine, engine_app, labelled, require_testbed, AppCleanup, TempHome};
 
 /// Whole or nothing: returns whether the app is installed.
 async fn assert_whole_or_absent(engine: &Engine, home: &Path, app: &str, when: &str) -> bool {
@@ -70,9 +70,7 @@ fn assert_data_untouched(home: &Path, app: &str, when: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_every_step_boundary_berth_ends_whole_or_absent() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("crash{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("crash-{app}"));

@@ -9,10 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use berth_engine::compose::{load_file, LoadOptions};
-use berth_engine::lifecycle::{DownOptions, Engine, ServiceState, UpEvent};
+use berth_engine::lifecycle::{DownOptions, ServiceState, UpEvent};
 use berth_engine::rewrite::{app_dir, render, PortAllocator, RenderRequest};
 use berth_testkit::{
-    engine_app, labelled, require_testbed, AppCleanup, TempHome, BOX_11 as IMAGE, BOX_20,
+    connect_engine, engine_app, labelled, require_testbed, AppCleanup, TempHome, BOX_11 as IMAGE,
+    BOX_20,
 };
 use futures_util::StreamExt;
 
@@ -91,9 +92,7 @@ fn render_app(app: &str, fixture: &Path, home: &Path) -> (PathBuf, u16) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_service_app_runs_converges_and_keeps_its_data() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("e2e{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("e2e-{app}"));
@@ -331,9 +330,7 @@ fn engine_remove_image(image: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_image_is_a_clear_error_and_leaves_nothing() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("e2ebad{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("e2e-{app}"));

@@ -14,7 +14,9 @@ use berth_engine::compose::ServiceLimits;
 use berth_engine::lifecycle::{Engine, LimitsApplied, UpEvent};
 use berth_engine::rewrite::app_dir;
 use berth_engine::Error;
-use berth_testkit::{require_testbed, write_compose, AppCleanup, TempHome, BOX_11 as IMAGE};
+use berth_testkit::{
+    connect_engine, require_testbed, write_compose, AppCleanup, TempHome, BOX_11 as IMAGE,
+};
 
 /// A service that idles until stopped, with its data folder at /data.
 fn idle_compose(extra: &str) -> String {
@@ -83,9 +85,7 @@ impl Drop for Cleanup {
 
 async fn setup(name: &str, apps: &[&str]) -> (Apps, PathBuf, Cleanup) {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let cleanup = Cleanup {
         apps: apps.iter().map(|a| AppCleanup::new(a)).collect(),
         ids: apps.iter().map(|a| a.to_string()).collect(),

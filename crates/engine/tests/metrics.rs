@@ -17,9 +17,8 @@ use std::time::{Duration, Instant};
 
 use berth_engine::apps::{Apps, CatalogInstall, REDACTED};
 use berth_engine::catalog::index_folder;
-use berth_engine::lifecycle::Engine;
 use berth_engine::metrics::{sample, system, StatsHistory};
-use berth_testkit::{http_get, require_testbed, AppCleanup, TempHome};
+use berth_testkit::{connect_engine, http_get, require_testbed, AppCleanup, TempHome};
 
 const APP_YML: &str = r#"id: metbox
 name: Metrics box
@@ -90,9 +89,7 @@ fn unpack(path: &Path) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("met{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let tmp = TempHome::new(&format!("metrics-{app}"));

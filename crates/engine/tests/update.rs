@@ -12,12 +12,13 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use berth_engine::apps::{parse_age, Apps, InstallRequest, PruneOptions, UpdateTarget};
-use berth_engine::lifecycle::Engine;
+use berth_engine::apps::{parse_age, Apps, PruneOptions, UpdateTarget};
 use berth_engine::rewrite::app_dir;
 use berth_engine::store::Store;
 use berth_engine::Error;
-use berth_testkit::{http_get, require_testbed, write_compose, AppCleanup, TempHome};
+use berth_testkit::{
+    connect_engine, http_get, install_request, require_testbed, write_compose, AppCleanup, TempHome,
+};
 
 /// The test app at `version`: it copies its version into its data. The
 /// broken 2.0 image ignores this command, deletes the precious files (a bad
@@ -80,9 +81,7 @@ fn precious(home: &Path, app: &str) -> (Option<String>, Option<String>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("upd{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("update-{app}"));
@@ -90,14 +89,7 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
     let apps = Apps::open(&home, engine, Default::default()).unwrap();
 
     // 1.0, with data in its folder and in its named volume.
-    let request = InstallRequest {
-        compose_file: file("1.0"),
-        app_id: app.clone(),
-        settings: Default::default(),
-        limits: Default::default(),
-        consent: false,
-        source: None,
-    };
+    let request = install_request(file("1.0"), &app);
     apps.install(&request, &mut |_| {}).await.unwrap();
     let record = apps.store().app(&app).unwrap().unwrap();
     let port = apps.open_address(&record).expect("a published port").port;
@@ -318,22 +310,13 @@ impl Drop for Unmount {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_without_room_for_a_snapshot_is_refused_before_anything_is_touched() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("updfull{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("update-{app}"));
     let file = |v: &str| write_compose(&home, &format!("compose-{v}"), &compose(v, 18593));
     let apps = Apps::open(&home, engine, Default::default()).unwrap();
-    let request = InstallRequest {
-        compose_file: file("1.0"),
-        app_id: app.clone(),
-        settings: Default::default(),
-        limits: Default::default(),
-        consent: false,
-        source: None,
-    };
+    let request = install_request(file("1.0"), &app);
     apps.install(&request, &mut |_| {}).await.unwrap();
     wait_for(|| http_get(18593, "/version").as_deref() == Some("1.0")).await;
     let operations = apps.store().recent_operations(10).unwrap().len();
@@ -406,9 +389,7 @@ async fn wait_for(mut ok: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_killed_at_every_step_ends_on_the_old_or_the_new_version() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("updkill{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("update-{app}"));

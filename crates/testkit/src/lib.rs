@@ -12,7 +12,8 @@
 //!   guard drops, even on a panic, so one failure does not cascade.
 //! - Fixtures: the engine's sample apps ([`engine_app`]), the repository's
 //!   test store ([`test_store`]), writing a compose file into a home
-//!   ([`write_compose`]), and [`http_get`] for an app's page.
+//!   ([`write_compose`]), the plainest [`install_request`], and [`http_get`]
+//!   for an app's page; [`connect_engine`] fails saying how to get Docker.
 //! - [`Daemon`]: `berth serve` for a home, stopped on drop. The binary's path
 //!   is an argument because only the CLI's own tests and benches know it
 //!   (`env!("CARGO_BIN_EXE_berth")`).
@@ -35,12 +36,14 @@
 
 mod cleanup;
 mod daemon;
+mod engine;
 mod fixtures;
 mod home;
 mod testbed;
 
 pub use cleanup::{labelled, AppCleanup};
 pub use daemon::Daemon;
+pub use engine::{connect_engine, install_request};
 pub use fixtures::{engine_app, http_get, test_store, write_compose};
 pub use home::TempHome;
 pub use testbed::{require_compose, require_engine, require_registry, require_testbed};
