@@ -135,12 +135,7 @@ fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
     );
     let volume = format!("{app}_dbdata");
     assert!(
-        Command::new("docker")
-            .args(["volume", "inspect", &volume])
-            .output()
-            .unwrap()
-            .status
-            .success(),
+        docker_ok(&["volume", "inspect", &volume]),
         "uninstall removed the named volume"
     );
 

@@ -37,11 +37,7 @@ fn limits_change_live_and_the_data_folder_gets_a_cap() {
     let daemon = start_daemon_with(&home, &[("BERTH_STATS_SECS", "0")]);
     let store_dir = test_store();
     let store = store_dir.to_str().unwrap();
-    let ok = |args: &[&str]| {
-        let out = berth(&home, args);
-        assert!(out.status.success(), "berth {args:?}: {}", text(&out));
-        out
-    };
+    let ok = |args: &[&str]| berth_ok(&home, args);
     ok(&["catalog", "add", store, "--name", "test"]);
     ok(&[
         "install",

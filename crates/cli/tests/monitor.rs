@@ -18,11 +18,7 @@ fn system_stats_log_search_and_a_diagnostics_bundle_without_secrets() {
     let _daemon = start_daemon_with(&home, &[("BERTH_STATS_SECS", "1")]);
     let store_dir = test_store();
     let store = store_dir.to_str().unwrap();
-    let ok = |args: &[&str]| {
-        let out = berth(&home, args);
-        assert!(out.status.success(), "berth {args:?}: {}", text(&out));
-        out
-    };
+    let ok = |args: &[&str]| berth_ok(&home, args);
     ok(&["catalog", "add", store, "--name", "test"]);
     ok(&[
         "install",

@@ -276,12 +276,7 @@ fn a_moved_tag_and_a_new_store_version_are_found_updated_and_rolled_back() {
     );
     let one_off = format!("{app}-migrate-1");
     assert!(
-        !Command::new("docker")
-            .args(["inspect", &one_off])
-            .output()
-            .unwrap()
-            .status
-            .success(),
+        !docker_ok(&["inspect", &one_off]),
         "the migration's container is removed"
     );
     let source_of = || -> String {
@@ -329,12 +324,7 @@ fn a_moved_tag_and_a_new_store_version_are_found_updated_and_rolled_back() {
             &format!("{app}-web-1")
         ]) == "true"
     );
-    assert!(!Command::new("docker")
-        .args(["inspect", &one_off])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    assert!(!docker_ok(&["inspect", &one_off]));
 
     ok(
         berth(&home, &["uninstall", &app, "--purge-data", "--yes"]),

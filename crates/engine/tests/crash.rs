@@ -13,7 +13,9 @@ use common::run;
 use berth_engine::lifecycle::Engine;
 use berth_engine::rewrite::app_dir;
 use berth_engine::store::Store;
-use berth_testkit::{connect_engine, engine_app, labelled, require_testbed, AppCleanup, TempHome};
+use berth_testkit::{
+    connect_engine, docker_ok, engine_app, labelled, require_testbed, AppCleanup, TempHome,
+};
 
 /// Whole or nothing: returns whether the app is installed.
 async fn assert_whole_or_absent(engine: &Engine, home: &Path, app: &str, when: &str) -> bool {
@@ -145,12 +147,7 @@ async fn killed_at_every_step_boundary_berth_ends_whole_or_absent() {
         assert_data_untouched(&home, &app, &when);
         let volume = format!("{app}_state");
         assert!(
-            Command::new("docker")
-                .args(["volume", "inspect", &volume])
-                .output()
-                .unwrap()
-                .status
-                .success(),
+            docker_ok(&["volume", "inspect", &volume]),
             "{when}: the named volume was removed"
         );
         if out.status.success() {
@@ -191,10 +188,5 @@ async fn killed_at_every_step_boundary_berth_ends_whole_or_absent() {
         !kept.status.success(),
         "{image} was kept by --remove-images"
     );
-    assert!(!Command::new("docker")
-        .args(["volume", "inspect", &format!("{app}_state")])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    assert!(!docker_ok(&["volume", "inspect", &format!("{app}_state")]));
 }

@@ -12,8 +12,8 @@ use berth_engine::compose::{load_file, LoadOptions};
 use berth_engine::lifecycle::{DownOptions, ServiceState, UpEvent};
 use berth_engine::rewrite::{app_dir, render, PortAllocator, RenderRequest};
 use berth_testkit::{
-    connect_engine, engine_app, labelled, require_testbed, AppCleanup, TempHome, BOX_11 as IMAGE,
-    BOX_20,
+    connect_engine, docker_ok, engine_app, labelled, require_testbed, AppCleanup, TempHome,
+    BOX_11 as IMAGE, BOX_20,
 };
 use futures_util::StreamExt;
 
@@ -281,12 +281,7 @@ async fn three_service_app_runs_converges_and_keeps_its_data() {
     assert!(engine.status(&app).await.unwrap().is_empty());
     let volume = format!("{app}_dbdata");
     assert!(
-        Command::new("docker")
-            .args(["volume", "inspect", &volume])
-            .output()
-            .unwrap()
-            .status
-            .success(),
+        docker_ok(&["volume", "inspect", &volume]),
         "down removed the data volume"
     );
     assert!(
@@ -311,12 +306,7 @@ async fn three_service_app_runs_converges_and_keeps_its_data() {
         )
         .await
         .unwrap();
-    assert!(!Command::new("docker")
-        .args(["volume", "inspect", &volume])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    assert!(!docker_ok(&["volume", "inspect", &volume]));
 }
 
 fn engine_remove_image(image: &str) -> bool {

@@ -17,7 +17,8 @@ use berth_engine::rewrite::app_dir;
 use berth_engine::store::Store;
 use berth_engine::Error;
 use berth_testkit::{
-    connect_engine, http_get, install_request, require_testbed, write_compose, AppCleanup, TempHome,
+    connect_engine, docker_ok, http_get, install_request, require_testbed, write_compose,
+    AppCleanup, TempHome,
 };
 
 /// The test app at `version`: it copies its version into its data. The
@@ -43,15 +44,6 @@ volumes:
   state: {{}}
 "#
     )
-}
-
-fn docker_ok(args: &[&str]) -> bool {
-    Command::new("docker")
-        .args(args)
-        .output()
-        .unwrap()
-        .status
-        .success()
 }
 
 fn volume_dir(volume: &str) -> PathBuf {

@@ -60,3 +60,13 @@ pub fn labelled(kind: &str, app: &str) -> usize {
         .expect("the docker CLI is missing: install docker.io (run .ci/setup-docker)");
     String::from_utf8_lossy(&out.stdout).lines().count()
 }
+
+/// Whether `docker ARGS…` succeeds (e.g. `volume inspect NAME`: it exists).
+pub fn docker_ok(args: &[&str]) -> bool {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .expect("the docker CLI is missing: install docker.io (run .ci/setup-docker)")
+        .status
+        .success()
+}

@@ -9,7 +9,8 @@
 //!   test passes and kept (and named) when it fails, to look at.
 //! - [`AppCleanup`]: whatever an app leaves on the engine (containers,
 //!   networks, volumes carrying its compose project label) goes when the
-//!   guard drops, even on a panic, so one failure does not cascade.
+//!   guard drops, even on a panic, so one failure does not cascade;
+//!   [`labelled`] and [`docker_ok`] ask the engine what is left.
 //! - Fixtures: the engine's sample apps ([`engine_app`]), the repository's
 //!   test store ([`test_store`]), writing a compose file into a home
 //!   ([`write_compose`]), the plainest [`install_request`], and [`http_get`]
@@ -41,7 +42,7 @@ mod fixtures;
 mod home;
 mod testbed;
 
-pub use cleanup::{labelled, AppCleanup};
+pub use cleanup::{docker_ok, labelled, AppCleanup};
 pub use daemon::Daemon;
 pub use engine::{connect_engine, install_request};
 pub use fixtures::{engine_app, http_get, test_store, write_compose};

@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 // Not every test file uses every helper.
 #[allow(unused_imports)]
-pub use berth_testkit::{engine_app, require_testbed, test_store, AppCleanup, Daemon, TempHome};
+pub use berth_testkit::{
+    docker_ok, engine_app, require_testbed, test_store, AppCleanup, Daemon, TempHome,
+};
 
 pub fn berth(home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_berth"))
@@ -18,6 +20,13 @@ pub fn berth(home: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap()
+}
+
+/// `berth ARGS…` for `home`, failing the test unless it succeeds.
+pub fn berth_ok(home: &Path, args: &[&str]) -> Output {
+    let out = berth(home, args);
+    assert!(out.status.success(), "berth {args:?}: {}", text(&out));
+    out
 }
 
 pub fn text(out: &Output) -> String {
