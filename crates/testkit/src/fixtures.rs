@@ -36,3 +36,31 @@ pub fn http_get(port: u16, path: &str) -> Option<String> {
     let (head, body) = body.split_once("\r\n\r\n")?;
     head.contains(" 200 ").then(|| body.trim().to_string())
 }
+
+/// The shared compose corpus the conformance tests read in place
+/// (`BERTH_CORPUS`), or a failure saying how to point at it.
+pub fn corpus() -> PathBuf {
+    PathBuf::from(std::env::var("BERTH_CORPUS").expect(
+        "BERTH_CORPUS is not set: point it at the shared compose corpus (e.g. BERTH_CORPUS=../shared/corpus); scripts/test sets it",
+    ))
+}
+
+/// Adds every compose file under `root` to `out`, in name order, so runs
+/// compare alike.
+pub fn compose_files(root: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<_> = std::fs::read_dir(root)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            compose_files(&path, out);
+        } else if matches!(
+            path.file_name().and_then(|n| n.to_str()),
+            Some("compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml")
+        ) {
+            out.push(path);
+        }
+    }
+}

@@ -14,14 +14,16 @@
 //! - Fixtures: the engine's sample apps ([`engine_app`]), the repository's
 //!   test store ([`test_store`]), writing a compose file into a home
 //!   ([`write_compose`]), the plainest [`install_request`], and [`http_get`]
-//!   for an app's page; [`connect_engine`] fails saying how to get Docker.
+//!   for an app's page; [`connect_engine`] fails saying how to get Docker;
+//!   the shared compose [`corpus`] and its [`compose_files`].
 //! - [`Daemon`]: `berth serve` for a home, stopped on drop. The binary's path
 //!   is an argument because only the CLI's own tests and benches know it
 //!   (`env!("CARGO_BIN_EXE_berth")`).
 //!
-//! Used by the engine's tests `crash`, `lifecycle`, `limits`, `metrics`,
-//! `registry` and `update`, its benches `lifecycle` and `update`, and the
-//! CLI's tests (through `tests/common`) and its `daemon` bench.
+//! Used by the engine's tests `catalog`, `conformance`, `crash`,
+//! `lifecycle`, `limits`, `metrics`, `registry`, `rewrite` and `update`, its
+//! benches `compose`, `lifecycle` and `update` and its `operation` example,
+//! and by the CLI's tests (through `tests/common`) and its `daemon` bench.
 //!
 //! ```no_run
 //! use berth_testkit::{require_testbed, AppCleanup, Daemon, TempHome, BOX_11};
@@ -45,7 +47,7 @@ mod testbed;
 pub use cleanup::{docker_ok, labelled, AppCleanup};
 pub use daemon::Daemon;
 pub use engine::{connect_engine, install_request};
-pub use fixtures::{engine_app, http_get, test_store, write_compose};
+pub use fixtures::{compose_files, corpus, engine_app, http_get, test_store, write_compose};
 pub use home::TempHome;
 pub use testbed::{require_compose, require_engine, require_registry, require_testbed};
 
