@@ -6,7 +6,7 @@
 //! Run: `cargo bench -p berth-cli --bench daemon` (BENCH_APPS, default 50).
 
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 fn rss_mib(pid: u32) -> f64 {
@@ -68,38 +68,25 @@ fn median_ms(mut run: impl FnMut(), times: usize) -> f64 {
 }
 
 fn main() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running: run .ci/setup-testbed"
-    );
+    berth_testkit::require_testbed();
     let count: usize = std::env::var("BENCH_APPS")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(50);
-    let home = std::env::temp_dir().join(format!("berth-bench-daemon-{}", std::process::id()));
-    let fixture =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/apps/one-service/compose.yml");
-    let mut daemon = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .arg("--home")
-        .arg(&home)
-        .args(["serve", "--listen", "none"])
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while !home.join("berth.sock").exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "berth serve did not start"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let home = berth_testkit::TempHome::new("bench-daemon");
+    let fixture = berth_testkit::engine_app("one-service");
+    let daemon = berth_testkit::Daemon::start_listening(
+        Path::new(env!("CARGO_BIN_EXE_berth")),
+        &home,
+        "none",
+        &[],
+    );
     std::thread::sleep(Duration::from_secs(1));
     let idle = rss_mib(daemon.id());
 
     let ids: Vec<String> = (0..count).map(|i| format!("bench{i}")).collect();
     let cleanup = Cleanup {
-        home: home.clone(),
+        home: home.to_path_buf(),
         ids: ids.clone(),
     };
     for id in &ids {
@@ -143,9 +130,8 @@ fn main() {
     let dockerd_rss = dockerd.map(rss_mib).unwrap_or(0.0);
 
     drop(cleanup);
-    let _ = Command::new("kill").arg(daemon.id().to_string()).status();
-    let _ = daemon.wait();
-    std::fs::remove_dir_all(&home).ok();
+    drop(daemon);
+    drop(home);
 
     println!("berth serve idle RSS            {idle:>7.1} MiB   ({loaded:.1} MiB with {count} apps)   dockerd {dockerd_rss:.1} MiB");
     println!("berth apps, {count} apps            {apps_ms:>7.1} ms    docker compose ls {compose_ls_ms:.1} ms ({:.2}x)   docker ps -a {docker_ps_ms:.1} ms ({:.2}x)", apps_ms / compose_ls_ms, apps_ms / docker_ps_ms);

@@ -5,15 +5,11 @@
 //! shown on request and survives a daemon restart and a reinstall, and goes
 //! with a purge.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 mod common;
 use common::*;
-
-fn test_store() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/store")
-}
 
 /// The container's environment, as `NAME=value` lines.
 fn container_env(container: &str) -> Vec<String> {
@@ -27,14 +23,10 @@ fn container_env(container: &str) -> Vec<String> {
 
 #[test]
 fn an_app_from_a_store_gets_its_settings_and_keeps_its_secret() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
-    );
-    let home = std::env::temp_dir().join(format!("berth-store-{}", std::process::id()));
-    std::fs::remove_dir_all(&home).ok();
+    require_testbed();
+    let home = TempHome::new("store");
     let app = format!("greet{}", std::process::id());
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let daemon = start_daemon(&home);
 
     // The embedded store is there from the start.
@@ -179,5 +171,4 @@ fn an_app_from_a_store_gets_its_settings_and_keeps_its_secret() {
     assert!(text(&gone).contains("not installed"), "{}", text(&gone));
 
     drop(daemon);
-    std::fs::remove_dir_all(&home).ok();
 }

@@ -19,21 +19,13 @@ use common::*;
 /// one app is stopped, the other could take its port. One at a time.
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
-fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../engine/tests/apps/three-tier/compose.yml")
-}
-
 #[test]
 fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
-    );
-    let home = std::env::temp_dir().join(format!("berth-daemon-{}", std::process::id()));
-    std::fs::remove_dir_all(&home).ok();
+    require_testbed();
+    let home = TempHome::new("daemon");
     let app = format!("d{}", std::process::id());
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
 
     let daemon = start_daemon(&home);
     let mode = std::fs::metadata(home.join("berth.sock"))
@@ -50,7 +42,12 @@ fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
     let squatter = std::net::TcpListener::bind(("0.0.0.0", 18080)).ok();
     let install = berth(
         &home,
-        &["install", fixture().to_str().unwrap(), "--id", &app],
+        &[
+            "install",
+            engine_app("three-tier").to_str().unwrap(),
+            "--id",
+            &app,
+        ],
     );
     assert!(install.status.success(), "{}", text(&install));
     assert!(
@@ -138,12 +135,7 @@ fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
     );
     let volume = format!("{app}_dbdata");
     assert!(
-        Command::new("docker")
-            .args(["volume", "inspect", &volume])
-            .output()
-            .unwrap()
-            .status
-            .success(),
+        docker_ok(&["volume", "inspect", &volume]),
         "uninstall removed the named volume"
     );
 
@@ -186,7 +178,6 @@ fn the_daemon_installs_runs_and_uninstalls_an_app_for_its_clients() {
         .args(["volume", "rm", &volume])
         .output()
         .unwrap();
-    std::fs::remove_dir_all(&home).ok();
 }
 
 /// The Docker engine's socket as the daemon sees it: a stand-in that
@@ -296,15 +287,10 @@ fn assert_no_trace(app: &str) {
 #[test]
 fn an_engine_that_goes_away_mid_operation_is_reported_and_settled_when_back() {
     let _one = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
-    );
-    let home = std::env::temp_dir().join(format!("berth-away-{}", std::process::id()));
-    std::fs::remove_dir_all(&home).ok();
-    std::fs::create_dir_all(&home).unwrap();
+    require_testbed();
+    let home = TempHome::new("away");
     let app = format!("away{}", std::process::id());
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     // Data from an earlier life of the app: nothing may touch it.
     let data = home.join("apps").join(&app).join("data");
     std::fs::create_dir_all(&data).unwrap();
@@ -324,7 +310,12 @@ fn an_engine_that_goes_away_mid_operation_is_reported_and_settled_when_back() {
     let mut install = Command::new(env!("CARGO_BIN_EXE_berth"))
         .arg("--home")
         .arg(&home)
-        .args(["install", fixture().to_str().unwrap(), "--id", &app])
+        .args([
+            "install",
+            engine_app("three-tier").to_str().unwrap(),
+            "--id",
+            &app,
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -380,7 +371,12 @@ fn an_engine_that_goes_away_mid_operation_is_reported_and_settled_when_back() {
     // Installed for real this time; then the engine is gone when uninstall runs.
     let again = berth(
         &home,
-        &["install", fixture().to_str().unwrap(), "--id", &app],
+        &[
+            "install",
+            engine_app("three-tier").to_str().unwrap(),
+            "--id",
+            &app,
+        ],
     );
     assert!(again.status.success(), "{}", text(&again));
     engine.cut();
@@ -409,5 +405,4 @@ fn an_engine_that_goes_away_mid_operation_is_reported_and_settled_when_back() {
         .args(["volume", "rm", &format!("{app}_dbdata")])
         .output()
         .unwrap();
-    std::fs::remove_dir_all(&home).ok();
 }

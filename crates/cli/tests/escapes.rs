@@ -25,6 +25,7 @@ struct Bed {
 fn bed() -> &'static Bed {
     static BED: OnceLock<Bed> = OnceLock::new();
     BED.get_or_init(|| {
+        require_testbed();
         let root = std::env::temp_dir().join(format!("berth-escapes-{}", std::process::id()));
         std::fs::remove_dir_all(&root).ok();
         let home = root.join("home");
@@ -72,7 +73,7 @@ fn containers_of(app: &str) -> Vec<String> {
 /// every one of `needles` in the message, and nothing may reach the engine.
 fn refused(name: &str, text: &str, needles: &[&str]) -> String {
     let app = app_id(name);
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let file = compose(name, text);
     let out = berth(
         &bed().home,
@@ -127,7 +128,7 @@ fn an_app_cannot_mount_or_edit_its_own_compose_file() {
     // A plain app, whose rendered file is then changed behind Berth's back
     // (as a container that could write it would): Berth will not run it.
     let app = app_id("tamper");
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let file = compose(
         "tamper",
         "services:\n  web:\n    image: IMAGE\n    volumes: ['./data:/data']\n",
@@ -175,7 +176,7 @@ fn env_files_of_the_host_are_not_read_into_an_app() {
     // A file of the app's own folder is fine, and the rendered file does
     // not read it again at each start.
     let app = app_id("envown");
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let file = compose(
         "envown",
         "services:\n  web:\n    image: IMAGE\n    env_file: [own.env]\n",
@@ -246,7 +247,7 @@ fn devices_need_consent_and_disks_are_severe() {
     );
     // A device that appears in an update needs consent again; the app runs on.
     let app = app_id("devupdate");
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let v1 = compose("devupdate", "services:\n  web:\n    image: IMAGE\n");
     let out = berth(
         &bed().home,
@@ -277,7 +278,7 @@ fn devices_need_consent_and_disks_are_severe() {
 fn apps_cannot_join_other_apps() {
     // A victim app with a container, a volume and a network of its own.
     let victim = app_id("victim");
-    let _cleanup = Cleanup(victim.clone());
+    let _cleanup = AppCleanup::new(&victim);
     let file = compose(
         "victim",
         "services:\n  db:\n    image: IMAGE\n    volumes: ['secrets:/s']\nvolumes:\n  secrets: {}\n",
@@ -348,7 +349,7 @@ fn a_link_made_by_one_service_is_not_mounted_by_another() {
     // starts after it and mounts the link's path. At render the link does
     // not exist yet; the check before Docker mounts must catch it.
     let app = app_id("link");
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let file = compose(
         "link",
         "services:\n  maker:\n    image: IMAGE\n    command: [sh, -c, \"ln -sfn /etc /data/config && touch /data/ready && trap 'exit 0' TERM; sleep 600 & wait\"]\n    volumes: ['./data:/data']\n    healthcheck: {test: [CMD, test, -e, /data/ready], interval: 1s, retries: 30}\n  reader:\n    image: IMAGE\n    depends_on: {maker: {condition: service_healthy}}\n    volumes: ['./data/config:/host-etc']\n",

@@ -15,7 +15,6 @@
 use std::io::{BufRead, BufReader, Read};
 use std::net::IpAddr;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use berth_api::{COMMANDS, OPEN_ROUTES};
@@ -75,10 +74,9 @@ fn this_hostname() -> String {
 
 #[test]
 fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
-    let home = std::env::temp_dir().join(format!("berth-http-{}", std::process::id()));
-    std::fs::remove_dir_all(&home).ok();
+    let home = TempHome::new("http");
     let app = format!("web{}", std::process::id());
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let daemon = start_daemon_with(
         &home,
         &[
@@ -374,7 +372,7 @@ fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
             .unwrap();
         assert_eq!(answer.status(), StatusCode::BAD_REQUEST, "{path}");
     }
-    let store = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/store");
+    let store = test_store();
     let compose = store.join("greeter/compose.yml");
     for (command, args) in [
         (
@@ -639,5 +637,4 @@ fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
         log.contains(&code),
         "the daemon did not print the setup code"
     );
-    std::fs::remove_dir_all(&home).ok();
 }

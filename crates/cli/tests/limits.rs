@@ -28,24 +28,16 @@ impl Drop for Unmount {
 
 #[test]
 fn limits_change_live_and_the_data_folder_gets_a_cap() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
-    );
+    require_testbed();
     let pid = std::process::id();
-    let home = std::env::temp_dir().join(format!("berth-limits-cli-{pid}"));
-    std::fs::remove_dir_all(&home).ok();
-    std::fs::create_dir_all(&home).unwrap();
+    let home = TempHome::new("limits-cli");
     let app = format!("limgreet{pid}");
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let _unmount = Unmount(home.join("apps").join(&app).join("data"));
     let daemon = start_daemon_with(&home, &[("BERTH_STATS_SECS", "0")]);
-    let store = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/store");
-    let ok = |args: &[&str]| {
-        let out = berth(&home, args);
-        assert!(out.status.success(), "berth {args:?}: {}", text(&out));
-        out
-    };
+    let store_dir = test_store();
+    let store = store_dir.to_str().unwrap();
+    let ok = |args: &[&str]| berth_ok(&home, args);
     ok(&["catalog", "add", store, "--name", "test"]);
     ok(&[
         "install",
@@ -150,5 +142,4 @@ fn limits_change_live_and_the_data_folder_gets_a_cap() {
     ok(&["uninstall", &app, "--purge-data", "--yes"]);
     let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap();
     assert!(!mounts.contains(data.to_str().unwrap()), "left mounted");
-    std::fs::remove_dir_all(&home).ok();
 }

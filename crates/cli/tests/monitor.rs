@@ -10,23 +10,15 @@ use common::*;
 
 #[test]
 fn system_stats_log_search_and_a_diagnostics_bundle_without_secrets() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
-    );
+    require_testbed();
     let pid = std::process::id();
-    let home = std::env::temp_dir().join(format!("berth-monitor-cli-{pid}"));
-    std::fs::remove_dir_all(&home).ok();
-    std::fs::create_dir_all(&home).unwrap();
+    let home = TempHome::new("monitor-cli");
     let app = format!("mongreet{pid}");
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let _daemon = start_daemon_with(&home, &[("BERTH_STATS_SECS", "1")]);
-    let store = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/store");
-    let ok = |args: &[&str]| {
-        let out = berth(&home, args);
-        assert!(out.status.success(), "berth {args:?}: {}", text(&out));
-        out
-    };
+    let store_dir = test_store();
+    let store = store_dir.to_str().unwrap();
+    let ok = |args: &[&str]| berth_ok(&home, args);
     ok(&["catalog", "add", store, "--name", "test"]);
     ok(&[
         "install",
@@ -142,7 +134,6 @@ fn system_stats_log_search_and_a_diagnostics_bundle_without_secrets() {
     assert_eq!(logs.status(), reqwest::StatusCode::OK);
 
     ok(&["uninstall", &app, "--purge-data", "--yes"]);
-    std::fs::remove_dir_all(&home).ok();
 }
 
 /// How many samples the daemon keeps of `app`, asked over HTTP as the UI does.

@@ -25,7 +25,7 @@ fn push_as(source: &str, target: &str) {
 }
 
 fn copy_store(to: &Path) {
-    let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/store");
+    let from = test_store();
     let out = Command::new("cp")
         .arg("-r")
         .arg(&from)
@@ -52,16 +52,11 @@ fn container_image(app: &str) -> String {
 
 #[test]
 fn a_moved_tag_and_a_new_store_version_are_found_updated_and_rolled_back() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
-    );
+    require_testbed();
     let pid = std::process::id();
-    let home = std::env::temp_dir().join(format!("berth-upd-cli-{pid}"));
-    std::fs::remove_dir_all(&home).ok();
-    std::fs::create_dir_all(&home).unwrap();
+    let home = TempHome::new("upd-cli");
     let app = format!("greetupd{pid}");
-    let _cleanup = Cleanup(app.clone());
+    let _cleanup = AppCleanup::new(&app);
     let daemon = start_daemon_with(&home, &[("BERTH_UPDATE_CHECK_HOURS", "0")]);
 
     // A store whose app runs a tag this test moves.
@@ -281,12 +276,7 @@ fn a_moved_tag_and_a_new_store_version_are_found_updated_and_rolled_back() {
     );
     let one_off = format!("{app}-migrate-1");
     assert!(
-        !Command::new("docker")
-            .args(["inspect", &one_off])
-            .output()
-            .unwrap()
-            .status
-            .success(),
+        !docker_ok(&["inspect", &one_off]),
         "the migration's container is removed"
     );
     let source_of = || -> String {
@@ -334,19 +324,13 @@ fn a_moved_tag_and_a_new_store_version_are_found_updated_and_rolled_back() {
             &format!("{app}-web-1")
         ]) == "true"
     );
-    assert!(!Command::new("docker")
-        .args(["inspect", &one_off])
-        .output()
-        .unwrap()
-        .status
-        .success());
+    assert!(!docker_ok(&["inspect", &one_off]));
 
     ok(
         berth(&home, &["uninstall", &app, "--purge-data", "--yes"]),
         "uninstall",
     );
     drop(daemon);
-    std::fs::remove_dir_all(&home).ok();
 }
 
 /// Removes every local name of the test's repository (tags and the digests

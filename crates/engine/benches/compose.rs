@@ -4,30 +4,12 @@
 //!
 //! Run: `BERTH_CORPUS=../shared/corpus cargo bench -p berth-engine --bench compose`
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use berth_engine::compose::{load_bytes, LoadOptions};
 use berth_engine::rewrite::{render, PortAllocator, RenderRequest};
-
-fn compose_files(root: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(root)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            compose_files(&path, out);
-        } else if matches!(
-            path.file_name().and_then(|n| n.to_str()),
-            Some("compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml")
-        ) {
-            out.push(path);
-        }
-    }
-}
 
 /// Runs `f` over all files for at least `min` and returns files per second.
 fn rate(files: usize, min: Duration, mut f: impl FnMut()) -> f64 {
@@ -42,11 +24,8 @@ fn rate(files: usize, min: Duration, mut f: impl FnMut()) -> f64 {
 }
 
 fn main() {
-    let corpus = std::env::var("BERTH_CORPUS").unwrap_or_else(|_| {
-        panic!("BERTH_CORPUS is not set: point it at the shared compose corpus")
-    });
     let mut files = Vec::new();
-    compose_files(Path::new(&corpus), &mut files);
+    berth_testkit::compose_files(&berth_testkit::corpus(), &mut files);
     let texts: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).unwrap()).collect();
     let bytes: usize = texts.iter().map(Vec::len).sum();
     let options = LoadOptions {

@@ -10,11 +10,11 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use berth_engine::compose::{load_file, LoadOptions, Project};
-use berth_engine::lifecycle::{DownOptions, Engine};
+use berth_engine::lifecycle::DownOptions;
 use berth_engine::rewrite::{app_dir, render, PortAllocator, RenderRequest};
 
 fn render_app(app: &str, home: &Path) -> (PathBuf, Project) {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps/three-tier/compose.yml");
+    let fixture = berth_testkit::engine_app("three-tier");
     let request = RenderRequest {
         app_id: app.into(),
         home: home.to_path_buf(),
@@ -66,18 +66,13 @@ fn stats(samples: &mut [Duration]) -> (f64, f64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running: run .ci/setup-testbed"
-    );
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    berth_testkit::require_testbed();
+    let engine = berth_testkit::connect_engine().await;
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
-    let home = std::env::temp_dir().join(format!("berth-bench-life-{}", std::process::id()));
+    let home = berth_testkit::TempHome::new("bench-life");
     let (_, ours) = render_app("benchberth", &home);
     let (peer_file, peer) = render_app("benchcompose", &home);
     engine.pull_missing(&ours, &mut |_| {}).await.unwrap();
@@ -103,7 +98,7 @@ async fn main() {
             .args(["volume", "rm", volume])
             .output();
     }
-    std::fs::remove_dir_all(&home).ok();
+    drop(home);
 
     let (bu, bu_min) = stats(&mut b_up);
     let (bd, bd_min) = stats(&mut b_down);

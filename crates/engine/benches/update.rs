@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use berth_engine::apps::{Apps, InstallRequest, UninstallOptions, UpdateTarget};
-use berth_engine::lifecycle::Engine;
+use berth_engine::apps::{Apps, UninstallOptions, UpdateTarget};
 
 const BERTH_PORT: u16 = 18601;
 const COMPOSE_PORT: u16 = 18602;
@@ -120,19 +119,13 @@ fn median(v: &mut [Duration]) -> (f64, f64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running: run .ci/setup-testbed"
-    );
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    berth_testkit::require_testbed();
+    let engine = berth_testkit::connect_engine().await;
     let rounds: usize = std::env::var("BENCH_ROUNDS")
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(5);
-    let home = std::env::temp_dir().join(format!("berth-bench-update-{}", std::process::id()));
-    std::fs::create_dir_all(&home).unwrap();
+    let home = berth_testkit::TempHome::new("bench-update");
     let file = |name: &str, body: String| -> PathBuf {
         let path = home.join(name);
         std::fs::write(&path, body).unwrap();
@@ -149,14 +142,7 @@ async fn main() {
     let apps = Apps::open(&home.join("home"), engine, Default::default()).unwrap();
     let app = "benchupdberth";
     apps.install(
-        &InstallRequest {
-            compose_file: ours[0].clone(),
-            app_id: app.into(),
-            settings: Default::default(),
-            limits: Default::default(),
-            consent: false,
-            source: None,
-        },
+        &berth_testkit::install_request(ours[0].clone(), app),
         &mut |_| {},
     )
     .await
@@ -199,7 +185,7 @@ async fn main() {
     )
     .await
     .unwrap();
-    std::fs::remove_dir_all(&home).ok();
+    drop(home);
 
     let n = b_down.len();
     let (bd, bd_max) = median(&mut b_down);

@@ -12,7 +12,7 @@
 
 use std::path::PathBuf;
 
-use berth_engine::apps::{Apps, InstallRequest, UninstallOptions, UpdateTarget};
+use berth_engine::apps::{Apps, UninstallOptions, UpdateTarget};
 use berth_engine::lifecycle::Engine;
 
 #[tokio::main(flavor = "current_thread")]
@@ -35,14 +35,7 @@ async fn run(args: &[String]) -> berth_engine::Result<()> {
     let apps = Apps::open(&home, Engine::connect().await?, Default::default())?;
     match args.first().map(String::as_str) {
         Some("install") if args.len() == 4 => {
-            let request = InstallRequest {
-                compose_file: PathBuf::from(&args[2]),
-                app_id: args[3].clone(),
-                settings: Default::default(),
-                limits: Default::default(),
-                consent: false,
-                source: None,
-            };
+            let request = berth_testkit::install_request(PathBuf::from(&args[2]), &args[3]);
             apps.install(&request, &mut |_| {}).await.map(drop)
         }
         Some("uninstall") if args.len() >= 3 => {

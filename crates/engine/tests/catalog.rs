@@ -13,12 +13,7 @@ use berth_engine::catalog::{
 };
 use berth_engine::rewrite::{render, HostSettings, PortAllocator, RenderRequest};
 use berth_engine::Error;
-
-fn corpus() -> PathBuf {
-    PathBuf::from(std::env::var("BERTH_CORPUS").expect(
-        "BERTH_CORPUS is not set: point it at the shared compose corpus (e.g. BERTH_CORPUS=../shared/corpus); scripts/test sets it",
-    ))
-}
+use berth_testkit::corpus;
 
 /// Renders every app of `catalog` into a fresh home; returns app → the
 /// rendered file, or the error.

@@ -12,6 +12,7 @@ use std::process::Command;
 use std::sync::Mutex;
 
 use berth_engine::compose::{load_file, load_files, LoadOptions};
+use berth_testkit::{compose_files, corpus, require_compose};
 use serde_json::Value;
 
 /// Service fields compared with the oracle.
@@ -55,27 +56,6 @@ fn environment() -> BTreeMap<String, String> {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v.to_string()))
     .collect()
-}
-
-fn compose_files(root: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(root)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
-        .filter_map(|e| e.ok())
-        .map(|e| e.path())
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            compose_files(&path, out);
-        } else if let Some(name) = path.file_name().and_then(|n| n.to_str()) {
-            if matches!(
-                name,
-                "compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml"
-            ) {
-                out.push(path);
-            }
-        }
-    }
 }
 
 /// What one case runs with besides the environment: the files given with
@@ -205,21 +185,16 @@ fn compare(file: &Path, env: &BTreeMap<String, String>) -> Vec<String> {
 
 #[test]
 fn normalize_matches_docker_compose_config() {
-    let corpus = std::env::var("BERTH_CORPUS").unwrap_or_else(|_| {
-        panic!("BERTH_CORPUS is not set: point it at the shared compose corpus (e.g. BERTH_CORPUS=../shared/corpus); scripts/test sets it")
-    });
-    let version = Command::new("docker").args(["compose", "version"]).output();
-    assert!(
-        version.as_ref().is_ok_and(|o| o.status.success()),
-        "`docker compose` v2 is not available: install it as .ci/setup-docker does (DESIGN § Test-bed)"
-    );
+    let corpus = corpus();
+    require_compose();
 
     let mut files = Vec::new();
-    compose_files(Path::new(&corpus), &mut files);
+    compose_files(&corpus, &mut files);
     let corpus_count = files.len();
     assert!(
         corpus_count >= 200,
-        "BERTH_CORPUS={corpus} holds only {corpus_count} compose files; is it the shared corpus?"
+        "BERTH_CORPUS={} holds only {corpus_count} compose files; is it the shared corpus?",
+        corpus.display()
     );
     let edge = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compose-edge");
     compose_files(&edge, &mut files);
@@ -273,11 +248,9 @@ fn normalize_matches_docker_compose_config() {
 /// rendered file would not mean what Berth decided (a literal `$`, say).
 #[test]
 fn normalized_yaml_reloads_to_the_same_model() {
-    let corpus = std::env::var("BERTH_CORPUS").unwrap_or_else(|_| {
-        panic!("BERTH_CORPUS is not set: point it at the shared compose corpus (e.g. BERTH_CORPUS=../shared/corpus)")
-    });
+    let corpus = corpus();
     let mut files = Vec::new();
-    compose_files(Path::new(&corpus), &mut files);
+    compose_files(&corpus, &mut files);
     compose_files(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/compose-edge"),
         &mut files,

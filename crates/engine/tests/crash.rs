@@ -13,20 +13,9 @@ use common::run;
 use berth_engine::lifecycle::Engine;
 use berth_engine::rewrite::app_dir;
 use berth_engine::store::Store;
-
-fn labelled(kind: &str, app: &str) -> usize {
-    let filter = format!("label=com.docker.compose.project={app}");
-    let out = match kind {
-        "container" => Command::new("docker")
-            .args(["ps", "-aq", "--filter", &filter])
-            .output(),
-        _ => Command::new("docker")
-            .args(["network", "ls", "-q", "--filter", &filter])
-            .output(),
-    }
-    .unwrap();
-    String::from_utf8_lossy(&out.stdout).lines().count()
-}
+use berth_testkit::{
+    connect_engine, docker_ok, engine_app, labelled, require_testbed, AppCleanup, TempHome,
+};
 
 /// Whole or nothing: returns whether the app is installed.
 async fn assert_whole_or_absent(engine: &Engine, home: &Path, app: &str, when: &str) -> bool {
@@ -82,17 +71,13 @@ fn assert_data_untouched(home: &Path, app: &str, when: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_at_every_step_boundary_berth_ends_whole_or_absent() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed"
-    );
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    require_testbed();
+    let engine = connect_engine().await;
     let app = format!("crash{}", std::process::id());
-    let home = std::env::temp_dir().join(format!("berth-crash-{app}"));
+    let _cleanup = AppCleanup::new(&app);
+    let home = TempHome::new(&format!("crash-{app}"));
     let home_s = home.to_str().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps/one-service/compose.yml");
+    let fixture = engine_app("one-service");
     let fixture_s = fixture.to_str().unwrap();
     // Data that exists before the first install: nothing may ever remove it.
     let www = app_dir(&home, &app).join("data/www");
@@ -162,12 +147,7 @@ async fn killed_at_every_step_boundary_berth_ends_whole_or_absent() {
         assert_data_untouched(&home, &app, &when);
         let volume = format!("{app}_state");
         assert!(
-            Command::new("docker")
-                .args(["volume", "inspect", &volume])
-                .output()
-                .unwrap()
-                .status
-                .success(),
+            docker_ok(&["volume", "inspect", &volume]),
             "{when}: the named volume was removed"
         );
         if out.status.success() {
@@ -208,11 +188,5 @@ async fn killed_at_every_step_boundary_berth_ends_whole_or_absent() {
         !kept.status.success(),
         "{image} was kept by --remove-images"
     );
-    assert!(!Command::new("docker")
-        .args(["volume", "inspect", &format!("{app}_state")])
-        .output()
-        .unwrap()
-        .status
-        .success());
-    std::fs::remove_dir_all(&home).ok();
+    assert!(!docker_ok(&["volume", "inspect", &format!("{app}_state")]));
 }

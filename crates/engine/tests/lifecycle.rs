@@ -9,18 +9,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use berth_engine::compose::{load_file, LoadOptions};
-use berth_engine::lifecycle::{DownOptions, Engine, ServiceState, UpEvent};
+use berth_engine::lifecycle::{DownOptions, ServiceState, UpEvent};
 use berth_engine::rewrite::{app_dir, render, PortAllocator, RenderRequest};
+use berth_testkit::{
+    connect_engine, docker_ok, engine_app, labelled, require_testbed, AppCleanup, TempHome,
+    BOX_11 as IMAGE, BOX_20,
+};
 use futures_util::StreamExt;
-
-const IMAGE: &str = "127.0.0.1:5000/berth-test/box:1.1";
-
-fn require_testbed() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed (scripts/test does)"
-    );
-}
 
 /// A page, once the server answers: a started container may take a moment
 /// to listen (Docker's proxy accepts, then drops, until it does).
@@ -97,17 +92,16 @@ fn render_app(app: &str, fixture: &Path, home: &Path) -> (PathBuf, u16) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_service_app_runs_converges_and_keeps_its_data() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("e2e{}", std::process::id());
-    let home = std::env::temp_dir().join(format!("berth-e2e-{app}"));
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apps/three-tier/compose.yml");
+    let _cleanup = AppCleanup::new(&app);
+    let home = TempHome::new(&format!("e2e-{app}"));
+    let fixture = engine_app("three-tier");
 
     // Force a real pull from the registry: 1.1 and the broken 2.0, built on
     // it, whose layers would otherwise stay.
     let _ = engine_remove_image(IMAGE);
-    let _ = engine_remove_image("127.0.0.1:5000/berth-test/box:2.0");
+    let _ = engine_remove_image(BOX_20);
     let (file, port) = render_app(&app, &fixture, &home);
     let options = LoadOptions {
         project_name: Some(app.clone()),
@@ -287,29 +281,14 @@ async fn three_service_app_runs_converges_and_keeps_its_data() {
     assert!(engine.status(&app).await.unwrap().is_empty());
     let volume = format!("{app}_dbdata");
     assert!(
-        Command::new("docker")
-            .args(["volume", "inspect", &volume])
-            .output()
-            .unwrap()
-            .status
-            .success(),
+        docker_ok(&["volume", "inspect", &volume]),
         "down removed the data volume"
     );
     assert!(
         data.join("from-cache").is_file(),
         "down touched the data folder"
     );
-    let nets = Command::new("docker")
-        .args([
-            "network",
-            "ls",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.compose.project={app}"),
-        ])
-        .output()
-        .unwrap();
-    assert!(nets.stdout.is_empty(), "a network was left behind");
+    assert_eq!(labelled("network", &app), 0, "a network was left behind");
 
     // Reinstall finds the data; purge removes the volume.
     engine.up(&project, &mut |_| {}).await.unwrap();
@@ -327,13 +306,7 @@ async fn three_service_app_runs_converges_and_keeps_its_data() {
         )
         .await
         .unwrap();
-    assert!(!Command::new("docker")
-        .args(["volume", "inspect", &volume])
-        .output()
-        .unwrap()
-        .status
-        .success());
-    std::fs::remove_dir_all(&home).ok();
+    assert!(!docker_ok(&["volume", "inspect", &volume]));
 }
 
 fn engine_remove_image(image: &str) -> bool {
@@ -347,12 +320,10 @@ fn engine_remove_image(image: &str) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_image_is_a_clear_error_and_leaves_nothing() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("e2ebad{}", std::process::id());
-    let home = std::env::temp_dir().join(format!("berth-e2e-{app}"));
-    std::fs::create_dir_all(&home).unwrap();
+    let _cleanup = AppCleanup::new(&app);
+    let home = TempHome::new(&format!("e2e-{app}"));
     let fixture = home.join("compose.yml");
     std::fs::write(&fixture, "services:\n  a:\n    image: 127.0.0.1:5000/berth-test/no-such-image:9.9\n    ports: ['18090:80']\n").unwrap();
     let (file, _) = render_app(&app, &fixture, &home);
@@ -371,16 +342,5 @@ async fn an_unknown_image_is_a_clear_error_and_leaves_nothing() {
         .to_string();
     assert!(err.contains("no-such-image"), "{err}");
     assert!(engine.status(&app).await.unwrap().is_empty());
-    let nets = Command::new("docker")
-        .args([
-            "network",
-            "ls",
-            "-q",
-            "--filter",
-            &format!("label=com.docker.compose.project={app}"),
-        ])
-        .output()
-        .unwrap();
-    assert!(nets.stdout.is_empty(), "a network was left behind");
-    std::fs::remove_dir_all(&home).ok();
+    assert_eq!(labelled("network", &app), 0, "a network was left behind");
 }

@@ -14,8 +14,9 @@ use berth_engine::compose::ServiceLimits;
 use berth_engine::lifecycle::{Engine, LimitsApplied, UpEvent};
 use berth_engine::rewrite::app_dir;
 use berth_engine::Error;
-
-const IMAGE: &str = "127.0.0.1:5000/berth-test/box:1.1";
+use berth_testkit::{
+    connect_engine, require_testbed, write_compose, AppCleanup, TempHome, BOX_11 as IMAGE,
+};
 
 /// A service that idles until stopped, with its data folder at /data.
 fn idle_compose(extra: &str) -> String {
@@ -28,13 +29,6 @@ fn idle_compose(extra: &str) -> String {
       - ./data:/data
 {extra}"#
     )
-}
-
-fn require_testbed() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed (scripts/test does)"
-    );
 }
 
 fn inspect(container: &str, format: &str) -> String {
@@ -62,36 +56,19 @@ fn exec(container: &str, script: &str) -> std::process::Output {
 }
 
 /// Removes the apps' containers, networks and volumes, unmounts their
-/// disks and deletes the home, even if the test fails.
+/// disks and deletes the home, even if the test fails — in that order:
+/// a mount in use cannot go, nor a folder still mounted.
 struct Cleanup {
-    apps: Vec<String>,
-    home: PathBuf,
+    apps: Vec<AppCleanup>,
+    ids: Vec<String>,
+    home: TempHome,
 }
 
 impl Drop for Cleanup {
     fn drop(&mut self) {
-        for app in &self.apps {
-            let filter = format!("label=com.docker.compose.project={app}");
-            for (list, rm) in [
-                (vec!["ps", "-aq"], vec!["rm", "-f"]),
-                (vec!["network", "ls", "-q"], vec!["network", "rm"]),
-                (vec!["volume", "ls", "-q"], vec!["volume", "rm", "-f"]),
-            ] {
-                let out = Command::new("docker")
-                    .args(&list)
-                    .args(["--filter", &filter])
-                    .output();
-                if let Ok(out) = out {
-                    let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                        .lines()
-                        .map(str::to_string)
-                        .collect();
-                    if !ids.is_empty() {
-                        let _ = Command::new("docker").args(&rm).args(&ids).output();
-                    }
-                }
-            }
-            let disks = self.home.join("disks");
+        self.apps.clear();
+        let disks = self.home.join("disks");
+        for app in &self.ids {
             for at in [
                 app_dir(&self.home, app).join("data"),
                 disks.join(format!("{app}.staging")),
@@ -103,31 +80,25 @@ impl Drop for Cleanup {
                 {}
             }
         }
-        let _ = std::fs::remove_dir_all(&self.home);
     }
 }
 
 async fn setup(name: &str, apps: &[&str]) -> (Apps, PathBuf, Cleanup) {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
-    let home = std::env::temp_dir().join(format!("berth-limits-{name}-{}", std::process::id()));
-    std::fs::remove_dir_all(&home).ok();
-    std::fs::create_dir_all(home.join("sources")).unwrap();
+    let engine = connect_engine().await;
     let cleanup = Cleanup {
-        apps: apps.iter().map(|a| a.to_string()).collect(),
-        home: home.clone(),
+        apps: apps.iter().map(|a| AppCleanup::new(a)).collect(),
+        ids: apps.iter().map(|a| a.to_string()).collect(),
+        home: TempHome::new(&format!("limits-{name}")),
     };
+    let home = cleanup.home.to_path_buf();
     let apps = Apps::open(&home, engine, Default::default()).unwrap();
     (apps, home, cleanup)
 }
 
 async fn install(apps: &Apps, home: &Path, app: &str, compose: &str, limits: ServiceLimits) {
-    let file = home.join("sources").join(format!("{app}.yml"));
-    std::fs::write(&file, compose).unwrap();
     let request = InstallRequest {
-        compose_file: file,
+        compose_file: write_compose(home, app, compose),
         app_id: app.to_string(),
         settings: Default::default(),
         limits,

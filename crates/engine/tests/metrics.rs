@@ -9,16 +9,16 @@
 //! no secret anywhere.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::Read;
+use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use berth_engine::apps::{Apps, CatalogInstall, REDACTED};
 use berth_engine::catalog::index_folder;
-use berth_engine::lifecycle::Engine;
 use berth_engine::metrics::{sample, system, StatsHistory};
+use berth_testkit::{connect_engine, http_get, require_testbed, AppCleanup, TempHome};
 
 const APP_YML: &str = r#"id: metbox
 name: Metrics box
@@ -62,57 +62,6 @@ const COMPOSE_YML: &str = r#"services:
 
 const ADMIN_PASSWORD: &str = "hunter2-metrics-Pw";
 
-fn require_testbed() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed (scripts/test does)"
-    );
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-    let mut body = String::new();
-    stream.read_to_string(&mut body).ok()?;
-    let (head, body) = body.split_once("\r\n\r\n")?;
-    head.contains(" 200 ").then(|| body.trim().to_string())
-}
-
-/// Removes the app's containers, networks and volumes even if the test fails.
-struct Cleanup(String);
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let filter = format!("label=com.docker.compose.project={}", self.0);
-        for (list, rm) in [
-            (vec!["ps", "-aq"], vec!["rm", "-f"]),
-            (vec!["network", "ls", "-q"], vec!["network", "rm"]),
-            (vec!["volume", "ls", "-q"], vec!["volume", "rm", "-f"]),
-        ] {
-            let out = Command::new("docker")
-                .args(&list)
-                .args(["--filter", &filter])
-                .output();
-            if let Ok(out) = out {
-                let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .map(str::to_string)
-                    .collect();
-                if !ids.is_empty() {
-                    let _ = Command::new("docker").args(&rm).args(&ids).output();
-                }
-            }
-        }
-    }
-}
-
-/// Removes a temporary folder even if the test fails.
-struct TempDir(PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
 /// A folder store holding the `metbox` app.
 fn test_store(root: &Path) {
     let app = root.join("metbox");
@@ -140,15 +89,12 @@ fn unpack(path: &Path) -> Vec<(String, String)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("met{}", std::process::id());
-    let _cleanup = Cleanup(app.clone());
-    let tmp = TempDir(std::env::temp_dir().join(format!("berth-metrics-{app}")));
-    std::fs::remove_dir_all(&tmp.0).ok();
-    let home = tmp.0.join("home");
-    let store_dir = tmp.0.join("store");
+    let _cleanup = AppCleanup::new(&app);
+    let tmp = TempHome::new(&format!("metrics-{app}"));
+    let home = tmp.join("home");
+    let store_dir = tmp.join("store");
     test_store(&store_dir);
     let apps = Apps::open(&home, engine.clone(), Default::default()).unwrap();
     apps.catalogs()
@@ -305,7 +251,7 @@ async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
     assert!(text.contains(&secret) && text.contains(ADMIN_PASSWORD));
 
     // The bundle.
-    let out = tmp.0.join("bundles").join(format!("{app}.tar.gz"));
+    let out = tmp.join("bundles").join(format!("{app}.tar.gz"));
     let report = apps.diagnose(&app, &out).await.unwrap();
     assert_eq!(report.path, out);
     assert_eq!(report.bytes, std::fs::metadata(&out).unwrap().len());

@@ -13,19 +13,10 @@ use std::sync::{Arc, Mutex};
 use berth_engine::lifecycle::Engine;
 use berth_engine::registry::{is_current, Registry};
 use berth_engine::Error;
+use berth_testkit::{require_testbed, BOX_10, BOX_11, REGISTRY};
 
-const REGISTRY: &str = "127.0.0.1:5000";
-const BOX_10: &str = "127.0.0.1:5000/berth-test/box:1.0";
-const BOX_11: &str = "127.0.0.1:5000/berth-test/box:1.1";
 /// Where .ci/setup-testbed's registry keeps its repositories.
 const TESTBED_STORAGE: &str = "/var/lib/berth-testbed/registry/docker/registry/v2/repositories";
-
-fn require_testbed() {
-    assert!(
-        TcpStream::connect(REGISTRY).is_ok(),
-        "the local test registry is not running on {REGISTRY}: run .ci/setup-testbed (scripts/test does)"
-    );
-}
 
 /// Runs the docker CLI; its trimmed stdout, or a panic with its stderr.
 fn docker(args: &[&str]) -> String {

@@ -4,44 +4,19 @@
 //! project name, host ports and data folders Berth chose.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use berth_engine::compose::{load_file, LoadOptions, ServiceLimits};
 use berth_engine::rewrite::{app_dir, render, HostSettings, PortAllocator, RenderRequest};
+use berth_testkit::{compose_files, corpus, require_compose};
 use serde_json::Value;
-
-fn compose_files(root: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<_> = std::fs::read_dir(root)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", root.display()))
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            compose_files(&path, out);
-        } else if matches!(
-            path.file_name().and_then(|n| n.to_str()),
-            Some("compose.yml" | "compose.yaml" | "docker-compose.yml" | "docker-compose.yaml")
-        ) {
-            out.push(path);
-        }
-    }
-}
 
 #[test]
 fn rendered_corpus_apps_are_read_back_by_docker_compose() {
-    let corpus = std::env::var("BERTH_CORPUS")
-        .unwrap_or_else(|_| panic!("BERTH_CORPUS is not set: point it at the shared compose corpus (e.g. ../shared/corpus)"));
-    assert!(
-        Command::new("docker")
-            .args(["compose", "version"])
-            .output()
-            .is_ok_and(|o| o.status.success()),
-        "`docker compose` v2 is not available: install it as .ci/setup-docker does"
-    );
+    let corpus = corpus();
+    require_compose();
     let mut files = Vec::new();
-    compose_files(Path::new(&corpus), &mut files);
+    compose_files(&corpus, &mut files);
 
     let home = std::env::temp_dir().join(format!("berth-render-{}", std::process::id()));
     let mut ports = PortAllocator::open(&home.join("ports.json"))

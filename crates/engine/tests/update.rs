@@ -9,15 +9,17 @@
 
 mod common;
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use berth_engine::apps::{parse_age, Apps, InstallRequest, PruneOptions, UpdateTarget};
-use berth_engine::lifecycle::Engine;
+use berth_engine::apps::{parse_age, Apps, PruneOptions, UpdateTarget};
 use berth_engine::rewrite::app_dir;
 use berth_engine::store::Store;
 use berth_engine::Error;
+use berth_testkit::{
+    connect_engine, docker_ok, http_get, install_request, require_testbed, write_compose,
+    AppCleanup, TempHome,
+};
 
 /// The test app at `version`: it copies its version into its data. The
 /// broken 2.0 image ignores this command, deletes the precious files (a bad
@@ -44,31 +46,6 @@ volumes:
     )
 }
 
-fn require_testbed() {
-    assert!(
-        std::net::TcpStream::connect("127.0.0.1:5000").is_ok(),
-        "the local test registry is not running on 127.0.0.1:5000: run .ci/setup-testbed (scripts/test does)"
-    );
-}
-
-fn http_get(port: u16, path: &str) -> Option<String> {
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-    let mut body = String::new();
-    stream.read_to_string(&mut body).ok()?;
-    let (head, body) = body.split_once("\r\n\r\n")?;
-    head.contains(" 200 ").then(|| body.trim().to_string())
-}
-
-fn docker_ok(args: &[&str]) -> bool {
-    Command::new("docker")
-        .args(args)
-        .output()
-        .unwrap()
-        .status
-        .success()
-}
-
 fn volume_dir(volume: &str) -> PathBuf {
     let out = Command::new("docker")
         .args(["volume", "inspect", "-f", "{{.Mountpoint}}", volume])
@@ -87,33 +64,6 @@ fn running_image(app: &str) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Removes the app's containers, networks and volumes even if the test fails.
-struct Cleanup(String);
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        let filter = format!("label=com.docker.compose.project={}", self.0);
-        for (list, rm) in [
-            (vec!["ps", "-aq"], vec!["rm", "-f"]),
-            (vec!["network", "ls", "-q"], vec!["network", "rm"]),
-            (vec!["volume", "ls", "-q"], vec!["volume", "rm", "-f"]),
-        ] {
-            let out = Command::new("docker")
-                .args(&list)
-                .args(["--filter", &filter])
-                .output();
-            if let Ok(out) = out {
-                let ids: Vec<String> = String::from_utf8_lossy(&out.stdout)
-                    .lines()
-                    .map(str::to_string)
-                    .collect();
-                if !ids.is_empty() {
-                    let _ = Command::new("docker").args(&rm).args(&ids).output();
-                }
-            }
-        }
-    }
-}
-
 fn precious(home: &Path, app: &str) -> (Option<String>, Option<String>) {
     let data = std::fs::read_to_string(app_dir(home, app).join("data/www/precious")).ok();
     let volume = std::fs::read_to_string(volume_dir(&format!("{app}_state")).join("precious")).ok();
@@ -123,31 +73,15 @@ fn precious(home: &Path, app: &str) -> (Option<String>, Option<String>) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("upd{}", std::process::id());
-    let _cleanup = Cleanup(app.clone());
-    let home = std::env::temp_dir().join(format!("berth-update-{app}"));
-    std::fs::remove_dir_all(&home).ok();
-    let files = home.join("sources");
-    std::fs::create_dir_all(&files).unwrap();
-    let file = |v: &str| -> PathBuf {
-        let path = files.join(format!("compose-{v}.yml"));
-        std::fs::write(&path, compose(v, 18591)).unwrap();
-        path
-    };
+    let _cleanup = AppCleanup::new(&app);
+    let home = TempHome::new(&format!("update-{app}"));
+    let file = |v: &str| write_compose(&home, &format!("compose-{v}"), &compose(v, 18591));
     let apps = Apps::open(&home, engine, Default::default()).unwrap();
 
     // 1.0, with data in its folder and in its named volume.
-    let request = InstallRequest {
-        compose_file: file("1.0"),
-        app_id: app.clone(),
-        settings: Default::default(),
-        limits: Default::default(),
-        consent: false,
-        source: None,
-    };
+    let request = install_request(file("1.0"), &app);
     apps.install(&request, &mut |_| {}).await.unwrap();
     let record = apps.store().app(&app).unwrap().unwrap();
     let port = apps.open_address(&record).expect("a published port").port;
@@ -355,7 +289,6 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
         apps.snapshots(&app).unwrap().is_empty(),
         "purge deletes snapshots"
     );
-    std::fs::remove_dir_all(&home).ok();
 }
 
 /// Unmounts the small filesystem even if the test fails.
@@ -369,29 +302,13 @@ impl Drop for Unmount {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_without_room_for_a_snapshot_is_refused_before_anything_is_touched() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("updfull{}", std::process::id());
-    let _cleanup = Cleanup(app.clone());
-    let home = std::env::temp_dir().join(format!("berth-update-{app}"));
-    std::fs::remove_dir_all(&home).ok();
-    let files = home.join("sources");
-    std::fs::create_dir_all(&files).unwrap();
-    let file = |v: &str| -> PathBuf {
-        let path = files.join(format!("compose-{v}.yml"));
-        std::fs::write(&path, compose(v, 18593)).unwrap();
-        path
-    };
+    let _cleanup = AppCleanup::new(&app);
+    let home = TempHome::new(&format!("update-{app}"));
+    let file = |v: &str| write_compose(&home, &format!("compose-{v}"), &compose(v, 18593));
     let apps = Apps::open(&home, engine, Default::default()).unwrap();
-    let request = InstallRequest {
-        compose_file: file("1.0"),
-        app_id: app.clone(),
-        settings: Default::default(),
-        limits: Default::default(),
-        consent: false,
-        source: None,
-    };
+    let request = install_request(file("1.0"), &app);
     apps.install(&request, &mut |_| {}).await.unwrap();
     wait_for(|| http_get(18593, "/version").as_deref() == Some("1.0")).await;
     let operations = apps.store().recent_operations(10).unwrap().len();
@@ -449,7 +366,6 @@ async fn an_update_without_room_for_a_snapshot_is_refused_before_anything_is_tou
     )
     .await
     .unwrap();
-    std::fs::remove_dir_all(&home).ok();
 }
 
 async fn wait_for(mut ok: impl FnMut() -> bool) {
@@ -465,15 +381,11 @@ async fn wait_for(mut ok: impl FnMut() -> bool) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_update_killed_at_every_step_ends_on_the_old_or_the_new_version() {
     require_testbed();
-    let engine = Engine::connect()
-        .await
-        .expect("the Docker engine is needed: run .ci/setup-docker");
+    let engine = connect_engine().await;
     let app = format!("updkill{}", std::process::id());
-    let _cleanup = Cleanup(app.clone());
-    let home = std::env::temp_dir().join(format!("berth-update-{app}"));
-    std::fs::remove_dir_all(&home).ok();
+    let _cleanup = AppCleanup::new(&app);
+    let home = TempHome::new(&format!("update-{app}"));
     let h = home.to_str().unwrap();
-    std::fs::create_dir_all(&home).unwrap();
     let file = |v: &str| -> String {
         let path = home.join(format!("compose-{v}.yml"));
         std::fs::write(&path, compose(v, 18592)).unwrap();
@@ -568,5 +480,4 @@ async fn an_update_killed_at_every_step_ends_on_the_old_or_the_new_version() {
         common::run(&["uninstall", h, &app, "--purge"], None),
         "uninstall",
     );
-    std::fs::remove_dir_all(&home).ok();
 }
