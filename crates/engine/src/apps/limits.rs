@@ -64,15 +64,7 @@ impl Apps {
     /// unlimited). Without an explicit one, memory+swap is twice the
     /// memory, as Docker sets it.
     pub async fn set_limits(&self, app: &str, change: ServiceLimits) -> Result<LimitsReport> {
-        let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
-            app: app.to_string(),
-        })?;
-        if record.state != "installed" {
-            return Err(Error::AlreadyInstalled {
-                app: app.to_string(),
-                state: record.state,
-            });
-        }
+        let record = self.installed_record(app)?;
         let before: ServiceLimits = serde_json::from_str(&record.limits).unwrap_or_default();
         let plan = LimitsPlan {
             app: app.to_string(),

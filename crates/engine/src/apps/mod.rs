@@ -141,6 +141,21 @@ impl Apps {
         }
     }
 
+    /// The record of `app`, which must be installed and idle: not installing,
+    /// updating or being removed.
+    fn installed_record(&self, app: &str) -> Result<crate::store::AppRecord> {
+        let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
+            app: app.to_string(),
+        })?;
+        if record.state != "installed" {
+            return Err(Error::AlreadyInstalled {
+                app: app.to_string(),
+                state: record.state,
+            });
+        }
+        Ok(record)
+    }
+
     /// The plan an operation journaled as its request, read back to settle it.
     fn journaled_plan<T: serde::de::DeserializeOwned>(
         &self,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Apps, Progress};
 use crate::lifecycle::UpEvent;
-use crate::{Error, Result};
+use crate::Result;
 
 /// What to do with an installed app's services.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -30,20 +30,7 @@ impl Power {
 impl Apps {
     /// Checks and records a start, stop or restart; returns its operation id.
     pub fn begin_power(&self, app: &str, power: Power) -> Result<i64> {
-        match self.store.app(app)? {
-            Some(record) if record.state == "installed" => {}
-            Some(record) => {
-                return Err(Error::AlreadyInstalled {
-                    app: app.to_string(),
-                    state: record.state,
-                })
-            }
-            None => {
-                return Err(Error::NotInstalled {
-                    app: app.to_string(),
-                })
-            }
-        }
+        self.installed_record(app)?;
         self.store.begin_operation(app, power.name(), "{}")
     }
 

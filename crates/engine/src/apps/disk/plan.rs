@@ -34,15 +34,7 @@ impl Apps {
         app: &str,
         cap: Option<u64>,
     ) -> Result<Option<(i64, DiskPlan)>> {
-        let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
-            app: app.to_string(),
-        })?;
-        if record.state != "installed" {
-            return Err(Error::AlreadyInstalled {
-                app: app.to_string(),
-                state: record.state,
-            });
-        }
+        self.installed_record(app)?;
         let refuse = |message: String| Error::DiskCap {
             app: app.to_string(),
             message,

@@ -24,15 +24,7 @@ impl Apps {
         target: &UpdateTarget,
         consent: bool,
     ) -> Result<(i64, UpdatePlan)> {
-        let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
-            app: app.to_string(),
-        })?;
-        if record.state != "installed" {
-            return Err(Error::AlreadyInstalled {
-                app: app.to_string(),
-                state: record.state,
-            });
-        }
+        let record = self.installed_record(app)?;
         let old = self.load_rendered(app)?;
         let settings: BTreeMap<String, String> =
             serde_json::from_str(&record.settings).unwrap_or_default();
