@@ -149,12 +149,7 @@ impl Apps {
         self.boundary();
         self.enter(op, "start", progress)?;
         self.engine
-            .up(&project, &mut |e| {
-                progress(match e {
-                    UpEvent::Pull(p) => pull_progress(p),
-                    UpEvent::Service { service, state } => Progress::Service { service, state },
-                })
-            })
+            .up(&project, &mut |e| progress(up_progress(e)))
             .await?;
         self.boundary();
         self.step(op, "commit", progress, async {
@@ -207,6 +202,14 @@ impl Apps {
             });
         }
         Ok(project)
+    }
+}
+
+/// An `up`'s event as the operation's progress.
+pub(super) fn up_progress(e: UpEvent) -> Progress {
+    match e {
+        UpEvent::Pull(p) => pull_progress(p),
+        UpEvent::Service { service, state } => Progress::Service { service, state },
     }
 }
 

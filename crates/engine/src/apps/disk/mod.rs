@@ -113,6 +113,20 @@ struct DiskPaths {
     uncapping: PathBuf,
 }
 
+impl DiskPaths {
+    /// The size of `app`'s disk image: its cap, if it has one.
+    fn cap(&self, app: &str) -> Result<Option<u64>> {
+        match self.image.exists() {
+            true => Ok(Some(
+                self.image
+                    .size()
+                    .map_err(io_err(app, "reading its disk image"))?,
+            )),
+            false => Ok(None),
+        }
+    }
+}
+
 fn io_err(app: &str, what: &str) -> impl FnOnce(std::io::Error) -> Error {
     let app = app.to_string();
     let what = what.to_string();
@@ -166,14 +180,7 @@ impl Apps {
     /// folder's files are counted (a walk of the tree).
     pub async fn disk_usage(&self, app: &str) -> Result<DiskUsage> {
         let p = self.disk_paths(app);
-        let cap = match p.image.exists() {
-            true => Some(
-                p.image
-                    .size()
-                    .map_err(io_err(app, "reading its disk image"))?,
-            ),
-            false => None,
-        };
+        let cap = p.cap(app)?;
         // Near full against what the filesystem can hold: its own
         // bookkeeping takes a share of the cap.
         let (used, room) = match (cap, mount_source(&p.data)) {

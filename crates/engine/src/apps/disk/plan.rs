@@ -47,14 +47,7 @@ impl Apps {
             )));
         }
         let p = self.disk_paths(app);
-        let from = match p.image.exists() {
-            true => Some(
-                p.image
-                    .size()
-                    .map_err(io_err(app, "reading its disk image"))?,
-            ),
-            false => None,
-        };
+        let from = p.cap(app)?;
         let change = match (from, cap) {
             (from, to) if from == to => return Ok(None),
             (Some(from), Some(to)) if to > from => DiskChange::Grow,

@@ -1,12 +1,11 @@
 //! Running an update's journaled steps: pull, stop, snapshot, swap the
 //! files in, migrate, start, wait until ready, commit; any failure undone.
 
-use super::super::install::pull_progress;
+use super::super::install::{pull_progress, up_progress};
 use super::super::snapshot::snapshots_to_keep;
 use super::super::{Apps, Progress};
 use super::{hash, ready_timeout, write_atomic, UpdatePlan};
 use crate::compose::Project;
-use crate::lifecycle::UpEvent;
 use crate::model::Layout;
 use crate::{Error, Result};
 
@@ -154,10 +153,7 @@ impl Apps {
             let project = self.load_migration(app)?;
             self.engine
                 .run_once(&project, service, ready_timeout(), &mut |e| {
-                    progress(match e {
-                        UpEvent::Pull(p) => pull_progress(p),
-                        UpEvent::Service { service, state } => Progress::Service { service, state },
-                    })
+                    progress(up_progress(e))
                 })
                 .await?
                 .map_err(|why| Error::MigrationFailed {
@@ -170,12 +166,7 @@ impl Apps {
         }
         self.enter(op, "start", progress)?;
         self.engine
-            .up(&next, &mut |e| {
-                progress(match e {
-                    UpEvent::Pull(p) => pull_progress(p),
-                    UpEvent::Service { service, state } => Progress::Service { service, state },
-                })
-            })
+            .up(&next, &mut |e| progress(up_progress(e)))
             .await?;
         self.boundary();
         self.step(op, "health", progress, async {
