@@ -6,8 +6,10 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use berth_api::{Client, CommandKind, Event, EventKind, OperationInfo, Owner, Request};
-use serde::de::DeserializeOwned;
+use berth_api::{
+    ApiError, Client, CommandKind, ErrorCode, Event, EventKind, Failure, OperationInfo, Owner,
+    Request,
+};
 use tauri::{AppHandle, Emitter};
 
 /// The Tauri event every operation event is emitted as.
@@ -22,15 +24,25 @@ pub enum Backend {
 
 impl Backend {
     /// Runs a command; long operations answer `{"operation": id}` at once.
-    pub async fn call<R: DeserializeOwned>(&self, request: Request) -> Result<R, String> {
-        let value = match self {
-            Backend::InProcess(owner) => owner.call(request).await.map_err(|e| e.to_string())?,
-            Backend::Client { home, app } => {
-                client_call(home.clone(), app.clone(), request).await?
-            }
-        };
-        serde_json::from_value(value)
-            .map_err(|e| format!("Berth answered something unexpected ({e})"))
+    pub async fn call(&self, request: Request) -> Result<serde_json::Value, Failure> {
+        match self {
+            Backend::InProcess(owner) => owner.call(request).await.map_err(|e| e.failure()),
+            Backend::Client { home, app } => client_call(home.clone(), app.clone(), request).await,
+        }
+    }
+
+    /// [`Backend::call`] with the reply read as `R` (for the app's own uses, e.g. the tray).
+    pub async fn call_as<R: serde::de::DeserializeOwned>(
+        &self,
+        request: Request,
+    ) -> Result<R, Failure> {
+        let value = self.call(request).await?;
+        serde_json::from_value(value).map_err(|e| {
+            Failure::new(
+                ErrorCode::Failed,
+                format!("Berth answered something unexpected ({e})"),
+            )
+        })
     }
 
     pub fn describe(&self) -> String {
@@ -50,17 +62,21 @@ async fn client_call(
     home: PathBuf,
     app: AppHandle,
     request: Request,
-) -> Result<serde_json::Value, String> {
+) -> Result<serde_json::Value, Failure> {
     let operation = match request.kind() {
         CommandKind::Operation => true,
-        CommandKind::Immediate => false,
+        // A job is waited for, as in-process; its events still reach the window.
+        CommandKind::Immediate | CommandKind::Job => false,
         // The socket would stream until the window left; a Tauri command
         // answers once, as in-process.
         CommandKind::Stream => {
-            return Err("follow needs a streaming client; ask for the last lines instead".into())
+            return Err(Failure::new(
+                ErrorCode::Invalid,
+                "following logs needs a streaming client; ask for the last lines instead",
+            ))
         }
     };
-    let (tx, rx) = tokio::sync::oneshot::channel::<Result<serde_json::Value, String>>();
+    let (tx, rx) = tokio::sync::oneshot::channel::<Result<serde_json::Value, Failure>>();
     std::thread::spawn(move || {
         let client = Client::new(&home);
         let mut tx = Some(tx);
@@ -76,16 +92,18 @@ async fn client_call(
             let _ = app.emit(EVENT, &event);
         });
         if operation {
+            // The socket ends an operation with its record, not a
+            // `finished` event: make one, as the in-process event stream has.
             let (outcome, error, op) = match &result {
                 Ok(v) => {
                     let info: Option<OperationInfo> = serde_json::from_value(v.clone()).ok();
                     (
-                        info.as_ref().and_then(|i| i.outcome.clone()),
+                        info.as_ref().and_then(|i| i.outcome),
                         None,
                         info.map(|i| i.id),
                     )
                 }
-                Err(e) => (Some("failed".into()), Some(e.to_string()), None),
+                Err(e) => (Some(berth_api::Outcome::Failed), Some(e.to_string()), None),
             };
             let _ = app.emit(
                 EVENT,
@@ -97,9 +115,13 @@ async fn client_call(
             );
         }
         if let Some(tx) = tx.take() {
-            let _ = tx.send(result.map_err(|e| e.to_string()));
+            let _ = tx.send(result.map_err(|e: ApiError| e.failure()));
         }
     });
-    rx.await
-        .map_err(|_| "the call to berth serve ended without an answer".to_string())?
+    rx.await.map_err(|_| {
+        Failure::new(
+            ErrorCode::Unavailable,
+            "the call to berth serve ended without an answer",
+        )
+    })?
 }

@@ -11,7 +11,7 @@ mod commands;
 use std::sync::Arc;
 
 use backend::{Backend, EVENT};
-use berth_api::{home, ApiError, AppInfo, Event, EventKind, Owner, Request};
+use berth_api::{args, home, ApiError, AppInfo, Event, EventKind, Owner};
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{Emitter, Manager};
@@ -146,7 +146,7 @@ fn main() {
                                 let app_name = event.app.unwrap_or_else(|| "an app".into());
                                 let body = match error {
                                     Some(e) => format!("{app_name}: {e}"),
-                                    None => format!("{app_name}: {}", outcome.unwrap_or_else(|| "done".into())),
+                                    None => format!("{app_name}: {}", outcome.map_or("done", |o| o.as_str())),
                                 };
                                 let _ = notifier.notification().builder().title("Berth").body(body).show();
                             }
@@ -154,7 +154,7 @@ fn main() {
                         _ = refresh.tick() => {}
                     }
                     let backend = notifier.state::<Backend>();
-                    if let Ok(apps) = backend.call::<Vec<AppInfo>>(Request::Apps).await {
+                    if let Ok(apps) = backend.call_as::<Vec<AppInfo>>(args::Apps {}.into()).await {
                         let running = apps
                             .iter()
                             .filter(|a| a.services.iter().any(|s| s.state == "running" || s.state == "healthy"))

@@ -10,80 +10,34 @@
 // loads by itself (the event stream, downloads) goes by one-time tickets.
 import { invoke as tauriInvoke } from "@tauri-apps/api/core";
 import { listen as tauriListen } from "@tauri-apps/api/event";
-import type {
-  AppInfo,
-  AppStats,
-  AppSummary,
-  CatalogAppInfo,
-  DiagnoseReport,
-  AppDisk,
-  DownloadSize,
-  Event,
-  LimitsChanged,
-  LogEntry,
-  OperationInfo,
-  PruneReport,
-  RefreshOutcome,
-  Request,
-  Sample,
-  SnapshotInfo,
-  StoreInfo,
-  SystemInfo,
-  UpdatesInfo,
-  VersionInfo,
-} from "./bindings";
+import type { ErrorCode, Event, Failure, FailureDetails, Replies_Serialize, Request } from "./bindings";
 
 /** A command's wire name and its arguments, from the generated Request type. */
 export type Command = Request["command"];
-export type ArgsOf<C extends Command> = Extract<Request, { command: C }> extends { args: infer A }
-  ? A
-  : Record<string, never>;
+export type ArgsOf<C extends Command> = Extract<Request, { command: C }>["args"];
 
-/** What each command answers (the daemon's replies, per command). */
-export type Started = { operation: number };
-export type Responses = {
-  version: VersionInfo;
-  apps: AppInfo[];
-  status: AppInfo;
-  install: Started;
-  uninstall: Started;
-  start: Started;
-  stop: Started;
-  restart: Started;
-  logs: Extract<Event, { type: "log" }>[];
-  ops: OperationInfo[];
-  catalogStores: StoreInfo[];
-  catalogAdd: StoreInfo;
-  catalogRemove: null;
-  catalogRefresh: RefreshOutcome[];
-  catalogApps: AppSummary[];
-  catalogSearch: AppSummary[];
-  catalogShow: CatalogAppInfo;
-  secrets: Record<string, string>;
-  updates: UpdatesInfo;
-  update: Started;
-  rollback: Started;
-  snapshots: SnapshotInfo[];
-  imagesPrune: PruneReport;
-  downloadSize: DownloadSize;
-  system: SystemInfo;
-  stats: AppStats[];
-  statsHistory: Sample[];
-  logSearch: LogEntry[];
-  diagnose: DiagnoseReport;
-  limits: LimitsChanged;
-  disk: AppDisk;
-  diskCap: AppDisk;
-};
-// Every command must have a reply type: this fails to compile when one is missing.
-type _Complete = [Exclude<Command, keyof Responses>] extends [never] ? true : never;
-export const complete: _Complete = true;
+/** What each command answers: generated from the Rust declaration of the commands. */
+export type Responses = Replies_Serialize;
+export type Started = Responses["install"];
 
-/** Thrown for any failed call; `message` is a sentence for the user. */
+/** Thrown for any failed call; `message` is a sentence for the user, `code` what kind of failure it is (none for a transport failure) and `details` its data (e.g. the missing settings' names). */
 export class ApiError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: ErrorCode | null = null,
+    readonly details: FailureDetails = {},
+  ) {
     super(message);
   }
+}
+
+/** A failure as the server or the desktop app sent it, if `data` is one. */
+function asFailure(data: unknown): Failure | null {
+  if (data && typeof data === "object" && "code" in data && "message" in data && typeof data.message === "string") {
+    return data as Failure;
+  }
+  return null;
 }
 
 let onUnauthorized: () => void = () => {};
@@ -141,6 +95,8 @@ async function post<T>(path: string, body: unknown): Promise<T> {
     if (response.status === 401 && path.startsWith("/api/") && !path.startsWith("/api/login")) {
       onUnauthorized();
     }
+    const failure = asFailure(data);
+    if (failure) throw new ApiError(failure.message, response.status, failure.code, failure.details ?? {});
     const message =
       data && typeof data === "object" && "error" in data && typeof data.error === "string"
         ? data.error
@@ -153,18 +109,19 @@ async function post<T>(path: string, body: unknown): Promise<T> {
 /** Whether the UI runs in the desktop app. */
 export const inDesktop = (): boolean => typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
 
-/** A command's Tauri name: `catalogSearch` → `catalog_search`. */
-export const tauriName = (command: string) => command.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+/** The request a command and its arguments make: what the desktop's one `call` command and the socket take. */
+export const request = <C extends Command>(command: C, args?: ArgsOf<C>): Request =>
+  ({ command, args: args ?? {} }) as Request;
 
 /** Runs one command. */
 export async function invoke<C extends Command>(command: C, args?: ArgsOf<C>): Promise<Responses[C]> {
   if (inDesktop()) {
-    // The desktop's install takes its InstallArgs as `args`; the others take the fields themselves.
-    const ipcArgs = command === "install" ? { args } : (args ?? {});
     try {
-      return await tauriInvoke<Responses[C]>(tauriName(command), ipcArgs as Record<string, unknown>);
+      return await tauriInvoke<Responses[C]>("call", { request: request(command, args) });
     } catch (e) {
-      throw new ApiError(typeof e === "string" ? e : String(e), 400);
+      const failure = asFailure(e);
+      if (failure) throw new ApiError(failure.message, 0, failure.code, failure.details ?? {});
+      throw new ApiError(typeof e === "string" ? e : String(e), 0);
     }
   }
   return post<Responses[C]>(`/api/${command}`, args ?? {});

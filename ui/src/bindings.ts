@@ -6,50 +6,11 @@ import { invoke as __TAURI_INVOKE } from "@tauri-apps/api/core";
 
 /** Commands */
 export const commands = {
-	/**  Versions of Berth and of the Docker Engine API. */
-	version: () => typedError<VersionInfo, string>(__TAURI_INVOKE("version")),
-	/**  Installed apps and their services' states. */
-	apps: () => typedError<AppInfo_Serialize[], string>(__TAURI_INVOKE("apps")),
-	status: (app: string) => typedError<AppInfo_Serialize, string>(__TAURI_INVOKE("status", { app })),
-	/**  Install from a store or a compose file; answers at once. */
-	install: (args: InstallArgs_Deserialize) => typedError<Started, string>(__TAURI_INVOKE("install", { args })),
-	uninstall: (app: string, purgeData: boolean, removeImages: boolean) => typedError<Started, string>(__TAURI_INVOKE("uninstall", { app, purgeData, removeImages })),
-	start: (app: string) => typedError<Started, string>(__TAURI_INVOKE("start", { app })),
-	stop: (app: string) => typedError<Started, string>(__TAURI_INVOKE("stop", { app })),
-	restart: (app: string) => typedError<Started, string>(__TAURI_INVOKE("restart", { app })),
-	/**  The last log lines (follow is for streaming clients). */
-	logs: (app: string, service: string | null, tail: number | null, follow: boolean) => typedError<Event_Serialize[], string>(__TAURI_INVOKE("logs", { app, service, tail, follow })),
-	ops: (limit: number | null) => typedError<OperationInfo_Serialize[], string>(__TAURI_INVOKE("ops", { limit })),
-	catalogStores: () => typedError<StoreInfo_Serialize[], string>(__TAURI_INVOKE("catalog_stores")),
-	catalogAdd: (location: string, key: string | null, name: string | null) => typedError<StoreInfo_Serialize, string>(__TAURI_INVOKE("catalog_add", { location, key, name })),
-	catalogRemove: (name: string) => typedError<null, string>(__TAURI_INVOKE("catalog_remove", { name })),
-	catalogRefresh: (name: string | null) => typedError<RefreshOutcome_Serialize[], string>(__TAURI_INVOKE("catalog_refresh", { name })),
-	catalogApps: (category: string | null) => typedError<AppSummary_Serialize[], string>(__TAURI_INVOKE("catalog_apps", { category })),
-	catalogSearch: (query: string) => typedError<AppSummary_Serialize[], string>(__TAURI_INVOKE("catalog_search", { query })),
-	catalogShow: (app: string, store: string | null) => typedError<CatalogAppInfo_Serialize, string>(__TAURI_INVOKE("catalog_show", { app, store })),
-	secrets: (app: string) => typedError<{ [key in string]: string }, string>(__TAURI_INVOKE("secrets", { app })),
-	/**  Updates available (the last periodic check, or a new one with `refresh`). */
-	updates: (refresh: boolean) => typedError<UpdatesInfo_Serialize, string>(__TAURI_INVOKE("updates", { refresh })),
-	/**  Update an app; answers at once, a failure puts the old version back. */
-	update: (app: string, composeFile: string | null, consent: boolean) => typedError<Started, string>(__TAURI_INVOKE("update", { app, composeFile, consent })),
-	/**  Return an app to a kept snapshot; answers at once. */
-	rollback: (app: string, to: string | null) => typedError<Started, string>(__TAURI_INVOKE("rollback", { app, to })),
-	snapshots: (app: string) => typedError<SnapshotInfo[], string>(__TAURI_INVOKE("snapshots", { app })),
-	imagesPrune: (olderThanDays: number | null, dryRun: boolean) => typedError<PruneReport, string>(__TAURI_INVOKE("images_prune", { olderThanDays, dryRun })),
-	downloadSize: (catalogApp: string, store: string | null) => typedError<DownloadSize, string>(__TAURI_INVOKE("download_size", { catalogApp, store })),
-	/**  This server: CPU, load, memory, disks, the Docker engine. */
-	system: () => typedError<SystemInfo, string>(__TAURI_INVOKE("system")),
-	/**  What one app, or every app, uses now. */
-	stats: (app: string | null) => typedError<AppStats[], string>(__TAURI_INVOKE("stats", { app })),
-	statsHistory: (app: string) => typedError<Sample[], string>(__TAURI_INVOKE("stats_history", { app })),
-	logSearch: (app: string, service: string | null, query: string, tail: number | null) => typedError<LogEntry[], string>(__TAURI_INVOKE("log_search", { app, service, query, tail })),
-	/**  Writes the app's diagnostics bundle; answers where. */
-	diagnose: (app: string, out: string | null) => typedError<DiagnoseReport, string>(__TAURI_INVOKE("diagnose", { app, out })),
-	/**  Change an app's limits live; those left out are kept. */
-	limits: (app: string, cpus: number | null, memory: number | null, memorySwap: number | null, pids: number | null) => typedError<LimitsChanged_Serialize, string>(__TAURI_INVOKE("limits", { app, cpus, memory, memorySwap, pids })),
-	disk: (app: string) => typedError<AppDisk_Serialize, string>(__TAURI_INVOKE("disk", { app })),
-	/**  Cap an app's data folder (bytes), or remove the cap (null). */
-	diskCap: (app: string, bytes: number | null) => typedError<AppDisk_Serialize, string>(__TAURI_INVOKE("disk_cap", { app, bytes })),
+	/**
+	 *  Runs one Berth command: an operation answers `{"operation": id}` at once
+	 *  and reports as `berth-event` events; anything else answers its reply.
+	 */
+	call: (request: Request) => typedError<unknown, Failure_Serialize>(__TAURI_INVOKE("call", { request })),
 };
 
 /* Types */
@@ -84,15 +45,20 @@ export type AppDisk_Serialize = {
 	restarted: boolean,
 };
 
+/**  A valid app id (see [`valid_app_id`]); a string on the wire. */
+export type AppId = string;
+
 /**  An installed app. */
 export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 
 /**  An installed app. */
 export type AppInfo_Deserialize = {
 	id: string,
-	/**  `installing`, `installed` or `removing`. */
-	state: string,
+	state: AppState,
+	/**  Where it came from, as recorded (`store/app@version` or a path). */
 	source: string,
+	/**  The same, taken apart. */
+	origin: AppSource,
 	services: ServiceInfo_Deserialize[],
 	/**  The host port "Open" goes to (the main service's), if it publishes one. */
 	openPort?: number | null,
@@ -105,9 +71,11 @@ export type AppInfo_Deserialize = {
 /**  An installed app. */
 export type AppInfo_Serialize = {
 	id: string,
-	/**  `installing`, `installed` or `removing`. */
-	state: string,
+	state: AppState,
+	/**  Where it came from, as recorded (`store/app@version` or a path). */
 	source: string,
+	/**  The same, taken apart. */
+	origin: AppSource,
 	services: ServiceInfo_Serialize[],
 	/**  The host port "Open" goes to (the main service's), if it publishes one. */
 	openPort: number | null,
@@ -175,6 +143,20 @@ export type AppMeta_Serialize = {
 	permissions: string[],
 	resources: Resources_Serialize,
 };
+
+/**  Where an installed app came from. */
+export type AppSource = 
+/**  An app of a store, at a version. */
+{ kind: "store"; store: string; app: string; version: string } | 
+/**  A compose file (or folder) on the server. */
+{ kind: "file"; path: string };
+
+/**  Where an installed app is in its life. */
+export type AppState = 
+/**  Its install is running (or was interrupted and is being rolled back). */
+"installing" | "installed" | 
+/**  Its uninstall is running. */
+"removing";
 
 /**  What an app uses: each service, and the total. */
 export type AppStats = {
@@ -269,6 +251,25 @@ export type CatalogAppInfo_Serialize = {
 	files: string[],
 };
 
+/**  How a command answers. */
+export type CommandKind = 
+/**  One answer, once the work is done. */
+"immediate" | 
+/**
+ *  A long operation: over HTTP and in the desktop app `{"operation": id}`
+ *  at once, then progress events and a `finished` event; over the
+ *  socket its events, then the finished operation.
+ */
+"operation" | 
+/**
+ *  A journaled operation the client waits for (its reply is a value),
+ *  with progress events; it runs in its own task, so a client that
+ *  leaves (a closed browser tab) does not abandon it halfway.
+ */
+"job" | 
+/**  Lines until the client leaves (only a streaming client may ask). */
+"stream";
+
 /**  The processor. */
 export type CpuInfo = {
 	/**  "Intel(R) Core(TM) i5-8500T CPU @ 2.10GHz"; the board's name on ARM. */
@@ -320,6 +321,34 @@ export type DownloadSize = {
 	total: number | null,
 };
 
+/**
+ *  A failure's kind: what a client may do about it. Each maps to one HTTP
+ *  status ([`ErrorCode::http_status`]).
+ */
+export type ErrorCode = 
+/**  The request or the file it names is wrong: fix it and ask again. */
+"invalid" | 
+/**  Required settings have no value (`details.missing` names them). */
+"settingsMissing" | 
+/**
+ *  The app asks something of the host the user must consent to
+ *  (`details.findings`).
+ */
+"consentRequired" | 
+/**  What the request names does not exist (an app that is not installed). */
+"notFound" | 
+/**
+ *  The app is in a state that refuses this (already installed, being
+ *  removed, another operation running): wait, or do something else first.
+ */
+"conflict" | 
+/**  Berth refuses it for the host's safety or for lack of room. */
+"refused" | 
+/**  The Docker engine (or a registry) is not reachable; try again later. */
+"unavailable" | 
+/**  It was tried and failed; the message says what was put back. */
+"failed";
+
 /**  Progress of a long command. */
 export type Event = Event_Serialize | Event_Deserialize;
 
@@ -329,13 +358,13 @@ export type EventKind_Deserialize =
 /**  The operation is recorded and running; its id is in the event. */
 { type: "accepted" } | { type: "step"; step: string } | { type: "pull"; image: string; layer?: string | null; current?: number | null; total?: number | null } | { type: "service"; service: string; state: string } | { type: "log"; service: string; stream: string; text: string } | 
 /**  The operation ended: `outcome` as in the operation list, `error` the sentence if it failed. */
-{ type: "finished"; outcome?: string | null; error?: string | null };
+{ type: "finished"; outcome?: Outcome | null; error?: string | null };
 
 export type EventKind_Serialize = 
 /**  The operation is recorded and running; its id is in the event. */
 { type: "accepted" } | { type: "step"; step: string } | { type: "pull"; image: string; layer: string | null; current: number | null; total: number | null } | { type: "service"; service: string; state: string } | { type: "log"; service: string; stream: string; text: string } | 
 /**  The operation ended: `outcome` as in the operation list, `error` the sentence if it failed. */
-{ type: "finished"; outcome: string | null; error: string | null };
+{ type: "finished"; outcome: Outcome | null; error: string | null };
 
 /**  Progress of a long command. */
 export type Event_Deserialize = {
@@ -351,6 +380,50 @@ export type Event_Serialize = {
 	app: string | null,
 } & EventKind_Serialize;
 
+/**  A failed command: `{code, message, details}` on the wire. */
+export type Failure = Failure_Serialize | Failure_Deserialize;
+
+/**  The data a failure carries; each field only when it applies. */
+export type FailureDetails = FailureDetails_Serialize | FailureDetails_Deserialize;
+
+/**  The data a failure carries; each field only when it applies. */
+export type FailureDetails_Deserialize = {
+	/**  The app it is about. */
+	app?: string | null,
+	/**  Required settings with no value. */
+	missing?: string[],
+	/**  What the app asks that needs consent, or what is wrong with its settings. */
+	findings?: string[],
+};
+
+/**  The data a failure carries; each field only when it applies. */
+export type FailureDetails_Serialize = {
+	/**  The app it is about. */
+	app?: string,
+	/**  Required settings with no value. */
+	missing?: string[],
+	/**  What the app asks that needs consent, or what is wrong with its settings. */
+	findings?: string[],
+};
+
+/**  A failed command: `{code, message, details}` on the wire. */
+export type Failure_Deserialize = {
+	code: ErrorCode,
+	/**  One sentence for the user, saying what to do. */
+	message: string,
+	/**  The facts behind it, for a client to act on. */
+	details?: FailureDetails_Deserialize,
+};
+
+/**  A failed command: `{code, message, details}` on the wire. */
+export type Failure_Serialize = {
+	code: ErrorCode,
+	/**  One sentence for the user, saying what to do. */
+	message: string,
+	/**  The facts behind it, for a client to act on. */
+	details: FailureDetails_Serialize,
+};
+
 /**  How much of one image a pull would download. */
 export type ImageDownload = {
 	image: string,
@@ -365,46 +438,16 @@ export type ImageDownload = {
 	presentLayers: number | null,
 };
 
-/**  What to install: a compose file, or an app from a store. */
-export type InstallArgs = InstallArgs_Serialize | InstallArgs_Deserialize;
-
-/**  What to install: a compose file, or an app from a store. */
-export type InstallArgs_Deserialize = {
-	/**  Path of the compose file, on the daemon's host. */
-	composeFile?: string | null,
-	/**  An app of a store, by its id there. */
-	catalogApp?: string | null,
-	/**  The store to take `catalogApp` from; the first that has it by default. */
-	store?: string | null,
-	/**  The installed app's id; by default the store's app id or the compose project's name. */
-	appId?: string | null,
-	settings?: { [key in string]: string },
-	cpus?: number | null,
-	/**  Bytes. */
-	memory?: number | null,
-	pids?: number | null,
-	/**  The user consents to what the app asks of the host. */
-	consent?: boolean,
-};
-
-/**  What to install: a compose file, or an app from a store. */
-export type InstallArgs_Serialize = {
-	/**  Path of the compose file, on the daemon's host. */
-	composeFile: string | null,
-	/**  An app of a store, by its id there. */
-	catalogApp: string | null,
-	/**  The store to take `catalogApp` from; the first that has it by default. */
-	store: string | null,
-	/**  The installed app's id; by default the store's app id or the compose project's name. */
-	appId: string | null,
-	settings: { [key in string]: string },
-	cpus: number | null,
-	/**  Bytes. */
-	memory: number | null,
-	pids: number | null,
-	/**  The user consents to what the app asks of the host. */
-	consent: boolean,
-};
+/**  What a limits change did to one service's container. */
+export type LimitsApplied = 
+/**  Its limits already matched. */
+"unchanged" | 
+/**  Changed live. */
+"updated" | 
+/**  It has no container yet; it gets the limits when it is created. */
+"not_created" | 
+/**  A limit was lifted, which Docker cannot do live: the next start recreates it. */
+"needs_recreate";
 
 /**  What a limits change did. */
 export type LimitsChanged = LimitsChanged_Serialize | LimitsChanged_Deserialize;
@@ -413,16 +456,16 @@ export type LimitsChanged = LimitsChanged_Serialize | LimitsChanged_Deserialize;
 export type LimitsChanged_Deserialize = {
 	operation: number | null,
 	limits: LimitsInfo_Deserialize,
-	/**  Per service: `updated` (live), `unchanged`, `not_created`, `needs_recreate`. */
-	services: { [key in string]: string },
+	/**  Per service: what happened to its container. */
+	services: { [key in string]: LimitsApplied },
 };
 
 /**  What a limits change did. */
 export type LimitsChanged_Serialize = {
 	operation: number | null,
 	limits: LimitsInfo_Serialize,
-	/**  Per service: `updated` (live), `unchanged`, `not_created`, `needs_recreate`. */
-	services: { [key in string]: string },
+	/**  Per service: what happened to its container. */
+	services: { [key in string]: LimitsApplied },
 };
 
 /**  An app's CPU, memory and process limits. */
@@ -498,12 +541,13 @@ export type OperationInfo = OperationInfo_Serialize | OperationInfo_Deserialize;
 export type OperationInfo_Deserialize = {
 	id: number | null,
 	app: string,
-	kind: string,
+	kind: OperationKind,
 	startedAt: number | null,
 	finishedAt?: number | null,
-	/**  `done`, `failed`, `rolled_back`, `completed_after_restart`, `interrupted`; none while running. */
-	outcome?: string | null,
+	/**  None while it runs. */
+	outcome?: Outcome | null,
 	error?: string | null,
+	/**  The steps it went through, in order (`render`, `pull`, `create`, …). */
 	steps: string[],
 };
 
@@ -511,14 +555,27 @@ export type OperationInfo_Deserialize = {
 export type OperationInfo_Serialize = {
 	id: number | null,
 	app: string,
-	kind: string,
+	kind: OperationKind,
 	startedAt: number | null,
 	finishedAt: number | null,
-	/**  `done`, `failed`, `rolled_back`, `completed_after_restart`, `interrupted`; none while running. */
-	outcome: string | null,
+	/**  None while it runs. */
+	outcome: Outcome | null,
 	error: string | null,
+	/**  The steps it went through, in order (`render`, `pull`, `create`, …). */
 	steps: string[],
 };
+
+/**  What an operation does. */
+export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restart" | "update" | "rollback" | "limits" | "disk";
+
+/**  How an operation ended. */
+export type Outcome = "done" | "failed" | 
+/**  A failed update or install put back what was there before. */
+"rolled_back" | 
+/**  Interrupted (a crash, the engine away) and finished when Berth was back. */
+"completed_after_restart" | 
+/**  Interrupted; nothing needed undoing. */
+"interrupted";
 
 /**  What a cleanup removed (or would remove) and what it kept for rollbacks. */
 export type PruneReport = {
@@ -563,46 +620,156 @@ export type RefreshOutcome_Serialize = {
 	error: string | null,
 };
 
-/**  A command and its arguments: `{"command": "...", "args": {...}}`. */
-export type Request = Request_Serialize | Request_Deserialize;
+/**
+ *  What each command answers, by its wire name: exported to the UI,
+ *  whose reply map is this type.
+ */
+export type Replies = Replies_Serialize | Replies_Deserialize;
+
+/**
+ *  What each command answers, by its wire name: exported to the UI,
+ *  whose reply map is this type.
+ */
+export type Replies_Deserialize = {
+	version: VersionInfo,
+	apps: AppInfo_Deserialize[],
+	status: AppInfo_Deserialize,
+	install: Started,
+	uninstall: Started,
+	start: Started,
+	stop: Started,
+	restart: Started,
+	logs: Event_Deserialize[],
+	followLogs: null,
+	ops: OperationInfo_Deserialize[],
+	catalogStores: StoreInfo_Deserialize[],
+	catalogAdd: StoreInfo_Deserialize,
+	catalogRemove: null,
+	catalogRefresh: RefreshOutcome_Deserialize[],
+	catalogApps: AppSummary_Deserialize[],
+	catalogSearch: AppSummary_Deserialize[],
+	catalogShow: CatalogAppInfo_Deserialize,
+	secrets: { [key in string]: string },
+	updates: UpdatesInfo_Deserialize,
+	update: Started,
+	rollback: Started,
+	snapshots: SnapshotInfo[],
+	imagesPrune: PruneReport,
+	downloadSize: DownloadSize,
+	system: SystemInfo,
+	stats: AppStats[],
+	statsHistory: Sample[],
+	logSearch: LogEntry[],
+	diagnose: DiagnoseReport,
+	limits: LimitsChanged_Deserialize,
+	disk: AppDisk_Deserialize,
+	diskCap: AppDisk_Deserialize,
+};
+
+/**
+ *  What each command answers, by its wire name: exported to the UI,
+ *  whose reply map is this type.
+ */
+export type Replies_Serialize = {
+	version: VersionInfo,
+	apps: AppInfo_Serialize[],
+	status: AppInfo_Serialize,
+	install: Started,
+	uninstall: Started,
+	start: Started,
+	stop: Started,
+	restart: Started,
+	logs: Event_Serialize[],
+	followLogs: null,
+	ops: OperationInfo_Serialize[],
+	catalogStores: StoreInfo_Serialize[],
+	catalogAdd: StoreInfo_Serialize,
+	catalogRemove: null,
+	catalogRefresh: RefreshOutcome_Serialize[],
+	catalogApps: AppSummary_Serialize[],
+	catalogSearch: AppSummary_Serialize[],
+	catalogShow: CatalogAppInfo_Serialize,
+	secrets: { [key in string]: string },
+	updates: UpdatesInfo_Serialize,
+	update: Started,
+	rollback: Started,
+	snapshots: SnapshotInfo[],
+	imagesPrune: PruneReport,
+	downloadSize: DownloadSize,
+	system: SystemInfo,
+	stats: AppStats[],
+	statsHistory: Sample[],
+	logSearch: LogEntry[],
+	diagnose: DiagnoseReport,
+	limits: LimitsChanged_Serialize,
+	disk: AppDisk_Serialize,
+	diskCap: AppDisk_Serialize,
+};
 
 /**  A command and its arguments: `{"command": "...", "args": {...}}`. */
-export type Request_Deserialize = 
+export type Request = 
 /**  Versions of Berth and of the Docker Engine API in use. */
-{ command: "version" } | 
+{ command: "version"; args: Record<string, never> } | 
 /**  Installed apps with their services' states. */
-{ command: "apps" } | 
+{ command: "apps"; args: Record<string, never> } | 
 /**  One app. */
 { command: "status"; args: {
-	app: string,
+	app: AppId,
 } } | 
-/**  Install an app from a compose file; streams progress. */
-{ command: "install"; args: InstallArgs_Deserialize } | 
+/**
+ *  Install an app from a store or from a compose file (or a folder
+ *  holding one); streams progress.
+ */
+{ command: "install"; args: {
+	/**  Path of the compose file (or its folder), on the daemon's host. */
+	composeFile?: string | null,
+	/**  An app of a store, by its id there. */
+	catalogApp?: string | null,
+	/**  The store to take `catalogApp` from; the first that has it by default. */
+	store?: string | null,
+	/**  The installed app's id; by default the store's app id or the compose project's name. */
+	appId?: AppId | null,
+	settings?: { [key in string]: string },
+	cpus?: number | null,
+	/**  Bytes. */
+	memory?: number | null,
+	pids?: number | null,
+	/**  The user consents to what the app asks of the host. */
+	consent?: boolean,
+} } | 
 /**  Uninstall; data is kept unless `purgeData`, images unless `removeImages`. */
 { command: "uninstall"; args: {
-	app: string,
-	purgeData: boolean,
-	removeImages: boolean,
+	app: AppId,
+	purgeData?: boolean,
+	removeImages?: boolean,
 } } | { command: "start"; args: {
-	app: string,
+	app: AppId,
 } } | { command: "stop"; args: {
-	app: string,
+	app: AppId,
 } } | { command: "restart"; args: {
-	app: string,
+	app: AppId,
 } } | 
-/**  Service logs; `follow` streams new lines until the client leaves. */
+/**  The last lines of an app's logs (one service's, or all), as log events. */
 { command: "logs"; args: {
-	app: string,
+	app: AppId,
 	service?: string | null,
 	tail?: number | null,
-	follow: boolean,
+} } | 
+/**
+ *  An app's logs as they come, after the last `tail` lines, until the
+ *  client leaves (the socket only).
+ */
+{ command: "followLogs"; args: {
+	app: AppId,
+	service?: string | null,
+	tail?: number | null,
 } } | 
 /**  Recent operations, newest first. */
 { command: "ops"; args: {
 	limit?: number | null,
 } } | 
 /**  The app stores: the embedded one, then those added. */
-{ command: "catalogStores" } | 
+{ command: "catalogStores"; args: Record<string, never> } | 
 /**
  *  Add a store: a signed remote store's URL (with its minisign public
  *  key), a folder or `.tar.gz` store, a CasaOS or an Umbrel store.
@@ -633,7 +800,7 @@ export type Request_Deserialize =
 } } | 
 /**  The secrets generated for an installed app. */
 { command: "secrets"; args: {
-	app: string,
+	app: AppId,
 } } | 
 /**
  *  What updating each installed app would bring: a newer store version,
@@ -641,7 +808,7 @@ export type Request_Deserialize =
  *  else the daemon's last periodic check answers.
  */
 { command: "updates"; args: {
-	refresh: boolean,
+	refresh?: boolean,
 } } | 
 /**
  *  Update an app to its store's newest version (or its tags' newest
@@ -649,19 +816,19 @@ export type Request_Deserialize =
  *  A failure puts the previous version back, with its data.
  */
 { command: "update"; args: {
-	app: string,
+	app: AppId,
 	composeFile?: string | null,
 	/**  Consent to what the new version asks of the host beyond the old. */
-	consent: boolean,
+	consent?: boolean,
 } } | 
 /**  Return an app to a kept snapshot (the newest by default); streams progress. */
 { command: "rollback"; args: {
-	app: string,
+	app: AppId,
 	to?: string | null,
 } } | 
 /**  The kept snapshots of an app, newest first. */
 { command: "snapshots"; args: {
-	app: string,
+	app: AppId,
 } } | 
 /**
  *  Remove the images no app, container or kept snapshot needs (only
@@ -669,7 +836,7 @@ export type Request_Deserialize =
  */
 { command: "imagesPrune"; args: {
 	olderThanDays?: number | null,
-	dryRun: boolean,
+	dryRun?: boolean,
 } } | 
 /**  Bytes installing a store app would download (layers already here excluded). */
 { command: "downloadSize"; args: {
@@ -677,21 +844,21 @@ export type Request_Deserialize =
 	store?: string | null,
 } } | 
 /**  This server: CPU, load, memory, disks, the Docker engine. */
-{ command: "system" } | 
+{ command: "system"; args: Record<string, never> } | 
 /**  What apps use now: one app, or every installed app. */
 { command: "stats"; args: {
-	app?: string | null,
+	app?: AppId | null,
 } } | 
 /**  An app's recent use, oldest first, as the daemon samples it. */
 { command: "statsHistory"; args: {
-	app: string,
+	app: AppId,
 } } | 
 /**
  *  The lines of an app's logs (one service's, or all) containing
  *  `query`, in any case, among the last `tail` of each service.
  */
 { command: "logSearch"; args: {
-	app: string,
+	app: AppId,
 	service?: string | null,
 	query: string,
 	tail?: number | null,
@@ -701,7 +868,7 @@ export type Request_Deserialize =
  *  `out`, a path on the daemon's host; under `<home>/diagnostics/` by default.
  */
 { command: "diagnose"; args: {
-	app: string,
+	app: AppId,
 	out?: string | null,
 } } | 
 /**
@@ -709,7 +876,7 @@ export type Request_Deserialize =
  *  (no restart); each one given replaces, each one left out is kept.
  */
 { command: "limits"; args: {
-	app: string,
+	app: AppId,
 	cpus?: number | null,
 	/**  Bytes. */
 	memory?: number | null,
@@ -719,7 +886,7 @@ export type Request_Deserialize =
 } } | 
 /**  An app's data folder: what it uses, its cap, and what is not capped. */
 { command: "disk"; args: {
-	app: string,
+	app: AppId,
 } } | 
 /**
  *  Caps an app's data folder at `bytes` (a size-capped filesystem), or
@@ -727,173 +894,8 @@ export type Request_Deserialize =
  *  lower one stops the app while its data is copied.
  */
 { command: "diskCap"; args: {
-	app: string,
+	app: AppId,
 	bytes?: number | null,
-} };
-
-/**  A command and its arguments: `{"command": "...", "args": {...}}`. */
-export type Request_Serialize = 
-/**  Versions of Berth and of the Docker Engine API in use. */
-{ command: "version" } | 
-/**  Installed apps with their services' states. */
-{ command: "apps" } | 
-/**  One app. */
-{ command: "status"; args: {
-	app: string,
-} } | 
-/**  Install an app from a compose file; streams progress. */
-{ command: "install"; args: InstallArgs_Serialize } | 
-/**  Uninstall; data is kept unless `purgeData`, images unless `removeImages`. */
-{ command: "uninstall"; args: {
-	app: string,
-	purgeData: boolean,
-	removeImages: boolean,
-} } | { command: "start"; args: {
-	app: string,
-} } | { command: "stop"; args: {
-	app: string,
-} } | { command: "restart"; args: {
-	app: string,
-} } | 
-/**  Service logs; `follow` streams new lines until the client leaves. */
-{ command: "logs"; args: {
-	app: string,
-	service: string | null,
-	tail: number | null,
-	follow: boolean,
-} } | 
-/**  Recent operations, newest first. */
-{ command: "ops"; args: {
-	limit: number | null,
-} } | 
-/**  The app stores: the embedded one, then those added. */
-{ command: "catalogStores" } | 
-/**
- *  Add a store: a signed remote store's URL (with its minisign public
- *  key), a folder or `.tar.gz` store, a CasaOS or an Umbrel store.
- */
-{ command: "catalogAdd"; args: {
-	location: string,
-	key: string | null,
-	name: string | null,
-} } | { command: "catalogRemove"; args: {
-	name: string,
-} } | 
-/**  Refresh one store, or every store. */
-{ command: "catalogRefresh"; args: {
-	name: string | null,
-} } | 
-/**  Every app of every store, by name; only one category's when given. */
-{ command: "catalogApps"; args: {
-	category: string | null,
-} } | 
-/**  Apps matching every word, best first. */
-{ command: "catalogSearch"; args: {
-	query: string,
-} } | 
-/**  One app of a store: description, settings, permissions, resources. */
-{ command: "catalogShow"; args: {
-	app: string,
-	store: string | null,
-} } | 
-/**  The secrets generated for an installed app. */
-{ command: "secrets"; args: {
-	app: string,
-} } | 
-/**
- *  What updating each installed app would bring: a newer store version,
- *  or tags that now name newer images. `refresh` checks again now;
- *  else the daemon's last periodic check answers.
- */
-{ command: "updates"; args: {
-	refresh: boolean,
-} } | 
-/**
- *  Update an app to its store's newest version (or its tags' newest
- *  images), or to a new version of its compose file; streams progress.
- *  A failure puts the previous version back, with its data.
- */
-{ command: "update"; args: {
-	app: string,
-	composeFile: string | null,
-	/**  Consent to what the new version asks of the host beyond the old. */
-	consent: boolean,
-} } | 
-/**  Return an app to a kept snapshot (the newest by default); streams progress. */
-{ command: "rollback"; args: {
-	app: string,
-	to: string | null,
-} } | 
-/**  The kept snapshots of an app, newest first. */
-{ command: "snapshots"; args: {
-	app: string,
-} } | 
-/**
- *  Remove the images no app, container or kept snapshot needs (only
- *  those unused for `olderThanDays` when given); `dryRun` only lists them.
- */
-{ command: "imagesPrune"; args: {
-	olderThanDays: number | null,
-	dryRun: boolean,
-} } | 
-/**  Bytes installing a store app would download (layers already here excluded). */
-{ command: "downloadSize"; args: {
-	catalogApp: string,
-	store: string | null,
-} } | 
-/**  This server: CPU, load, memory, disks, the Docker engine. */
-{ command: "system" } | 
-/**  What apps use now: one app, or every installed app. */
-{ command: "stats"; args: {
-	app: string | null,
-} } | 
-/**  An app's recent use, oldest first, as the daemon samples it. */
-{ command: "statsHistory"; args: {
-	app: string,
-} } | 
-/**
- *  The lines of an app's logs (one service's, or all) containing
- *  `query`, in any case, among the last `tail` of each service.
- */
-{ command: "logSearch"; args: {
-	app: string,
-	service: string | null,
-	query: string,
-	tail: number | null,
-} } | 
-/**
- *  Writes the app's diagnostics bundle (a .tar.gz, secrets redacted) to
- *  `out`, a path on the daemon's host; under `<home>/diagnostics/` by default.
- */
-{ command: "diagnose"; args: {
-	app: string,
-	out: string | null,
-} } | 
-/**
- *  Changes an app's CPU, memory, memory+swap and process limits, live
- *  (no restart); each one given replaces, each one left out is kept.
- */
-{ command: "limits"; args: {
-	app: string,
-	cpus: number | null,
-	/**  Bytes. */
-	memory: number | null,
-	/**  Bytes of memory plus swap; -1 for unlimited swap. */
-	memorySwap: number | null,
-	pids: number | null,
-} } | 
-/**  An app's data folder: what it uses, its cap, and what is not capped. */
-{ command: "disk"; args: {
-	app: string,
-} } | 
-/**
- *  Caps an app's data folder at `bytes` (a size-capped filesystem), or
- *  removes the cap (`null`). Raising grows it in place; a first cap or a
- *  lower one stops the app while its data is copied.
- */
-{ command: "diskCap"; args: {
-	app: string,
-	bytes: number | null,
 } };
 
 /**  CPUs, memory and disk, as written in app.yml (`1.5`, `512m`, `2g`). */
@@ -1019,7 +1021,10 @@ export type SnapshotInfo = {
 	images: string[],
 };
 
-/**  What a long operation answers at once; its progress comes as events. */
+/**
+ *  What a long operation answers at once over HTTP and in the desktop app;
+ *  its progress comes as events.
+ */
 export type Started = {
 	operation: number | null,
 };
@@ -1110,6 +1115,7 @@ export type Usage = {
 	pids: number | null,
 };
 
+/**  Versions of Berth and of the Docker Engine API in use. */
 export type VersionInfo = {
 	berth: string,
 	dockerApi: string,

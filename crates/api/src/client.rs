@@ -6,8 +6,10 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 
-use crate::commands::{Event, Line, Request};
-use crate::server::SOCKET_NAME;
+use berth_engine::service::{Event, Request};
+
+use crate::protocol::Line;
+use crate::socket::SOCKET_NAME;
 use crate::ApiError;
 
 /// Talks to the `berth serve` of one home.
@@ -55,7 +57,7 @@ impl Client {
                     return serde_json::from_value(value)
                         .map_err(|e| ApiError::Protocol(e.to_string()))
                 }
-                Line::Error(message) => return Err(ApiError::Remote(message)),
+                Line::Error(failure) => return Err(ApiError::Remote(failure)),
             }
         }
         Err(ApiError::Protocol(

@@ -17,9 +17,8 @@ pub fn default_home() -> Result<PathBuf, ApiError> {
     if let Some(xdg) = std::env::var_os("XDG_DATA_HOME").filter(|h| !h.is_empty()) {
         return Ok(PathBuf::from(xdg).join("berth"));
     }
-    let home = std::env::var_os("HOME").ok_or_else(|| {
-        ApiError::Remote("neither BERTH_HOME nor HOME is set; pass --home".into())
-    })?;
+    let home = std::env::var_os("HOME")
+        .ok_or_else(|| ApiError::Setup("neither BERTH_HOME nor HOME is set; pass --home".into()))?;
     Ok(PathBuf::from(home).join(".local/share/berth"))
 }
 

@@ -32,10 +32,11 @@ use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
 use crate::auth::{self, Hasher, Throttle, Tickets, COOKIE, KEY_HEADER};
-use crate::commands::{Request as Command, COMMANDS};
+use berth_engine::service::{Request as Command, Service, COMMANDS};
+
 use crate::hosts::AllowedHosts;
 use crate::mime::content_type;
-use crate::server::Daemon;
+use crate::ApiError;
 
 static UI: Dir<'_> = include_dir!("$BERTH_UI_DIST");
 
@@ -51,7 +52,7 @@ const SESSION_RECHECK: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub(crate) struct Http {
-    daemon: Arc<Daemon>,
+    service: Arc<Service>,
     throttle: Arc<Throttle>,
     hasher: Arc<Hasher>,
     tickets: Arc<Tickets>,
@@ -67,17 +68,30 @@ struct Session {
     token: String,
 }
 
+/// A refusal of the HTTP layer itself (no session, a bad route…):
+/// `{"error": sentence}`, as before any command ran.
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
     (status, Json(serde_json::json!({ "error": message.into() }))).into_response()
+}
+
+/// A command's failure: its status from its code, and `{code, message,
+/// details}` (with `error`, the sentence, for older clients).
+fn failed(e: &ApiError) -> Response {
+    let failure = e.failure();
+    let status = StatusCode::from_u16(failure.code.http_status())
+        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut body = serde_json::to_value(&failure).expect("failures serialize");
+    body["error"] = serde_json::Value::String(failure.message.clone());
+    (status, Json(body)).into_response()
 }
 
 /// The HTTP side of `daemon`, answering to this server's names and to
 /// `allowed_hosts`. With no admin yet, makes the first-run setup code,
 /// prints it and writes it (owner-only) to `<home>/setup-code`.
-pub(crate) fn prepare(daemon: Arc<Daemon>, allowed_hosts: &[String]) -> std::io::Result<Http> {
-    let code_file = daemon.apps.home().join(SETUP_CODE_FILE);
+pub(crate) fn prepare(service: Arc<Service>, allowed_hosts: &[String]) -> std::io::Result<Http> {
+    let code_file = service.app_manager().home().join(SETUP_CODE_FILE);
     let _ = std::fs::remove_file(&code_file);
-    let setup_code = if daemon.apps.store().user_count().unwrap_or(1) == 0 {
+    let setup_code = if service.app_manager().store().user_count().unwrap_or(1) == 0 {
         let code = auth::new_setup_code();
         write_owner_only(&code_file, &format!("{code}\n"))?;
         eprintln!(
@@ -89,7 +103,7 @@ pub(crate) fn prepare(daemon: Arc<Daemon>, allowed_hosts: &[String]) -> std::io:
         None
     };
     Ok(Http {
-        daemon,
+        service,
         throttle: Arc::default(),
         hasher: Arc::default(),
         tickets: Arc::default(),
@@ -215,7 +229,10 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 
 /// Whether the session stored under `hash` still exists and has not expired.
 fn alive(state: &Http, hash: &str) -> bool {
-    matches!(state.daemon.apps.store().session_user(hash), Ok(Some(_)))
+    matches!(
+        state.service.app_manager().store().session_user(hash),
+        Ok(Some(_))
+    )
 }
 
 /// The session of a request carrying its cookie and its key.
@@ -223,7 +240,12 @@ fn session(state: &Http, headers: &HeaderMap) -> Option<(Session, String)> {
     let token = session_token(headers)?;
     let key = headers.get(KEY_HEADER)?.to_str().ok()?;
     let hash = auth::session_hash(&token, key);
-    let user = state.daemon.apps.store().session_user(&hash).ok()??;
+    let user = state
+        .service
+        .app_manager()
+        .store()
+        .session_user(&hash)
+        .ok()??;
     Some((Session { hash, token }, user))
 }
 
@@ -276,7 +298,13 @@ fn with_cookie(mut response: Response, value: &str, max_age: u64, secure: bool) 
 }
 
 async fn auth_state(State(state): State<Http>, headers: HeaderMap) -> Response {
-    let setup_needed = state.daemon.apps.store().user_count().unwrap_or(0) == 0;
+    let setup_needed = state
+        .service
+        .app_manager()
+        .store()
+        .user_count()
+        .unwrap_or(0)
+        == 0;
     Json(serde_json::json!({
         "setupNeeded": setup_needed,
         "user": session(&state, &headers).map(|(_, user)| user),
@@ -309,7 +337,7 @@ async fn setup(
     headers: HeaderMap,
     Json(c): Json<Credentials>,
 ) -> Response {
-    let store = state.daemon.apps.store();
+    let store = state.service.app_manager().store();
     let already = || {
         error(
             StatusCode::CONFLICT,
@@ -331,7 +359,7 @@ async fn setup(
         .is_some_and(|code| auth::same(code, &typed));
     if !right {
         tokio::time::sleep(auth::FAILURE_DELAY).await;
-        let file = state.daemon.apps.home().join(SETUP_CODE_FILE);
+        let file = state.service.app_manager().home().join(SETUP_CODE_FILE);
         return error(
             StatusCode::FORBIDDEN,
             format!(
@@ -355,7 +383,7 @@ async fn setup(
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
     *state.setup_code.lock().expect("setup code lock") = None;
-    let _ = std::fs::remove_file(state.daemon.apps.home().join(SETUP_CODE_FILE));
+    let _ = std::fs::remove_file(state.service.app_manager().home().join(SETUP_CODE_FILE));
     start_session(store, &user, &headers)
 }
 
@@ -384,7 +412,7 @@ async fn login(
     if let Err(wait) = state.throttle.begin(addr) {
         return locked_out(wait);
     }
-    let store = state.daemon.apps.store();
+    let store = state.service.app_manager().store();
     let hash = store.user_hash(c.user.trim()).ok().flatten();
     if !state.hasher.verify(c.password, hash).await {
         tokio::time::sleep(auth::FAILURE_DELAY).await;
@@ -396,7 +424,11 @@ async fn login(
 
 async fn logout(State(state): State<Http>, headers: HeaderMap) -> Response {
     if let Some((session, _)) = session(&state, &headers) {
-        let _ = state.daemon.apps.store().delete_session(&session.hash);
+        let _ = state
+            .service
+            .app_manager()
+            .store()
+            .delete_session(&session.hash);
     }
     with_cookie(
         Json(serde_json::json!({ "ok": true })).into_response(),
@@ -458,20 +490,22 @@ async fn command(State(state): State<Http>, Path(name): Path<String>, body: Byte
             }
         }
     };
-    // Commands without arguments take no `args`; `{}` and nothing mean the same.
-    let with_args = serde_json::json!({ "command": name, "args": args });
-    let bare = serde_json::json!({ "command": name });
-    let request = match serde_json::from_value::<Command>(with_args) {
+    // No body means no arguments: `{}`.
+    let args = if args.is_null() {
+        serde_json::json!({})
+    } else {
+        args
+    };
+    let request = match serde_json::from_value::<Command>(
+        serde_json::json!({ "command": name, "args": args }),
+    ) {
         Ok(r) => r,
-        Err(e) => match serde_json::from_value::<Command>(bare) {
-            Ok(r) if args.is_null() || args.as_object().is_some_and(|o| o.is_empty()) => r,
-            _ => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    format!("bad arguments for {name}: {e}"),
-                )
-            }
-        },
+        Err(e) => {
+            return error(
+                StatusCode::BAD_REQUEST,
+                format!("bad arguments for {name}: {e}"),
+            )
+        }
     };
     // A browser (or whoever reached this port) must not make the daemon, as
     // root, read or write where it says on this host.
@@ -483,9 +517,9 @@ async fn command(State(state): State<Http>, Path(name): Path<String>, body: Byte
             ),
         );
     }
-    match state.daemon.clone().dispatch(request, None).await {
+    match crate::owner::call_detached(&state.service, request).await {
         Ok(value) => Json(value).into_response(),
-        Err(e) => error(StatusCode::BAD_REQUEST, e.to_string()),
+        Err(e) => failed(&e),
     }
 }
 
@@ -495,7 +529,7 @@ async fn events(
     State(state): State<Http>,
     Extension(session): Extension<Session>,
 ) -> Sse<impl futures_util::Stream<Item = Result<SseEvent, Infallible>>> {
-    let rx = state.daemon.events.subscribe();
+    let rx = state.service.subscribe();
     let mut recheck = tokio::time::interval(SESSION_RECHECK);
     recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let stream = futures_util::stream::unfold(
@@ -527,7 +561,12 @@ async fn store_file(
     State(state): State<Http>,
     Path((store, app, file)): Path<(String, String, String)>,
 ) -> Response {
-    match state.daemon.apps.catalogs().find(&app, Some(&store)) {
+    match state
+        .service
+        .app_manager()
+        .catalogs()
+        .find(&app, Some(&store))
+    {
         Ok((_, found)) => match found.files.get(&file) {
             // Only pictures: a store's other files are not served as pages.
             Some(bytes) if content_type(&file).starts_with("image/") => (
@@ -571,15 +610,15 @@ async fn download_diagnostics(State(state): State<Http>, Path(app): Path<String>
             format!("\"{app}\" is not an app id"),
         );
     }
-    let daemon = &state.daemon;
-    if !matches!(daemon.apps.store().app(&app), Ok(Some(_))) {
+    let service = &state.service;
+    if !matches!(service.app_manager().store().app(&app), Ok(Some(_))) {
         return error(StatusCode::NOT_FOUND, format!("{app} is not installed"));
     }
-    let out = match daemon.diagnostics_path(&app) {
+    let out = match service.diagnostics_path(&app) {
         Ok(out) => out,
         Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     };
-    let made = daemon.apps.diagnose(&app, &out).await;
+    let made = service.app_manager().diagnose(&app, &out).await;
     let bytes = made.map_err(|e| e.to_string()).and_then(|_| {
         std::fs::read(&out).map_err(|e| format!("cannot read {}: {e}", out.display()))
     });
@@ -604,11 +643,11 @@ async fn download_logs(State(state): State<Http>, Path(app): Path<String>) -> Re
             format!("\"{app}\" is not an app id"),
         );
     }
-    let daemon = &state.daemon;
-    if !matches!(daemon.apps.store().app(&app), Ok(Some(_))) {
+    let apps = state.service.app_manager();
+    if !matches!(apps.store().app(&app), Ok(Some(_))) {
         return error(StatusCode::NOT_FOUND, format!("{app} is not installed"));
     }
-    match daemon.apps.engine().logs_text_stream(&app, None).await {
+    match apps.engine().logs_text_stream(&app, None).await {
         Ok(lines) => attachment(
             "text/plain; charset=utf-8",
             format!("{app}.log"),

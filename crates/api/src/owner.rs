@@ -11,11 +11,11 @@ use berth_engine::apps::Apps;
 use berth_engine::lifecycle::Engine;
 use berth_engine::metrics::sample_forever;
 use berth_engine::rewrite::HostSettings;
+use berth_engine::service::{Answer, Event, Request, Service, Started};
 use tokio::net::UnixListener;
 use tokio::sync::broadcast;
 
-use crate::commands::{Event, Request};
-use crate::server::{Daemon, SOCKET_NAME};
+use crate::socket::SOCKET_NAME;
 use crate::ApiError;
 
 /// Where the web UI and HTTP API listen unless told otherwise: every
@@ -29,7 +29,7 @@ pub const HTTP_ADDR_FILE: &str = "http.addr";
 /// serve` wraps one in the unix socket and HTTP; the desktop app runs one
 /// in-process.
 pub struct Owner {
-    daemon: Arc<Daemon>,
+    service: Arc<Service>,
     home: PathBuf,
     _lock: std::fs::File,
 }
@@ -48,9 +48,9 @@ impl Owner {
         }
         let engine = Engine::connect().await?;
         let apps = Apps::open(home, engine, host)?;
-        let daemon = Arc::new(Daemon::new(apps));
+        let service = Arc::new(Service::new(apps));
         // Capped data folders are mounted again before anything runs on them.
-        match daemon.apps.mount_disks().await {
+        match service.app_manager().mount_disks().await {
             Ok(mounted) if !mounted.is_empty() => {
                 eprintln!(
                     "berth: mounted the capped data folders of {}",
@@ -60,8 +60,8 @@ impl Owner {
             Ok(_) => {}
             Err(e) => eprintln!("berth: could not mount every capped data folder: {e}"),
         }
-        daemon.settle_idle(&mut None).await;
-        let settler = daemon.clone();
+        service.settle_idle(&mut None).await;
+        let settler = service.clone();
         let settle_every = settle_interval();
         tokio::spawn(async move {
             let mut last_error = None;
@@ -71,24 +71,24 @@ impl Owner {
             }
         });
         if let Some(every) = stats_interval() {
-            let owner = daemon.clone();
+            let owner = service.clone();
             let apps = move || {
                 owner
-                    .apps
+                    .app_manager()
                     .store()
                     .apps()
                     .map(|list| list.into_iter().map(|a| a.id).collect())
                     .unwrap_or_default()
             };
             tokio::spawn(sample_forever(
-                daemon.apps.engine().clone(),
+                service.app_manager().engine().clone(),
                 apps,
-                daemon.history.clone(),
+                service.history(),
                 every,
             ));
         }
         if let Some(every) = update_check_interval() {
-            let checker = daemon.clone();
+            let checker = service.clone();
             tokio::spawn(async move {
                 loop {
                     if let Err(e) = checker.check_updates().await {
@@ -99,7 +99,7 @@ impl Owner {
             });
         }
         Ok(Owner {
-            daemon,
+            service,
             home: home.to_path_buf(),
             _lock: lock,
         })
@@ -108,12 +108,12 @@ impl Owner {
     /// Runs one command; long operations answer `{"operation": id}` at once
     /// and report on [`Owner::subscribe`].
     pub async fn call(&self, request: Request) -> Result<serde_json::Value, ApiError> {
-        self.daemon.clone().dispatch(request, None).await
+        call_detached(&self.service, request).await
     }
 
     /// Every operation's events from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Event> {
-        self.daemon.events.subscribe()
+        self.service.subscribe()
     }
 
     /// A picture (icon, screenshot) of a store app, with its content type.
@@ -123,7 +123,12 @@ impl Owner {
         app: &str,
         file: &str,
     ) -> Option<(&'static str, Vec<u8>)> {
-        let (_, found) = self.daemon.apps.catalogs().find(app, Some(store)).ok()?;
+        let (_, found) = self
+            .service
+            .app_manager()
+            .catalogs()
+            .find(app, Some(store))
+            .ok()?;
         let kind = crate::mime::content_type(file);
         kind.starts_with("image/")
             .then(|| found.files.get(file).map(|b| (kind, b.clone())))
@@ -132,7 +137,7 @@ impl Owner {
 
     /// The Docker Engine API version in use.
     pub fn docker_api(&self) -> String {
-        self.daemon.apps.engine().api_version()
+        self.service.app_manager().engine().api_version()
     }
 
     /// Serves the HTTP API and web UI on `addr` (with the login) in the
@@ -144,13 +149,13 @@ impl Owner {
         allowed_hosts: &[String],
     ) -> Result<std::net::SocketAddr, ApiError> {
         let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            ApiError::Remote(format!(
+            ApiError::Setup(format!(
                 "cannot listen on {addr} ({e}); pick another address with --listen ADDR:PORT"
             ))
         })?;
         let bound = listener.local_addr()?;
         // The setup code exists before anyone can learn where to use it.
-        let http = crate::http::prepare(self.daemon.clone(), allowed_hosts)?;
+        let http = crate::http::prepare(self.service.clone(), allowed_hosts)?;
         std::fs::write(self.home.join(HTTP_ADDR_FILE), bound.to_string())?;
         tokio::spawn(crate::http::serve_http(http, listener));
         Ok(bound)
@@ -174,8 +179,8 @@ impl Owner {
             tokio::select! {
                 accepted = listener.accept() => {
                     let (stream, _) = accepted?;
-                    let daemon = self.daemon.clone();
-                    tokio::spawn(async move { daemon.handle(stream).await });
+                    let service = self.service.clone();
+                    tokio::spawn(crate::socket::handle(service, stream));
                 }
                 _ = tokio::signal::ctrl_c() => break,
                 _ = term.recv() => break,
@@ -183,6 +188,26 @@ impl Owner {
         }
         let _ = std::fs::remove_file(&socket);
         Ok(())
+    }
+}
+
+/// Runs one command for a client that does not stay for an operation's
+/// events (HTTP, the desktop's IPC): an operation answers `{"operation":
+/// id}` at once and goes on in its own task, reporting on the event
+/// stream; a job is waited for (and also goes on if this request is
+/// dropped); following logs needs a streaming client.
+pub(crate) async fn call_detached(
+    service: &Arc<Service>,
+    request: Request,
+) -> Result<serde_json::Value, ApiError> {
+    match service.run(request).await? {
+        Answer::Value(value) => Ok(value),
+        Answer::Operation(op) => Ok(serde_json::to_value(Started { operation: op.id })
+            .expect("replies serialize")),
+        Answer::Job(op) => Ok(op.finish().await?),
+        Answer::Stream(_) => Err(ApiError::Engine(berth_engine::Error::BadRequest {
+            message: "following logs needs a streaming client (berth logs --follow); ask for the last lines instead".into(),
+        })),
     }
 }
 

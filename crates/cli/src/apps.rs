@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use berth_api::{AppInfo, CatalogAppInfo, Client, InstallArgs, OperationInfo, Request};
+use berth_api::{
+    args, ApiError, AppId, AppInfo, CatalogAppInfo, Client, ErrorCode, OperationInfo, Request,
+};
 use berth_engine::compose::parse_bytes;
 use clap::Args;
 
@@ -24,7 +26,7 @@ pub struct InstallCmd {
     pub store: Option<String>,
     /// App id (default: the store's id, or the compose project's name).
     #[arg(long)]
-    pub id: Option<String>,
+    pub id: Option<AppId>,
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub settings: Vec<String>,
     #[arg(long)]
@@ -41,7 +43,7 @@ pub struct InstallCmd {
 
 #[derive(Args)]
 pub struct UninstallCmd {
-    pub id: String,
+    pub id: AppId,
     /// Also delete the app's data (named volumes and data folder). Needs --yes.
     #[arg(long)]
     pub purge_data: bool,
@@ -74,45 +76,52 @@ fn compose_path(arg: &str) -> Option<PathBuf> {
     None
 }
 
-/// Asks on the terminal for the required settings `settings` lacks (those
-/// without a default or a generated value); elsewhere the daemon's error
-/// names them.
+/// The required settings the daemon said have no value (as data, in its
+/// refusal), when a person at a terminal can give them.
+fn missing_settings(e: &anyhow::Error) -> Option<Vec<String>> {
+    match e.downcast_ref::<ApiError>() {
+        Some(ApiError::Remote(f))
+            if f.code == ErrorCode::SettingsMissing && std::io::stdin().is_terminal() =>
+        {
+            Some(f.details.missing.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Asks on the terminal for the settings named `missing`, with their
+/// labels and descriptions from the store.
 fn ask_missing(
     client: &Client,
     app: &str,
     store: Option<&str>,
+    missing: &[String],
     settings: &mut BTreeMap<String, String>,
 ) -> Result<()> {
-    if !std::io::stdin().is_terminal() {
-        return Ok(());
-    }
     let info: CatalogAppInfo = client.call(
-        &Request::CatalogShow {
+        &Request::from(args::CatalogShow {
             app: app.to_string(),
             store: store.map(str::to_string),
-        },
+        }),
         |_| {},
     )?;
-    for s in &info.meta.settings {
-        let has_value = settings.contains_key(&s.name)
-            || s.generate.is_some()
-            || s.default.as_deref().is_some_and(|d| !d.is_empty());
-        if !s.required || has_value {
-            continue;
-        }
-        let prompt = if s.description.is_empty() {
-            s.label.clone()
-        } else {
-            format!("{} ({})", s.label, s.description)
+    for name in missing {
+        let setting = info.meta.settings.iter().find(|s| &s.name == name);
+        let prompt = match setting {
+            Some(s) if !s.description.is_empty() => format!("{} ({})", s.label, s.description),
+            Some(s) => s.label.clone(),
+            None => name.clone(),
         };
-        let value = if s.kind == berth_engine::catalog::SettingKind::Password {
+        let secret =
+            setting.is_some_and(|s| s.kind == berth_engine::catalog::SettingKind::Password);
+        let value = if secret {
             dialoguer::Password::new().with_prompt(prompt).interact()?
         } else {
             dialoguer::Input::<String>::new()
                 .with_prompt(prompt)
                 .interact_text()?
         };
-        settings.insert(s.name.clone(), value);
+        settings.insert(name.clone(), value);
     }
     Ok(())
 }
@@ -132,7 +141,7 @@ pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
             _ => bail!("--set {pair}: write it as KEY=VALUE"),
         })
         .collect::<Result<BTreeMap<_, _>>>()?;
-    let mut args = InstallArgs {
+    let mut args = args::Install {
         app_id: cmd.id,
         settings,
         cpus: cmd.cpus,
@@ -150,22 +159,34 @@ pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
             bail!("cannot read {}: no such compose file or folder", cmd.app)
         }
         None => {
-            ask_missing(
-                &client(home)?,
-                &cmd.app,
-                cmd.store.as_deref(),
-                &mut args.settings,
-            )?;
             args.catalog_app = Some(cmd.app);
             args.store = cmd.store;
         }
     }
-    run_operation(home, Request::Install(args))
+    // The daemon refuses, before anything is recorded, an install whose
+    // required settings have no value, and names them: ask, then again.
+    match run_operation(home, Request::Install(args.clone())) {
+        Err(e) => match (missing_settings(&e), args.catalog_app.clone()) {
+            (Some(missing), Some(app)) if !missing.is_empty() => {
+                let store = args.store.clone();
+                ask_missing(
+                    &client(home)?,
+                    &app,
+                    store.as_deref(),
+                    &missing,
+                    &mut args.settings,
+                )?;
+                run_operation(home, Request::Install(args))
+            }
+            _ => Err(e),
+        },
+        done => done,
+    }
 }
 
-pub fn secrets(home: &HomeArg, id: String, json: bool) -> Result<ExitCode> {
+pub fn secrets(home: &HomeArg, id: AppId, json: bool) -> Result<ExitCode> {
     let secrets: BTreeMap<String, String> =
-        client(home)?.call(&Request::Secrets { app: id.clone() }, |_| {})?;
+        client(home)?.call(&Request::from(args::Secrets { app: id.clone() }), |_| {})?;
     if json {
         println!("{}", serde_json::to_string_pretty(&secrets)?);
     } else if secrets.is_empty() {
@@ -187,11 +208,11 @@ pub fn uninstall(home: &HomeArg, cmd: UninstallCmd) -> Result<ExitCode> {
     }
     run_operation(
         home,
-        Request::Uninstall {
+        Request::from(args::Uninstall {
             app: cmd.id,
             purge_data: cmd.purge_data,
             remove_images: cmd.remove_images,
-        },
+        }),
     )
 }
 
@@ -219,7 +240,7 @@ fn print_app(app: &AppInfo) {
 }
 
 pub fn apps(home: &HomeArg, json: bool) -> Result<ExitCode> {
-    let apps: Vec<AppInfo> = client(home)?.call(&Request::Apps, |_| {})?;
+    let apps: Vec<AppInfo> = client(home)?.call(&Request::from(args::Apps {}), |_| {})?;
     if json {
         println!("{}", serde_json::to_string_pretty(&apps)?);
     } else if apps.is_empty() {
@@ -230,8 +251,8 @@ pub fn apps(home: &HomeArg, json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn status(home: &HomeArg, id: String, json: bool) -> Result<ExitCode> {
-    let app: AppInfo = client(home)?.call(&Request::Status { app: id }, |_| {})?;
+pub fn status(home: &HomeArg, id: AppId, json: bool) -> Result<ExitCode> {
+    let app: AppInfo = client(home)?.call(&Request::from(args::Status { app: id }), |_| {})?;
     if json {
         println!("{}", serde_json::to_string_pretty(&app)?);
     } else {
@@ -241,13 +262,14 @@ pub fn status(home: &HomeArg, id: String, json: bool) -> Result<ExitCode> {
 }
 
 pub fn ops(home: &HomeArg, json: bool) -> Result<ExitCode> {
-    let ops: Vec<OperationInfo> = client(home)?.call(&Request::Ops { limit: Some(20) }, |_| {})?;
+    let ops: Vec<OperationInfo> =
+        client(home)?.call(&Request::from(args::Ops { limit: Some(20) }), |_| {})?;
     if json {
         println!("{}", serde_json::to_string_pretty(&ops)?);
         return Ok(ExitCode::SUCCESS);
     }
     for op in ops {
-        let outcome = op.outcome.as_deref().unwrap_or("running");
+        let outcome = op.outcome.map_or("running", |o| o.as_str());
         let error = op.error.map(|e| format!(": {e}")).unwrap_or_default();
         println!(
             "{:>5}  {:<10} {:<20} {outcome}{error}",

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use berth_api::{CatalogAppInfo, Request};
+use berth_api::{args, CatalogAppInfo, Request};
 use berth_engine::catalog::{index_folder, AppSummary, RefreshOutcome, StoreInfo};
 use clap::Subcommand;
 
@@ -83,7 +83,8 @@ fn print_apps(apps: &[AppSummary], json: bool) -> Result<()> {
 pub fn run(home: &HomeArg, cmd: CatalogCommand) -> Result<ExitCode> {
     match cmd {
         CatalogCommand::List { json } => {
-            let stores: Vec<StoreInfo> = client(home)?.call(&Request::CatalogStores, |_| {})?;
+            let stores: Vec<StoreInfo> =
+                client(home)?.call(&Request::from(args::CatalogStores {}), |_| {})?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&stores)?);
             } else {
@@ -105,11 +106,11 @@ pub fn run(home: &HomeArg, cmd: CatalogCommand) -> Result<ExitCode> {
             name,
         } => {
             let s: StoreInfo = client(home)?.call(
-                &Request::CatalogAdd {
+                &Request::from(args::CatalogAdd {
                     location,
                     key,
                     name,
-                },
+                }),
                 |_| {},
             )?;
             println!("added {} ({}): {} apps", s.name, s.kind, s.apps);
@@ -118,12 +119,15 @@ pub fn run(home: &HomeArg, cmd: CatalogCommand) -> Result<ExitCode> {
             }
         }
         CatalogCommand::Remove { name } => {
-            let () = client(home)?.call(&Request::CatalogRemove { name: name.clone() }, |_| {})?;
+            let () = client(home)?.call(
+                &Request::from(args::CatalogRemove { name: name.clone() }),
+                |_| {},
+            )?;
             println!("removed {name}");
         }
         CatalogCommand::Refresh { name } => {
             let outcomes: Vec<RefreshOutcome> =
-                client(home)?.call(&Request::CatalogRefresh { name }, |_| {})?;
+                client(home)?.call(&Request::from(args::CatalogRefresh { name }), |_| {})?;
             let mut failed = false;
             for o in outcomes {
                 match o.error {
@@ -140,21 +144,21 @@ pub fn run(home: &HomeArg, cmd: CatalogCommand) -> Result<ExitCode> {
         }
         CatalogCommand::Apps { category, json } => {
             let apps: Vec<AppSummary> =
-                client(home)?.call(&Request::CatalogApps { category }, |_| {})?;
+                client(home)?.call(&Request::from(args::CatalogApps { category }), |_| {})?;
             print_apps(&apps, json)?;
         }
         CatalogCommand::Search { words, json } => {
             let apps: Vec<AppSummary> = client(home)?.call(
-                &Request::CatalogSearch {
+                &Request::from(args::CatalogSearch {
                     query: words.join(" "),
-                },
+                }),
                 |_| {},
             )?;
             print_apps(&apps, json)?;
         }
         CatalogCommand::Show { app, store, json } => {
             let info: CatalogAppInfo =
-                client(home)?.call(&Request::CatalogShow { app, store }, |_| {})?;
+                client(home)?.call(&Request::from(args::CatalogShow { app, store }), |_| {})?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&info)?);
             } else {

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use berth_api::home::{default_home, host_settings};
-use berth_api::{Client, Event, EventKind, OperationInfo, Request, VersionInfo};
+use berth_api::{args, Client, Event, EventKind, OperationInfo, Request, VersionInfo};
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
@@ -144,7 +144,7 @@ pub(crate) fn run_operation(home: &HomeArg, request: Request) -> Result<ExitCode
         "{} {}: {} (operation {})",
         op.kind,
         op.app,
-        op.outcome.as_deref().unwrap_or("running"),
+        op.outcome.map_or("running", |o| o.as_str()),
         op.id
     );
     Ok(ExitCode::SUCCESS)
@@ -152,7 +152,7 @@ pub(crate) fn run_operation(home: &HomeArg, request: Request) -> Result<ExitCode
 
 pub fn version(home: &HomeArg) -> Result<ExitCode> {
     println!("berth {}", env!("CARGO_PKG_VERSION"));
-    match client(home)?.call::<VersionInfo>(&Request::Version, |_| {}) {
+    match client(home)?.call::<VersionInfo>(&Request::from(args::Version {}), |_| {}) {
         Ok(v) => println!("daemon {} (docker API {})", v.berth, v.docker_api),
         Err(e) => println!("daemon: {e}"),
     }

@@ -14,6 +14,7 @@ mod updates;
 
 use std::process::ExitCode;
 
+use berth_api::AppId;
 use clap::{Parser, Subcommand};
 
 /// Berth: one-click apps for your home server.
@@ -47,7 +48,7 @@ enum Command {
     Catalog(catalog::CatalogCommand),
     /// Show the secrets Berth generated for an app.
     Secrets {
-        id: String,
+        id: AppId,
         #[arg(long)]
         json: bool,
     },
@@ -58,16 +59,16 @@ enum Command {
     },
     /// Show one app's services.
     Status {
-        id: String,
+        id: AppId,
         #[arg(long)]
         json: bool,
     },
     /// Start an app's services.
-    Start { id: String },
+    Start { id: AppId },
     /// Stop an app's services.
-    Stop { id: String },
+    Stop { id: AppId },
     /// Restart an app's services.
-    Restart { id: String },
+    Restart { id: AppId },
     /// Uninstall an app (its data is kept unless --purge-data --yes).
     Uninstall(apps::UninstallCmd),
     /// Show an app's logs.
@@ -86,7 +87,7 @@ enum Command {
     Rollback(updates::RollbackCmd),
     /// The snapshots kept of an app (taken before each update and rollback).
     Snapshots {
-        id: String,
+        id: AppId,
         #[arg(long)]
         json: bool,
     },
@@ -100,7 +101,7 @@ enum Command {
     },
     /// What each app (or one) uses now: CPU, memory, network, disk I/O.
     Stats {
-        id: Option<String>,
+        id: Option<AppId>,
         #[arg(long)]
         json: bool,
     },
@@ -110,7 +111,7 @@ enum Command {
     /// Write an app's diagnostics bundle (compose, settings, status, logs,
     /// operations, host facts; secrets redacted) to share when asking for help.
     Diagnose {
-        id: String,
+        id: AppId,
         /// Where to write it (a .tar.gz); by default under the home's diagnostics/.
         #[arg(long, short = 'o')]
         out: Option<std::path::PathBuf>,
@@ -135,9 +136,18 @@ fn main() -> ExitCode {
         Command::Secrets { id, json } => apps::secrets(&home, id, json),
         Command::Apps { json } => apps::apps(&home, json),
         Command::Status { id, json } => apps::status(&home, id, json),
-        Command::Start { id } => apps::power(&home, berth_api::Request::Start { app: id }),
-        Command::Stop { id } => apps::power(&home, berth_api::Request::Stop { app: id }),
-        Command::Restart { id } => apps::power(&home, berth_api::Request::Restart { app: id }),
+        Command::Start { id } => apps::power(
+            &home,
+            berth_api::Request::from(berth_api::args::Start { app: id }),
+        ),
+        Command::Stop { id } => apps::power(
+            &home,
+            berth_api::Request::from(berth_api::args::Stop { app: id }),
+        ),
+        Command::Restart { id } => apps::power(
+            &home,
+            berth_api::Request::from(berth_api::args::Restart { app: id }),
+        ),
         Command::Uninstall(cmd) => apps::uninstall(&home, cmd),
         Command::Logs(cmd) => monitor::logs(&home, cmd),
         Command::Ops { json } => apps::ops(&home, json),

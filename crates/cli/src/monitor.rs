@@ -6,7 +6,9 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use berth_api::{AppDisk, AppInfo, LimitsChanged, LimitsInfo, Request};
+use berth_api::{
+    args, AppDisk, AppId, AppInfo, Event, LimitsApplied, LimitsChanged, LimitsInfo, Request,
+};
 use berth_engine::apps::{human_bytes, DiagnoseReport};
 use berth_engine::compose::{format_bytes, parse_bytes};
 use berth_engine::lifecycle::LogEntry;
@@ -17,7 +19,7 @@ use crate::daemon::{client, HomeArg, ProgressView};
 
 #[derive(Args)]
 pub struct LogsCmd {
-    pub id: String,
+    pub id: AppId,
     #[arg(long)]
     pub service: Option<String>,
     #[arg(long)]
@@ -33,19 +35,31 @@ pub fn logs(home: &HomeArg, cmd: LogsCmd) -> Result<ExitCode> {
     if let Some(query) = cmd.grep {
         return log_search(home, cmd.id, cmd.service, query, cmd.tail);
     }
-    let request = Request::Logs {
-        app: cmd.id,
-        service: cmd.service,
-        tail: cmd.tail,
-        follow: cmd.follow,
-    };
     let mut view = ProgressView::new();
-    let () = client(home)?.call(&request, |e| view.show(e))?;
+    if cmd.follow {
+        // The lines come as events until the user stops it.
+        let request = Request::from(args::FollowLogs {
+            app: cmd.id,
+            service: cmd.service,
+            tail: cmd.tail,
+        });
+        let () = client(home)?.call(&request, |e| view.show(e))?;
+    } else {
+        let request = Request::from(args::Logs {
+            app: cmd.id,
+            service: cmd.service,
+            tail: cmd.tail,
+        });
+        let lines: Vec<Event> = client(home)?.call(&request, |_| {})?;
+        for line in lines {
+            view.show(line);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
 pub fn system(home: &HomeArg, json: bool) -> Result<ExitCode> {
-    let s: SystemInfo = client(home)?.call(&Request::System, |_| {})?;
+    let s: SystemInfo = client(home)?.call(&Request::from(args::System {}), |_| {})?;
     if json {
         println!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(ExitCode::SUCCESS);
@@ -108,8 +122,8 @@ fn usage_line(name: &str, u: &Usage) -> String {
     )
 }
 
-pub fn stats(home: &HomeArg, app: Option<String>, json: bool) -> Result<ExitCode> {
-    let all: Vec<AppStats> = client(home)?.call(&Request::Stats { app }, |_| {})?;
+pub fn stats(home: &HomeArg, app: Option<AppId>, json: bool) -> Result<ExitCode> {
+    let all: Vec<AppStats> = client(home)?.call(&Request::from(args::Stats { app }), |_| {})?;
     if json {
         println!("{}", serde_json::to_string_pretty(&all)?);
         return Ok(ExitCode::SUCCESS);
@@ -133,18 +147,18 @@ pub fn stats(home: &HomeArg, app: Option<String>, json: bool) -> Result<ExitCode
 
 pub fn log_search(
     home: &HomeArg,
-    app: String,
+    app: AppId,
     service: Option<String>,
     query: String,
     tail: Option<u32>,
 ) -> Result<ExitCode> {
     let lines: Vec<LogEntry> = client(home)?.call(
-        &Request::LogSearch {
+        &Request::from(args::LogSearch {
             app,
             service,
             query,
             tail,
-        },
+        }),
         |_| {},
     )?;
     for l in &lines {
@@ -158,7 +172,7 @@ pub fn log_search(
     })
 }
 
-pub fn diagnose(home: &HomeArg, app: String, out: Option<std::path::PathBuf>) -> Result<ExitCode> {
+pub fn diagnose(home: &HomeArg, app: AppId, out: Option<std::path::PathBuf>) -> Result<ExitCode> {
     let out = match out {
         Some(path) => Some(
             std::path::absolute(&path)
@@ -168,7 +182,8 @@ pub fn diagnose(home: &HomeArg, app: String, out: Option<std::path::PathBuf>) ->
         ),
         None => None,
     };
-    let report: DiagnoseReport = client(home)?.call(&Request::Diagnose { app, out }, |_| {})?;
+    let report: DiagnoseReport =
+        client(home)?.call(&Request::from(args::Diagnose { app, out }), |_| {})?;
     println!(
         "Wrote {} ({}, secrets redacted):",
         report.path.display(),
@@ -182,7 +197,7 @@ pub fn diagnose(home: &HomeArg, app: String, out: Option<std::path::PathBuf>) ->
 
 #[derive(clap::Args)]
 pub struct LimitsCmd {
-    pub id: String,
+    pub id: AppId,
     /// CPUs, fractional (0.5 is half a core).
     #[arg(long)]
     pub cpus: Option<f64>,
@@ -271,24 +286,23 @@ pub fn limits(home: &HomeArg, cmd: LimitsCmd) -> Result<ExitCode> {
     let mut said = serde_json::Map::new();
     if changes_limits {
         let changed: LimitsChanged = client.call(
-            &Request::Limits {
+            &Request::from(args::Limits {
                 app: cmd.id.clone(),
                 cpus: cmd.cpus,
                 memory,
                 memory_swap,
                 pids: cmd.pids,
-            },
+            }),
             |_| {},
         )?;
         if !cmd.json {
             println!("{}: {}", cmd.id, limits_text(&changed.limits));
             for (service, applied) in &changed.services {
-                let what = match applied.as_str() {
-                    "updated" => "changed live, no restart",
-                    "unchanged" => "already so",
-                    "not_created" => "gets them when it is created",
-                    "needs_recreate" => "a lifted limit applies at its next start",
-                    other => other,
+                let what = match applied {
+                    LimitsApplied::Updated => "changed live, no restart",
+                    LimitsApplied::Unchanged => "already so",
+                    LimitsApplied::NotCreated => "gets them when it is created",
+                    LimitsApplied::NeedsRecreate => "a lifted limit applies at its next start",
                 };
                 println!("  {service}: {what}");
             }
@@ -297,10 +311,10 @@ pub fn limits(home: &HomeArg, cmd: LimitsCmd) -> Result<ExitCode> {
     }
     if let Some(bytes) = disk {
         let disk: AppDisk = client.call(
-            &Request::DiskCap {
+            &Request::from(args::DiskCap {
                 app: cmd.id.clone(),
                 bytes,
-            },
+            }),
             |_| {},
         )?;
         if !cmd.json {
@@ -313,15 +327,15 @@ pub fn limits(home: &HomeArg, cmd: LimitsCmd) -> Result<ExitCode> {
     }
     if !changes_limits && disk.is_none() {
         let app: AppInfo = client.call(
-            &Request::Status {
+            &Request::from(args::Status {
                 app: cmd.id.clone(),
-            },
+            }),
             |_| {},
         )?;
         let disk: AppDisk = client.call(
-            &Request::Disk {
+            &Request::from(args::Disk {
                 app: cmd.id.clone(),
-            },
+            }),
             |_| {},
         )?;
         if !cmd.json {

@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use berth_api::{Request, SnapshotInfo, UpdatesInfo};
+use berth_api::{args, AppId, Request, SnapshotInfo, UpdatesInfo};
 use berth_engine::apps::{human_bytes, parse_age, PruneReport};
 use clap::{Args, Subcommand};
 
@@ -24,7 +24,7 @@ pub struct UpdatesCmd {
 pub struct UpdateCmd {
     /// The app to update.
     #[arg(required_unless_present = "all", conflicts_with = "all")]
-    pub id: Option<String>,
+    pub id: Option<AppId>,
     /// Update every app that has an update.
     #[arg(long)]
     pub all: bool,
@@ -38,7 +38,7 @@ pub struct UpdateCmd {
 
 #[derive(Args)]
 pub struct RollbackCmd {
-    pub id: String,
+    pub id: AppId,
     /// The snapshot to return to (see `berth snapshots ID`; default: the newest).
     #[arg(long)]
     pub to: Option<String>,
@@ -61,9 +61,9 @@ pub enum ImagesCommand {
 
 pub fn updates(home: &HomeArg, cmd: UpdatesCmd) -> Result<ExitCode> {
     let info: UpdatesInfo = client(home)?.call(
-        &Request::Updates {
+        &Request::from(args::Updates {
             refresh: cmd.refresh,
-        },
+        }),
         |_| {},
     )?;
     if cmd.json {
@@ -110,13 +110,13 @@ pub fn update(home: &HomeArg, cmd: UpdateCmd) -> Result<ExitCode> {
         Some(id) => vec![id],
         None => {
             let info: UpdatesInfo =
-                client(home)?.call(&Request::Updates { refresh: true }, |_| {})?;
-            let ids: Vec<String> = info
+                client(home)?.call(&Request::from(args::Updates { refresh: true }), |_| {})?;
+            let ids: Vec<AppId> = info
                 .apps
                 .into_iter()
                 .filter(|u| u.available())
-                .map(|u| u.app)
-                .collect();
+                .map(|u| AppId::new(u.app))
+                .collect::<Result<_, _>>()?;
             if ids.is_empty() {
                 println!("All apps are up to date.");
                 return Ok(ExitCode::SUCCESS);
@@ -126,14 +126,14 @@ pub fn update(home: &HomeArg, cmd: UpdateCmd) -> Result<ExitCode> {
     };
     let mut failed = Vec::new();
     for id in ids {
-        let request = Request::Update {
+        let request = Request::from(args::Update {
             app: id.clone(),
             compose_file: compose_file.clone(),
             consent: cmd.allow_privileged,
-        };
+        });
         if let Err(e) = run_operation(home, request) {
             eprintln!("error: {e:#}");
-            failed.push(id);
+            failed.push(id.to_string());
         }
     }
     if !failed.is_empty() {
@@ -145,16 +145,16 @@ pub fn update(home: &HomeArg, cmd: UpdateCmd) -> Result<ExitCode> {
 pub fn rollback(home: &HomeArg, cmd: RollbackCmd) -> Result<ExitCode> {
     run_operation(
         home,
-        Request::Rollback {
+        Request::from(args::Rollback {
             app: cmd.id,
             to: cmd.to,
-        },
+        }),
     )
 }
 
-pub fn snapshots(home: &HomeArg, id: String, json: bool) -> Result<ExitCode> {
+pub fn snapshots(home: &HomeArg, id: AppId, json: bool) -> Result<ExitCode> {
     let list: Vec<SnapshotInfo> =
-        client(home)?.call(&Request::Snapshots { app: id.clone() }, |_| {})?;
+        client(home)?.call(&Request::from(args::Snapshots { app: id.clone() }), |_| {})?;
     if json {
         println!("{}", serde_json::to_string_pretty(&list)?);
     } else if list.is_empty() {
@@ -187,10 +187,10 @@ pub fn images(home: &HomeArg, cmd: ImagesCommand) -> Result<ExitCode> {
         })
         .transpose()?;
     let report: PruneReport = client(home)?.call(
-        &Request::ImagesPrune {
+        &Request::from(args::ImagesPrune {
             older_than_days,
             dry_run,
-        },
+        }),
         |_| {},
     )?;
     if json {

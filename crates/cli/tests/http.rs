@@ -346,7 +346,7 @@ fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
         ("rollback", serde_json::json!({"app": "x", "to": "../../x"})),
         (
             "logs",
-            serde_json::json!({"app": "x", "service": "../../../images/json", "tail": 1, "follow": false}),
+            serde_json::json!({"app": "x", "service": "../../../images/json", "tail": 1}),
         ),
         ("catalogRemove", serde_json::json!({"name": "../berth"})),
     ] {
@@ -406,6 +406,35 @@ fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
         &["catalog", "add", store.to_str().unwrap(), "--name", "test"],
     );
     assert!(added.status.success(), "{}", text(&added));
+
+    // A command's failure says its kind with the right status, and its facts as data.
+    let failure = |answer: reqwest::blocking::Response, status: StatusCode| {
+        assert_eq!(answer.status(), status);
+        let body: serde_json::Value = answer.json().unwrap();
+        assert_eq!(body["error"], body["message"], "{body}");
+        body
+    };
+    let gone = failure(
+        web.post("/api/status", serde_json::json!({"app": "nothere"})),
+        StatusCode::NOT_FOUND,
+    );
+    assert_eq!(gone["code"], "notFound", "{gone}");
+    assert_eq!(gone["details"]["app"], "nothere", "{gone}");
+    let unset = failure(
+        web.post("/api/install", serde_json::json!({"catalogApp": "greeter"})),
+        StatusCode::BAD_REQUEST,
+    );
+    assert_eq!(unset["code"], "settingsMissing", "{unset}");
+    assert_eq!(
+        unset["details"]["missing"],
+        serde_json::json!(["ADMIN_NAME"]),
+        "{unset}"
+    );
+    let following = failure(
+        web.post("/api/followLogs", serde_json::json!({"app": "nothere"})),
+        StatusCode::NOT_FOUND,
+    );
+    assert_eq!(following["code"], "notFound", "{following}");
 
     // Tickets: one use, one path, this session's cookie, a short life.
     let events_ticket = web.ticket("/api/events");
@@ -502,10 +531,7 @@ fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
     );
     assert_eq!(status["openPath"], "/");
     let logs: serde_json::Value = web
-        .post(
-            "/api/logs",
-            serde_json::json!({"app": app, "tail": 10, "follow": false}),
-        )
+        .post("/api/logs", serde_json::json!({"app": app, "tail": 10}))
         .json()
         .unwrap();
     assert!(logs.is_array(), "{logs}");

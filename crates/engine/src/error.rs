@@ -89,6 +89,24 @@ pub enum Error {
     Catalog { message: String },
     #[error("{app} is not installed")]
     NotInstalled { app: String },
+    /// Its install or uninstall has not finished: not "already installed".
+    #[error("{app} is {state} (its install or uninstall has not finished); wait for it to end (see `berth ops`)")]
+    InTransition { app: String, state: String },
+    #[error("an operation on {app} is already running; wait for it to finish")]
+    Busy { app: String },
+    #[error("\"{value}\" is not a {what}: {rule}")]
+    InvalidName {
+        what: &'static str,
+        value: String,
+        rule: &'static str,
+    },
+    /// A bug: an operation's task panicked. Its journal entry stays
+    /// unfinished and is settled like one a crash left.
+    #[error("Berth failed unexpectedly ({message}); what was under way is settled by itself (see `berth ops`)")]
+    Internal { message: String },
+    /// A request that cannot be carried out as asked (missing or conflicting arguments).
+    #[error("{message}")]
+    BadRequest { message: String },
     #[error("the store {path} failed: {message}")]
     Store { path: PathBuf, message: String },
     #[error("{path} is damaged ({message}); move it aside and Berth will start a new one")]
@@ -119,6 +137,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// Why an app id that already has a record cannot be installed: it is
+    /// installed, or its install or uninstall has not finished.
+    pub(crate) fn taken(app: impl Into<String>, state: String) -> Self {
+        let app = app.into();
+        if state == "installed" {
+            Error::AlreadyInstalled { app, state }
+        } else {
+            Error::InTransition { app, state }
+        }
+    }
+
     pub(crate) fn invalid(
         path: &std::path::Path,
         at: impl Into<String>,

@@ -27,6 +27,7 @@ pub mod model;
 pub mod policy;
 pub mod registry;
 pub mod rewrite;
+pub mod service;
 pub mod store;
 
 pub use error::Error;

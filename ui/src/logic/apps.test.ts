@@ -7,6 +7,7 @@ describe("dashboard", () => {
     id: "a",
     state: "installed",
     source: "berth/a@1.0.0",
+    origin: { kind: "store", store: "berth", app: "a", version: "1.0.0" },
     services: states.map(([state, exitCode], i) => ({ service: `s${i}`, container: `a-s${i}-1`, image: "x", state, exitCode, oomKilled: false, message: null })),
     openPort: 8080,
     openPath: "/admin",

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Setting } from "../bindings";
-import { settingsProblems, settingsToSend } from "./install";
+import { installFailure, settingsProblems, settingsToSend } from "./install";
 
 describe("settings form", () => {
   const settings: Setting[] = [
@@ -19,5 +19,14 @@ describe("settings form", () => {
   });
   it("sends only what the user set", () => {
     expect(settingsToSend({ ADMIN: "me", TOKEN: "" })).toEqual({ ADMIN: "me" });
+  });
+  it("names the settings the server says are missing, by their labels", () => {
+    expect(
+      installFailure(settings, { message: "ADMIN is required", code: "settingsMissing", details: { app: "x", missing: ["ADMIN", "OTHER"] } }),
+    ).toEqual({ problems: ["Admin name is required.", "OTHER is required."], missing: ["ADMIN", "OTHER"] });
+    expect(installFailure(settings, { message: "x is already installed", code: "conflict", details: {} })).toEqual({
+      problems: ["x is already installed"],
+      missing: [],
+    });
   });
 });

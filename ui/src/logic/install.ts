@@ -1,5 +1,5 @@
 // The install dialog: its settings form and what it downloads.
-import type { DownloadSize, Setting } from "../bindings";
+import type { DownloadSize, FailureDetails, Setting } from "../bindings";
 import { formatBytes } from "./format";
 
 /** What a settings form lacks or gets wrong, as sentences; empty when it can be sent. */
@@ -26,4 +26,15 @@ export function settingsToSend(values: Record<string, string>): Record<string, s
 export function downloadText(size: DownloadSize | null): string | null {
   if (!size || size.total == null) return null;
   return size.total === 0 ? "Everything needed is already here." : `Downloads ${formatBytes(size.total)}.`;
+}
+
+/** A refused install as sentences for the form: the settings the server says have no value by their labels (from the failure's data, not re-derived), else its sentence. */
+export function installFailure(
+  settings: Setting[],
+  failure: { message: string; code?: string | null; details?: FailureDetails },
+): { problems: string[]; missing: string[] } {
+  const missing = failure.code === "settingsMissing" ? (failure.details?.missing ?? []) : [];
+  if (missing.length === 0) return { problems: [failure.message], missing };
+  const label = (name: string) => settings.find((s) => s.name === name)?.label ?? name;
+  return { problems: missing.map((name) => `${label(name)} is required.`), missing };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { AppDisk, LimitsInfo } from "../bindings";
+import type { AppDisk, LimitsApplied, LimitsInfo } from "../bindings";
 import { parseSize } from "./format";
 import { diskCapChange, diskCapProblem, diskCapRestarts, diskCapResult, diskText, limitsChange, limitsForm, limitsResult, limitsText, sizeText } from "./limits";
 
@@ -65,7 +65,8 @@ describe("limits", () => {
     expect(limitsChange(form({ cpus: "64", memory: "1t" }), greeter, { cores: null, memory: null }).problems).toEqual([]);
   });
   it("says what the change did per service", () => {
-    const changed = (services: Record<string, string>) => ({ operation: 3, limits: greeter, services });
+    // A value a newer server might send is shown as it is.
+    const changed = (services: Record<string, string>) => ({ operation: 3, limits: greeter, services: services as Record<string, LimitsApplied> });
     expect(limitsResult(changed({ web: "updated" }))).toBe("Changed live: web.");
     expect(limitsResult(changed({ web: "updated", db: "updated", worker: "not_created", cron: "needs_recreate", x: "unchanged" }))).toBe(
       "Changed live: db, web. Already so: x. Applies when created: worker. Applies at the next start: cron.",

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Event, OperationInfo } from "../bindings";
+import type { Event, OperationInfo, OperationKind } from "../bindings";
 import { applyPull, describe as describeEvent, imagePercent, operationPercent, outcomeText, type PullState, resultSentence, rollbackReason, STEPS, succeeded, updateHistory } from "./operations";
 
 const ev = (e: Partial<Event> & { type: Event["type"] }): Event => ({ operation: 7, app: "a", ...e }) as Event;
@@ -93,7 +93,7 @@ describe("update progress", () => {
 });
 
 describe("update history", () => {
-  const op = (id: number, kind: string, startedAt: number | null, app = "greeter"): OperationInfo => ({
+  const op = (id: number, kind: OperationKind, startedAt: number | null, app = "greeter"): OperationInfo => ({
     id,
     app,
     kind,

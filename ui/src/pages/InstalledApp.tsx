@@ -67,7 +67,7 @@ export function InstalledAppPage({ app }: { app: string }) {
           <h1 id="installed-title">{info.id}</h1>
           <p className="muted">
             <span data-testid="app-version">Version {versionOf(info.source)}</span> · <span data-testid="app-status">{label}</span>
-            {info.source.includes("@") ? ` · from ${info.source.split("/")[0]}` : ` · from ${info.source}`}
+            {` · from ${info.origin.kind === "store" ? info.origin.store : info.origin.path}`}
           </p>
           <p className="muted services" data-testid="app-services">
             {info.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}

@@ -3,11 +3,11 @@
 // ones, and the whole log as a download.
 import { useEffect, useRef, useState } from "react";
 import { download, inDesktop, invoke } from "../api";
-import type { Event, LogEntry } from "../bindings";
+import type { Event_Serialize, LogEntry } from "../bindings";
 import { usePolling } from "../hooks/usePolling";
 import { highlightParts, logsText, logTime } from "../logic";
 
-type LogEvent = Extract<Event, { type: "log" }>;
+type LogEvent = Extract<Event_Serialize, { type: "log" }>;
 
 /** Lines of each service the search looks through. */
 const SEARCH_TAIL = 10000;
@@ -22,8 +22,8 @@ export function LogsPage({ app }: { app: string }) {
   // Read once, then every 2 seconds while following.
   usePolling(
     (alive) =>
-      invoke("logs", { app, service: null, tail: 500, follow: false }).then(
-        (l) => alive() && (setLines(l), setError(null)),
+      invoke("logs", { app, service: null, tail: 500 }).then(
+        (l) => alive() && (setLines(l.filter((e): e is LogEvent => e.type === "log")), setError(null)),
         (e: Error) => alive() && setError(e.message),
       ),
     follow ? 2000 : null,

@@ -60,10 +60,7 @@ impl Apps {
         }
         let id = request.id.clone().unwrap_or_else(|| meta.id.clone());
         if let Some(existing) = self.store.app(&id)? {
-            return Err(Error::AlreadyInstalled {
-                app: id,
-                state: existing.state,
-            });
+            return Err(Error::taken(id, existing.state));
         }
         let kept = self.store.secrets(&id)?;
         let resolved = resolve_settings(meta, &request.settings, &kept)?;

@@ -50,10 +50,7 @@ impl Apps {
         let app = request.app_id.as_str();
         crate::host::check_limits(&request.limits)?;
         if let Some(existing) = self.store.app(app)? {
-            return Err(Error::AlreadyInstalled {
-                app: app.to_string(),
-                state: existing.state,
-            });
+            return Err(Error::taken(app, existing.state));
         }
         let op = self.store.begin_operation(
             app,

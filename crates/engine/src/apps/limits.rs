@@ -28,6 +28,15 @@ struct LimitsPlan {
     after: ServiceLimits,
 }
 
+/// A limits change checked and journaled, ready to run.
+#[derive(Debug)]
+pub struct LimitsBegun {
+    pub operation: i64,
+    plan: LimitsPlan,
+    /// The rendered file before, put back if the change is refused.
+    previous: Vec<u8>,
+}
+
 /// How a limits change went.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LimitsReport {
@@ -64,6 +73,12 @@ impl Apps {
     /// unlimited). Without an explicit one, memory+swap is twice the
     /// memory, as Docker sets it.
     pub async fn set_limits(&self, app: &str, change: ServiceLimits) -> Result<LimitsReport> {
+        let begun = self.begin_limits(app, change)?;
+        self.run_limits(&begun, &mut |_| {}).await
+    }
+
+    /// Checks and journals a limits change; [`Apps::run_limits`] carries it out.
+    pub fn begin_limits(&self, app: &str, change: ServiceLimits) -> Result<LimitsBegun> {
         let record = self.installed_record(app)?;
         let before: ServiceLimits = serde_json::from_str(&record.limits).unwrap_or_default();
         let plan = LimitsPlan {
@@ -79,13 +94,32 @@ impl Apps {
             path: self.compose_file(app),
             cause,
         })?;
-        let op = self.store.begin_operation(
+        let operation = self.store.begin_operation(
             app,
             "limits",
             &serde_json::to_string(&plan).expect("plans serialize"),
         )?;
         self.boundary();
-        match self.limits_steps(op, &plan).await {
+        Ok(LimitsBegun {
+            operation,
+            plan,
+            previous,
+        })
+    }
+
+    /// Runs a begun limits change to its end: applied, or undone.
+    pub async fn run_limits(
+        &self,
+        begun: &LimitsBegun,
+        progress: &mut (dyn FnMut(super::Progress) + Send),
+    ) -> Result<LimitsReport> {
+        let LimitsBegun {
+            operation: op,
+            plan,
+            previous,
+        } = begun;
+        let op = *op;
+        match self.limits_steps(op, plan, progress).await {
             Ok(services) => {
                 self.store.finish_operation(op, "done", None)?;
                 Ok(LimitsReport {
@@ -104,7 +138,7 @@ impl Apps {
                 })
             }
             Err(e) => {
-                self.undo_limits(&plan, &previous).await;
+                self.undo_limits(plan, previous).await;
                 self.store
                     .finish_operation(op, "failed", Some(&e.to_string()))?;
                 Err(e)
@@ -112,13 +146,17 @@ impl Apps {
         }
     }
 
-    async fn limits_steps(&self, op: i64, plan: &LimitsPlan) -> Result<Vec<ServiceLimitsApplied>> {
-        let mut quiet = |_: super::Progress| {};
+    async fn limits_steps(
+        &self,
+        op: i64,
+        plan: &LimitsPlan,
+        progress: &mut (dyn FnMut(super::Progress) + Send),
+    ) -> Result<Vec<ServiceLimitsApplied>> {
         let project = self
-            .step(op, "render", &mut quiet, async { self.write_limits(plan) })
+            .step(op, "render", progress, async { self.write_limits(plan) })
             .await?;
         let applied = self
-            .step(op, "apply", &mut quiet, self.engine.apply_limits(&project))
+            .step(op, "apply", progress, self.engine.apply_limits(&project))
             .await?;
         Ok(applied
             .into_iter()

@@ -41,7 +41,7 @@ pub use disk::{DiskCapReport, DiskChange, DiskPlan, DiskUsage, MIN_DISK_CAP};
 pub use from_catalog::{CatalogInstall, OpenAddress};
 pub use images::{parse_age, PruneOptions, PruneReport, PrunedImage};
 pub use install::InstallRequest;
-pub use limits::{LimitsReport, ServiceLimitsApplied};
+pub use limits::{LimitsBegun, LimitsReport, ServiceLimitsApplied};
 pub use power::Power;
 pub use snapshot::{free_space, human_bytes, snapshots_to_keep, Snapshot, Tally};
 pub use uninstall::UninstallOptions;
@@ -148,7 +148,7 @@ impl Apps {
             app: app.to_string(),
         })?;
         if record.state != "installed" {
-            return Err(Error::AlreadyInstalled {
+            return Err(Error::InTransition {
                 app: app.to_string(),
                 state: record.state,
             });

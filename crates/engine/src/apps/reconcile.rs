@@ -13,18 +13,37 @@ impl Apps {
     /// still away) and returns that error. Returns the operations it settled.
     ///
     /// Only call this when no operation is running: a running one is
-    /// unfinished too. The daemon uses [`Apps::settle`] per idle app instead.
+    /// unfinished too. The daemon holds only the idle apps ([`Apps::settle_unfinished`]).
     pub async fn reconcile(&self) -> Result<Vec<OperationRecord>> {
         self.mount_disks().await?;
+        self.settle_unfinished(|_| Some(())).await
+    }
+
+    /// Settles every unfinished operation whose app `hold` grants (held
+    /// while it is settled; `None` skips the app, e.g. while an operation on
+    /// it runs), oldest first. Stops at the first that cannot be settled
+    /// (the engine is still away) and returns that error; else the
+    /// operations it settled, as they ended. [`Apps::reconcile`] holds
+    /// every app; the daemon holds the idle ones, at start and periodically.
+    pub async fn settle_unfinished<H>(
+        &self,
+        mut hold: impl FnMut(&str) -> Option<H>,
+    ) -> Result<Vec<OperationRecord>> {
         let mut unfinished = self.store.unfinished_operations()?;
         unfinished.reverse();
-        for op in &unfinished {
-            self.settle(op).await?;
+        let mut settled = Vec::new();
+        for op in unfinished {
+            let Some(_held) = hold(&op.app) else {
+                continue;
+            };
+            // Read again under the hold: it may have finished meanwhile.
+            let Some(current) = self.store.operation(op.id)?.filter(|o| o.outcome.is_none()) else {
+                continue;
+            };
+            self.settle(&current).await?;
+            settled.extend(self.store.operation(op.id)?);
         }
-        unfinished
-            .iter()
-            .filter_map(|o| self.store.operation(o.id).transpose())
-            .collect()
+        Ok(settled)
     }
 
     /// Settles one unfinished operation. Idempotent: on error (the engine is

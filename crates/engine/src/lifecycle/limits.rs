@@ -12,7 +12,7 @@
 //! memory.)
 
 use bollard::models::{ContainerUpdateBody, HostConfig};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_yaml::Mapping;
 
 use super::{container_name, docker_err, Engine};
@@ -20,7 +20,7 @@ use crate::compose::{Project, ServiceLimits};
 use crate::Result;
 
 /// What happened to one service's container in [`Engine::apply_limits`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitsApplied {
     /// Its limits already matched.

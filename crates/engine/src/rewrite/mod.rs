@@ -113,17 +113,7 @@ fn clean_bind_sources(svc: &mut Mapping) {
     }
 }
 
-/// Whether `id` can name an app (and so a compose project, and container names).
-pub fn valid_app_id(id: &str) -> bool {
-    id.len() <= 63
-        && id
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-}
+pub use crate::model::valid_app_id;
 
 /// Renders `compose_file` for this host as app `request.app_id`.
 pub fn render(

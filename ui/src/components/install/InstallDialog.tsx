@@ -2,10 +2,10 @@
 // explicit consent to what it asks, how much it downloads, then live progress
 // per image and a step log.
 import { useEffect, useState, type FormEvent } from "react";
-import { invoke } from "../../api";
+import { ApiError, invoke } from "../../api";
 import type { CatalogAppInfo, DownloadSize } from "../../bindings";
 import { useOperation } from "../../hooks/useOperation";
-import { downloadText, parseSize, settingsProblems, settingsToSend } from "../../logic";
+import { downloadText, installFailure, parseSize, settingsProblems, settingsToSend } from "../../logic";
 import { Dialog } from "../dialog/Dialog";
 import { OperationProgress } from "../operation/Operation";
 import { permissionText } from "./permissions";
@@ -19,6 +19,8 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
   const [memory, setMemory] = useState("");
   const [consent, setConsent] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
+  // Settings the server said have no value: their fields are marked.
+  const [missing, setMissing] = useState<string[]>([]);
   const [download, setDownload] = useState<DownloadSize | null>(null);
   const { operation, events, pulls, finished, start } = useOperation();
   // How much installing downloads; if the registry cannot tell, the dialog says nothing of it.
@@ -56,7 +58,10 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
         }),
       );
     } catch (err) {
-      setProblems([(err as Error).message]);
+      const refused = err instanceof ApiError ? err : { message: (err as Error).message };
+      const { problems, missing } = installFailure(settings, refused);
+      setProblems(problems);
+      setMissing(missing);
     }
   }
 
@@ -73,6 +78,7 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
               name: s.name,
               value: values[s.name] ?? "",
               onChange: (e: { target: { value: string } }) => setValues({ ...values, [s.name]: e.target.value }),
+              "aria-invalid": missing.includes(s.name) || undefined,
             };
             const hint = s.generate != null ? "Leave empty and Berth makes a strong one." : s.default ? `Default: ${s.default}` : "";
             return (

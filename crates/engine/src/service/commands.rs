@@ -1,0 +1,400 @@
+//! Every command, declared once: its name (the variant's, camelCase on the
+//! wire), its arguments (a struct in [`args`]), its reply type and its
+//! [`CommandKind`]. From this one list come the [`Request`] enum the
+//! transports carry, [`COMMANDS`], [`Request::kind`], the [`Replies`] map
+//! the UI's types are generated from, and [`Service::run`], which calls the
+//! handler of the same name (`handlers/`). Adding a command is one entry
+//! here plus its handler.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{to_json, Answer, Service};
+use crate::model::AppId;
+use crate::Result;
+
+/// How a command answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum CommandKind {
+    /// One answer, once the work is done.
+    Immediate,
+    /// A long operation: over HTTP and in the desktop app `{"operation": id}`
+    /// at once, then progress events and a `finished` event; over the
+    /// socket its events, then the finished operation.
+    Operation,
+    /// A journaled operation the client waits for (its reply is a value),
+    /// with progress events; it runs in its own task, so a client that
+    /// leaves (a closed browser tab) does not abandon it halfway.
+    Job,
+    /// Lines until the client leaves (only a streaming client may ask).
+    Stream,
+}
+
+macro_rules! reply {
+    (Immediate, $reply:ty, $work:expr) => {{
+        let value: $reply = $work.await?;
+        Ok(Answer::Value(to_json(value)?))
+    }};
+    (Operation, $reply:ty, $work:expr) => {
+        Ok(Answer::Operation($work.await?))
+    };
+    (Job, $reply:ty, $work:expr) => {
+        Ok(Answer::Job($work.await?))
+    };
+    (Stream, $reply:ty, $work:expr) => {
+        Ok(Answer::Stream($work.await?))
+    };
+}
+
+macro_rules! commands {
+    ($(
+        $(#[doc = $doc:literal])*
+        $kind:ident $handler:ident: $Command:ident {
+            $( $(#[$field_meta:meta])* $field:ident : $type:ty ),* $(,)?
+        } -> $reply:ty;
+    )*) => {
+        /// Each command's arguments, as a struct of the command's name.
+        pub mod args {
+            use super::*;
+            $(
+                $(#[doc = $doc])*
+                #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, specta::Type)]
+                #[serde(rename_all = "camelCase")]
+                // Inlined in the request type, as `args`: no name of its own in the UI's types.
+                #[specta(inline)]
+                pub struct $Command {
+                    $( $(#[$field_meta])* pub $field: $type, )*
+                }
+
+                impl From<$Command> for super::Request {
+                    fn from(args: $Command) -> Self {
+                        super::Request::$Command(args)
+                    }
+                }
+            )*
+        }
+
+        /// A command and its arguments: `{"command": "...", "args": {...}}`.
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type,
+                 strum::IntoStaticStr, strum::VariantNames)]
+        #[serde(tag = "command", content = "args", rename_all = "camelCase")]
+        #[strum(serialize_all = "camelCase")]
+        pub enum Request {
+            $( $(#[doc = $doc])* $Command(args::$Command), )*
+        }
+
+        /// What each command answers, by its wire name: exported to the UI,
+        /// whose reply map is this type.
+        #[derive(Debug, Serialize, specta::Type)]
+        #[serde(rename_all = "camelCase")]
+        pub struct Replies {
+            $( pub $handler: $reply, )*
+        }
+
+        impl Request {
+            /// How the service answers this command.
+            pub fn kind(&self) -> CommandKind {
+                match self {
+                    $( Request::$Command(_) => CommandKind::$kind, )*
+                }
+            }
+        }
+
+        impl Service {
+            /// Carries out one command (its names checked first, see
+            /// [`Request::check_names`]).
+            pub async fn run(self: &Arc<Self>, request: Request) -> Result<Answer> {
+                request.check_names()?;
+                match request {
+                    $( Request::$Command(args) => reply!($kind, $reply, self.$handler(args)), )*
+                }
+            }
+        }
+    };
+}
+
+/// Every command's wire name, in declaration order.
+pub const COMMANDS: &[&str] = <Request as strum::VariantNames>::VARIANTS;
+
+impl Request {
+    /// The command's wire name (one of [`COMMANDS`]).
+    pub fn name(&self) -> &'static str {
+        self.into()
+    }
+}
+
+commands! {
+    /// Versions of Berth and of the Docker Engine API in use.
+    Immediate version: Version {} -> super::VersionInfo;
+    /// Installed apps with their services' states.
+    Immediate apps: Apps {} -> Vec<super::AppInfo>;
+    /// One app.
+    Immediate status: Status { app: AppId } -> super::AppInfo;
+    /// Install an app from a store or from a compose file (or a folder
+    /// holding one); streams progress.
+    Operation install: Install {
+        /// Path of the compose file (or its folder), on the daemon's host.
+        #[serde(default)]
+        compose_file: Option<String>,
+        /// An app of a store, by its id there.
+        #[serde(default)]
+        catalog_app: Option<String>,
+        /// The store to take `catalogApp` from; the first that has it by default.
+        #[serde(default)]
+        store: Option<String>,
+        /// The installed app's id; by default the store's app id or the compose project's name.
+        #[serde(default)]
+        app_id: Option<AppId>,
+        #[serde(default)]
+        settings: BTreeMap<String, String>,
+        #[serde(default)]
+        cpus: Option<f64>,
+        /// Bytes.
+        #[serde(default)]
+        #[specta(type = Option<f64>)]
+        memory: Option<i64>,
+        #[serde(default)]
+        #[specta(type = Option<f64>)]
+        pids: Option<i64>,
+        /// The user consents to what the app asks of the host.
+        #[serde(default)]
+        consent: bool,
+    } -> super::Started;
+    /// Uninstall; data is kept unless `purgeData`, images unless `removeImages`.
+    Operation uninstall: Uninstall {
+        app: AppId,
+        #[serde(default)]
+        purge_data: bool,
+        #[serde(default)]
+        remove_images: bool,
+    } -> super::Started;
+    Operation start: Start { app: AppId } -> super::Started;
+    Operation stop: Stop { app: AppId } -> super::Started;
+    Operation restart: Restart { app: AppId } -> super::Started;
+    /// The last lines of an app's logs (one service's, or all), as log events.
+    Immediate logs: Logs {
+        app: AppId,
+        #[serde(default)]
+        service: Option<String>,
+        #[serde(default)]
+        tail: Option<u32>,
+    } -> Vec<super::Event>;
+    /// An app's logs as they come, after the last `tail` lines, until the
+    /// client leaves (the socket only).
+    Stream follow_logs: FollowLogs {
+        app: AppId,
+        #[serde(default)]
+        service: Option<String>,
+        #[serde(default)]
+        tail: Option<u32>,
+    } -> ();
+    /// Recent operations, newest first.
+    Immediate ops: Ops {
+        #[serde(default)]
+        limit: Option<u32>,
+    } -> Vec<super::OperationInfo>;
+    /// The app stores: the embedded one, then those added.
+    Immediate catalog_stores: CatalogStores {} -> Vec<crate::catalog::StoreInfo>;
+    /// Add a store: a signed remote store's URL (with its minisign public
+    /// key), a folder or `.tar.gz` store, a CasaOS or an Umbrel store.
+    Immediate catalog_add: CatalogAdd {
+        location: String,
+        #[serde(default)]
+        key: Option<String>,
+        #[serde(default)]
+        name: Option<String>,
+    } -> crate::catalog::StoreInfo;
+    Immediate catalog_remove: CatalogRemove { name: String } -> ();
+    /// Refresh one store, or every store.
+    Immediate catalog_refresh: CatalogRefresh {
+        #[serde(default)]
+        name: Option<String>,
+    } -> Vec<crate::catalog::RefreshOutcome>;
+    /// Every app of every store, by name; only one category's when given.
+    Immediate catalog_apps: CatalogApps {
+        #[serde(default)]
+        category: Option<String>,
+    } -> Vec<crate::catalog::AppSummary>;
+    /// Apps matching every word, best first.
+    Immediate catalog_search: CatalogSearch { query: String } -> Vec<crate::catalog::AppSummary>;
+    /// One app of a store: description, settings, permissions, resources.
+    Immediate catalog_show: CatalogShow {
+        app: String,
+        #[serde(default)]
+        store: Option<String>,
+    } -> super::CatalogAppInfo;
+    /// The secrets generated for an installed app.
+    Immediate secrets: Secrets { app: AppId } -> BTreeMap<String, String>;
+    /// What updating each installed app would bring: a newer store version,
+    /// or tags that now name newer images. `refresh` checks again now;
+    /// else the daemon's last periodic check answers.
+    Immediate updates: Updates {
+        #[serde(default)]
+        refresh: bool,
+    } -> super::UpdatesInfo;
+    /// Update an app to its store's newest version (or its tags' newest
+    /// images), or to a new version of its compose file; streams progress.
+    /// A failure puts the previous version back, with its data.
+    Operation update: Update {
+        app: AppId,
+        #[serde(default)]
+        compose_file: Option<String>,
+        /// Consent to what the new version asks of the host beyond the old.
+        #[serde(default)]
+        consent: bool,
+    } -> super::Started;
+    /// Return an app to a kept snapshot (the newest by default); streams progress.
+    Operation rollback: Rollback {
+        app: AppId,
+        #[serde(default)]
+        to: Option<String>,
+    } -> super::Started;
+    /// The kept snapshots of an app, newest first.
+    Immediate snapshots: Snapshots { app: AppId } -> Vec<super::SnapshotInfo>;
+    /// Remove the images no app, container or kept snapshot needs (only
+    /// those unused for `olderThanDays` when given); `dryRun` only lists them.
+    Immediate images_prune: ImagesPrune {
+        #[serde(default)]
+        older_than_days: Option<u32>,
+        #[serde(default)]
+        dry_run: bool,
+    } -> crate::apps::PruneReport;
+    /// Bytes installing a store app would download (layers already here excluded).
+    Immediate download_size: DownloadSize {
+        catalog_app: String,
+        #[serde(default)]
+        store: Option<String>,
+    } -> crate::registry::DownloadSize;
+    /// This server: CPU, load, memory, disks, the Docker engine.
+    Immediate system: System {} -> crate::metrics::SystemInfo;
+    /// What apps use now: one app, or every installed app.
+    Immediate stats: Stats {
+        #[serde(default)]
+        app: Option<AppId>,
+    } -> Vec<crate::metrics::AppStats>;
+    /// An app's recent use, oldest first, as the daemon samples it.
+    Immediate stats_history: StatsHistory { app: AppId } -> Vec<crate::metrics::Sample>;
+    /// The lines of an app's logs (one service's, or all) containing
+    /// `query`, in any case, among the last `tail` of each service.
+    Immediate log_search: LogSearch {
+        app: AppId,
+        #[serde(default)]
+        service: Option<String>,
+        query: String,
+        #[serde(default)]
+        tail: Option<u32>,
+    } -> Vec<crate::lifecycle::LogEntry>;
+    /// Writes the app's diagnostics bundle (a .tar.gz, secrets redacted) to
+    /// `out`, a path on the daemon's host; under `<home>/diagnostics/` by default.
+    Immediate diagnose: Diagnose {
+        app: AppId,
+        #[serde(default)]
+        out: Option<String>,
+    } -> crate::apps::DiagnoseReport;
+    /// Changes an app's CPU, memory, memory+swap and process limits, live
+    /// (no restart); each one given replaces, each one left out is kept.
+    Job limits: Limits {
+        app: AppId,
+        #[serde(default)]
+        cpus: Option<f64>,
+        /// Bytes.
+        #[serde(default)]
+        #[specta(type = Option<f64>)]
+        memory: Option<i64>,
+        /// Bytes of memory plus swap; -1 for unlimited swap.
+        #[serde(default)]
+        #[specta(type = Option<f64>)]
+        memory_swap: Option<i64>,
+        #[serde(default)]
+        #[specta(type = Option<f64>)]
+        pids: Option<i64>,
+    } -> super::LimitsChanged;
+    /// An app's data folder: what it uses, its cap, and what is not capped.
+    Immediate disk: Disk { app: AppId } -> super::AppDisk;
+    /// Caps an app's data folder at `bytes` (a size-capped filesystem), or
+    /// removes the cap (`null`). Raising grows it in place; a first cap or a
+    /// lower one stops the app while its data is copied.
+    Job disk_cap: DiskCap {
+        app: AppId,
+        #[serde(default)]
+        #[specta(type = Option<f64>)]
+        bytes: Option<u64>,
+    } -> super::AppDisk;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_format_is_command_plus_camel_case_args() {
+        let r = Request::from(args::Uninstall {
+            app: AppId::new("a").unwrap(),
+            purge_data: true,
+            remove_images: false,
+        });
+        assert_eq!(
+            serde_json::to_string(&r).unwrap(),
+            r#"{"command":"uninstall","args":{"app":"a","purgeData":true,"removeImages":false}}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&Request::from(args::Apps {})).unwrap(),
+            r#"{"command":"apps","args":{}}"#
+        );
+        let back: Request = serde_json::from_str(
+            r#"{"command":"install","args":{"composeFile":"/x.yml","appId":null}}"#,
+        )
+        .unwrap();
+        assert!(
+            matches!(back, Request::Install(args::Install { ref compose_file, .. }) if compose_file.as_deref() == Some("/x.yml"))
+        );
+        // Arguments left out take their defaults.
+        let power: Request =
+            serde_json::from_str(r#"{"command":"uninstall","args":{"app":"a"}}"#).unwrap();
+        assert_eq!(
+            power,
+            Request::from(args::Uninstall {
+                app: AppId::new("a").unwrap(),
+                ..Default::default()
+            })
+        );
+    }
+
+    #[test]
+    fn names_kinds_and_replies_come_from_one_list() {
+        assert_eq!(COMMANDS.len(), 33);
+        assert_eq!(COMMANDS[0], "version");
+        assert!(COMMANDS.contains(&"catalogStores"));
+        assert!(COMMANDS.contains(&"followLogs"));
+        let names: std::collections::HashSet<_> = COMMANDS.iter().collect();
+        assert_eq!(names.len(), COMMANDS.len(), "wire names are unique");
+        let r = Request::from(args::DiskCap::default());
+        assert_eq!(r.name(), "diskCap");
+        assert_eq!(r.kind(), CommandKind::Job);
+        assert_eq!(
+            Request::from(args::Rollback::default()).kind(),
+            CommandKind::Operation
+        );
+        assert_eq!(
+            Request::from(args::FollowLogs::default()).kind(),
+            CommandKind::Stream
+        );
+        assert_eq!(
+            Request::from(args::Logs::default()).kind(),
+            CommandKind::Immediate
+        );
+        // App ids are checked as they are read.
+        let bad: Result<Request, _> =
+            serde_json::from_str(r#"{"command":"status","args":{"app":"../../etc"}}"#);
+        assert!(bad
+            .unwrap_err()
+            .to_string()
+            .contains("is not a valid app id"));
+        // The serde tag is the same name strum derives.
+        let wire = serde_json::to_value(Request::from(args::CatalogSearch::default())).unwrap();
+        assert_eq!(wire["command"], "catalogSearch");
+    }
+}

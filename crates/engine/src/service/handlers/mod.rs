@@ -1,0 +1,8 @@
+//! Each command's implementation, as the [`Service`](super::Service) method
+//! named in `commands.rs`, grouped by area.
+
+mod apps;
+mod catalog;
+mod monitor;
+mod resources;
+mod updates;

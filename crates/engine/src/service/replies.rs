@@ -1,0 +1,449 @@
+//! What commands answer, and the progress events operations report: serde +
+//! specta types, camelCase on the wire, the same for every transport (the
+//! unix socket, HTTP, the desktop's IPC). States are enums, not strings.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Versions of Berth and of the Docker Engine API in use.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionInfo {
+    pub berth: String,
+    pub docker_api: String,
+}
+
+/// Where an installed app is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum AppState {
+    /// Its install is running (or was interrupted and is being rolled back).
+    Installing,
+    Installed,
+    /// Its uninstall is running.
+    Removing,
+}
+
+impl AppState {
+    /// The state as the store records it (`installing`, `installed`, `removing`).
+    pub fn parse(recorded: &str) -> Self {
+        match recorded {
+            "installing" => AppState::Installing,
+            "removing" => AppState::Removing,
+            _ => AppState::Installed,
+        }
+    }
+
+    /// The word the CLI prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AppState::Installing => "installing",
+            AppState::Installed => "installed",
+            AppState::Removing => "removing",
+        }
+    }
+}
+
+/// Where an installed app came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum AppSource {
+    /// An app of a store, at a version.
+    Store {
+        store: String,
+        app: String,
+        version: String,
+    },
+    /// A compose file (or folder) on the server.
+    File { path: String },
+}
+
+impl AppSource {
+    /// The source as the store records it: `store/app@version`, or a path.
+    pub fn parse(recorded: &str) -> Self {
+        match crate::apps::store_source(recorded) {
+            Some((store, app, version)) => AppSource::Store {
+                store: store.to_string(),
+                app: app.to_string(),
+                version: version.to_string(),
+            },
+            None => AppSource::File {
+                path: recorded.to_string(),
+            },
+        }
+    }
+}
+
+/// An installed app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppInfo {
+    pub id: String,
+    pub state: AppState,
+    /// Where it came from, as recorded (`store/app@version` or a path).
+    pub source: String,
+    /// The same, taken apart.
+    pub origin: AppSource,
+    pub services: Vec<ServiceInfo>,
+    /// The host port "Open" goes to (the main service's), if it publishes one.
+    pub open_port: Option<u16>,
+    /// The path on that port.
+    pub open_path: Option<String>,
+    /// The limits every service runs under (none: unlimited).
+    pub limits: LimitsInfo,
+}
+
+/// An app's CPU, memory and process limits.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsInfo {
+    pub cpus: Option<f64>,
+    #[specta(type = Option<f64>)]
+    pub memory: Option<i64>,
+    /// Memory plus swap; none: twice the memory, as Docker sets it.
+    #[specta(type = Option<f64>)]
+    pub memory_swap: Option<i64>,
+    #[specta(type = Option<f64>)]
+    pub pids: Option<i64>,
+}
+
+impl From<crate::compose::ServiceLimits> for LimitsInfo {
+    fn from(l: crate::compose::ServiceLimits) -> Self {
+        LimitsInfo {
+            cpus: l.cpus,
+            memory: l.memory,
+            memory_swap: l.memory_swap,
+            pids: l.pids,
+        }
+    }
+}
+
+/// What a limits change did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct LimitsChanged {
+    #[specta(type = f64)]
+    pub operation: i64,
+    pub limits: LimitsInfo,
+    /// Per service: what happened to its container.
+    pub services: BTreeMap<String, LimitsApplied>,
+}
+
+pub use crate::lifecycle::LimitsApplied;
+
+/// An app's data folder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct AppDisk {
+    /// Bytes used.
+    #[specta(type = f64)]
+    pub used: u64,
+    /// The cap, if there is one.
+    #[specta(type = Option<f64>)]
+    pub cap: Option<u64>,
+    /// More than 90% of the cap is used.
+    pub near_full: bool,
+    /// What is not capped (containers' writable layers on most storage drivers).
+    pub uncapped: Option<String>,
+    /// The app was stopped and started again for the last change.
+    pub restarted: bool,
+}
+
+/// One service of an app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ServiceInfo {
+    pub service: String,
+    pub container: String,
+    pub image: String,
+    /// `running`, `healthy`, `unhealthy`, `starting`, `restarting`, `created`, `exited`…
+    pub state: String,
+    #[specta(type = Option<f64>)]
+    pub exit_code: Option<i64>,
+    /// The engine killed it for using more memory than its limit.
+    pub oom_killed: bool,
+    /// Why it is not running as it should, in words ("killed: out of memory (limit 64 MiB)").
+    pub message: Option<String>,
+}
+
+/// What an operation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub enum OperationKind {
+    Install,
+    Uninstall,
+    Start,
+    Stop,
+    Restart,
+    Update,
+    Rollback,
+    Limits,
+    Disk,
+}
+
+impl OperationKind {
+    /// The word the journal records and the CLI prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OperationKind::Install => "install",
+            OperationKind::Uninstall => "uninstall",
+            OperationKind::Start => "start",
+            OperationKind::Stop => "stop",
+            OperationKind::Restart => "restart",
+            OperationKind::Update => "update",
+            OperationKind::Rollback => "rollback",
+            OperationKind::Limits => "limits",
+            OperationKind::Disk => "disk",
+        }
+    }
+
+    /// The kind as the journal records it.
+    pub fn parse(recorded: &str) -> Option<Self> {
+        Some(match recorded {
+            "install" => OperationKind::Install,
+            "uninstall" => OperationKind::Uninstall,
+            "start" => OperationKind::Start,
+            "stop" => OperationKind::Stop,
+            "restart" => OperationKind::Restart,
+            "update" => OperationKind::Update,
+            "rollback" => OperationKind::Rollback,
+            "limits" => OperationKind::Limits,
+            "disk" => OperationKind::Disk,
+            _ => return None,
+        })
+    }
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Done,
+    Failed,
+    /// A failed update or install put back what was there before.
+    RolledBack,
+    /// Interrupted (a crash, the engine away) and finished when Berth was back.
+    CompletedAfterRestart,
+    /// Interrupted; nothing needed undoing.
+    Interrupted,
+}
+
+impl Outcome {
+    /// The outcome as the journal records it.
+    pub fn parse(recorded: &str) -> Option<Self> {
+        Some(match recorded {
+            "done" => Outcome::Done,
+            "failed" => Outcome::Failed,
+            "rolled_back" => Outcome::RolledBack,
+            "completed_after_restart" => Outcome::CompletedAfterRestart,
+            "interrupted" => Outcome::Interrupted,
+            _ => return None,
+        })
+    }
+
+    /// The word the CLI prints.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Done => "done",
+            Outcome::Failed => "failed",
+            Outcome::RolledBack => "rolled_back",
+            Outcome::CompletedAfterRestart => "completed_after_restart",
+            Outcome::Interrupted => "interrupted",
+        }
+    }
+}
+
+/// An operation and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OperationInfo {
+    #[specta(type = f64)]
+    pub id: i64,
+    pub app: String,
+    pub kind: OperationKind,
+    #[specta(type = f64)]
+    pub started_at: i64,
+    #[specta(type = Option<f64>)]
+    pub finished_at: Option<i64>,
+    /// None while it runs.
+    pub outcome: Option<Outcome>,
+    pub error: Option<String>,
+    /// The steps it went through, in order (`render`, `pull`, `create`, …).
+    pub steps: Vec<String>,
+}
+
+impl From<crate::store::OperationRecord> for OperationInfo {
+    fn from(op: crate::store::OperationRecord) -> Self {
+        OperationInfo {
+            id: op.id,
+            app: op.app,
+            // Journals only hold the kinds above; an unknown one (a newer
+            // Berth's journal) reads as the closest harmless kind.
+            kind: OperationKind::parse(&op.kind).unwrap_or(OperationKind::Start),
+            started_at: op.started_at,
+            finished_at: op.finished_at,
+            outcome: op.outcome.as_deref().and_then(Outcome::parse),
+            error: op.error,
+            steps: op.steps,
+        }
+    }
+}
+
+/// What a long operation answers at once over HTTP and in the desktop app;
+/// its progress comes as events.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, specta::Type)]
+pub struct Started {
+    #[specta(type = f64)]
+    pub operation: i64,
+}
+
+/// Progress of a long command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    #[specta(type = Option<f64>)]
+    pub operation: Option<i64>,
+    /// The app the operation is about.
+    #[serde(default)]
+    pub app: Option<String>,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum EventKind {
+    /// The operation is recorded and running; its id is in the event.
+    Accepted,
+    Step {
+        step: String,
+    },
+    Pull {
+        image: String,
+        layer: Option<String>,
+        #[specta(type = Option<f64>)]
+        current: Option<i64>,
+        #[specta(type = Option<f64>)]
+        total: Option<i64>,
+    },
+    Service {
+        service: String,
+        state: String,
+    },
+    Log {
+        service: String,
+        stream: String,
+        text: String,
+    },
+    /// The operation ended: `outcome` as in the operation list, `error` the sentence if it failed.
+    Finished {
+        outcome: Option<Outcome>,
+        error: Option<String>,
+    },
+}
+
+/// An app of a store, in full.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct CatalogAppInfo {
+    pub store: String,
+    pub meta: crate::catalog::AppMeta,
+    /// The app's files (compose.yml, app.yml, icon, screenshots).
+    pub files: Vec<String>,
+}
+
+/// The last update check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatesInfo {
+    /// When it ran (ms); none before the first check.
+    #[specta(type = Option<f64>)]
+    pub checked_at: Option<i64>,
+    /// One entry per installed app.
+    pub apps: Vec<crate::apps::AppUpdate>,
+}
+
+/// A kept snapshot of an app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct SnapshotInfo {
+    pub id: String,
+    #[specta(type = f64)]
+    pub created_at: i64,
+    /// Why it was taken (`before updating to …`).
+    pub reason: String,
+    /// The version it holds (`store/app@version` or a compose file).
+    pub source: String,
+    /// Bytes of data it holds.
+    #[specta(type = f64)]
+    pub bytes: u64,
+    pub images: Vec<String>,
+}
+
+macro_rules! display_as_str {
+    ($($t:ty),*) => {$(
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+    )*};
+}
+display_as_str!(AppState, OperationKind, Outcome);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_words_read_back_as_the_same_enums() {
+        for kind in [
+            OperationKind::Install,
+            OperationKind::Uninstall,
+            OperationKind::Start,
+            OperationKind::Stop,
+            OperationKind::Restart,
+            OperationKind::Update,
+            OperationKind::Rollback,
+            OperationKind::Limits,
+            OperationKind::Disk,
+        ] {
+            assert_eq!(OperationKind::parse(kind.as_str()), Some(kind));
+            // The wire name is the journal's word.
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
+        for outcome in [
+            Outcome::Done,
+            Outcome::Failed,
+            Outcome::RolledBack,
+            Outcome::CompletedAfterRestart,
+            Outcome::Interrupted,
+        ] {
+            assert_eq!(Outcome::parse(outcome.as_str()), Some(outcome));
+            assert_eq!(serde_json::to_value(outcome).unwrap(), outcome.as_str());
+        }
+        for state in [
+            AppState::Installing,
+            AppState::Installed,
+            AppState::Removing,
+        ] {
+            assert_eq!(AppState::parse(state.as_str()), state);
+        }
+        assert_eq!(
+            AppSource::parse("main/jellyfin@10.9"),
+            AppSource::Store {
+                store: "main".into(),
+                app: "jellyfin".into(),
+                version: "10.9".into()
+            }
+        );
+        assert_eq!(
+            AppSource::parse("/srv/app/compose.yml"),
+            AppSource::File {
+                path: "/srv/app/compose.yml".into()
+            }
+        );
+        assert_eq!(format!("{:<10}|", Outcome::Done), "done      |");
+    }
+}
