@@ -11,7 +11,7 @@ use anyhow::{bail, Context, Result};
 use berth_api::{
     args, ApiError, AppId, AppInfo, CatalogAppInfo, Client, ErrorCode, OperationInfo, Request,
 };
-use berth_engine::compose::parse_bytes;
+use berth_engine::compose::{parse_bytes, ComposeFiles};
 use clap::Args;
 
 use crate::daemon::{client, run_operation, HomeArg};
@@ -19,7 +19,8 @@ use crate::daemon::{client, run_operation, HomeArg};
 #[derive(Args)]
 pub struct InstallCmd {
     /// An app of a store (by id, see `berth catalog search`), or a compose
-    /// file or a folder holding one.
+    /// file, or a folder holding one (with its compose.override.yaml merged
+    /// on top, as docker compose does).
     pub app: String,
     /// The store to take the app from (default: the first that has it).
     #[arg(long)]
@@ -55,23 +56,13 @@ pub struct UninstallCmd {
     pub remove_images: bool,
 }
 
-/// The compose file `arg` names, if it names a file or a folder holding one.
+/// The compose file `arg` names, or the folder holding one (the daemon
+/// merges its override file on top, as `docker compose` run there does).
 fn compose_path(arg: &str) -> Option<PathBuf> {
     let path = PathBuf::from(arg);
-    if path.is_file() {
+    // A folder without a compose file is not an app: `arg` may be a store app's id.
+    if path.is_file() || (path.is_dir() && ComposeFiles::find(&path).is_ok()) {
         return std::fs::canonicalize(path).ok();
-    }
-    if path.is_dir() {
-        return [
-            "compose.yaml",
-            "compose.yml",
-            "docker-compose.yaml",
-            "docker-compose.yml",
-        ]
-        .iter()
-        .map(|f| path.join(f))
-        .find(|f| f.is_file())
-        .and_then(|f| std::fs::canonicalize(f).ok());
     }
     None
 }

@@ -28,7 +28,7 @@ pub struct UpdateCmd {
     /// Update every app that has an update.
     #[arg(long)]
     pub all: bool,
-    /// A new version of the compose file the app was installed from.
+    /// A new version of the compose file (or folder, its override merged) the app was installed from.
     #[arg(long, conflicts_with = "all")]
     pub compose: Option<std::path::PathBuf>,
     /// Consent to what the new version asks of the host beyond the old.

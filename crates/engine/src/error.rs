@@ -11,6 +11,8 @@ pub enum Error {
         path: PathBuf,
         cause: std::io::Error,
     },
+    #[error("{dir} holds no compose file; put the app's compose.yaml in it (or compose.yml, docker-compose.yml, docker-compose.yaml)")]
+    NoComposeFile { dir: PathBuf },
     #[error("{path} is {size} bytes; compose files larger than {limit} bytes are refused")]
     TooLarge {
         path: PathBuf,

@@ -2,6 +2,8 @@
 //! --format json` — same file, same environment, same project name — on the
 //! fields the engine acts on, for every file of the corpus and of our own
 //! edge cases; where docker compose refuses a file, Berth must refuse it too.
+//! A file that docker compose would find in its folder is read as the
+//! folder, on both sides: its override file is found and merged on top.
 //!
 //! Needs the real `docker compose` v2 (the oracle) and `BERTH_CORPUS`
 //! pointing at the shared corpus (read in place, never copied).
@@ -11,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use berth_engine::compose::{load_file, load_files, LoadOptions};
+use berth_engine::compose::{load_file, ComposeFiles, LoadOptions};
 use berth_testkit::{compose_files, corpus, require_compose};
 use serde_json::Value;
 
@@ -58,35 +60,41 @@ fn environment() -> BTreeMap<String, String> {
     .collect()
 }
 
-/// What one case runs with besides the environment: the files given with
-/// `-f` (a fixture's `compose.override.yml` after its main file, as docker
-/// compose merges them) and the profiles listed one a line in its `profiles`.
+/// What one case runs with besides the environment: its path and the
+/// profiles listed one a line in its `profiles`.
 struct Case {
-    files: Vec<PathBuf>,
+    /// The case's folder when its file is the one docker compose finds there
+    /// (so the folder's override file, if any, is merged on top, both sides
+    /// discovering it on their own); else the file alone, as with `-f`.
+    path: PathBuf,
     profiles: Vec<String>,
 }
 
 impl Case {
     fn of(file: &Path) -> Case {
         let dir = file.parent().expect("a compose file is in a folder");
-        let mut files = vec![file.to_path_buf()];
-        let over = dir.join("compose.override.yml");
-        if over.is_file() {
-            files.push(over);
-        }
+        let path = match ComposeFiles::find(dir) {
+            Ok(found) if found.main == file => dir.to_path_buf(),
+            _ => file.to_path_buf(),
+        };
         let profiles = std::fs::read_to_string(dir.join("profiles"))
             .map(|t| t.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default();
-        Case { files, profiles }
+        Case { path, profiles }
     }
 }
 
 fn oracle(case: &Case, env: &BTreeMap<String, String>) -> Result<Value, String> {
     let mut cmd = Command::new("docker");
     cmd.arg("compose");
-    for file in &case.files {
-        cmd.arg("-f").arg(file);
-    }
+    // With no `-f`, docker compose finds the files in the project folder
+    // (compose-go's default file names), override file included.
+    let flag = if case.path.is_dir() {
+        "--project-directory"
+    } else {
+        "-f"
+    };
+    cmd.arg(flag).arg(&case.path);
     for profile in &case.profiles {
         cmd.args(["--profile", profile]);
     }
@@ -130,7 +138,7 @@ fn compare(file: &Path, env: &BTreeMap<String, String>) -> Vec<String> {
         profiles: case.profiles.clone(),
         ..Default::default()
     };
-    let ours = load_files(&case.files[0], &case.files[1..], &options).map(|p| p.to_json());
+    let ours = load_file(&case.path, &options).map(|p| p.to_json());
     let (expected, ours) = match (expected, ours) {
         (Err(_), Err(_)) => return vec![],
         (Err(e), Ok(_)) => {

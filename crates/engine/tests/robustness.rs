@@ -427,3 +427,39 @@ fn included_and_extended_files_stay_in_the_app_folder() {
     let project = berth_engine::compose::load_file(&main, &options()).unwrap();
     assert_eq!(project.services().count(), 2);
 }
+
+/// An override file is part of the app too: one that is a symlink leading
+/// out of the app's folder is refused, with where it leads; a folder
+/// without a compose file says so.
+#[test]
+fn override_files_stay_in_the_app_folder() {
+    let top = folder("override-outside");
+    let app = top.join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    let err = berth_engine::compose::load_file(&app, &options())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("holds no compose file"), "{err}");
+
+    std::fs::write(
+        app.join("compose.yaml"),
+        "services:\n  web: {image: busybox}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        top.join("elsewhere.yml"),
+        "services:\n  web: {privileged: true}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../elsewhere.yml", app.join("compose.override.yaml")).unwrap();
+    let err = berth_engine::compose::load_file(&app, &options())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("outside the app's folder") && err.contains("elsewhere.yml"),
+        "{err}"
+    );
+    // The main file alone, as `-f` names it, reads no override file.
+    let project = berth_engine::compose::load_file(&app.join("compose.yaml"), &options()).unwrap();
+    assert!(project.model["services"]["web"].get("privileged").is_none());
+}

@@ -18,7 +18,8 @@ use crate::{Error, Result};
 /// What to install.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct InstallRequest {
-    /// The app's compose file.
+    /// The app's compose file, or a folder holding one: its override file
+    /// is merged on top, as `docker compose` run in that folder merges it.
     pub compose_file: PathBuf,
     pub app_id: String,
     #[serde(default)]
@@ -28,7 +29,8 @@ pub struct InstallRequest {
     /// Consent to the app's severe findings.
     #[serde(default)]
     pub consent: bool,
-    /// Where the app came from (`store/app@version`); the file's path when unset.
+    /// Where the app came from (`store/app@version`); `compose_file` when
+    /// unset, so an update reads the same folder (and files) again.
     #[serde(default)]
     pub source: Option<String>,
 }

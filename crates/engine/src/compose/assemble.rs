@@ -8,9 +8,9 @@
 //! Relative paths of a file loaded from another folder are rewritten relative
 //! to the including file's folder, as compose-go does, so normalization still
 //! resolves every relative path against one folder (and Berth's `bind_base`
-//! still relocates them all). An included or extended file belongs to the
-//! app: it must resolve, symlinks and `..` included, inside the main file's
-//! folder.
+//! still relocates them all). An included, extended or override file
+//! belongs to the app: it must resolve, symlinks and `..` included, inside
+//! the main file's folder.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Component, Path, PathBuf};
@@ -76,6 +76,8 @@ pub(crate) fn assemble(
     };
     let mut doc = loader.file(bytes, main, main_dir, env, &mut Vec::new())?;
     for path in overrides {
+        // An override file is part of the app, as an included one is.
+        loader.inside_app(main, "override", path)?;
         let bytes = parse::read_limited(path)?;
         // Override files resolve their relative paths against the project
         // folder, not their own, as docker compose does with `-f`.
@@ -238,7 +240,7 @@ impl Loader<'_> {
                 from,
                 at,
                 format!(
-                    "{} resolves to {}, outside the app's folder {}; an app may only include or extend files inside its own folder",
+                    "{} resolves to {}, outside the app's folder {}; an app may only include, extend or override with files inside its own folder",
                     file.display(),
                     real.display(),
                     root.display()

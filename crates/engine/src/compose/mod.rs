@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::Result;
+use crate::{Error, Result};
 
 pub use crate::model::{format_bytes, format_duration, parse_bytes, parse_duration, ServiceLimits};
 pub use assemble::MAX_FILES;
@@ -108,10 +108,62 @@ fn escape_dollars(value: &Value) -> Value {
     }
 }
 
+/// The main compose file names docker compose looks for in a folder, in its
+/// order of preference (compose-go's `DefaultFileNames`).
+pub const MAIN_FILE_NAMES: [&str; 4] = [
+    "compose.yaml",
+    "compose.yml",
+    "docker-compose.yml",
+    "docker-compose.yaml",
+];
+
+/// The override file names docker compose merges on top of the main file
+/// of the same folder, in its order of preference (`DefaultOverrideFileNames`).
+pub const OVERRIDE_FILE_NAMES: [&str; 4] = [
+    "compose.override.yml",
+    "compose.override.yaml",
+    "docker-compose.override.yml",
+    "docker-compose.override.yaml",
+];
+
+/// The files a compose project is read from: a main file and the override
+/// files merged on top of it, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComposeFiles {
+    pub main: PathBuf,
+    pub overrides: Vec<PathBuf>,
+}
+
+impl ComposeFiles {
+    /// The files `path` names, as docker compose reads them: a file alone
+    /// (`docker compose -f file`), or a folder's first main file and first
+    /// override file (`docker compose` run in that folder with no `-f`).
+    /// Unlike docker compose, a folder without a main file is refused rather
+    /// than searched upwards: an app is the folder it was given.
+    pub fn find(path: &Path) -> Result<ComposeFiles> {
+        if !path.is_dir() {
+            return Ok(ComposeFiles {
+                main: path.to_path_buf(),
+                overrides: Vec::new(),
+            });
+        }
+        let first = |names: &[&str]| names.iter().map(|n| path.join(n)).find(|f| f.is_file());
+        let main = first(&MAIN_FILE_NAMES).ok_or_else(|| Error::NoComposeFile {
+            dir: path.to_path_buf(),
+        })?;
+        Ok(ComposeFiles {
+            main,
+            overrides: first(&OVERRIDE_FILE_NAMES).into_iter().collect(),
+        })
+    }
+}
+
 /// Reads, interpolates and normalizes the compose file at `path`, with the
-/// files it includes and extends from.
+/// files it includes and extends from; for a folder, its main file with its
+/// override file merged on top ([`ComposeFiles::find`]).
 pub fn load_file(path: &Path, options: &LoadOptions) -> Result<Project> {
-    load_bytes(&read_file(path)?, path, options)
+    let files = ComposeFiles::find(path)?;
+    load_files(&files.main, &files.overrides, options)
 }
 
 /// Like [`load_file`] for a main file and override files merged on top of

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
+use crate::compose::{load_files, ComposeFiles, LoadOptions, Project, ServiceLimits};
 pub use crate::model::app_dir;
 use crate::model::{validate_limits, Layout};
 use crate::policy::{self, PolicyReport};
@@ -115,7 +115,9 @@ fn clean_bind_sources(svc: &mut Mapping) {
 
 pub use crate::model::valid_app_id;
 
-/// Renders `compose_file` for this host as app `request.app_id`.
+/// Renders `compose_file` for this host as app `request.app_id`; a folder
+/// renders its main file with its override file merged on top, as docker
+/// compose reads that folder ([`ComposeFiles::find`]).
 pub fn render(
     compose_file: &Path,
     request: &RenderRequest,
@@ -141,31 +143,26 @@ pub fn render_with_profiles(
     let dir = app_dir(&request.home, app);
 
     // APP_PORT is the host port of the app's first published port, which the
-    // allocator decides; so a first pass finds that port, and a second pass
-    // renders with it — only needed when the file refers to it.
-    let bytes = read_file(compose_file)?;
-    let first_pass = load_bytes(
-        &bytes,
-        compose_file,
-        &load_options(request, &dir, None, profiles),
-    )?;
-    let main_port = match first_published(&first_pass) {
-        Some((service, target, protocol, requested)) => Some(
+    // allocator decides; so a first pass finds that port, on the assembled
+    // model, and a second pass renders with it. Any of the app's files
+    // (included, extended, override) may refer to it, so the second pass
+    // runs whenever there is a port.
+    let files = ComposeFiles::find(compose_file)?;
+    let load = |app_port: Option<u16>| {
+        load_files(
+            &files.main,
+            &files.overrides,
+            &load_options(request, &dir, app_port, profiles),
+        )
+    };
+    let first_pass = load(None)?;
+    let mut project = match first_published(&first_pass) {
+        Some((service, target, protocol, requested)) => load(Some(
             ports
                 .assign(app, &service, target, &protocol, requested)?
                 .published,
-        ),
-        None => None,
-    };
-    let mentions = |name: &[u8]| bytes.windows(name.len()).any(|w| w == name);
-    let mut project = if main_port.is_some() && (mentions(b"APP_PORT") || mentions(b"APP_URL")) {
-        load_bytes(
-            &bytes,
-            compose_file,
-            &load_options(request, &dir, main_port, profiles),
-        )?
-    } else {
-        first_pass
+        ))?,
+        None => first_pass,
     };
 
     let policy = policy::check(&project, Some(&dir));
@@ -507,6 +504,50 @@ mod tests {
             err.contains("outside its own data folder"),
             "a `..` escape is refused like any outside folder: {err}"
         );
+    }
+
+    /// A folder renders as docker compose reads it, override file merged;
+    /// the main port and APP_PORT/APP_URL are found on the assembled model,
+    /// so a service that only an included file defines gets them too.
+    #[test]
+    fn a_folder_renders_with_its_override_and_included_files() {
+        let (file, home) = fixture(
+            "folder",
+            "include: [web.yml]\nservices:\n  db: {image: postgres}\n",
+        );
+        let dir = file.parent().unwrap();
+        std::fs::write(
+            dir.join("web.yml"),
+            "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    environment: {URL: $APP_URL, PORT: $APP_PORT}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("compose.override.yml"),
+            "services:\n  db:\n    environment: {MODE: override}\n",
+        )
+        .unwrap();
+        let mut ports = PortAllocator::in_memory().without_host_probe();
+        render(&file, &request("taker", &home), &mut ports).unwrap();
+        let r = render(dir, &request("folder", &home), &mut ports).unwrap();
+        let published = r.ports[0].published;
+        assert_ne!(published, 8080, "8080 went to the first app");
+        let model = &r.project.model["services"];
+        assert_eq!(
+            model["web"]["environment"]["URL"].as_str(),
+            Some(format!("http://hda.local:{published}").as_str())
+        );
+        assert_eq!(
+            model["web"]["environment"]["PORT"].as_str(),
+            Some(published.to_string().as_str())
+        );
+        assert_eq!(
+            model["db"]["environment"]["MODE"].as_str(),
+            Some("override")
+        );
+        let alone = render(&file, &request("alone", &home), &mut ports).unwrap();
+        assert!(alone.project.model["services"]["db"]
+            .get("environment")
+            .is_none());
     }
 
     #[test]

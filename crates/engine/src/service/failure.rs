@@ -96,6 +96,7 @@ impl Error {
             | Error::InvalidLimit { .. }
             | Error::InvalidName { .. }
             | Error::BadRequest { .. }
+            | Error::NoComposeFile { .. }
             | Error::Catalog { .. } => ErrorCode::Invalid,
             Error::InvalidSettings { missing, .. } if !missing.is_empty() => {
                 ErrorCode::SettingsMissing

@@ -42,7 +42,8 @@ pub enum UpdateTarget {
     /// Its store's newest version; for an app installed from a compose
     /// file, that file again with the newest images of its tags.
     Latest,
-    /// A new version of the app's compose file.
+    /// A new version of the app's compose file, or a folder holding it and
+    /// its override file.
     Compose(PathBuf),
     /// A kept snapshot, by id; the newest when `None` (a rollback).
     Snapshot(Option<String>),
@@ -58,7 +59,7 @@ pub struct UpdatePlan {
     pub from: String,
     /// What the app is updated to: the new source, or `snapshot <id>`.
     pub to: String,
-    /// The file to render (none for a rollback).
+    /// The file, or folder, to render (none for a rollback).
     pub compose_file: Option<PathBuf>,
     /// Store files staged in `app.next/` to replace `app/`.
     pub staged_files: bool,

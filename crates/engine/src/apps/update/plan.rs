@@ -55,7 +55,7 @@ impl Apps {
                 "rollback"
             }
             UpdateTarget::Compose(file) => {
-                if !file.is_file() {
+                if !file.exists() {
                     return Err(Error::Read {
                         path: file.clone(),
                         cause: std::io::Error::from(std::io::ErrorKind::NotFound),
@@ -120,12 +120,14 @@ impl Apps {
                 plan.migration = meta.migration.clone();
             }
             None => {
+                // The file, or the folder (main and override files read
+                // again), the app was installed from.
                 let file = PathBuf::from(&record.source);
-                if !file.is_file() {
+                if !file.exists() {
                     return Err(Error::Read {
                         path: file,
                         cause: std::io::Error::other(
-                            "the compose file this app was installed from is gone; update it with --compose FILE",
+                            "the compose file or folder this app was installed from is gone; update it with --compose FILE",
                         ),
                     });
                 }
