@@ -31,6 +31,6 @@ pub use commands::{
     COMMANDS,
 };
 pub use error::ApiError;
-pub use http::{OPEN_ROUTES, SETUP_CODE_FILE};
+pub use http::{HTTP_ONLY_ROUTES, OPEN_ROUTES, SETUP_CODE_FILE, STORE_UPLOAD_LIMIT};
 pub use owner::{serve, Owner, DEFAULT_LISTEN, HTTP_ADDR_FILE};
 pub use server::SOCKET_NAME;
