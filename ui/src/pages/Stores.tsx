@@ -93,14 +93,14 @@ export function StoresPage() {
                 </td>
                 <td className="location"><code>{s.location}</code></td>
                 <td>{s.refreshedAt ? new Date(s.refreshedAt).toLocaleString() : "—"}</td>
-                <td className="buttons">
+                <td>
                   {s.kind !== "embedded" && (
-                    <>
+                    <div className="buttons">
                       <button onClick={() => void refresh(s.name)} disabled={refreshing !== null}>
                         {refreshing === s.name ? "Refreshing…" : "Refresh"}
                       </button>
                       <button className="danger" onClick={() => setRemoving(s.name)}>Remove</button>
-                    </>
+                    </div>
                   )}
                 </td>
               </tr>
