@@ -1,8 +1,11 @@
 // End to end in real headless Chromium (Debian's, driven by playwright-core)
 // against a real `berth serve` on 127.0.0.1, the real Docker engine and the
 // test store (a copy of tests/store, images from the local registry):
-// setup → login → search → install a test app with a setting → progress
-// reaches 100% → the app answers on its port → stop → start → a new version
+// setup → the home page → search → install a test app with a setting → progress
+// reaches 100% → the app answers on its port → stop → start → the Stores
+// page (the built-in store listed, a store archive uploaded, refreshed,
+// removed) → the Account page changes the password → logged in again with
+// it, the home page shows the app's tile → a new version
 // in the store → "Check for updates" finds it → update through the UI, data
 // kept → roll back to the snapshot from the app's page → reclaim space (dry
 // run) → uninstall keeping data → wrong password refused. On the way, while
@@ -29,6 +32,7 @@ const berth = process.env.BERTH_BIN ?? join(repo, "target/debug/berth");
 const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const out = join(here, "../e2e-output");
 const PASSWORD = "a long enough password";
+const NEW_PASSWORD = "another long enough password";
 const APP = "greeter";
 const SNIFFER = "sniffer";
 const OLD_VERSION = "1.1.0";
@@ -127,6 +131,13 @@ try {
   await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
   await page.getByLabel("Password again").fill(PASSWORD);
   await page.getByRole("button", { name: "Create account" }).click();
+  // Setup lands on the home page: no apps yet.
+  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+  await page.getByText("No apps yet.").waitFor();
+  await page.getByTestId("health-sentence").waitFor();
+  await shot(page, "home-empty");
+  const mainNav = page.getByRole("navigation", { name: "Main" });
+  await mainNav.getByRole("link", { name: "App store" }).click();
   await page.getByRole("heading", { name: "App store" }).waitFor();
   await page.locator(".app-card").first().waitFor();
   await shot(page, "catalog");
@@ -218,6 +229,76 @@ try {
   await shot(page, "stopped");
   await row.getByRole("button", { name: "Start", exact: true }).click();
   await until("the app to start again", async () => (await status.innerText()) === "running");
+
+  // Stores: the built-in store and the test store listed; a store uploaded
+  // as its archive (the browser's way: the server takes no path from the
+  // web), refreshed, and removed again.
+  await mainNav.getByRole("link", { name: "Stores" }).click();
+  await page.getByRole("heading", { name: "Stores", exact: true }).waitFor();
+  const storesTable = page.getByRole("table", { name: "Stores" });
+  const storeRow = (name) => storesTable.locator(`tr[data-store="${name}"]`);
+  await storeRow("berth").waitFor();
+  const builtIn = await storeRow("berth").locator("td").allInnerTexts();
+  if (builtIn[1] !== "Built in" || !/^\d+ apps/.test(builtIn[2])) fail(`the built-in store shows ${JSON.stringify(builtIn)}`);
+  if ((await storeRow("berth").getByRole("button", { name: "Remove" }).count()) !== 0) fail("the built-in store can be removed");
+  const testStore = await storeRow("test").locator("td").allInnerTexts();
+  if (testStore[1] !== "Folder") fail(`the test store shows ${JSON.stringify(testStore)}`);
+  await shot(page, "stores");
+  const archive = join(dirname(store), "family-store.tar.gz");
+  execFileSync("tar", ["czf", archive, "-C", dirname(store), "store"]);
+  const importForm = page.getByRole("form", { name: "Import a CasaOS or Umbrel store" });
+  await importForm.getByLabel(/Store archive/).setInputFiles(archive);
+  await importForm.getByRole("button", { name: "Import store" }).click();
+  const storesResult = page.getByTestId("stores-result");
+  await until("the uploaded store to be added", async () => (await storesResult.count()) > 0 && /^family-store is added: \d+ apps?\.$/.test((await storesResult.innerText()).trim()), 30);
+  await storeRow("family-store").waitFor();
+  await shot(page, "stores-imported");
+  await storeRow("family-store").getByRole("button", { name: "Refresh" }).click();
+  await until("the store to be refreshed", async () => /^family-store is refreshed: \d+ apps?\.$/.test((await storesResult.innerText()).trim()), 30);
+  await storeRow("family-store").getByRole("button", { name: "Remove" }).click();
+  const removeStore = page.getByRole("dialog");
+  await removeStore.getByRole("heading", { name: "Remove the store family-store?" }).waitFor();
+  await removeStore.getByRole("button", { name: "Remove store" }).click();
+  await until("the uploaded store to go", async () => (await storeRow("family-store").count()) === 0, 15);
+  console.log(`  stores: ${(await storesTable.locator("tbody tr").count())} listed; an uploaded archive added, refreshed and removed`);
+
+  // Account: a wrong current password refused; the right one changes it.
+  await mainNav.getByRole("link", { name: "Account" }).click();
+  await page.getByRole("heading", { name: "Account", exact: true }).waitFor();
+  const sessionRows = page.getByRole("table", { name: "Sessions" }).locator("tbody tr");
+  await until("this session in the list", async () => (await sessionRows.count()) === 1 && (await sessionRows.first().innerText()).includes("(this one)"), 15);
+  const passwordForm = page.getByRole("form", { name: "Change password" });
+  await passwordForm.getByLabel("Current password").fill("not the password at all");
+  await passwordForm.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
+  await passwordForm.getByLabel("New password again").fill(NEW_PASSWORD);
+  await passwordForm.getByRole("button", { name: "Change password" }).click();
+  await passwordForm.getByRole("alert").filter({ hasText: "the current password is wrong" }).waitFor();
+  await passwordForm.getByLabel("Current password").fill(PASSWORD);
+  await passwordForm.getByRole("button", { name: "Change password" }).click();
+  const passwordResult = page.getByTestId("password-result");
+  await passwordResult.waitFor();
+  if ((await passwordResult.innerText()).trim() !== "Your password is changed.") fail(`the password change says ${JSON.stringify(await passwordResult.innerText())}`);
+  await shot(page, "account");
+
+  // Logged in again with the new password, the home page shows the app's tile.
+  await page.locator("header").getByRole("button", { name: /Log out/ }).click();
+  await page.getByRole("heading", { name: "Log in to Berth" }).waitFor();
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("alert").filter({ hasText: "wrong user name or password" }).waitFor();
+  await page.getByLabel("Password").fill(NEW_PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+  const tile = page.locator(`[data-tile="${APP}"]`);
+  await tile.waitFor();
+  await until("the tile to say running", async () => (await page.getByTestId(`tile-status-${APP}`).innerText()) === "running", 15);
+  const tileHref = await tile.getByRole("link", { name: /^Open Greeter/ }).getAttribute("href");
+  if (tileHref !== href) fail(`the home tile opens ${tileHref}, My apps opens ${href}`);
+  await until("the tile's icon", async () => (await tile.locator("img").count()) === 1, 15);
+  await shot(page, "home");
+  await mainNav.getByRole("link", { name: "My apps" }).click();
+  await until("the app to show in My apps again", async () => (await status.count()) === 1 && (await status.innerText()) === "running");
 
   // Logs. busybox httpd -f prints nothing, so the test writes a line to
   // the container's standard output, as a service would print it.
@@ -537,9 +618,9 @@ try {
   await page.getByRole("button", { name: "Log in" }).click();
   await page.getByRole("alert").filter({ hasText: "wrong user name or password" }).waitFor();
   await shot(page, "login-refused");
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password").fill(NEW_PASSWORD);
   await page.getByRole("button", { name: "Log in" }).click();
-  await page.getByRole("navigation", { name: "Main" }).waitFor();
+  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "App store" }).click();
   await page.getByRole("heading", { name: "App store" }).waitFor();
 

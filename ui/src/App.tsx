@@ -1,12 +1,16 @@
 // The shell: first-run setup or login, then the pages, routed by the URL hash
-// (#/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/ops, #/logs/<id>, #/system).
+// (#/ home, #/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/stores,
+// #/ops, #/logs/<id>, #/system, #/account).
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { authState, inDesktop, logout, setUnauthorizedHandler } from "./api";
+import { AccountPage } from "./pages/Account";
 import { AuthPage } from "./pages/Auth";
 import { CatalogPage } from "./pages/Catalog";
 import { AppPage } from "./pages/AppPage";
 import { Dashboard } from "./pages/Dashboard";
 import { InstalledAppPage } from "./pages/InstalledApp";
+import { MyAppsPage } from "./pages/MyApps";
+import { StoresPage } from "./pages/Stores";
 import { UpdatesProvider, useUpdates } from "./updates";
 import { OpsPage } from "./pages/Ops";
 import { LogsPage } from "./pages/Logs";
@@ -22,6 +26,9 @@ function useHash(): string[] {
   }, []);
   return parts;
 }
+
+/** The pages with a link in the menu. */
+const ROUTED = ["catalog", "apps", "stores", "ops", "system", "account"];
 
 type Session = { state: "loading" } | { state: "setup" } | { state: "login" } | { state: "in"; user: string };
 
@@ -46,14 +53,22 @@ export function App() {
     return <AuthPage mode={session.state} onDone={(user) => setSession({ state: "in", user })} />;
   }
 
-  const [page = "catalog", ...rest] = route;
+  // The next login lands on the home page (a link followed while logged out keeps its page).
+  const loggedOut = () => {
+    window.location.hash = "#/";
+    setSession({ state: "login" });
+  };
+  const [page = "home", ...rest] = route;
   let body;
   switch (page) {
+    case "catalog":
+      body = <CatalogPage />;
+      break;
     case "app":
       body = <AppPage store={rest[0] ?? ""} id={rest[1] ?? ""} />;
       break;
     case "apps":
-      body = rest[0] ? <InstalledAppPage app={rest[0]} /> : <Dashboard />;
+      body = rest[0] ? <InstalledAppPage app={rest[0]} /> : <MyAppsPage />;
       break;
     case "ops":
       body = <OpsPage />;
@@ -64,11 +79,18 @@ export function App() {
     case "system":
       body = <SystemPage />;
       break;
+    case "stores":
+      body = <StoresPage />;
+      break;
+    case "account":
+      body = <AccountPage user={session.user} onLoggedOut={loggedOut} />;
+      break;
     default:
-      body = <CatalogPage />;
+      body = <Dashboard />;
   }
+  const current = ROUTED.includes(page) ? page : "home";
   const link = (to: string, label: string, extra?: ReactNode) => (
-    <a href={`#/${to}`} aria-current={page === to || (to === "catalog" && !["apps", "ops", "logs", "app", "system"].includes(page)) ? "page" : undefined}>
+    <a href={`#/${to === "home" ? "" : to}`} aria-current={current === to || (to === "catalog" && page === "app") || (to === "apps" && page === "logs") ? "page" : undefined}>
       {label}
       {extra}
     </a>
@@ -76,15 +98,18 @@ export function App() {
   return (
     <UpdatesProvider>
       <header className="top">
-        <a className="brand" href="#/catalog">Berth</a>
+        <a className="brand" href="#/">Berth</a>
         <nav aria-label="Main">
+          {link("home", "Home")}
           {link("catalog", "App store")}
           {link("apps", "My apps", <UpdatesBadge />)}
+          {link("stores", "Stores")}
           {link("ops", "History")}
           {link("system", "Server")}
+          {link("account", "Account")}
         </nav>
         {!inDesktop() && (
-          <button className="link" onClick={() => logout().finally(() => setSession({ state: "login" }))}>
+          <button className="link" onClick={() => logout().finally(loggedOut)}>
             Log out {session.user}
           </button>
         )}

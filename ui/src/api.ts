@@ -72,13 +72,15 @@ function sessionHeaders(): Record<string, string> {
   return key ? { [KEY_HEADER]: key } : {};
 }
 
+/** POSTs JSON, or a file (a Blob) as it is, with this page's session. */
 async function post<T>(path: string, body: unknown): Promise<T> {
+  const file = body instanceof Blob;
   let response: Response;
   try {
     response = await fetch(path, {
       method: "POST",
-      headers: { "content-type": "application/json", ...sessionHeaders() },
-      body: JSON.stringify(body ?? {}),
+      headers: { "content-type": file ? "application/octet-stream" : "application/json", ...sessionHeaders() },
+      body: file ? body : JSON.stringify(body ?? {}),
       credentials: "same-origin",
     });
   } catch {
@@ -235,3 +237,6 @@ export function openExternal(url: string, event?: { preventDefault(): void }) {
   event?.preventDefault();
   void tauriInvoke("plugin:opener|open_url", { url });
 }
+
+/** POSTs to one of the HTTP-only routes beside the commands (account, uploads: see account.ts). */
+export const postRoute = <T>(path: string, body: unknown): Promise<T> => post<T>(path, body);

@@ -438,7 +438,7 @@ export type ImageDownload = {
 	presentLayers: number | null,
 };
 
-/**  What a limits change did to one service's container. */
+/**  What a limits change did to one service's container (`Engine::apply_limits`). */
 export type LimitsApplied = 
 /**  Its limits already matched. */
 "unchanged" | 
@@ -446,7 +446,10 @@ export type LimitsApplied =
 "updated" | 
 /**  It has no container yet; it gets the limits when it is created. */
 "not_created" | 
-/**  A limit was lifted, which Docker cannot do live: the next start recreates it. */
+/**
+ *  A limit was lifted, which Docker cannot do live (it ignores a zero
+ *  CPU or memory limit in an update): the next start recreates it.
+ */
 "needs_recreate";
 
 /**  What a limits change did. */

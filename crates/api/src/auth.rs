@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use berth_engine::store::Store;
+use berth_engine::store::{SessionOrigin, Store};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -54,7 +54,7 @@ fn ticket_lifetime() -> Duration {
     Duration::from_secs_f64(secs)
 }
 
-fn random_hex(bytes: usize) -> String {
+pub(crate) fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the OS random generator works");
     buf.iter().map(|b| format!("{b:02x}")).collect()
@@ -144,18 +144,34 @@ pub struct NewSession {
     pub key: String,
 }
 
-/// A new session for `user`.
-pub fn new_session(store: &Store, user: &str) -> berth_engine::Result<NewSession> {
+/// A new session for `user`, logged in from `origin`.
+pub fn new_session(
+    store: &Store,
+    user: &str,
+    origin: &SessionOrigin,
+) -> berth_engine::Result<NewSession> {
     let session = NewSession {
         token: random_hex(32),
         key: random_hex(32),
     };
     let expires = berth_engine::store::now_ms() + session_lifetime().as_millis() as i64;
-    store.create_session(&session_hash(&session.token, &session.key), user, expires)?;
+    store.create_session(
+        &session_hash(&session.token, &session.key),
+        user,
+        expires,
+        origin,
+    )?;
     Ok(session)
 }
 
-/// Checks a password's strength at setup; the reason if it is too weak.
+/// The name the account page knows a session by: derived from its stored
+/// hash, which itself never leaves the server.
+pub fn session_id(hash: &str) -> String {
+    sha256_hex(&format!("session id:{hash}"))[..16].to_string()
+}
+
+/// Checks a password's strength (at setup, and when it is changed); the
+/// reason if it is too weak.
 pub fn weak_password(user: &str, password: &str) -> Option<String> {
     if password.chars().count() < 10 {
         Some("choose a password of at least 10 characters".into())
@@ -323,6 +339,15 @@ mod tests {
         for _ in 0..4 {
             assert!(t.begin(a).is_ok());
         }
+    }
+
+    #[test]
+    fn session_ids_are_short_and_do_not_show_the_hash() {
+        let hash = session_hash("token", "key");
+        let id = session_id(&hash);
+        assert_eq!(id.len(), 16);
+        assert!(!hash.contains(&id));
+        assert_ne!(session_id(&session_hash("token", "other")), id);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The HTTP transport: `POST /api/<command>` for every typed command (the
 //! same JSON argument object Tauri IPC uses), `GET /api/events` (server-sent
 //! events: every operation's progress and end), store files (icons,
-//! screenshots), downloads, login, and the bundled web UI at `/`.
+//! screenshots), downloads, login, the account (password, sessions), stores
+//! uploaded as one archive, and the bundled web UI at `/`.
 //!
 //! Secure by default: Berth answers only to its own names and addresses
 //! (421 otherwise, against DNS rebinding); every `/api` route except
@@ -15,19 +16,22 @@
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{ConnectInfo, Path, Request, State};
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use berth_engine::model::Layout;
 use berth_engine::rewrite::valid_app_id;
+use berth_engine::store::SessionOrigin;
+use futures_util::StreamExt;
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
@@ -43,6 +47,18 @@ static UI: Dir<'_> = include_dir!("$BERTH_UI_DIST");
 /// Routes outside `/api/<command>`, for the test that proves every route but
 /// the open ones needs a session.
 pub const OPEN_ROUTES: &[&str] = &["health", "auth", "setup", "login", "logout"];
+
+/// Routes beside the commands that only HTTP has (the desktop app has no
+/// login, and takes stores from paths): all POST, all need a session.
+pub const HTTP_ONLY_ROUTES: &[&str] = &[
+    "account/password",
+    "account/sessions",
+    "account/sessions/end",
+    "upload/store",
+];
+
+/// The largest store archive an upload may be: what a store may hold.
+pub const STORE_UPLOAD_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// The file in the home holding the first-run setup code until setup is done.
 pub const SETUP_CODE_FILE: &str = "setup-code";
@@ -68,6 +84,9 @@ struct Session {
     token: String,
 }
 
+/// Why a request is refused, before it is made an answer with [`error`].
+type Refusal = (StatusCode, String);
+
 /// A refusal of the HTTP layer itself (no session, a bad route…):
 /// `{"error": sentence}`, as before any command ran.
 fn error(status: StatusCode, message: impl Into<String>) -> Response {
@@ -85,7 +104,7 @@ fn failed(e: &ApiError) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// The HTTP side of `daemon`, answering to this server's names and to
+/// The HTTP side of `service`, answering to this server's names and to
 /// `allowed_hosts`. With no admin yet, makes the first-run setup code,
 /// prints it and writes it (owner-only) to `<home>/setup-code`.
 pub(crate) fn prepare(service: Arc<Service>, allowed_hosts: &[String]) -> std::io::Result<Http> {
@@ -130,6 +149,10 @@ pub(crate) async fn serve_http(state: Http, listener: tokio::net::TcpListener) {
         .route("/api/download/diagnostics/{app}", get(download_diagnostics))
         .route("/api/download/logs/{app}", get(download_logs))
         .route("/api/ticket", post(ticket))
+        .route("/api/account/password", post(change_password))
+        .route("/api/account/sessions", post(account_sessions))
+        .route("/api/account/sessions/end", post(end_session))
+        .route("/api/upload/store", post(upload_store))
         .route("/api/{command}", post(command))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -275,6 +298,11 @@ async fn require_session(State(state): State<Http>, mut request: Request, next: 
     let Some(found) = found else {
         return error(StatusCode::UNAUTHORIZED, "log in first");
     };
+    let _ = state
+        .service
+        .app_manager()
+        .store()
+        .touch_session(&found.hash);
     request.extensions_mut().insert(found);
     next.run(request).await
 }
@@ -384,13 +412,29 @@ async fn setup(
     }
     *state.setup_code.lock().expect("setup code lock") = None;
     let _ = std::fs::remove_file(state.service.app_manager().home().join(SETUP_CODE_FILE));
-    start_session(store, &user, &headers)
+    start_session(store, &user, &headers, peer)
+}
+
+/// Where a login comes from, for the account page's list of sessions.
+fn origin_of(headers: &HeaderMap, peer: SocketAddr) -> SessionOrigin {
+    SessionOrigin {
+        address: Some(peer.ip().to_string()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(300).collect()),
+    }
 }
 
 /// Logs `user` in: the cookie, and the key the page must send back in the
 /// session key header (it is never in a cookie, so apps cannot receive it).
-fn start_session(store: &berth_engine::store::Store, user: &str, headers: &HeaderMap) -> Response {
-    match auth::new_session(store, user) {
+fn start_session(
+    store: &berth_engine::store::Store,
+    user: &str,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Response {
+    match auth::new_session(store, user, &origin_of(headers, peer)) {
         Ok(session) => with_cookie(
             Json(serde_json::json!({ "user": user, "key": session.key })).into_response(),
             &session.token,
@@ -419,7 +463,7 @@ async fn login(
         return error(StatusCode::UNAUTHORIZED, "wrong user name or password");
     }
     state.throttle.succeeded(addr);
-    start_session(store, c.user.trim(), &headers)
+    start_session(store, c.user.trim(), &headers, peer)
 }
 
 async fn logout(State(state): State<Http>, headers: HeaderMap) -> Response {
@@ -436,6 +480,262 @@ async fn logout(State(state): State<Http>, headers: HeaderMap) -> Response {
         0,
         secure(&headers),
     )
+}
+
+/// The user a request's session belongs to.
+fn session_owner(state: &Http, session: &Session) -> Result<String, Refusal> {
+    match state
+        .service
+        .app_manager()
+        .store()
+        .session_user(&session.hash)
+    {
+        Ok(Some(user)) => Ok(user),
+        Ok(None) => Err((StatusCode::UNAUTHORIZED, "log in first".into())),
+        Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    }
+}
+
+#[derive(Deserialize)]
+struct PasswordChange {
+    current: String,
+    password: String,
+}
+
+/// Changes the user's password: the current one is checked (counted and
+/// slowed like a login, so a session left open cannot be used to guess it),
+/// and every other session of the user ends; this one goes on.
+async fn change_password(
+    State(state): State<Http>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    Extension(session): Extension<Session>,
+    Json(change): Json<PasswordChange>,
+) -> Response {
+    let user = match session_owner(&state, &session) {
+        Ok(user) => user,
+        Err((status, why)) => return error(status, why),
+    };
+    if let Some(why) = auth::weak_password(&user, &change.password) {
+        return error(StatusCode::BAD_REQUEST, why);
+    }
+    if change.password == change.current {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "the new password is the current one; choose another",
+        );
+    }
+    if let Err(wait) = state.throttle.begin(peer.ip()) {
+        return locked_out(wait);
+    }
+    let store = state.service.app_manager().store();
+    let hash = store.user_hash(&user).ok().flatten();
+    if !state.hasher.verify(change.current, hash).await {
+        tokio::time::sleep(auth::FAILURE_DELAY).await;
+        // Not 401: the session is fine, and the page must not log out.
+        return error(
+            StatusCode::FORBIDDEN,
+            "the current password is wrong; the password was not changed",
+        );
+    }
+    state.throttle.succeeded(peer.ip());
+    let hash = state.hasher.hash(change.password).await;
+    match store.change_password(&user, &hash, &session.hash) {
+        Ok(ended) => Json(serde_json::json!({ "ended": ended })).into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+/// The user's live sessions, the most recently used first; `current` marks
+/// the one asking. Times in ms.
+async fn account_sessions(
+    State(state): State<Http>,
+    Extension(session): Extension<Session>,
+) -> Response {
+    let user = match session_owner(&state, &session) {
+        Ok(user) => user,
+        Err((status, why)) => return error(status, why),
+    };
+    match state.service.app_manager().store().sessions_of(&user) {
+        Ok(sessions) => Json(
+            sessions
+                .into_iter()
+                .map(|s| {
+                    serde_json::json!({
+                        "id": auth::session_id(&s.token_hash),
+                        "current": s.token_hash == session.hash,
+                        "createdAt": s.created_at,
+                        "lastUsed": s.last_used,
+                        "expiresAt": s.expires_at,
+                        "address": s.origin.address,
+                        "userAgent": s.origin.user_agent,
+                    })
+                })
+                .collect::<Vec<_>>(),
+        )
+        .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    }
+}
+
+#[derive(Deserialize)]
+struct EndSession {
+    id: String,
+}
+
+/// Ends one of the user's sessions (this one too: it is then logged out).
+async fn end_session(
+    State(state): State<Http>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Json(args): Json<EndSession>,
+) -> Response {
+    let user = match session_owner(&state, &session) {
+        Ok(user) => user,
+        Err((status, why)) => return error(status, why),
+    };
+    let store = state.service.app_manager().store();
+    let found = match store.sessions_of(&user) {
+        Ok(sessions) => sessions
+            .into_iter()
+            .find(|s| auth::same(&auth::session_id(&s.token_hash), &args.id)),
+        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+    };
+    let Some(found) = found else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "you have no such session; it may have ended already",
+        );
+    };
+    if let Err(e) = store.delete_session(&found.token_hash) {
+        return error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    }
+    let current = found.token_hash == session.hash;
+    let answer = Json(serde_json::json!({ "current": current })).into_response();
+    if current {
+        with_cookie(answer, "", 0, secure(&headers))
+    } else {
+        answer
+    }
+}
+
+#[derive(Deserialize)]
+struct UploadArgs {
+    /// The name the store gets.
+    #[serde(default)]
+    name: String,
+    /// The uploaded file's name, for messages.
+    #[serde(default)]
+    file: String,
+}
+
+fn too_large_upload() -> Refusal {
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        format!(
+            "the archive is larger than {} MB, more than a store may be",
+            STORE_UPLOAD_LIMIT / (1024 * 1024)
+        ),
+    )
+}
+
+/// A store uploaded as one `.tar.gz` or `.zip` (a Berth, CasaOS or Umbrel
+/// store): over HTTP no path on the server is taken, so the archive itself
+/// comes as the body, is written owner-only under the home, unpacked and
+/// added as `catalogAdd` adds a folder.
+async fn upload_store(
+    State(state): State<Http>,
+    Query(args): Query<UploadArgs>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let name = args.name.trim();
+    if name.is_empty() {
+        return error(StatusCode::BAD_REQUEST, "give the store a name");
+    }
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > STORE_UPLOAD_LIMIT) {
+        let (status, why) = too_large_upload();
+        return error(status, why);
+    }
+    let home = state.service.app_manager().home();
+    let uploads = home.join("uploads");
+    let part = uploads.join(format!("{}.part", auth::random_hex(16)));
+    let received = receive(body, &uploads, &part).await;
+    let added = match received {
+        Ok(()) => {
+            let apps = state.service.app_manager();
+            apps.catalogs().add_archive(apps.store(), &part, name).await
+        }
+        Err((status, why)) => {
+            let _ = std::fs::remove_file(&part);
+            return error(status, why);
+        }
+    };
+    let _ = std::fs::remove_file(&part);
+    match added {
+        Ok(info) => Json(info).into_response(),
+        Err(e) => {
+            // Say "the archive", not where the server put it.
+            let file = match args.file.trim() {
+                "" => "the archive".to_string(),
+                f => f.to_string(),
+            };
+            let unpacked = Layout::new(home).catalog_cache(name);
+            let message = e
+                .to_string()
+                .replace(&part.display().to_string(), &file)
+                .replace(&unpacked.display().to_string(), &file);
+            error(StatusCode::BAD_REQUEST, message)
+        }
+    }
+}
+
+/// Writes an upload's body to `part` (owner-only, in `dir`), refusing it
+/// once it passes [`STORE_UPLOAD_LIMIT`].
+async fn receive(body: Body, dir: &std::path::Path, part: &std::path::Path) -> Result<(), Refusal> {
+    use std::io::Write;
+    let failed = |e: std::io::Error| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("cannot write {}: {e}", part.display()),
+        )
+    };
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(failed)?;
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(part)
+        .map_err(failed)?;
+    let mut stream = body.into_data_stream();
+    let mut total = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            (
+                StatusCode::BAD_REQUEST,
+                format!("the upload was cut off ({e}); try again"),
+            )
+        })?;
+        total += chunk.len() as u64;
+        if total > STORE_UPLOAD_LIMIT {
+            return Err(too_large_upload());
+        }
+        out.write_all(&chunk).map_err(failed)?;
+    }
+    if total == 0 {
+        return Err((
+            StatusCode::BAD_REQUEST,
+            "the upload is empty; choose a store's .tar.gz or .zip file".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the browser may load `path` with a ticket: the event stream and

@@ -34,6 +34,6 @@ pub use berth_engine::service::{
 };
 pub use client::Client;
 pub use error::ApiError;
-pub use http::{OPEN_ROUTES, SETUP_CODE_FILE};
+pub use http::{HTTP_ONLY_ROUTES, OPEN_ROUTES, SETUP_CODE_FILE, STORE_UPLOAD_LIMIT};
 pub use owner::{serve, Owner, DEFAULT_LISTEN, HTTP_ADDR_FILE};
 pub use socket::SOCKET_NAME;

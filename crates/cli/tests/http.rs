@@ -10,14 +10,20 @@
 //! would leave their folder and paths on the server are refused; a long
 //! operation answers at once and streams its progress; failed logins
 //! slowed, then locked out even when sent all at once; no password in the
-//! daemon's log.
+//! daemon's log. The account (a second daemon): a password change needs the
+//! current password (wrong ones slowed and locked out like logins) and ends
+//! every other session of the user but this one; sessions are listed with
+//! where they logged in from, and ended. Stores uploaded as one archive: a
+//! CasaOS store as .tar.gz and as .zip imported, written owner-only and
+//! deleted with the store; what is not an archive, or too large, refused in
+//! a sentence.
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::IpAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{IpAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
-use berth_api::{COMMANDS, OPEN_ROUTES};
+use berth_api::{COMMANDS, HTTP_ONLY_ROUTES, OPEN_ROUTES, STORE_UPLOAD_LIMIT};
 use reqwest::blocking::{Client, Response};
 use reqwest::StatusCode;
 
@@ -131,7 +137,7 @@ fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
 
     // Every command, and every other protected route, is closed.
     let mut open = Vec::new();
-    for command in COMMANDS.iter().chain(&["ticket"]) {
+    for command in COMMANDS.iter().chain(&["ticket"]).chain(HTTP_ONLY_ROUTES) {
         assert!(
             !OPEN_ROUTES.contains(command),
             "{command} shadows an open route"
@@ -662,5 +668,348 @@ fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
     assert!(
         log.contains(&code),
         "the daemon did not print the setup code"
+    );
+}
+
+/// POSTs `body` to `path` of `session` from the client address `source`.
+fn post_from(
+    source: IpAddr,
+    session: &WebSession,
+    path: &str,
+    body: serde_json::Value,
+) -> Response {
+    client_from(source)
+        .post(format!("{}{path}", session.base))
+        .header("cookie", &session.cookie)
+        .header("x-berth-session-key", &session.key)
+        .json(&body)
+        .send()
+        .unwrap()
+}
+
+/// Logs `user` in from `source` with the browser name `agent`.
+fn login_from(base: &str, source: IpAddr, agent: &str, password: &str) -> Response {
+    client_from(source)
+        .post(format!("{base}/api/login"))
+        .header("user-agent", agent)
+        .json(&serde_json::json!({"user": "admin", "password": password}))
+        .send()
+        .unwrap()
+}
+
+/// Uploads `bytes` as a store archive, as the Stores page does.
+fn upload(session: &WebSession, query: &str, bytes: Vec<u8>) -> Response {
+    client()
+        .post(format!("{}/api/upload/store?{query}", session.base))
+        .header("cookie", &session.cookie)
+        .header("x-berth-session-key", &session.key)
+        .header("content-type", "application/octet-stream")
+        .body(bytes)
+        .send()
+        .unwrap()
+}
+
+/// A CasaOS store of one app, its files under `top/` as GitHub's downloads have them.
+const CASAOS_APP: &str = r#"name: whoami
+services:
+  whoami:
+    image: 127.0.0.1:5000/berth-test/box:1.1
+    ports:
+      - target: 80
+        published: "8080"
+        protocol: tcp
+x-casaos:
+  main: whoami
+  title:
+    en_us: Who Am I
+  tagline:
+    en_us: Says who is asking
+  description:
+    en_us: A test app of an uploaded CasaOS store.
+  category: Utilities
+  port_map: "8080"
+  version: "1.1"
+"#;
+
+fn casaos_tar_gz(top: &str) -> Vec<u8> {
+    let mut tar = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    let mut header = tar::Header::new_gnu();
+    header.set_size(CASAOS_APP.len() as u64);
+    header.set_mode(0o644);
+    header.set_cksum();
+    tar.append_data(
+        &mut header,
+        format!("{top}/Apps/whoami/docker-compose.yml"),
+        CASAOS_APP.as_bytes(),
+    )
+    .unwrap();
+    tar.into_inner().unwrap().finish().unwrap()
+}
+
+fn casaos_zip(top: &str) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file(
+        format!("{top}/Apps/whoami/docker-compose.yml"),
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
+    zip.write_all(CASAOS_APP.as_bytes()).unwrap();
+    zip.finish().unwrap().into_inner()
+}
+
+#[test]
+fn the_account_changes_its_password_and_ends_sessions_and_stores_are_uploaded() {
+    const NEW_PASSWORD: &str = "a new and longer passphrase";
+    let home = TempHome::new("http-account");
+    let daemon = start_daemon(&home);
+    let base = http_base(&home);
+    let this = WebSession::setup(&home, &base, "admin", PASSWORD);
+    let local: IpAddr = "127.0.0.1".parse().unwrap();
+    let phone_address: IpAddr = "127.0.0.3".parse().unwrap();
+    let phone = WebSession::from_login(
+        &base,
+        login_from(&base, phone_address, "Phone browser", PASSWORD),
+    );
+    let laptop =
+        WebSession::from_login(&base, login_from(&base, local, "Laptop browser", PASSWORD));
+
+    // The sessions, with where they logged in from; this one marked.
+    let listed = this.post("/api/account/sessions", serde_json::json!({}));
+    assert_eq!(listed.status(), StatusCode::OK);
+    let sessions: Vec<serde_json::Value> = listed.json().unwrap();
+    assert_eq!(sessions.len(), 3, "{sessions:?}");
+    assert_eq!(
+        sessions.iter().filter(|s| s["current"] == true).count(),
+        1,
+        "{sessions:?}"
+    );
+    let by_agent = |sessions: &[serde_json::Value], agent: &str| {
+        sessions
+            .iter()
+            .find(|s| s["userAgent"] == agent)
+            .unwrap_or_else(|| panic!("no session of {agent}: {sessions:?}"))
+            .clone()
+    };
+    let phone_session = by_agent(&sessions, "Phone browser");
+    assert_eq!(phone_session["address"], "127.0.0.3");
+    assert_eq!(phone_session["current"], false);
+    assert!(phone_session["createdAt"].as_i64().unwrap() > 0);
+    assert!(
+        phone_session["lastUsed"].as_i64().unwrap() >= phone_session["createdAt"].as_i64().unwrap()
+    );
+    assert_eq!(phone_session["id"].as_str().unwrap().len(), 16);
+
+    // Ending the laptop's session from here logs it out; the others go on.
+    let laptop_id = by_agent(&sessions, "Laptop browser")["id"].clone();
+    let ended = this.post(
+        "/api/account/sessions/end",
+        serde_json::json!({"id": laptop_id}),
+    );
+    assert_eq!(ended.status(), StatusCode::OK);
+    assert_eq!(ended.json::<serde_json::Value>().unwrap()["current"], false);
+    let apps = |s: &WebSession| s.post("/api/apps", serde_json::json!({})).status();
+    assert_eq!(
+        apps(&laptop),
+        StatusCode::UNAUTHORIZED,
+        "an ended session still works"
+    );
+    assert_eq!(apps(&this), StatusCode::OK);
+    assert_eq!(apps(&phone), StatusCode::OK);
+    let again = this.post(
+        "/api/account/sessions/end",
+        serde_json::json!({"id": laptop_id}),
+    );
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert!(error_of(again).contains("no such session"));
+
+    // A weak new password is refused before anything is checked.
+    let weak = this.post(
+        "/api/account/password",
+        serde_json::json!({"current": PASSWORD, "password": "short"}),
+    );
+    assert_eq!(weak.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(weak).contains("at least 10 characters"));
+
+    // A wrong current password: refused (the session stays), slowed, and
+    // counted like a failed login, from another address so the lockout
+    // does not reach the rest of the test.
+    let guesser: IpAddr = "127.0.0.4".parse().unwrap();
+    let t = Instant::now();
+    let wrong = post_from(
+        guesser,
+        &this,
+        "/api/account/password",
+        serde_json::json!({"current": "not the password", "password": NEW_PASSWORD}),
+    );
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert!(
+        t.elapsed() >= Duration::from_secs(1),
+        "a wrong current password was not slowed"
+    );
+    assert!(error_of(wrong).contains("the current password is wrong"));
+    assert_eq!(
+        apps(&this),
+        StatusCode::OK,
+        "a wrong current password ended the session"
+    );
+    for i in 0..4 {
+        let wrong = post_from(
+            guesser,
+            &this,
+            "/api/account/password",
+            serde_json::json!({"current": format!("guess {i}"), "password": NEW_PASSWORD}),
+        );
+        assert_eq!(wrong.status(), StatusCode::FORBIDDEN, "guess {i}");
+    }
+    let locked = post_from(
+        guesser,
+        &this,
+        "/api/account/password",
+        serde_json::json!({"current": PASSWORD, "password": NEW_PASSWORD}),
+    );
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(error_of(locked).contains("too many failed attempts"));
+    let login_locked = login_from(&base, guesser, "Guesser", PASSWORD);
+    assert_eq!(
+        login_locked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the account page's guesses did not count as failed logins"
+    );
+
+    // The right one: changed; every other session ends, this one goes on.
+    let changed = this.post(
+        "/api/account/password",
+        serde_json::json!({"current": PASSWORD, "password": NEW_PASSWORD}),
+    );
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert_eq!(changed.json::<serde_json::Value>().unwrap()["ended"], 1);
+    assert_eq!(
+        apps(&this),
+        StatusCode::OK,
+        "the password change ended its own session"
+    );
+    assert_eq!(
+        apps(&phone),
+        StatusCode::UNAUTHORIZED,
+        "the phone's session outlived the password"
+    );
+    let old = login_from(&base, phone_address, "Phone browser", PASSWORD);
+    assert_eq!(
+        old.status(),
+        StatusCode::UNAUTHORIZED,
+        "the old password still logs in"
+    );
+    let new = login_from(&base, phone_address, "Phone browser", NEW_PASSWORD);
+    assert_eq!(new.status(), StatusCode::OK);
+    let sessions: Vec<serde_json::Value> = this
+        .post("/api/account/sessions", serde_json::json!({}))
+        .json()
+        .unwrap();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+
+    // A CasaOS store uploaded as a .tar.gz (as GitHub's download: one top
+    // folder) is imported, owner-only under the home.
+    let uploaded = upload(
+        &this,
+        "name=casa&file=CasaOS-AppStore-main.tar.gz",
+        casaos_tar_gz("CasaOS-AppStore-main"),
+    );
+    assert_eq!(uploaded.status(), StatusCode::OK);
+    let info: serde_json::Value = uploaded.json().unwrap();
+    assert_eq!(info["name"], "casa", "{info}");
+    assert_eq!(info["kind"], "casaos", "{info}");
+    assert_eq!(info["apps"], 1, "{info}");
+    let found: serde_json::Value = this
+        .post("/api/catalogSearch", serde_json::json!({"query": "who am"}))
+        .json()
+        .unwrap();
+    assert!(
+        found
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["store"] == "casa" && a["id"] == "whoami"),
+        "{found}"
+    );
+    let unpacked = home.join("catalogs/casa/CasaOS-AppStore-main/Apps/whoami/docker-compose.yml");
+    let mode = std::fs::metadata(&unpacked).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "{} is readable by others", unpacked.display());
+    let left: Vec<_> = std::fs::read_dir(home.join("uploads")).unwrap().collect();
+    assert!(left.is_empty(), "the upload was left behind: {left:?}");
+    // The same as a .zip.
+    let zipped = upload(
+        &this,
+        "name=casazip&file=store.zip",
+        casaos_zip("AppStore-main"),
+    );
+    assert_eq!(zipped.status(), StatusCode::OK);
+    assert_eq!(zipped.json::<serde_json::Value>().unwrap()["apps"], 1);
+    let taken = upload(&this, "name=casa&file=again.tar.gz", casaos_tar_gz("x"));
+    assert_eq!(taken.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(taken).contains("already added"));
+    assert!(
+        unpacked.is_file(),
+        "a refused upload touched the store of that name"
+    );
+
+    // What is not an archive, or too large, is refused in a sentence.
+    let text = upload(
+        &this,
+        "name=notes&file=notes.txt",
+        b"just some notes".to_vec(),
+    );
+    assert_eq!(text.status(), StatusCode::BAD_REQUEST);
+    let message = error_of(text);
+    assert!(
+        message.starts_with("notes.txt: is neither a .tar.gz nor a .zip archive"),
+        "{message}"
+    );
+    let nameless = upload(&this, "file=store.zip", casaos_zip("x"));
+    assert_eq!(nameless.status(), StatusCode::BAD_REQUEST);
+    assert!(error_of(nameless).contains("give the store a name"));
+    // Too large: refused from its declared length, before the body is read.
+    let addr = base.trim_start_matches("http://");
+    let mut tcp = TcpStream::connect(addr).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        tcp,
+        "POST /api/upload/store?name=big HTTP/1.1\r\nHost: {addr}\r\nCookie: {}\r\nX-Berth-Session-Key: {}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        this.cookie,
+        this.key,
+        STORE_UPLOAD_LIMIT + 1
+    )
+    .unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = tcp.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        answer.extend_from_slice(&buf[..n]);
+        if String::from_utf8_lossy(&answer).contains("}") {
+            break;
+        }
+    }
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("larger than 64 MB"), "{answer}");
+    assert!(!home.join("catalogs/big").exists());
+
+    // Removing the store deletes what was unpacked.
+    let removed = this.post("/api/catalogRemove", serde_json::json!({"name": "casa"}));
+    assert_eq!(removed.status(), StatusCode::OK);
+    assert!(
+        !home.join("catalogs/casa").exists(),
+        "the unpacked store outlived its removal"
+    );
+
+    drop(daemon);
+    let log = std::fs::read_to_string(home.join("daemon.log")).unwrap();
+    assert!(
+        !log.contains(NEW_PASSWORD),
+        "the new password reached the log"
     );
 }

@@ -1,11 +1,14 @@
 // The UI's logic, apart from React so it can be unit-tested: one module per
 // concern, all re-exported here.
+export * from "./account";
 export * from "./apps";
 export * from "./format";
+export * from "./home";
 export * from "./install";
 export * from "./limits";
 export * from "./logs";
 export * from "./operations";
 export * from "./resources";
 export * from "./storage";
+export * from "./stores";
 export * from "./updates";

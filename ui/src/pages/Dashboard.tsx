@@ -1,156 +1,74 @@
-// My apps: status light, Open, start / stop / restart, logs, uninstall;
-// updates (one, or all one after another) and reclaiming disk space.
-import { useCallback, useEffect, useState } from "react";
-import { invoke, listen, openExternal } from "../api";
-import type { AppInfo, AppUpdate } from "../bindings";
-import { openUrl, serviceProblems, statusLight, updateButtonText, versionOf } from "../logic";
+// Home, the page after login — what a family member sees: every installed
+// app as a tile (its icon, whether it runs, one click to open it, an update
+// waiting) and the server's health at a glance. Managing apps is on My apps.
+import { useState } from "react";
+import { invoke } from "../api";
+import type { AppInfo, AppSummary, SystemInfo } from "../bindings";
+import { AppTile } from "../components/home/AppTile";
+import { Health } from "../components/home/Health";
 import { usePolling } from "../hooks/usePolling";
+import { tilesOf } from "../logic";
 import { useUpdates } from "../updates";
-import { ReclaimSpace } from "../components/myapps/ReclaimSpace";
-import { UninstallDialog } from "../components/myapps/UninstallDialog";
-import { OperationDialog, updateJob, type Job } from "../components/operation/Operation";
 
-/** When the last check ran, in words. */
-function checkedText(at: number | null | undefined): string {
-  if (at == null) return "Not checked for updates yet.";
-  return `Last checked ${new Date(at).toLocaleString()}.`;
-}
+const APPS_MS = 5000;
+const HEALTH_MS = 10000;
 
 export function Dashboard() {
   const [apps, setApps] = useState<AppInfo[] | null>(null);
+  const [catalog, setCatalog] = useState<AppSummary[]>([]);
+  const [system, setSystem] = useState<SystemInfo | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [message, setMessage] = useState<string | null>(null);
-  const [busy, setBusy] = useState<Record<string, string>>({});
-  const [removing, setRemoving] = useState<string | null>(null);
-  const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [healthError, setHealthError] = useState<string | null>(null);
   const updates = useUpdates();
-  const available = (apps ?? []).map((a) => updates.of(a.id)).filter((u): u is AppUpdate => u !== null);
 
-  const load = useCallback(() => {
-    invoke("apps").then(
-      (a) => {
-        setApps(a);
-        setError(null);
-      },
-      (e: Error) => setError(e.message),
-    );
-  }, []);
-  usePolling(load, 5000, [load]);
-  useEffect(
-    () =>
-      listen((e) => {
-        if (e.type === "finished") {
-          setBusy((b) => {
-            const { [e.app ?? ""]: _, ...rest } = b;
-            return rest;
-          });
-          if (e.error) setMessage(e.error);
-          load();
-        }
-      }),
-    [load],
+  usePolling(
+    (alive) =>
+      void invoke("apps").then(
+        (a) => alive() && (setApps(a), setError(null)),
+        (e: Error) => alive() && setError(e.message),
+      ),
+    APPS_MS,
+    [],
+  );
+  // Names and icons come from the stores; without them the tiles show ids.
+  usePolling((alive) => void invoke("catalogApps", { category: null }).then((c) => alive() && setCatalog(c), () => {}), null, []);
+  usePolling(
+    (alive) =>
+      void invoke("system").then(
+        (s) => alive() && (setSystem(s), setHealthError(null)),
+        (e: Error) => alive() && setHealthError(e.message),
+      ),
+    HEALTH_MS,
+    [],
   );
 
-  const act = async (app: string, command: "start" | "stop" | "restart") => {
-    setBusy((b) => ({ ...b, [app]: command }));
-    setMessage(null);
-    try {
-      await invoke(command, { app });
-    } catch (e) {
-      setMessage((e as Error).message);
-      setBusy((b) => {
-        const { [app]: _, ...rest } = b;
-        return rest;
-      });
-    }
-  };
-
+  const tiles = apps ? tilesOf(apps, catalog, window.location.hostname) : [];
   return (
-    <section aria-labelledby="apps-title">
-      <h1 id="apps-title">My apps</h1>
-      <div className="toolbar updates-bar">
-        <button onClick={() => void updates.check()} disabled={updates.checking}>
-          {updates.checking ? "Checking for updates…" : "Check for updates"}
-        </button>
-        {available.length > 0 && (
-          <button className="primary" onClick={() => setJobs(available.map(updateJob))}>
-            Update all ({available.length})
-          </button>
-        )}
-        <small className="muted" data-testid="updates-checked">
-          {updates.checking
-            ? ""
-            : available.length === 0 && updates.info?.checkedAt != null
-              ? `Everything is up to date. ${checkedText(updates.info.checkedAt)}`
-              : checkedText(updates.info?.checkedAt)}
-        </small>
-      </div>
-      {updates.error && <p role="alert" className="error">{updates.error}</p>}
+    <section aria-labelledby="home-title" className="home">
+      <h1 id="home-title">Home</h1>
       {error && <p role="alert" className="error">{error}</p>}
-      {message && <p role="alert" className="error">{message}</p>}
       {apps === null && !error && <p>Loading…</p>}
-      {apps?.length === 0 && <p>No apps yet. <a href="#/catalog">Find one in the app store.</a></p>}
-      <ul className="apps">
-        {apps?.map((a) => {
-          const { light, label } = statusLight(a);
-          const url = openUrl(a, window.location.hostname);
-          const working = busy[a.id];
-          const update = updates.of(a.id);
-          const checkError = updates.info?.apps.find((u) => u.app === a.id)?.error;
-          return (
-            <li key={a.id} className="card app-row" data-app={a.id}>
-              <span className={`light ${light}`} aria-hidden="true" />
-              <div className="grow">
-                <span>
-                  <a className="app-name" href={`#/apps/${encodeURIComponent(a.id)}`}>{a.id}</a>{" "}
-                  <span className="status" data-testid={`status-${a.id}`}>{working ? `${working}…` : label}</span>
-                </span>
-                <small className="muted" data-testid={`version-${a.id}`}>Version {versionOf(a.source)}</small>
-                <small className="muted">{a.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}</small>
-                {serviceProblems(a).map((p) => (
-                  <small key={p} className="error" data-testid={`problem-${a.id}`}>{p}</small>
-                ))}
-                {checkError && <small className="muted">Could not check for updates: {checkError}</small>}
-              </div>
-              <div className="buttons">
-                {update && (
-                  <button className="primary update" onClick={() => setJobs([updateJob(update)])} disabled={!!working} title={update.releaseNotes ?? undefined}>
-                    {updateButtonText(update)}
-                  </button>
-                )}
-                {url && <a className="button primary" href={url} target="_blank" rel="noreferrer" onClick={(e) => openExternal(url, e)}>Open</a>}
-                <button onClick={() => act(a.id, "start")} disabled={!!working}>Start</button>
-                <button onClick={() => act(a.id, "stop")} disabled={!!working}>Stop</button>
-                <button onClick={() => act(a.id, "restart")} disabled={!!working}>Restart</button>
-                <a className="button" href={`#/logs/${encodeURIComponent(a.id)}`}>Logs</a>
-                <button className="danger" onClick={() => setRemoving(a.id)} disabled={!!working}>Uninstall</button>
-              </div>
-            </li>
-          );
-        })}
+      {apps?.length === 0 && (
+        <p>
+          No apps yet. <a href="#/catalog">Find one in the app store.</a>
+        </p>
+      )}
+      {updates.count > 0 && (
+        <p data-testid="home-updates">
+          <a href="#/apps">
+            {updates.count === 1 ? "1 app has an update." : `${updates.count} apps have an update.`}
+          </a>
+        </p>
+      )}
+      <ul className="tiles" aria-label="Your apps">
+        {tiles.map((t) => (
+          <AppTile key={t.id} tile={t} update={updates.of(t.id)} />
+        ))}
       </ul>
-      <ReclaimSpace />
-      {jobs && (
-        <OperationDialog
-          jobs={jobs}
-          onClose={() => {
-            setJobs(null);
-            load();
-            updates.reload();
-          }}
-        />
-      )}
-      {removing && (
-        <UninstallDialog
-          app={removing}
-          onClose={() => setRemoving(null)}
-          onDone={(err) => {
-            if (err) setMessage(err);
-            else setBusy((b) => ({ ...b, [removing]: "uninstall" }));
-            setRemoving(null);
-          }}
-        />
-      )}
+      <h2>Server</h2>
+      {healthError && <p role="alert" className="error">{healthError}</p>}
+      {!system && !healthError && <p>Loading…</p>}
+      {system && <Health info={system} />}
     </section>
   );
 }

@@ -1,5 +1,6 @@
 //! The stores of one home: the embedded default store plus those the user
-//! added (remote, folder, archive, CasaOS, Umbrel), loaded, searchable, and
+//! added (remote, folder, archive, CasaOS, Umbrel, or any of those uploaded
+//! as one archive file), loaded, searchable, and
 //! refreshed on request. A store that fails to load is reported, never
 //! fatal: the others stay usable.
 
@@ -13,6 +14,7 @@ use super::import::{import_casaos, import_umbrel};
 use super::remote::{fetch_remote, Fetched, RemoteSource, RemoteState};
 use super::search::{AppSummary, SearchIndex};
 use super::tree::{load_archive, load_folder};
+use super::unpack::unpack_store;
 use super::{default_catalog, Catalog, CatalogApp, DEFAULT_CATALOG};
 use crate::model::Layout;
 use crate::store::{CatalogRecord, Store};
@@ -150,18 +152,7 @@ impl Catalogs {
             Some(n) => n.to_string(),
             None => default_name(&location),
         };
-        if !crate::rewrite::valid_app_id(&name) || name == DEFAULT_CATALOG {
-            return Err(Error::Catalog {
-                message: format!("\"{name}\" cannot name a store (use lowercase letters, digits and -, and not \"{DEFAULT_CATALOG}\"); pick one with --name"),
-            });
-        }
-        if store.catalog(&name)?.is_some() {
-            return Err(Error::Catalog {
-                message: format!(
-                    "a store named {name} is already added; remove it first or pick another --name"
-                ),
-            });
-        }
+        check_new_name(store, &name)?;
         let mut record = CatalogRecord {
             name: name.clone(),
             kind: kind.to_string(),
@@ -186,6 +177,39 @@ impl Catalogs {
             .ok_or_else(|| Error::Catalog {
                 message: format!("store {name} vanished"),
             })
+    }
+
+    /// Adds a store that came as one archive file (uploaded through the web
+    /// UI): a `.tar.gz` or `.zip` of a Berth, CasaOS or Umbrel store,
+    /// unpacked into the home (where [`Catalogs::remove`] deletes it) and
+    /// added from there as [`Catalogs::add`] adds a folder.
+    pub async fn add_archive(
+        &self,
+        store: &Store,
+        archive: &Path,
+        name: &str,
+    ) -> Result<StoreInfo> {
+        check_new_name(store, name)?;
+        let dir = self.cache_dir(name);
+        // Left by an add that failed half way: no store owns it.
+        let _ = std::fs::remove_dir_all(&dir);
+        if let Some(parent) = dir.parent() {
+            std::fs::create_dir_all(parent).map_err(|cause| Error::Write {
+                path: parent.to_path_buf(),
+                cause,
+            })?;
+        }
+        let added = match unpack_store(archive, &dir) {
+            Ok(root) => {
+                self.add(store, &root.to_string_lossy(), None, Some(name))
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        if added.is_err() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        added
     }
 
     async fn fetch(&self, record: &mut CatalogRecord) -> Result<bool> {
@@ -373,6 +397,24 @@ impl Catalogs {
             },
         })
     }
+}
+
+/// Refuses a name a new store cannot take: not an id, the built-in store's,
+/// or one already added.
+fn check_new_name(store: &Store, name: &str) -> Result<()> {
+    if !crate::rewrite::valid_app_id(name) || name == DEFAULT_CATALOG {
+        return Err(Error::Catalog {
+            message: format!("\"{name}\" cannot name a store (use lowercase letters, digits and -, and not \"{DEFAULT_CATALOG}\"); pick one with --name"),
+        });
+    }
+    if store.catalog(name)?.is_some() {
+        return Err(Error::Catalog {
+            message: format!(
+                "a store named {name} is already added; remove it first or pick another --name"
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// What kind of local store `path` is.

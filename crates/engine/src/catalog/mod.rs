@@ -9,7 +9,7 @@
 //!
 //! `format.rs` (index.json, app.yml), `tree.rs` (loading a file tree),
 //! `embedded.rs`, `remote.rs` (fetch, signature, cache), `import/`,
-//! `search.rs`, `settings.rs`.
+//! `search.rs`, `settings.rs`, `unpack.rs` (a store uploaded as one archive).
 
 mod embedded;
 mod format;
@@ -19,6 +19,7 @@ mod remote;
 mod search;
 mod settings;
 mod tree;
+mod unpack;
 
 pub use embedded::{default_catalog, DEFAULT_CATALOG};
 pub use format::{

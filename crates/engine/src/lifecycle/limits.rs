@@ -19,7 +19,7 @@ use super::{container_name, docker_err, Engine};
 use crate::compose::{Project, ServiceLimits};
 use crate::Result;
 
-/// What happened to one service's container in [`Engine::apply_limits`].
+/// What a limits change did to one service's container (`Engine::apply_limits`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "snake_case")]
 pub enum LimitsApplied {

@@ -46,7 +46,8 @@ impl Layout {
         self.home.join("http.addr")
     }
 
-    /// The cache of the remote app store `name`.
+    /// What Berth keeps of the added store `name` itself (a remote store's
+    /// cache, an uploaded store unpacked); it goes when the store is removed.
     pub fn catalog_cache(&self, name: &str) -> PathBuf {
         self.home.join("catalogs").join(name)
     }

@@ -15,6 +15,7 @@ mod users;
 
 pub use catalogs::CatalogRecord;
 pub use images::ImageRecord;
+pub use users::{SessionOrigin, SessionRecord};
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
@@ -90,6 +91,13 @@ const MIGRATIONS: &[&str] = &[
         reference TEXT NOT NULL,
         last_used INTEGER NOT NULL
     );
+",
+    // What the account page shows of each session: when it was last used,
+    // and from which address and browser it logged in.
+    "
+    ALTER TABLE sessions ADD COLUMN last_used INTEGER;
+    ALTER TABLE sessions ADD COLUMN address TEXT;
+    ALTER TABLE sessions ADD COLUMN user_agent TEXT;
 ",
 ];
 

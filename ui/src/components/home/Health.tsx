@@ -1,0 +1,25 @@
+// The server's health at a glance on the home page: one sentence, then the
+// processor, memory and each disk as bars. The Server page has the details.
+import type { SystemInfo } from "../../bindings";
+import { healthOf, healthSentence } from "../../logic";
+import { Bar } from "../Bar";
+
+export function Health({ info }: { info: SystemInfo }) {
+  const gauges = healthOf(info);
+  return (
+    <div className="card health">
+      <p data-testid="health-sentence">
+        {healthSentence(gauges)} <a href="#/system">Details</a>
+      </p>
+      {gauges.map((g) => (
+        <div key={g.label} className="gauge">
+          <p className="meter-line">
+            <span>{g.label}</span>
+            <span className="muted">{g.text}</span>
+          </p>
+          <Bar percent={g.percent} label={g.label} />
+        </div>
+      ))}
+    </div>
+  );
+}
