@@ -126,6 +126,9 @@ function nonBlank(png) {
 const findX = async (xpath) => (await wd("POST", `/session/${session}/element`, { using: "xpath", value: xpath }))[ELEMENT];
 const openWindow = async () => {
   session = (await wd("POST", "/session", { capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app } } } })).sessionId;
+  // The window opens on the home page (no login in the desktop app), then goes to the store.
+  await until("the home page in the window", async () => (await text(await find("#home-title"))) === "Home");
+  await script("window.location.hash = '#/catalog'");
   await until("the app store in the window", async () => (await text(await find("#store-title"))) === "App store");
 };
 const closeWindow = async () => {
