@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use berth_engine::store::{SessionOrigin, Store};
+use berth_engine::db::{Database, SessionOrigin};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -146,7 +146,7 @@ pub struct NewSession {
 
 /// A new session for `user`, logged in from `origin`.
 pub fn new_session(
-    store: &Store,
+    store: &Database,
     user: &str,
     origin: &SessionOrigin,
 ) -> berth_engine::Result<NewSession> {
@@ -154,7 +154,7 @@ pub fn new_session(
         token: random_hex(32),
         key: random_hex(32),
     };
-    let expires = berth_engine::store::now_ms() + session_lifetime().as_millis() as i64;
+    let expires = berth_engine::db::now_ms() + session_lifetime().as_millis() as i64;
     store.create_session(
         &session_hash(&session.token, &session.key),
         user,

@@ -28,9 +28,9 @@ use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
+use berth_engine::db::SessionOrigin;
 use berth_engine::model::Layout;
 use berth_engine::rewrite::valid_app_id;
-use berth_engine::store::SessionOrigin;
 use futures_util::StreamExt;
 use include_dir::{include_dir, Dir};
 use serde::Deserialize;
@@ -110,7 +110,7 @@ fn failed(e: &ApiError) -> Response {
 pub(crate) fn prepare(service: Arc<Service>, allowed_hosts: &[String]) -> std::io::Result<Http> {
     let code_file = service.app_manager().home().join(SETUP_CODE_FILE);
     let _ = std::fs::remove_file(&code_file);
-    let setup_code = if service.app_manager().store().user_count().unwrap_or(1) == 0 {
+    let setup_code = if service.app_manager().db().user_count().unwrap_or(1) == 0 {
         let code = auth::new_setup_code();
         write_owner_only(&code_file, &format!("{code}\n"))?;
         eprintln!(
@@ -253,7 +253,7 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 /// Whether the session stored under `hash` still exists and has not expired.
 fn alive(state: &Http, hash: &str) -> bool {
     matches!(
-        state.service.app_manager().store().session_user(hash),
+        state.service.app_manager().db().session_user(hash),
         Ok(Some(_))
     )
 }
@@ -266,7 +266,7 @@ fn session(state: &Http, headers: &HeaderMap) -> Option<(Session, String)> {
     let user = state
         .service
         .app_manager()
-        .store()
+        .db()
         .session_user(&hash)
         .ok()??;
     Some((Session { hash, token }, user))
@@ -298,11 +298,7 @@ async fn require_session(State(state): State<Http>, mut request: Request, next: 
     let Some(found) = found else {
         return error(StatusCode::UNAUTHORIZED, "log in first");
     };
-    let _ = state
-        .service
-        .app_manager()
-        .store()
-        .touch_session(&found.hash);
+    let _ = state.service.app_manager().db().touch_session(&found.hash);
     request.extensions_mut().insert(found);
     next.run(request).await
 }
@@ -326,13 +322,7 @@ fn with_cookie(mut response: Response, value: &str, max_age: u64, secure: bool) 
 }
 
 async fn auth_state(State(state): State<Http>, headers: HeaderMap) -> Response {
-    let setup_needed = state
-        .service
-        .app_manager()
-        .store()
-        .user_count()
-        .unwrap_or(0)
-        == 0;
+    let setup_needed = state.service.app_manager().db().user_count().unwrap_or(0) == 0;
     Json(serde_json::json!({
         "setupNeeded": setup_needed,
         "user": session(&state, &headers).map(|(_, user)| user),
@@ -365,7 +355,7 @@ async fn setup(
     headers: HeaderMap,
     Json(c): Json<Credentials>,
 ) -> Response {
-    let store = state.service.app_manager().store();
+    let store = state.service.app_manager().db();
     let already = || {
         error(
             StatusCode::CONFLICT,
@@ -429,7 +419,7 @@ fn origin_of(headers: &HeaderMap, peer: SocketAddr) -> SessionOrigin {
 /// Logs `user` in: the cookie, and the key the page must send back in the
 /// session key header (it is never in a cookie, so apps cannot receive it).
 fn start_session(
-    store: &berth_engine::store::Store,
+    store: &berth_engine::db::Database,
     user: &str,
     headers: &HeaderMap,
     peer: SocketAddr,
@@ -456,7 +446,7 @@ async fn login(
     if let Err(wait) = state.throttle.begin(addr) {
         return locked_out(wait);
     }
-    let store = state.service.app_manager().store();
+    let store = state.service.app_manager().db();
     let hash = store.user_hash(c.user.trim()).ok().flatten();
     if !state.hasher.verify(c.password, hash).await {
         tokio::time::sleep(auth::FAILURE_DELAY).await;
@@ -471,7 +461,7 @@ async fn logout(State(state): State<Http>, headers: HeaderMap) -> Response {
         let _ = state
             .service
             .app_manager()
-            .store()
+            .db()
             .delete_session(&session.hash);
     }
     with_cookie(
@@ -484,12 +474,7 @@ async fn logout(State(state): State<Http>, headers: HeaderMap) -> Response {
 
 /// The user a request's session belongs to.
 fn session_owner(state: &Http, session: &Session) -> Result<String, Refusal> {
-    match state
-        .service
-        .app_manager()
-        .store()
-        .session_user(&session.hash)
-    {
+    match state.service.app_manager().db().session_user(&session.hash) {
         Ok(Some(user)) => Ok(user),
         Ok(None) => Err((StatusCode::UNAUTHORIZED, "log in first".into())),
         Err(e) => Err((StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
@@ -527,7 +512,7 @@ async fn change_password(
     if let Err(wait) = state.throttle.begin(peer.ip()) {
         return locked_out(wait);
     }
-    let store = state.service.app_manager().store();
+    let store = state.service.app_manager().db();
     let hash = store.user_hash(&user).ok().flatten();
     if !state.hasher.verify(change.current, hash).await {
         tokio::time::sleep(auth::FAILURE_DELAY).await;
@@ -555,7 +540,7 @@ async fn account_sessions(
         Ok(user) => user,
         Err((status, why)) => return error(status, why),
     };
-    match state.service.app_manager().store().sessions_of(&user) {
+    match state.service.app_manager().db().sessions_of(&user) {
         Ok(sessions) => Json(
             sessions
                 .into_iter()
@@ -593,7 +578,7 @@ async fn end_session(
         Ok(user) => user,
         Err((status, why)) => return error(status, why),
     };
-    let store = state.service.app_manager().store();
+    let store = state.service.app_manager().db();
     let found = match store.sessions_of(&user) {
         Ok(sessions) => sessions
             .into_iter()
@@ -667,7 +652,7 @@ async fn upload_store(
     let added = match received {
         Ok(()) => {
             let apps = state.service.app_manager();
-            apps.catalogs().add_archive(apps.store(), &part, name).await
+            apps.catalogs().add_archive(apps.db(), &part, name).await
         }
         Err((status, why)) => {
             let _ = std::fs::remove_file(&part);
@@ -911,7 +896,7 @@ async fn download_diagnostics(State(state): State<Http>, Path(app): Path<String>
         );
     }
     let service = &state.service;
-    if !matches!(service.app_manager().store().app(&app), Ok(Some(_))) {
+    if !matches!(service.app_manager().db().app(&app), Ok(Some(_))) {
         return error(StatusCode::NOT_FOUND, format!("{app} is not installed"));
     }
     let out = match service.diagnostics_path(&app) {
@@ -944,7 +929,7 @@ async fn download_logs(State(state): State<Http>, Path(app): Path<String>) -> Re
         );
     }
     let apps = state.service.app_manager();
-    if !matches!(apps.store().app(&app), Ok(Some(_))) {
+    if !matches!(apps.db().app(&app), Ok(Some(_))) {
         return error(StatusCode::NOT_FOUND, format!("{app} is not installed"));
     }
     match apps.engine().logs_text_stream(&app, None).await {

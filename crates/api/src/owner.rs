@@ -75,7 +75,7 @@ impl Owner {
             let apps = move || {
                 owner
                     .app_manager()
-                    .store()
+                    .db()
                     .apps()
                     .map(|list| list.into_iter().map(|a| a.id).collect())
                     .unwrap_or_default()

@@ -109,8 +109,8 @@ pub enum Error {
     /// A request that cannot be carried out as asked (missing or conflicting arguments).
     #[error("{message}")]
     BadRequest { message: String },
-    #[error("the store {path} failed: {message}")]
-    Store { path: PathBuf, message: String },
+    #[error("the database {path} failed: {message}")]
+    Database { path: PathBuf, message: String },
     #[error("{path} is damaged ({message}); move it aside and Berth will start a new one")]
     CorruptState { path: PathBuf, message: String },
     #[error("not enough space for a snapshot of {app}: it needs {needed}, {path} has {free} free; free some space (`berth images prune`) or delete old snapshots")]

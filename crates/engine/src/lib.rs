@@ -18,6 +18,7 @@
 pub mod apps;
 pub mod catalog;
 pub mod compose;
+pub mod db;
 mod error;
 pub mod host;
 mod http;
@@ -28,7 +29,6 @@ pub mod policy;
 pub mod registry;
 pub mod rewrite;
 pub mod service;
-pub mod store;
 
 pub use error::Error;
 

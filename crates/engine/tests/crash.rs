@@ -10,16 +10,16 @@ use std::process::Command;
 
 use common::run;
 
+use berth_engine::db::Database;
 use berth_engine::lifecycle::Engine;
 use berth_engine::rewrite::app_dir;
-use berth_engine::store::Store;
 use berth_testkit::{
     connect_engine, docker_ok, engine_app, labelled, require_testbed, AppCleanup, TempHome,
 };
 
 /// Whole or nothing: returns whether the app is installed.
 async fn assert_whole_or_absent(engine: &Engine, home: &Path, app: &str, when: &str) -> bool {
-    let store = Store::open(home).unwrap();
+    let store = Database::open(home).unwrap();
     assert!(
         store.unfinished_operations().unwrap().is_empty(),
         "{when}: reconcile left an unfinished operation"
@@ -123,7 +123,7 @@ async fn killed_at_every_step_boundary_berth_ends_whole_or_absent() {
 
     let mut uninstall_boundaries = 0;
     for n in 1.. {
-        if Store::open(&home).unwrap().app(&app).unwrap().is_none() {
+        if Database::open(&home).unwrap().app(&app).unwrap().is_none() {
             let setup = run(&["install", home_s, fixture_s, &app], None);
             assert!(
                 setup.status.success(),

@@ -161,7 +161,7 @@ async fn limits_change_live_and_a_later_up_keeps_the_container() {
         format!("{id} {started} NanoCpus=1000000000 Memory=134217728 MemorySwap=268435456 PidsLimit=200"),
         "same container, same start, new limits"
     );
-    let op = apps.store().operation(report.operation).unwrap().unwrap();
+    let op = apps.db().operation(report.operation).unwrap().unwrap();
     assert_eq!(op.kind, "limits");
     assert_eq!(op.outcome.as_deref(), Some("done"));
     assert_eq!(op.steps, ["begin", "render", "apply"]);
@@ -178,7 +178,7 @@ async fn limits_change_live_and_a_later_up_keeps_the_container() {
             pids: Some(200),
         }
     );
-    let record = apps.store().app(&app).unwrap().unwrap();
+    let record = apps.db().app(&app).unwrap().unwrap();
     let recorded: ServiceLimits = serde_json::from_str(&record.limits).unwrap();
     assert_eq!(recorded, report.limits);
 

@@ -99,7 +99,7 @@ async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
     let apps = Apps::open(&home, engine.clone(), Default::default()).unwrap();
     apps.catalogs()
         .add(
-            apps.store(),
+            apps.db(),
             store_dir.to_str().unwrap(),
             None,
             Some("metstore"),
@@ -116,7 +116,7 @@ async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
         })
         .unwrap();
     apps.install(&request, &mut |_| {}).await.unwrap();
-    let secret = apps.store().secrets(&app).unwrap()["SECRET_TOKEN"].clone();
+    let secret = apps.db().secrets(&app).unwrap()["SECRET_TOKEN"].clone();
     assert_eq!(secret.len(), 32);
 
     // The host.
@@ -150,7 +150,7 @@ async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
     );
 
     // Traffic for the network counters.
-    let record = apps.store().app(&app).unwrap().unwrap();
+    let record = apps.db().app(&app).unwrap().unwrap();
     let port = apps.open_address(&record).expect("a published port").port;
     let deadline = Instant::now() + Duration::from_secs(20);
     while http_get(port, "/").as_deref() != Some("ok") {

@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use berth_engine::apps::{parse_age, Apps, PruneOptions, UpdateTarget};
+use berth_engine::db::Database;
 use berth_engine::rewrite::app_dir;
-use berth_engine::store::Store;
 use berth_engine::Error;
 use berth_testkit::{
     connect_engine, docker_ok, http_get, install_request, require_testbed, write_compose,
@@ -83,7 +83,7 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
     // 1.0, with data in its folder and in its named volume.
     let request = install_request(file("1.0"), &app);
     apps.install(&request, &mut |_| {}).await.unwrap();
-    let record = apps.store().app(&app).unwrap().unwrap();
+    let record = apps.db().app(&app).unwrap().unwrap();
     let port = apps.open_address(&record).expect("a published port").port;
     let www = app_dir(&home, &app).join("data/www");
     wait_for(|| http_get(port, "/version").as_deref() == Some("1.0")).await;
@@ -126,7 +126,7 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
     );
     assert_eq!(before_11.volumes.len(), 1, "{before_11:?}");
     assert!(before_11.record.source.ends_with("compose-1.0.yml"));
-    let record = apps.store().app(&app).unwrap().unwrap();
+    let record = apps.db().app(&app).unwrap().unwrap();
     assert!(record.source.ends_with("compose-1.1.yml"), "{record:?}");
     assert_eq!(record.state, "installed");
 
@@ -141,7 +141,7 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
             &mut |_| {},
         )
         .await
-        .map(|op| apps.store().operation(op).unwrap())
+        .map(|op| apps.db().operation(op).unwrap())
         .expect_err("2.0 must fail");
     assert!(matches!(err, Error::RolledBack { .. }), "{err}");
     let text = err.to_string();
@@ -160,10 +160,10 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
         "the data 2.0 deleted is back"
     );
     assert!(running_image(&app).starts_with("127.0.0.1:5000/berth-test/box:1.1 true"));
-    let record = apps.store().app(&app).unwrap().unwrap();
+    let record = apps.db().app(&app).unwrap().unwrap();
     assert!(record.source.ends_with("compose-1.1.yml"), "{record:?}");
     assert_eq!(record.state, "installed");
-    let op = &apps.store().recent_operations(1).unwrap()[0];
+    let op = &apps.db().recent_operations(1).unwrap()[0];
     assert_eq!(op.kind, "update");
     assert_eq!(op.outcome.as_deref(), Some("rolled_back"));
     assert!(op.steps.contains(&"undo".to_string()) || op.error.is_some());
@@ -184,7 +184,7 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
         )
         .await
         .unwrap();
-    let op = apps.store().operation(unchanged).unwrap().unwrap();
+    let op = apps.db().operation(unchanged).unwrap().unwrap();
     assert_eq!(op.outcome.as_deref(), Some("unchanged"), "{op:?}");
 
     // Manual rollback to the snapshot taken before 1.1: 1.0 with its data then.
@@ -203,7 +203,7 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
         (Some("from 1.0".into()), Some("volume 1.0".into()))
     );
     assert!(running_image(&app).starts_with("127.0.0.1:5000/berth-test/box:1.0 true"));
-    let record = apps.store().app(&app).unwrap().unwrap();
+    let record = apps.db().app(&app).unwrap().unwrap();
     assert!(record.source.ends_with("compose-1.0.yml"), "{record:?}");
     // The rollback snapshotted what it replaced, so it can be undone too.
     let newest = &apps.snapshots(&app).unwrap()[0];
@@ -311,7 +311,7 @@ async fn an_update_without_room_for_a_snapshot_is_refused_before_anything_is_tou
     let request = install_request(file("1.0"), &app);
     apps.install(&request, &mut |_| {}).await.unwrap();
     wait_for(|| http_get(18593, "/version").as_deref() == Some("1.0")).await;
-    let operations = apps.store().recent_operations(10).unwrap().len();
+    let operations = apps.db().recent_operations(10).unwrap().len();
 
     // The snapshots live on a 16 MiB filesystem: too small to keep the
     // margin Berth leaves for the system.
@@ -345,14 +345,14 @@ async fn an_update_without_room_for_a_snapshot_is_refused_before_anything_is_tou
         "{text}"
     );
     assert_eq!(
-        apps.store().recent_operations(10).unwrap().len(),
+        apps.db().recent_operations(10).unwrap().len(),
         operations,
         "nothing was started"
     );
     assert_eq!(http_get(18593, "/version").as_deref(), Some("1.0"));
     assert!(running_image(&app).starts_with("127.0.0.1:5000/berth-test/box:1.0 true"));
     assert!(apps.snapshots(&app).unwrap().is_empty());
-    let record = apps.store().app(&app).unwrap().unwrap();
+    let record = apps.db().app(&app).unwrap().unwrap();
     assert!(record.source.ends_with("compose-1.0.yml"), "{record:?}");
 
     drop(_unmount);
@@ -420,7 +420,7 @@ async fn an_update_killed_at_every_step_ends_on_the_old_or_the_new_version() {
             &format!("reconcile after kill {n}"),
         );
         let when = format!("update killed at boundary {n}");
-        let store = Store::open(&home).unwrap();
+        let store = Database::open(&home).unwrap();
         assert!(
             store.unfinished_operations().unwrap().is_empty(),
             "{when}: unfinished"

@@ -12,9 +12,9 @@ use super::update::store_source;
 use super::Apps;
 use crate::catalog::CatalogApp;
 use crate::compose::{load_bytes, LoadOptions};
+use crate::db::AppRecord;
 use crate::lifecycle::project_images;
 use crate::registry::{is_current, DownloadSize, Registry};
-use crate::store::AppRecord;
 use crate::Result;
 
 /// What updating an app would bring.
@@ -89,7 +89,7 @@ impl Apps {
     /// Checks every installed app; returns one entry per app.
     pub async fn check_updates(&self, registry: &Registry) -> Result<Vec<AppUpdate>> {
         let mut out = Vec::new();
-        for record in self.store.apps()? {
+        for record in self.db.apps()? {
             if record.state == "installed" {
                 out.push(self.check_app(registry, &record).await);
             }

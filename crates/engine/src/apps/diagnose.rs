@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 use super::Apps;
 use crate::catalog::{AppMeta, SettingKind};
+use crate::db::AppRecord;
 use crate::metrics::system;
-use crate::store::AppRecord;
 use crate::{Error, Result};
 
 /// What replaces a secret in a bundle.
@@ -46,13 +46,13 @@ impl Apps {
     /// Writes `app`'s diagnostics bundle to `out` (a `.tar.gz`, replaced
     /// if it exists, readable by its owner only).
     pub async fn diagnose(&self, app: &str, out: &Path) -> Result<DiagnoseReport> {
-        let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
+        let record = self.db.app(app)?.ok_or_else(|| Error::NotInstalled {
             app: app.to_string(),
         })?;
         let settings: BTreeMap<String, String> =
             serde_json::from_str(&record.settings).unwrap_or_default();
         let secret_names = self.secret_settings(&record, &settings)?;
-        let mut secrets: Vec<String> = self.store.secrets(app)?.into_values().collect();
+        let mut secrets: Vec<String> = self.db.secrets(app)?.into_values().collect();
         secrets.extend(
             secret_names
                 .iter()
@@ -66,7 +66,7 @@ impl Apps {
         let (host, details, operations) = tokio::join!(
             system(engine, self.layout.home()),
             engine.inspect_services(app),
-            async { self.store.app_operations(app, OPERATIONS) },
+            async { self.db.app_operations(app, OPERATIONS) },
         );
         let services: BTreeSet<String> = match &details {
             Ok(details) => details.iter().map(|d| d.service.clone()).collect(),
@@ -161,12 +161,7 @@ impl Apps {
             .filter(|n| named_secret(n))
             .map(|n| (n.clone(), false))
             .collect();
-        names.extend(
-            self.store
-                .secrets(&record.id)?
-                .into_keys()
-                .map(|n| (n, true)),
-        );
+        names.extend(self.db.secrets(&record.id)?.into_keys().map(|n| (n, true)));
         let meta = self.layout.store_files(&record.id).join("app.yml");
         if let Some(meta) = std::fs::read(&meta)
             .ok()

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::{Apps, InstallRequest};
 use crate::catalog::{resolve_settings, ResourceSpec};
 use crate::compose::{parse_bytes, ServiceLimits};
-use crate::store::AppRecord;
+use crate::db::AppRecord;
 use crate::{Error, Result};
 
 /// An install from a store.
@@ -59,10 +59,10 @@ impl Apps {
             });
         }
         let id = request.id.clone().unwrap_or_else(|| meta.id.clone());
-        if let Some(existing) = self.store.app(&id)? {
+        if let Some(existing) = self.db.app(&id)? {
             return Err(Error::taken(id, existing.state));
         }
-        let kept = self.store.secrets(&id)?;
+        let kept = self.db.secrets(&id)?;
         let resolved = resolve_settings(meta, &request.settings, &kept)?;
 
         let defaults = &meta.resources.default;
@@ -107,7 +107,7 @@ impl Apps {
         app.write_to(&source_dir)?;
         // Kept before the install runs: if it fails after the app's data was
         // set up with them, a retry must find the same secrets.
-        self.store.add_secrets(&id, &resolved.new_secrets)?;
+        self.db.add_secrets(&id, &resolved.new_secrets)?;
         Ok(InstallRequest {
             compose_file: source_dir.join("compose.yml"),
             app_id: id,

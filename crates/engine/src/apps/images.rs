@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::Apps;
-use crate::store::now_ms;
+use crate::db::now_ms;
 use crate::Result;
 
 /// How far a cleanup goes.
@@ -55,12 +55,12 @@ impl Apps {
     /// Records the images the installed apps run now as in use.
     pub async fn note_images_in_use(&self) -> Result<()> {
         let now = now_ms();
-        for record in self.store.apps()? {
+        for record in self.db.apps()? {
             let Ok(project) = self.load_rendered(&record.id) else {
                 continue;
             };
             for image in self.engine.image_ids(&project).await? {
-                self.store.touch_image(&image.id, &image.reference, now)?;
+                self.db.touch_image(&image.id, &image.reference, now)?;
             }
         }
         Ok(())
@@ -71,7 +71,7 @@ impl Apps {
         self.note_images_in_use().await?;
         let in_use = self.engine.images_in_use().await?;
         let mut for_rollback = BTreeSet::new();
-        for record in self.store.apps()? {
+        for record in self.db.apps()? {
             for snapshot in self.snapshots(&record.id)? {
                 for_rollback.extend(snapshot.images.into_iter().map(|i| i.id));
             }
@@ -93,15 +93,14 @@ impl Apps {
             dry_run: options.dry_run,
             ..Default::default()
         };
-        for known in self.store.images()? {
+        for known in self.db.images()? {
             let Some(image) = local.iter().find(|l| l.id == known.id) else {
                 // Gone from the engine already.
-                self.store.forget_image(&known.id)?;
+                self.db.forget_image(&known.id)?;
                 continue;
             };
             if in_use.contains(&image.id) {
-                self.store
-                    .touch_image(&image.id, &known.reference, now_ms())?;
+                self.db.touch_image(&image.id, &known.reference, now_ms())?;
                 continue;
             }
             let entry = PrunedImage {
@@ -126,7 +125,7 @@ impl Apps {
                 if !self.engine.remove_image_id(&image.id).await? {
                     continue;
                 }
-                self.store.forget_image(&image.id)?;
+                self.db.forget_image(&image.id)?;
             }
             report.bytes += entry.bytes;
             report.images.push(entry);

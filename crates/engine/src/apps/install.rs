@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{Apps, Progress};
 use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
+use crate::db::{now_ms, AppRecord};
 use crate::lifecycle::{PullProgress, UpEvent};
 use crate::policy;
 use crate::rewrite::{consented, render, unconsented, RenderRequest};
-use crate::store::{now_ms, AppRecord};
 use crate::{Error, Result};
 
 /// What to install.
@@ -51,10 +51,10 @@ impl Apps {
     pub fn begin_install(&self, request: &InstallRequest) -> Result<i64> {
         let app = request.app_id.as_str();
         crate::host::check_limits(&request.limits)?;
-        if let Some(existing) = self.store.app(app)? {
+        if let Some(existing) = self.db.app(app)? {
             return Err(Error::taken(app, existing.state));
         }
-        let op = self.store.begin_operation(
+        let op = self.db.begin_operation(
             app,
             "install",
             &serde_json::to_string(request).expect("requests serialize"),
@@ -71,16 +71,16 @@ impl Apps {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
         match self.install_steps(op, request, progress).await {
-            Ok(()) => self.store.finish_operation(op, "done", None),
+            Ok(()) => self.db.finish_operation(op, "done", None),
             Err(e) => {
                 // Roll back now; if that fails too (engine gone), the operation
                 // stays unfinished and reconcile finishes the rollback later.
                 if self.roll_back_install(&request.app_id).await.is_ok() {
-                    self.store
+                    self.db
                         .finish_operation(op, "failed", Some(&e.to_string()))?;
                     Err(e)
                 } else {
-                    self.store.note_operation_error(op, &e.to_string())?;
+                    self.db.note_operation_error(op, &e.to_string())?;
                     Err(Error::Unsettled {
                         cause: Box::new(e),
                         then: "roll this install back",
@@ -125,7 +125,7 @@ impl Apps {
                     cause,
                 })?;
                 ports.save()?;
-                self.store.put_app(&AppRecord {
+                self.db.put_app(&AppRecord {
                     id: app.to_string(),
                     source: request
                         .source
@@ -152,7 +152,7 @@ impl Apps {
             .await?;
         self.boundary();
         self.step(op, "commit", progress, async {
-            self.store.set_app_state(app, "installed")
+            self.db.set_app_state(app, "installed")
         })
         .await?;
         self.note_app_images(&project).await;
@@ -164,9 +164,7 @@ impl Apps {
     pub(super) async fn note_app_images(&self, project: &Project) {
         if let Ok(images) = self.engine.image_ids(project).await {
             for image in images {
-                let _ = self
-                    .store
-                    .touch_image(&image.id, &image.reference, now_ms());
+                let _ = self.db.touch_image(&image.id, &image.reference, now_ms());
             }
         }
     }
@@ -178,7 +176,7 @@ impl Apps {
     pub fn load_rendered(&self, app: &str) -> Result<Project> {
         let file = self.compose_file(app);
         let bytes = read_file(&file)?;
-        if let Some(record) = self.store.app(app)? {
+        if let Some(record) = self.db.app(app)? {
             if super::update::hash(&bytes) != record.compose_hash {
                 return Err(Error::Tampered {
                     app: app.to_string(),

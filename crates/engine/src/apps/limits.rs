@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 use super::update::{hash, write_atomic};
 use super::Apps;
 use crate::compose::{load_bytes, LoadOptions, Project, ServiceLimits};
+use crate::db::OperationRecord;
 use crate::host::check_limits;
 use crate::lifecycle::LimitsApplied;
-use crate::store::OperationRecord;
 use crate::{Error, Result};
 
 /// A limits change as journaled.
@@ -94,7 +94,7 @@ impl Apps {
             path: self.compose_file(app),
             cause,
         })?;
-        let operation = self.store.begin_operation(
+        let operation = self.db.begin_operation(
             app,
             "limits",
             &serde_json::to_string(&plan).expect("plans serialize"),
@@ -121,7 +121,7 @@ impl Apps {
         let op = *op;
         match self.limits_steps(op, plan, progress).await {
             Ok(services) => {
-                self.store.finish_operation(op, "done", None)?;
+                self.db.finish_operation(op, "done", None)?;
                 Ok(LimitsReport {
                     operation: op,
                     limits: plan.after,
@@ -131,7 +131,7 @@ impl Apps {
             Err(e @ Error::DockerUnavailable { .. }) => {
                 // The new limits are written; reconcile applies them once
                 // the engine is back.
-                self.store.note_operation_error(op, &e.to_string())?;
+                self.db.note_operation_error(op, &e.to_string())?;
                 Err(Error::Unsettled {
                     cause: Box::new(e),
                     then: "apply the new limits",
@@ -139,7 +139,7 @@ impl Apps {
             }
             Err(e) => {
                 self.undo_limits(plan, previous).await;
-                self.store
+                self.db
                     .finish_operation(op, "failed", Some(&e.to_string()))?;
                 Err(e)
             }
@@ -178,15 +178,12 @@ impl Apps {
     fn write_limits(&self, plan: &LimitsPlan) -> Result<Project> {
         let (yaml, project) = self.limited_project(plan)?;
         write_atomic(&self.compose_file(&plan.app), yaml.as_bytes())?;
-        let mut record = self
-            .store
-            .app(&plan.app)?
-            .ok_or_else(|| Error::NotInstalled {
-                app: plan.app.clone(),
-            })?;
+        let mut record = self.db.app(&plan.app)?.ok_or_else(|| Error::NotInstalled {
+            app: plan.app.clone(),
+        })?;
         record.limits = serde_json::to_string(&plan.after).expect("limits serialize");
         record.compose_hash = hash(yaml.as_bytes());
-        self.store.put_app(&record)?;
+        self.db.put_app(&record)?;
         Ok(project)
     }
 
@@ -195,10 +192,10 @@ impl Apps {
     async fn undo_limits(&self, plan: &LimitsPlan, previous: &[u8]) {
         let undone = async {
             write_atomic(&self.compose_file(&plan.app), previous)?;
-            if let Some(mut record) = self.store.app(&plan.app)? {
+            if let Some(mut record) = self.db.app(&plan.app)? {
                 record.limits = serde_json::to_string(&plan.before).expect("limits serialize");
                 record.compose_hash = hash(previous);
-                self.store.put_app(&record)?;
+                self.db.put_app(&record)?;
             }
             let project = self.load_rendered(&plan.app)?;
             self.engine.apply_limits(&project).await.map(drop)
@@ -214,8 +211,8 @@ impl Apps {
     /// Finishes a limits change a crash or the engine's absence interrupted.
     pub(super) async fn settle_limits(&self, op: &OperationRecord) -> Result<()> {
         let plan: LimitsPlan = self.journaled_plan(op)?;
-        if self.store.app(&plan.app)?.is_none() {
-            return self.store.finish_operation(
+        if self.db.app(&plan.app)?.is_none() {
+            return self.db.finish_operation(
                 op.id,
                 "interrupted",
                 Some("the app was uninstalled before its limits were applied"),
@@ -223,7 +220,7 @@ impl Apps {
         }
         let project = self.write_limits(&plan)?;
         self.engine.apply_limits(&project).await?;
-        self.store
+        self.db
             .finish_operation(op.id, "completed_after_restart", None)
     }
 }

@@ -29,10 +29,10 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::Catalogs;
+use crate::db::Database;
 use crate::lifecycle::Engine;
 use crate::model::Layout;
 use crate::rewrite::{HostSettings, PortAllocator};
-use crate::store::Store;
 use crate::{Error, Result};
 
 pub use check::{catalog_images, newer, AppUpdate};
@@ -56,7 +56,7 @@ const ABORT_AT_ENV: &str = "BERTH_TEST_ABORT_AT";
 /// The apps of one Berth home: its store, its ports, the Docker engine.
 pub struct Apps {
     layout: Layout,
-    store: Store,
+    db: Database,
     engine: Engine,
     host: HostSettings,
     catalogs: Catalogs,
@@ -83,10 +83,10 @@ pub enum Progress {
 }
 
 impl Apps {
-    /// Opens the home's store; call [`Apps::reconcile`] before serving requests.
+    /// Opens the home's database; call [`Apps::reconcile`] before serving requests.
     pub fn open(home: &Path, engine: Engine, host: HostSettings) -> Result<Self> {
-        let store = Store::open(home)?;
-        let catalogs = Catalogs::open(home, &store)?;
+        let db = Database::open(home)?;
+        let catalogs = Catalogs::open(home, &db)?;
         let abort_at = if cfg!(feature = "test-hooks") {
             std::env::var(ABORT_AT_ENV)
                 .ok()
@@ -96,7 +96,7 @@ impl Apps {
         };
         Ok(Apps {
             layout: Layout::new(home),
-            store,
+            db,
             engine,
             host,
             catalogs,
@@ -106,8 +106,8 @@ impl Apps {
         })
     }
 
-    pub fn store(&self) -> &Store {
-        &self.store
+    pub fn db(&self) -> &Database {
+        &self.db
     }
 
     /// The home's app stores.
@@ -143,8 +143,8 @@ impl Apps {
 
     /// The record of `app`, which must be installed and idle: not installing,
     /// updating or being removed.
-    fn installed_record(&self, app: &str) -> Result<crate::store::AppRecord> {
-        let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
+    fn installed_record(&self, app: &str) -> Result<crate::db::AppRecord> {
+        let record = self.db.app(app)?.ok_or_else(|| Error::NotInstalled {
             app: app.to_string(),
         })?;
         if record.state != "installed" {
@@ -159,7 +159,7 @@ impl Apps {
     /// The plan an operation journaled as its request, read back to settle it.
     fn journaled_plan<T: serde::de::DeserializeOwned>(
         &self,
-        op: &crate::store::OperationRecord,
+        op: &crate::db::OperationRecord,
     ) -> Result<T> {
         serde_json::from_str(&op.request).map_err(|e| Error::CorruptState {
             path: self.layout.database(),
@@ -189,7 +189,7 @@ impl Apps {
         name: &str,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
-        self.store.journal(op, name)?;
+        self.db.journal(op, name)?;
         self.boundary();
         progress(Progress::Step {
             operation: op,
@@ -209,7 +209,7 @@ impl Apps {
     /// Drops the store record, the ports, the rendered file and the store's
     /// copy of the app's files (never its data).
     fn forget(&self, app: &str) -> Result<()> {
-        self.store.delete_app(app)?;
+        self.db.delete_app(app)?;
         let _ = std::fs::remove_dir_all(self.layout.store_files(app));
         let mut ports = self.ports()?;
         ports.release_app(app);

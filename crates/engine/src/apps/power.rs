@@ -31,7 +31,7 @@ impl Apps {
     /// Checks and records a start, stop or restart; returns its operation id.
     pub fn begin_power(&self, app: &str, power: Power) -> Result<i64> {
         self.installed_record(app)?;
-        self.store.begin_operation(app, power.name(), "{}")
+        self.db.begin_operation(app, power.name(), "{}")
     }
 
     /// Runs a begun start, stop or restart.
@@ -49,7 +49,7 @@ impl Apps {
                     progress(Progress::Service { service, state });
                 }
             };
-            self.store.journal(op, power.name())?;
+            self.db.journal(op, power.name())?;
             match power {
                 Power::Start => self.engine.start(&project, &mut forward).await,
                 Power::Stop => self.engine.stop(&project).await,
@@ -58,9 +58,9 @@ impl Apps {
         }
         .await;
         match &result {
-            Ok(()) => self.store.finish_operation(op, "done", None)?,
+            Ok(()) => self.db.finish_operation(op, "done", None)?,
             Err(e) => self
-                .store
+                .db
                 .finish_operation(op, "failed", Some(&e.to_string()))?,
         }
         result

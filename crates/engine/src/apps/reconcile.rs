@@ -3,7 +3,7 @@
 //! runs, retries what the engine's absence left unsettled.
 
 use super::{Apps, UninstallOptions};
-use crate::store::OperationRecord;
+use crate::db::OperationRecord;
 use crate::Result;
 
 impl Apps {
@@ -29,7 +29,7 @@ impl Apps {
         &self,
         mut hold: impl FnMut(&str) -> Option<H>,
     ) -> Result<Vec<OperationRecord>> {
-        let mut unfinished = self.store.unfinished_operations()?;
+        let mut unfinished = self.db.unfinished_operations()?;
         unfinished.reverse();
         let mut settled = Vec::new();
         for op in unfinished {
@@ -37,11 +37,11 @@ impl Apps {
                 continue;
             };
             // Read again under the hold: it may have finished meanwhile.
-            let Some(current) = self.store.operation(op.id)?.filter(|o| o.outcome.is_none()) else {
+            let Some(current) = self.db.operation(op.id)?.filter(|o| o.outcome.is_none()) else {
                 continue;
             };
             self.settle(&current).await?;
-            settled.extend(self.store.operation(op.id)?);
+            settled.extend(self.db.operation(op.id)?);
         }
         Ok(settled)
     }
@@ -52,8 +52,8 @@ impl Apps {
         match op.kind.as_str() {
             "install" if op.steps.iter().any(|s| s == "commit") => {
                 // Everything ran; only the final record may be missing.
-                self.store.set_app_state(&op.app, "installed")?;
-                self.store
+                self.db.set_app_state(&op.app, "installed")?;
+                self.db
                     .finish_operation(op.id, "completed_after_restart", None)
             }
             "install" => {
@@ -62,15 +62,14 @@ impl Apps {
                     Some(error) => format!("{error}; rolled back once the engine was back"),
                     None => "interrupted; rolled back when Berth restarted".to_string(),
                 };
-                self.store
-                    .finish_operation(op.id, "rolled_back", Some(&why))
+                self.db.finish_operation(op.id, "rolled_back", Some(&why))
             }
             "uninstall" => {
                 let options: UninstallOptions =
                     serde_json::from_str(&op.request).unwrap_or_default();
                 self.finish_uninstall(op.id, &op.app, options, &mut |_| {})
                     .await?;
-                self.store
+                self.db
                     .finish_operation(op.id, "completed_after_restart", None)
             }
             "update" | "rollback" => self.settle_update(op).await,
@@ -78,12 +77,12 @@ impl Apps {
             "disk" => self.settle_disk(op).await,
             // Start, stop and restart change nothing Berth must undo: Docker
             // holds the truth of what runs.
-            "start" | "stop" | "restart" => self.store.finish_operation(
+            "start" | "stop" | "restart" => self.db.finish_operation(
                 op.id,
                 "interrupted",
                 Some("interrupted before it finished; run it again if needed"),
             ),
-            other => self.store.finish_operation(
+            other => self.db.finish_operation(
                 op.id,
                 "failed",
                 Some(&format!("unknown operation kind {other}")),

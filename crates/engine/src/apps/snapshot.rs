@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::Apps;
+use crate::db::{now_ms, AppRecord};
 use crate::lifecycle::ImageRef;
 use crate::model::Layout;
-use crate::store::{now_ms, AppRecord};
 use crate::{Error, Result};
 
 /// Files and bytes of a folder tree.
@@ -271,7 +271,7 @@ impl Apps {
         remove_tree(&partial).map_err(|e| io("clearing an unfinished snapshot", e))?;
         std::fs::create_dir_all(&partial).map_err(|e| io("creating the snapshot folder", e))?;
 
-        let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
+        let record = self.db.app(app)?.ok_or_else(|| Error::NotInstalled {
             app: app.to_string(),
         })?;
         std::fs::copy(self.compose_file(app), Layout::compose_in(&partial))
@@ -425,7 +425,7 @@ impl Apps {
         }
         let mut record = snapshot.record.clone();
         record.state = state.to_string();
-        self.store.put_app(&record)
+        self.db.put_app(&record)
     }
 
     /// Keeps the newest `keep` snapshots of `app`; deletes the rest.

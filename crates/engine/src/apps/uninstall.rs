@@ -33,12 +33,12 @@ impl Apps {
 
     /// Checks and records an uninstall; returns its operation id at once.
     pub fn begin_uninstall(&self, app: &str, options: UninstallOptions) -> Result<i64> {
-        if self.store.app(app)?.is_none() {
+        if self.db.app(app)?.is_none() {
             return Err(Error::NotInstalled {
                 app: app.to_string(),
             });
         }
-        let op = self.store.begin_operation(
+        let op = self.db.begin_operation(
             app,
             "uninstall",
             &serde_json::to_string(&options).expect("options serialize"),
@@ -56,10 +56,10 @@ impl Apps {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
         match self.uninstall_steps(op, app, options, progress).await {
-            Ok(()) => self.store.finish_operation(op, "done", None),
+            Ok(()) => self.db.finish_operation(op, "done", None),
             Err(e @ Error::DockerUnavailable { .. }) => {
                 // Left unfinished: reconcile completes it once the engine is back.
-                self.store.note_operation_error(op, &e.to_string())?;
+                self.db.note_operation_error(op, &e.to_string())?;
                 Err(Error::Unsettled {
                     cause: Box::new(e),
                     then: "finish this uninstall",
@@ -67,7 +67,7 @@ impl Apps {
             }
             Err(e) => {
                 // The app stays marked `removing`; uninstalling again finishes the job.
-                self.store
+                self.db
                     .finish_operation(op, "failed", Some(&e.to_string()))?;
                 Err(e)
             }
@@ -82,7 +82,7 @@ impl Apps {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
         self.step(op, "mark", progress, async {
-            self.store.set_app_state(app, "removing")
+            self.db.set_app_state(app, "removing")
         })
         .await?;
         self.finish_uninstall(op, app, options, progress).await
@@ -117,7 +117,7 @@ impl Apps {
         }
         if options.purge_data {
             self.step(op, "purge", progress, async {
-                self.store.delete_secrets(app)?;
+                self.db.delete_secrets(app)?;
                 self.delete_snapshots(app)?;
                 self.delete_disk(app).await?;
                 let data = self.layout.data_dir(app);

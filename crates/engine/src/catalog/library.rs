@@ -16,8 +16,8 @@ use super::search::{AppSummary, SearchIndex};
 use super::tree::{load_archive, load_folder};
 use super::unpack::unpack_store;
 use super::{default_catalog, Catalog, CatalogApp, DEFAULT_CATALOG};
+use crate::db::{CatalogRecord, Database};
 use crate::model::Layout;
-use crate::store::{CatalogRecord, Store};
 use crate::{Error, Result};
 
 /// A store as `berth catalog list` shows it.
@@ -65,7 +65,7 @@ pub struct Catalogs {
 
 impl Catalogs {
     /// Loads the embedded store and every store recorded in `store`.
-    pub fn open(home: &Path, store: &Store) -> Result<Self> {
+    pub fn open(home: &Path, store: &Database) -> Result<Self> {
         let catalogs = Catalogs {
             layout: Layout::new(home),
             timeout: crate::http::timeout(),
@@ -103,7 +103,7 @@ impl Catalogs {
     }
 
     /// Reloads every store from disk and rebuilds the search index.
-    pub fn reload(&self, store: &Store) -> Result<()> {
+    pub fn reload(&self, store: &Database) -> Result<()> {
         let mut catalogs = vec![default_catalog()?];
         let mut errors = vec![];
         for record in store.catalogs()? {
@@ -126,7 +126,7 @@ impl Catalogs {
     /// `Apps/`) or an Umbrel store (app folders with `umbrel-app.yml`).
     pub async fn add(
         &self,
-        store: &Store,
+        store: &Database,
         location: &str,
         key: Option<&str>,
         name: Option<&str>,
@@ -185,7 +185,7 @@ impl Catalogs {
     /// added from there as [`Catalogs::add`] adds a folder.
     pub async fn add_archive(
         &self,
-        store: &Store,
+        store: &Database,
         archive: &Path,
         name: &str,
     ) -> Result<StoreInfo> {
@@ -224,7 +224,7 @@ impl Catalogs {
             sequence: record.sequence,
         };
         let fetched = fetch_remote(&source, &state, &self.cache_dir(&record.name)).await?;
-        record.refreshed_at = Some(crate::store::now_ms());
+        record.refreshed_at = Some(crate::db::now_ms());
         Ok(match fetched {
             Fetched::NotModified => false,
             Fetched::Updated { state, .. } => {
@@ -237,7 +237,7 @@ impl Catalogs {
     }
 
     /// Removes an added store (installed apps from it stay installed).
-    pub fn remove(&self, store: &Store, name: &str) -> Result<()> {
+    pub fn remove(&self, store: &Database, name: &str) -> Result<()> {
         if !store.delete_catalog(name)? {
             return Err(Error::Catalog {
                 message: format!("no store named {name} (see `berth catalog list`)"),
@@ -249,7 +249,11 @@ impl Catalogs {
 
     /// Refreshes one store, or all: remote ones are fetched (one 304 when
     /// unchanged), local ones re-read.
-    pub async fn refresh(&self, store: &Store, name: Option<&str>) -> Result<Vec<RefreshOutcome>> {
+    pub async fn refresh(
+        &self,
+        store: &Database,
+        name: Option<&str>,
+    ) -> Result<Vec<RefreshOutcome>> {
         let records: Vec<CatalogRecord> = store
             .catalogs()?
             .into_iter()
@@ -301,7 +305,7 @@ impl Catalogs {
     }
 
     /// Every store, the embedded one first.
-    pub fn stores(&self, store: &Store) -> Result<Vec<StoreInfo>> {
+    pub fn stores(&self, store: &Database) -> Result<Vec<StoreInfo>> {
         let loaded = self.loaded.read().expect("catalogs lock");
         let info = |c: &Catalog, kind: &str, location: &str, r: Option<&CatalogRecord>| StoreInfo {
             name: c.name.clone(),
@@ -401,7 +405,7 @@ impl Catalogs {
 
 /// Refuses a name a new store cannot take: not an id, the built-in store's,
 /// or one already added.
-fn check_new_name(store: &Store, name: &str) -> Result<()> {
+fn check_new_name(store: &Database, name: &str) -> Result<()> {
     if !crate::rewrite::valid_app_id(name) || name == DEFAULT_CATALOG {
         return Err(Error::Catalog {
             message: format!("\"{name}\" cannot name a store (use lowercase letters, digits and -, and not \"{DEFAULT_CATALOG}\"); pick one with --name"),

@@ -8,8 +8,8 @@ use futures_util::future::join_all;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use crate::db::now_ms;
 use crate::lifecycle::{docker_err, Engine, ServiceState};
-use crate::store::now_ms;
 use crate::Result;
 
 /// Resource use of one container, or the sum over an app's.

@@ -118,7 +118,7 @@ impl Error {
             Error::Write { .. }
             | Error::Docker { .. }
             | Error::ServiceFailed { .. }
-            | Error::Store { .. }
+            | Error::Database { .. }
             | Error::CorruptState { .. }
             | Error::Snapshot { .. }
             | Error::RolledBack { .. }

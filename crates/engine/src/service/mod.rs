@@ -269,7 +269,7 @@ impl Service {
     /// Checks every app for updates and keeps the answer for `updates`.
     pub async fn check_updates(&self) -> Result<(i64, Vec<AppUpdate>)> {
         let found = self.apps.check_updates(&self.registry).await?;
-        let checked = (crate::store::now_ms(), found);
+        let checked = (crate::db::now_ms(), found);
         *self.updates.lock().await = Some(checked.clone());
         Ok(checked)
     }
@@ -285,7 +285,7 @@ impl Service {
         };
         std::fs::create_dir_all(&dir).map_err(write)?;
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(write)?;
-        let stamp = crate::store::now_ms() / 1000;
+        let stamp = crate::db::now_ms() / 1000;
         Ok(dir.join(format!("{app}-{stamp}.tar.gz")))
     }
 
@@ -300,7 +300,7 @@ impl Service {
             run(service.clone(), reporter).await?;
             let record = service
                 .apps
-                .store()
+                .db()
                 .operation(op)?
                 .ok_or_else(|| Error::Internal {
                     message: format!("operation {op} vanished from the journal"),
@@ -354,7 +354,7 @@ impl Service {
             drop(busy);
             let outcome = service
                 .apps
-                .store()
+                .db()
                 .operation(op)
                 .ok()
                 .flatten()

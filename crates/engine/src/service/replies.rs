@@ -273,8 +273,8 @@ pub struct OperationInfo {
     pub steps: Vec<String>,
 }
 
-impl From<crate::store::OperationRecord> for OperationInfo {
-    fn from(op: crate::store::OperationRecord) -> Self {
+impl From<crate::db::OperationRecord> for OperationInfo {
+    fn from(op: crate::db::OperationRecord) -> Self {
         OperationInfo {
             id: op.id,
             app: op.app,

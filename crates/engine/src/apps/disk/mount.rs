@@ -35,7 +35,7 @@ impl Apps {
         };
         // A change a crash interrupted is settled, mount included, by reconcile.
         let changing: Vec<String> = self
-            .store
+            .db
             .unfinished_operations()?
             .into_iter()
             .filter(|op| op.kind == "disk")

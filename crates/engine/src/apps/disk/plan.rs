@@ -86,7 +86,7 @@ impl Apps {
             stops,
             was_running: stops && self.app_running(app).await?,
         };
-        let op = self.store.begin_operation(
+        let op = self.db.begin_operation(
             app,
             "disk",
             &serde_json::to_string(&plan).expect("plans serialize"),

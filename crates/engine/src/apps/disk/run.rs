@@ -21,7 +21,7 @@ impl Apps {
         let app = plan.app.as_str();
         match self.disk_steps(op, plan, progress).await {
             Ok(()) => {
-                self.store.finish_operation(op, "done", None)?;
+                self.db.finish_operation(op, "done", None)?;
                 Ok(DiskCapReport {
                     operation: Some(op),
                     usage: self.disk_usage(app).await?,
@@ -35,7 +35,7 @@ impl Apps {
                 });
                 match self.settle_disk_plan(plan).await {
                     Ok(()) if !matches!(e, Error::DockerUnavailable { .. }) => {
-                        self.store
+                        self.db
                             .finish_operation(op, "failed", Some(&e.to_string()))?;
                         Err(e)
                     }
@@ -44,7 +44,7 @@ impl Apps {
                             Ok(()) => e.to_string(),
                             Err(undo) => format!("{e}; undoing it failed: {undo}"),
                         };
-                        self.store.note_operation_error(op, &why)?;
+                        self.db.note_operation_error(op, &why)?;
                         Err(Error::Unsettled {
                             cause: Box::new(e),
                             then: "settle this disk cap change",

@@ -4,8 +4,8 @@
 use super::super::snapshot::remove_tree;
 use super::super::Apps;
 use super::{io_err, remove_file, rename, DiskChange, DiskPlan};
+use crate::db::OperationRecord;
 use crate::host::unmount;
-use crate::store::OperationRecord;
 use crate::Result;
 
 impl Apps {
@@ -82,15 +82,14 @@ impl Apps {
             false => None,
         };
         if now == plan.to {
-            self.store
+            self.db
                 .finish_operation(op.id, "completed_after_restart", None)
         } else {
             let why = match &op.error {
                 Some(error) => format!("{error}; undone, the disk is as it was"),
                 None => "interrupted; undone when Berth restarted".to_string(),
             };
-            self.store
-                .finish_operation(op.id, "rolled_back", Some(&why))
+            self.db.finish_operation(op.id, "rolled_back", Some(&why))
         }
     }
 }

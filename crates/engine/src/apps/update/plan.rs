@@ -11,8 +11,8 @@ use super::{store_source, UpdatePlan, UpdateTarget};
 use crate::catalog::resolve_settings;
 use crate::catalog::MIGRATION_PROFILE;
 use crate::compose::ServiceLimits;
+use crate::db::{now_ms, AppRecord};
 use crate::rewrite::{consented, render_with_profiles, unconsented, RenderRequest};
-use crate::store::{now_ms, AppRecord};
 use crate::{Error, Result};
 
 impl Apps {
@@ -44,8 +44,7 @@ impl Apps {
             migration: None,
         };
         for image in &plan.old_images {
-            self.store
-                .touch_image(&image.id, &image.reference, now_ms())?;
+            self.db.touch_image(&image.id, &image.reference, now_ms())?;
         }
         let kind = match target {
             UpdateTarget::Snapshot(id) => {
@@ -76,18 +75,18 @@ impl Apps {
             self.render_next(&plan, false, plan.migration.is_some())?;
         }
         self.check_snapshot_space(app).await?;
-        let op = self.store.begin_operation(
+        let op = self.db.begin_operation(
             app,
             kind,
             &serde_json::to_string(&plan).expect("plans serialize"),
         )?;
         let started = self
-            .store
+            .db
             .operation(op)?
             .map(|o| o.started_at)
             .unwrap_or_else(now_ms);
         plan.snapshot = snapshot_id(op, started);
-        self.store
+        self.db
             .set_operation_request(op, &serde_json::to_string(&plan).expect("plans serialize"))?;
         self.boundary();
         Ok((op, plan))
@@ -100,7 +99,7 @@ impl Apps {
             Some((store, id, _)) => {
                 let (store, found) = self.catalogs.find(id, Some(store))?;
                 let meta = &found.meta;
-                let kept = self.store.secrets(&record.id)?;
+                let kept = self.db.secrets(&record.id)?;
                 // Keep the user's values for settings the new version still has.
                 let given: BTreeMap<String, String> = plan
                     .settings
@@ -112,7 +111,7 @@ impl Apps {
                 let resolved = resolve_settings(meta, &given, &kept)?;
                 let staged = self.staged_dir(&record.id);
                 found.write_to(&staged)?;
-                self.store.add_secrets(&record.id, &resolved.new_secrets)?;
+                self.db.add_secrets(&record.id, &resolved.new_secrets)?;
                 plan.settings = resolved.values;
                 plan.compose_file = Some(staged.join("compose.yml"));
                 plan.staged_files = true;

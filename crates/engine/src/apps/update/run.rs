@@ -18,28 +18,24 @@ impl Apps {
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
         match self.update_steps(op, plan, progress).await {
-            Ok(outcome) => self.store.finish_operation(op, outcome, None),
+            Ok(outcome) => self.db.finish_operation(op, outcome, None),
             Err(e) => {
                 let why = e.to_string();
-                let steps = self
-                    .store
-                    .operation(op)?
-                    .map(|o| o.steps)
-                    .unwrap_or_default();
+                let steps = self.db.operation(op)?.map(|o| o.steps).unwrap_or_default();
                 progress(Progress::Step {
                     operation: op,
                     step: "undo".into(),
                 });
                 match self.undo_update(plan, &steps).await {
                     Ok(()) => {
-                        self.store.finish_operation(op, "rolled_back", Some(&why))?;
+                        self.db.finish_operation(op, "rolled_back", Some(&why))?;
                         Err(Error::RolledBack {
                             app: plan.app.clone(),
                             why,
                         })
                     }
                     Err(undo) => {
-                        self.store.note_operation_error(
+                        self.db.note_operation_error(
                             op,
                             &format!("{why}; undoing it failed: {undo}"),
                         )?;
@@ -170,7 +166,7 @@ impl Apps {
             .await?;
         self.boundary();
         self.step(op, "health", progress, async {
-            let record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
+            let record = self.db.app(app)?.ok_or_else(|| Error::NotInstalled {
                 app: app.to_string(),
             })?;
             let main = self.main_service(&record);
@@ -188,7 +184,7 @@ impl Apps {
         })
         .await?;
         self.step(op, "commit", progress, async {
-            self.store.set_app_state(app, "installed")?;
+            self.db.set_app_state(app, "installed")?;
             self.prune_snapshots(app, snapshots_to_keep()).map(drop)
         })
         .await?;
@@ -241,13 +237,13 @@ impl Apps {
             path: file.clone(),
             cause,
         })?;
-        let mut record = self.store.app(app)?.ok_or_else(|| Error::NotInstalled {
+        let mut record = self.db.app(app)?.ok_or_else(|| Error::NotInstalled {
             app: app.to_string(),
         })?;
         record.source = plan.to.clone();
         record.settings = serde_json::to_string(&plan.settings).expect("settings serialize");
         record.compose_hash = hash(&yaml);
         record.state = "updating".into();
-        self.store.put_app(&record)
+        self.db.put_app(&record)
     }
 }

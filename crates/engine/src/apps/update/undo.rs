@@ -5,8 +5,8 @@
 
 use super::super::Apps;
 use super::{ready_timeout, UpdatePlan};
+use crate::db::OperationRecord;
 use crate::lifecycle::DownOptions;
-use crate::store::OperationRecord;
 use crate::Result;
 
 impl Apps {
@@ -44,7 +44,7 @@ impl Apps {
             let old = self.load_rendered(app)?;
             self.engine.up(&old, &mut |_| {}).await?;
             let main = self
-                .store
+                .db
                 .app(app)?
                 .and_then(|record| self.main_service(&record));
             // Best effort: report, but the old version is back either way.
@@ -67,9 +67,9 @@ impl Apps {
     pub(in crate::apps) async fn settle_update(&self, op: &OperationRecord) -> Result<()> {
         let plan: UpdatePlan = self.journaled_plan(op)?;
         if op.steps.iter().any(|s| s == "commit" || s == "unchanged") {
-            self.store.set_app_state(&plan.app, "installed")?;
+            self.db.set_app_state(&plan.app, "installed")?;
             return self
-                .store
+                .db
                 .finish_operation(op.id, "completed_after_restart", None);
         }
         self.undo_update(&plan, &op.steps).await?;
@@ -77,7 +77,6 @@ impl Apps {
             Some(error) => format!("{error}; the previous version was put back"),
             None => "interrupted; the previous version was put back when Berth restarted".into(),
         };
-        self.store
-            .finish_operation(op.id, "rolled_back", Some(&why))
+        self.db.finish_operation(op.id, "rolled_back", Some(&why))
     }
 }

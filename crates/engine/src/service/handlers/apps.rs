@@ -12,8 +12,8 @@ use super::super::{
 };
 use crate::apps::{CatalogInstall, InstallRequest, OpenAddress, Power, UninstallOptions};
 use crate::compose::{load_file, LoadOptions, ServiceLimits};
+use crate::db::AppRecord;
 use crate::lifecycle::{ServiceState, ServiceStatus};
-use crate::store::AppRecord;
 use crate::{Error, Result};
 
 impl Service {
@@ -28,7 +28,7 @@ impl Service {
         let mut services = self.apps.engine().status_all().await?;
         Ok(self
             .apps
-            .store()
+            .db()
             .apps()?
             .into_iter()
             .map(|record| {
@@ -40,7 +40,7 @@ impl Service {
     }
 
     pub(in crate::service) async fn status(&self, a: args::Status) -> Result<AppInfo> {
-        let record = self.apps.store().app(&a.app)?.ok_or(Error::NotInstalled {
+        let record = self.apps.db().app(&a.app)?.ok_or(Error::NotInstalled {
             app: a.app.to_string(),
         })?;
         let services = self.apps.engine().status(&a.app).await?;
@@ -51,7 +51,7 @@ impl Service {
     pub(in crate::service) async fn ops(&self, a: args::Ops) -> Result<Vec<OperationInfo>> {
         let ops = self
             .apps
-            .store()
+            .db()
             .recent_operations(a.limit.unwrap_or(20) as usize)?;
         Ok(ops.into_iter().map(OperationInfo::from).collect())
     }
@@ -61,7 +61,7 @@ impl Service {
         a: args::Secrets,
     ) -> Result<BTreeMap<String, String>> {
         self.require_installed(&a.app)?;
-        self.apps.store().secrets(&a.app)
+        self.apps.db().secrets(&a.app)
     }
 
     pub(in crate::service) async fn install(
@@ -128,7 +128,7 @@ impl Service {
 
     /// Refuses an app that is not installed.
     pub(in crate::service) fn require_installed(&self, app: &str) -> Result<()> {
-        match self.apps.store().app(app)? {
+        match self.apps.db().app(app)? {
             Some(_) => Ok(()),
             None => Err(Error::NotInstalled {
                 app: app.to_string(),

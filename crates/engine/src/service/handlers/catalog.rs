@@ -10,14 +10,14 @@ impl Service {
         &self,
         _: args::CatalogStores,
     ) -> Result<Vec<StoreInfo>> {
-        self.apps.catalogs().stores(self.apps.store())
+        self.apps.catalogs().stores(self.apps.db())
     }
 
     pub(in crate::service) async fn catalog_add(&self, a: args::CatalogAdd) -> Result<StoreInfo> {
         self.apps
             .catalogs()
             .add(
-                self.apps.store(),
+                self.apps.db(),
                 &a.location,
                 a.key.as_deref(),
                 a.name.as_deref(),
@@ -26,7 +26,7 @@ impl Service {
     }
 
     pub(in crate::service) async fn catalog_remove(&self, a: args::CatalogRemove) -> Result<()> {
-        self.apps.catalogs().remove(self.apps.store(), &a.name)
+        self.apps.catalogs().remove(self.apps.db(), &a.name)
     }
 
     pub(in crate::service) async fn catalog_refresh(
@@ -35,7 +35,7 @@ impl Service {
     ) -> Result<Vec<RefreshOutcome>> {
         self.apps
             .catalogs()
-            .refresh(self.apps.store(), a.name.as_deref())
+            .refresh(self.apps.db(), a.name.as_deref())
             .await
     }
 

@@ -25,13 +25,7 @@ impl Service {
                 self.require_installed(&app)?;
                 vec![app.into()]
             }
-            None => self
-                .apps
-                .store()
-                .apps()?
-                .into_iter()
-                .map(|a| a.id)
-                .collect(),
+            None => self.apps.db().apps()?.into_iter().map(|a| a.id).collect(),
         };
         let engine = self.apps.engine();
         futures_util::future::join_all(apps.iter().map(|a| engine.app_stats(a)))

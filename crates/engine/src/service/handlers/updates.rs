@@ -75,7 +75,7 @@ impl Service {
         a: args::Snapshots,
     ) -> Result<Vec<SnapshotInfo>> {
         let kept = self.apps.snapshots(&a.app)?;
-        if kept.is_empty() && self.apps.store().app(&a.app)?.is_none() {
+        if kept.is_empty() && self.apps.db().app(&a.app)?.is_none() {
             return Err(Error::NotInstalled { app: a.app.into() });
         }
         Ok(kept

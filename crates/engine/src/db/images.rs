@@ -4,7 +4,7 @@
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::{db_err, Store};
+use super::{db_err, Database};
 use crate::Result;
 
 /// An image an app ran, by id.
@@ -17,7 +17,7 @@ pub struct ImageRecord {
     pub last_used: i64,
 }
 
-impl Store {
+impl Database {
     /// Records that `id` (run as `reference`) is in use at `at`.
     pub fn touch_image(&self, id: &str, reference: &str, at: i64) -> Result<()> {
         self.conn()

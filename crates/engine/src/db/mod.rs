@@ -1,6 +1,8 @@
-//! The store: what the user asked for, kept in SQLite under the Berth home —
-//! installed apps and the journal of every mutating operation. Docker is the
-//! source of truth for what runs; the store, for what should.
+//! The database: what the user asked for, kept in SQLite under the Berth
+//! home — installed apps, the journal of every mutating operation, the app
+//! stores added, users and sessions. (Named `db`, not "store", so it is not
+//! taken for an app store.) Docker is the source of truth for what runs;
+//! the database, for what should.
 //!
 //! WAL mode, versioned migrations (`PRAGMA user_version`). Every step of an
 //! operation is journaled before it acts, so a restart can finish or undo it.
@@ -137,7 +139,7 @@ pub struct OperationRecord {
 
 /// The SQLite store of one Berth home. One connection, shared by the
 /// daemon's concurrent operations behind a mutex (SQLite writes are serial anyway).
-pub struct Store {
+pub struct Database {
     db: Mutex<Connection>,
     path: PathBuf,
 }
@@ -149,7 +151,7 @@ pub fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-impl Store {
+impl Database {
     /// Opens (creating if needed) `<home>/berth.db` and migrates it.
     pub fn open(home: &Path) -> Result<Self> {
         std::fs::create_dir_all(home).map_err(|cause| Error::Write {
@@ -173,7 +175,7 @@ impl Store {
             private(home, 0o700)?;
             private(&path, 0o600)?;
         }
-        let store = Store {
+        let store = Database {
             db: Mutex::new(conn),
             path,
         };
@@ -435,7 +437,7 @@ fn app_row(r: &rusqlite::Row) -> rusqlite::Result<AppRecord> {
 }
 
 fn db_err(path: &Path, e: rusqlite::Error) -> Error {
-    Error::Store {
+    Error::Database {
         path: path.to_path_buf(),
         message: e.to_string(),
     }
@@ -454,7 +456,7 @@ mod tests {
     #[test]
     fn migrates_once_and_keeps_data_across_reopen() {
         let dir = home("reopen");
-        let store = Store::open(&dir).unwrap();
+        let store = Database::open(&dir).unwrap();
         assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
         let app = AppRecord {
             id: "a".into(),
@@ -469,7 +471,7 @@ mod tests {
         let op = store.begin_operation("a", "install", "{}").unwrap();
         store.journal(op, "render").unwrap();
         drop(store);
-        let store = Store::open(&dir).unwrap();
+        let store = Database::open(&dir).unwrap();
         assert_eq!(store.app("a").unwrap(), Some(app));
         let unfinished = store.unfinished_operations().unwrap();
         assert_eq!(unfinished.len(), 1);
@@ -486,11 +488,11 @@ mod tests {
     #[test]
     fn a_newer_schema_is_refused() {
         let dir = home("newer");
-        drop(Store::open(&dir).unwrap());
+        drop(Database::open(&dir).unwrap());
         let conn = Connection::open(Layout::new(&dir).database()).unwrap();
         conn.execute_batch("PRAGMA user_version = 99").unwrap();
         drop(conn);
-        let err = Store::open(&dir).err().unwrap().to_string();
+        let err = Database::open(&dir).err().unwrap().to_string();
         assert!(err.contains("newer than this Berth knows"), "{err}");
         std::fs::remove_dir_all(&dir).ok();
     }

@@ -5,7 +5,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{db_err, now_ms, Store};
+use super::{db_err, now_ms, Database};
 use crate::Result;
 
 /// A session's last use is written at most this often.
@@ -30,7 +30,7 @@ pub struct SessionRecord {
     pub origin: SessionOrigin,
 }
 
-impl Store {
+impl Database {
     pub fn user_count(&self) -> Result<u64> {
         self.conn()
             .query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))
@@ -136,7 +136,7 @@ impl Store {
             )
             .map_err(|e| db_err(&self.path, e))?;
         if changed != 1 {
-            return Err(crate::Error::Store {
+            return Err(crate::Error::Database {
                 path: self.path.clone(),
                 message: format!("there is no user {user}"),
             });
@@ -176,10 +176,10 @@ impl Store {
 mod tests {
     use super::*;
 
-    fn store(name: &str) -> (Store, std::path::PathBuf) {
+    fn store(name: &str) -> (Database, std::path::PathBuf) {
         let dir = std::env::temp_dir().join(format!("berth-users-{}-{name}", std::process::id()));
         std::fs::remove_dir_all(&dir).ok();
-        (Store::open(&dir).unwrap(), dir)
+        (Database::open(&dir).unwrap(), dir)
     }
 
     #[test]

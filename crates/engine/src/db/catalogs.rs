@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::{db_err, now_ms, Store};
+use super::{db_err, now_ms, Database};
 use crate::Result;
 
 /// A store added to this home.
@@ -43,7 +43,7 @@ fn catalog_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<CatalogRecord> {
 const COLUMNS: &str =
     "name, kind, location, key, etag, last_modified, sequence, refreshed_at, added_at";
 
-impl Store {
+impl Database {
     /// Records a store (insert or replace).
     pub fn put_catalog(&self, c: &CatalogRecord) -> Result<()> {
         self.conn()
