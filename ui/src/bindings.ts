@@ -45,7 +45,10 @@ export type AppDisk_Serialize = {
 	restarted: boolean,
 };
 
-/**  A valid app id (see [`valid_app_id`]); a string on the wire. */
+/**
+ *  An installed app's id: its folder under the home, its compose
+ *  project, the prefix of its containers.
+ */
 export type AppId = string;
 
 /**  An installed app. */
@@ -356,13 +359,13 @@ export type EventKind = EventKind_Serialize | EventKind_Deserialize;
 
 export type EventKind_Deserialize = 
 /**  The operation is recorded and running; its id is in the event. */
-{ type: "accepted" } | { type: "step"; step: string } | { type: "pull"; image: string; layer?: string | null; current?: number | null; total?: number | null } | { type: "service"; service: string; state: string } | { type: "log"; service: string; stream: string; text: string } | 
+{ type: "accepted" } | { type: "step"; step: Step } | { type: "pull"; image: string; layer?: string | null; current?: number | null; total?: number | null } | { type: "service"; service: string; state: string } | { type: "log"; service: string; stream: string; text: string } | 
 /**  The operation ended: `outcome` as in the operation list, `error` the sentence if it failed. */
 { type: "finished"; outcome?: Outcome | null; error?: string | null };
 
 export type EventKind_Serialize = 
 /**  The operation is recorded and running; its id is in the event. */
-{ type: "accepted" } | { type: "step"; step: string } | { type: "pull"; image: string; layer: string | null; current: number | null; total: number | null } | { type: "service"; service: string; state: string } | { type: "log"; service: string; stream: string; text: string } | 
+{ type: "accepted" } | { type: "step"; step: Step } | { type: "pull"; image: string; layer: string | null; current: number | null; total: number | null } | { type: "service"; service: string; state: string } | { type: "log"; service: string; stream: string; text: string } | 
 /**  The operation ended: `outcome` as in the operation list, `error` the sentence if it failed. */
 { type: "finished"; outcome: Outcome | null; error: string | null };
 
@@ -550,8 +553,8 @@ export type OperationInfo_Deserialize = {
 	/**  None while it runs. */
 	outcome?: Outcome | null,
 	error?: string | null,
-	/**  The steps it went through, in order (`render`, `pull`, `create`, …). */
-	steps: string[],
+	/**  The steps it went through, in order. */
+	steps: Step[],
 };
 
 /**  An operation and how it ended. */
@@ -564,8 +567,8 @@ export type OperationInfo_Serialize = {
 	/**  None while it runs. */
 	outcome: Outcome | null,
 	error: string | null,
-	/**  The steps it went through, in order (`render`, `pull`, `create`, …). */
-	steps: string[],
+	/**  The steps it went through, in order. */
+	steps: Step[],
 };
 
 /**  What an operation does. */
@@ -727,9 +730,9 @@ export type Request =
 	/**  Path of the compose file (or its folder), on the daemon's host. */
 	composeFile?: string | null,
 	/**  An app of a store, by its id there. */
-	catalogApp?: string | null,
+	catalogApp?: StoreAppId | null,
 	/**  The store to take `catalogApp` from; the first that has it by default. */
-	store?: string | null,
+	store?: StoreName | null,
 	/**  The installed app's id; by default the store's app id or the compose project's name. */
 	appId?: AppId | null,
 	settings?: { [key in string]: string },
@@ -755,7 +758,7 @@ export type Request =
 /**  The last lines of an app's logs (one service's, or all), as log events. */
 { command: "logs"; args: {
 	app: AppId,
-	service?: string | null,
+	service?: ServiceName | null,
 	tail?: number | null,
 } } | 
 /**
@@ -764,7 +767,7 @@ export type Request =
  */
 { command: "followLogs"; args: {
 	app: AppId,
-	service?: string | null,
+	service?: ServiceName | null,
 	tail?: number | null,
 } } | 
 /**  Recent operations, newest first. */
@@ -780,13 +783,13 @@ export type Request =
 { command: "catalogAdd"; args: {
 	location: string,
 	key?: string | null,
-	name?: string | null,
+	name?: StoreName | null,
 } } | { command: "catalogRemove"; args: {
-	name: string,
+	name: StoreName,
 } } | 
 /**  Refresh one store, or every store. */
 { command: "catalogRefresh"; args: {
-	name?: string | null,
+	name?: StoreName | null,
 } } | 
 /**  Every app of every store, by name; only one category's when given. */
 { command: "catalogApps"; args: {
@@ -798,8 +801,8 @@ export type Request =
 } } | 
 /**  One app of a store: description, settings, permissions, resources. */
 { command: "catalogShow"; args: {
-	app: string,
-	store?: string | null,
+	app: StoreAppId,
+	store?: StoreName | null,
 } } | 
 /**  The secrets generated for an installed app. */
 { command: "secrets"; args: {
@@ -827,7 +830,7 @@ export type Request =
 /**  Return an app to a kept snapshot (the newest by default); streams progress. */
 { command: "rollback"; args: {
 	app: AppId,
-	to?: string | null,
+	to?: SnapshotId | null,
 } } | 
 /**  The kept snapshots of an app, newest first. */
 { command: "snapshots"; args: {
@@ -843,8 +846,8 @@ export type Request =
 } } | 
 /**  Bytes installing a store app would download (layers already here excluded). */
 { command: "downloadSize"; args: {
-	catalogApp: string,
-	store?: string | null,
+	catalogApp: StoreAppId,
+	store?: StoreName | null,
 } } | 
 /**  This server: CPU, load, memory, disks, the Docker engine. */
 { command: "system"; args: Record<string, never> } | 
@@ -862,7 +865,7 @@ export type Request =
  */
 { command: "logSearch"; args: {
 	app: AppId,
-	service?: string | null,
+	service?: ServiceName | null,
 	query: string,
 	tail?: number | null,
 } } | 
@@ -971,6 +974,9 @@ export type ServiceInfo_Serialize = {
 	message: string | null,
 };
 
+/**  A compose service's name: part of its container's name. */
+export type ServiceName = string;
+
 /**  One service's container and what it uses (zero when it is not running). */
 export type ServiceStats = {
 	service: string,
@@ -1011,6 +1017,9 @@ export type Setting_Serialize = {
 	description: string,
 };
 
+/**  A kept snapshot's id: its folder under the app's snapshots. */
+export type SnapshotId = string;
+
 /**  A kept snapshot of an app. */
 export type SnapshotInfo = {
 	id: string,
@@ -1031,6 +1040,56 @@ export type SnapshotInfo = {
 export type Started = {
 	operation: number | null,
 };
+
+/**  One step of an operation. */
+export type Step = 
+/**  The operation was recorded. */
+"begin" | 
+/**  The compose file was rendered for this host. */
+"render" | 
+/**  Images were downloaded. */
+"pull" | 
+/**  Containers were created and started. */
+"start" | "stop" | "restart" | 
+/**  The app is recorded as installed (or updated): from here it stays. */
+"commit" | 
+/**  An uninstall marked the app as being removed. */
+"mark" | 
+/**  Containers and networks removed. */
+"down" | 
+/**  Images no other app needs removed. */
+"images" | 
+/**  Data deleted (asked for). */
+"purge" | 
+/**  The app's record removed. */
+"forget" | 
+/**  A snapshot of the app taken. */
+"snapshot" | 
+/**  The new version's files put in place. */
+"swap" | 
+/**  Data moved for the new version. */
+"data" | 
+/**  A migration service of the new version ran. */
+"migrate" | 
+/**  The new version checked healthy. */
+"health" | 
+/**  Nothing to change: the update found the app as asked. */
+"unchanged" | 
+/**  A failure is being undone. */
+"undo" | 
+/**  A disk image prepared. */
+"prepare" | 
+/**  Data copied. */
+"copy" | 
+/**  A disk image grown in place. */
+"grow" | 
+/**  What the change left behind removed. */
+"clean" | 
+/**  New limits applied to the containers. */
+"apply";
+
+/**  An app's id in its store: its folder in the store. */
+export type StoreAppId = string;
 
 /**  A store as `berth catalog list` shows it. */
 export type StoreInfo = StoreInfo_Serialize | StoreInfo_Deserialize;
@@ -1064,6 +1123,9 @@ export type StoreInfo_Serialize = {
 	sequence: number | null,
 	refreshedAt: number | null,
 };
+
+/**  An app store's name (`berth`, `casaos`…): its folder under the home. */
+export type StoreName = string;
 
 /**  This server, as the system page shows it. */
 export type SystemInfo = {

@@ -25,7 +25,7 @@ mod owner;
 mod protocol;
 mod socket;
 
-pub use berth_engine::model::AppId;
+pub use berth_engine::model::{AppId, ServiceName, SnapshotId, StoreAppId, StoreName};
 pub use berth_engine::service::{
     args, AppDisk, AppInfo, AppSource, AppState, CatalogAppInfo, CommandKind, ErrorCode, Event,
     EventKind, Failure, FailureDetails, LimitsApplied, LimitsChanged, LimitsInfo, OperationInfo,

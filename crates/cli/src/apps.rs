@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use berth_api::{
     args, ApiError, AppId, AppInfo, CatalogAppInfo, Client, ErrorCode, OperationInfo, Request,
+    StoreAppId, StoreName,
 };
 use berth_engine::compose::{parse_bytes, ComposeFiles};
 use clap::Args;
@@ -24,7 +25,7 @@ pub struct InstallCmd {
     pub app: String,
     /// The store to take the app from (default: the first that has it).
     #[arg(long)]
-    pub store: Option<String>,
+    pub store: Option<StoreName>,
     /// App id (default: the store's id, or the compose project's name).
     #[arg(long)]
     pub id: Option<AppId>,
@@ -84,15 +85,15 @@ fn missing_settings(e: &anyhow::Error) -> Option<Vec<String>> {
 /// labels and descriptions from the store.
 fn ask_missing(
     client: &Client,
-    app: &str,
-    store: Option<&str>,
+    app: &StoreAppId,
+    store: Option<&StoreName>,
     missing: &[String],
     settings: &mut BTreeMap<String, String>,
 ) -> Result<()> {
     let info: CatalogAppInfo = client.call(
         &Request::from(args::CatalogShow {
-            app: app.to_string(),
-            store: store.map(str::to_string),
+            app: app.clone(),
+            store: store.cloned(),
         }),
         |_| {},
     )?;
@@ -150,7 +151,7 @@ pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
             bail!("cannot read {}: no such compose file or folder", cmd.app)
         }
         None => {
-            args.catalog_app = Some(cmd.app);
+            args.catalog_app = Some(StoreAppId::new(cmd.app)?);
             args.store = cmd.store;
         }
     }
@@ -163,7 +164,7 @@ pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
                 ask_missing(
                     &client(home)?,
                     &app,
-                    store.as_deref(),
+                    store.as_ref(),
                     &missing,
                     &mut args.settings,
                 )?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use berth_api::{args, CatalogAppInfo, Request};
+use berth_api::{args, CatalogAppInfo, Request, StoreAppId, StoreName};
 use berth_engine::catalog::{index_folder, AppSummary, RefreshOutcome, StoreInfo};
 use clap::Subcommand;
 
@@ -28,12 +28,12 @@ pub enum CatalogCommand {
         key: Option<String>,
         /// The store's name (default: from its location).
         #[arg(long)]
-        name: Option<String>,
+        name: Option<StoreName>,
     },
     /// Remove an added store (apps installed from it stay).
-    Remove { name: String },
+    Remove { name: StoreName },
     /// Fetch remote stores again (one request when unchanged), re-read local ones.
-    Refresh { name: Option<String> },
+    Refresh { name: Option<StoreName> },
     /// Every app, by name.
     Apps {
         #[arg(long)]
@@ -50,9 +50,9 @@ pub enum CatalogCommand {
     },
     /// One app: description, settings, permissions, resources.
     Show {
-        app: String,
+        app: StoreAppId,
         #[arg(long)]
-        store: Option<String>,
+        store: Option<StoreName>,
         #[arg(long)]
         json: bool,
     },

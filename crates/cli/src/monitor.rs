@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use berth_api::{
     args, AppDisk, AppId, AppInfo, Event, LimitsApplied, LimitsChanged, LimitsInfo, Request,
+    ServiceName,
 };
 use berth_engine::apps::{human_bytes, DiagnoseReport};
 use berth_engine::compose::{format_bytes, parse_bytes};
@@ -21,7 +22,7 @@ use crate::daemon::{client, HomeArg, ProgressView};
 pub struct LogsCmd {
     pub id: AppId,
     #[arg(long)]
-    pub service: Option<String>,
+    pub service: Option<ServiceName>,
     #[arg(long)]
     pub tail: Option<u32>,
     #[arg(long, short = 'f')]
@@ -148,7 +149,7 @@ pub fn stats(home: &HomeArg, app: Option<AppId>, json: bool) -> Result<ExitCode>
 pub fn log_search(
     home: &HomeArg,
     app: AppId,
-    service: Option<String>,
+    service: Option<ServiceName>,
     query: String,
     tail: Option<u32>,
 ) -> Result<ExitCode> {

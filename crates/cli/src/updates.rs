@@ -5,7 +5,7 @@
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use berth_api::{args, AppId, Request, SnapshotInfo, UpdatesInfo};
+use berth_api::{args, AppId, Request, SnapshotId, SnapshotInfo, UpdatesInfo};
 use berth_engine::apps::{human_bytes, parse_age, PruneReport};
 use clap::{Args, Subcommand};
 
@@ -41,7 +41,7 @@ pub struct RollbackCmd {
     pub id: AppId,
     /// The snapshot to return to (see `berth snapshots ID`; default: the newest).
     #[arg(long)]
-    pub to: Option<String>,
+    pub to: Option<SnapshotId>,
 }
 
 #[derive(Subcommand)]

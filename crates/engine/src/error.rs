@@ -96,12 +96,8 @@ pub enum Error {
     InTransition { app: String, state: String },
     #[error("an operation on {app} is already running; wait for it to finish")]
     Busy { app: String },
-    #[error("\"{value}\" is not a {what}: {rule}")]
-    InvalidName {
-        what: &'static str,
-        value: String,
-        rule: &'static str,
-    },
+    #[error(transparent)]
+    InvalidName(#[from] crate::model::InvalidName),
     /// A bug: an operation's task panicked. Its journal entry stays
     /// unfinished and is settled like one a crash left.
     #[error("Berth failed unexpectedly ({message}); what was under way is settled by itself (see `berth ops`)")]

@@ -98,7 +98,7 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
     let mut steps = Vec::new();
     apps.update(&app, &UpdateTarget::Compose(file("1.1")), false, &mut |p| {
         if let berth_engine::apps::Progress::Step { step, .. } = p {
-            steps.push(step)
+            steps.push(step.as_str())
         }
     })
     .await

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Event, OperationInfo, OperationKind } from "../bindings";
+import type { Event, OperationInfo, OperationKind, Step } from "../bindings";
 import { applyPull, describe as describeEvent, imagePercent, operationPercent, outcomeText, type PullState, resultSentence, rollbackReason, STEPS, succeeded, updateHistory } from "./operations";
 
 const ev = (e: Partial<Event> & { type: Event["type"] }): Event => ({ operation: 7, app: "a", ...e }) as Event;
@@ -70,7 +70,7 @@ describe("update and rollback results", () => {
 });
 
 describe("update progress", () => {
-  const step = (s: string) => ev({ type: "step", step: s });
+  const step = (s: Step) => ev({ type: "step", step: s });
   it("follows the update's steps", () => {
     expect(STEPS.update).toEqual(["render", "pull", "stop", "snapshot", "swap", "migrate", "start", "health", "commit"]);
     expect(operationPercent([ev({ type: "accepted" })], "update")).toBe(0);

@@ -1,6 +1,6 @@
 // Long operations (install, update, rollback): their progress from the event
 // stream, the log of their steps and the sentences that end them.
-import type { Event, OperationInfo } from "../bindings";
+import type { Event, OperationInfo, Step } from "../bindings";
 
 /** Download progress of an install, from its pull events: per image, done/total bytes over its layers. */
 export type PullState = Record<string, Record<string, { current: number; total: number }>>;
@@ -25,7 +25,7 @@ export function imagePercent(layers: Record<string, { current: number; total: nu
 
 /** The steps of each long operation, in order. */
 export type OperationKind = "install" | "update" | "rollback";
-export const STEPS: Record<OperationKind, string[]> = {
+export const STEPS: Record<OperationKind, Step[]> = {
   install: ["render", "pull", "start", "commit"],
   update: ["render", "pull", "stop", "snapshot", "swap", "migrate", "start", "health", "commit"],
   rollback: ["render", "pull", "stop", "snapshot", "swap", "data", "start", "health", "commit"],

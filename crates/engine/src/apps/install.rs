@@ -11,6 +11,7 @@ use super::{Apps, Progress};
 use crate::compose::{load_bytes, read_file, LoadOptions, Project, ServiceLimits};
 use crate::db::{now_ms, AppRecord};
 use crate::lifecycle::{PullProgress, UpEvent};
+use crate::model::Step;
 use crate::policy;
 use crate::rewrite::{consented, render, unconsented, RenderRequest};
 use crate::{Error, Result};
@@ -98,7 +99,7 @@ impl Apps {
     ) -> Result<()> {
         let app = request.app_id.as_str();
         let project = self
-            .step(op, "render", progress, async {
+            .step(op, Step::Render, progress, async {
                 let mut ports = self.ports()?;
                 let render_request = RenderRequest {
                     app_id: app.to_string(),
@@ -141,17 +142,17 @@ impl Apps {
             })
             .await?;
         // These steps report their own progress, so they enter and leave by hand.
-        self.enter(op, "pull", progress)?;
+        self.enter(op, Step::Pull, progress)?;
         self.engine
             .pull_missing(&project, &mut |p| progress(pull_progress(p)))
             .await?;
         self.boundary();
-        self.enter(op, "start", progress)?;
+        self.enter(op, Step::Start, progress)?;
         self.engine
             .up(&project, &mut |e| progress(up_progress(e)))
             .await?;
         self.boundary();
-        self.step(op, "commit", progress, async {
+        self.step(op, Step::Commit, progress, async {
             self.db.set_app_state(app, "installed")
         })
         .await?;

@@ -18,6 +18,7 @@ use crate::compose::{load_bytes, LoadOptions, Project, ServiceLimits};
 use crate::db::OperationRecord;
 use crate::host::check_limits;
 use crate::lifecycle::LimitsApplied;
+use crate::model::Step;
 use crate::{Error, Result};
 
 /// A limits change as journaled.
@@ -153,10 +154,17 @@ impl Apps {
         progress: &mut (dyn FnMut(super::Progress) + Send),
     ) -> Result<Vec<ServiceLimitsApplied>> {
         let project = self
-            .step(op, "render", progress, async { self.write_limits(plan) })
+            .step(op, Step::Render, progress, async {
+                self.write_limits(plan)
+            })
             .await?;
         let applied = self
-            .step(op, "apply", progress, self.engine.apply_limits(&project))
+            .step(
+                op,
+                Step::Apply,
+                progress,
+                self.engine.apply_limits(&project),
+            )
             .await?;
         Ok(applied
             .into_iter()

@@ -32,6 +32,7 @@ use crate::catalog::Catalogs;
 use crate::db::Database;
 use crate::lifecycle::Engine;
 use crate::model::Layout;
+use crate::model::Step;
 use crate::rewrite::{HostSettings, PortAllocator};
 use crate::{Error, Result};
 
@@ -70,7 +71,7 @@ pub struct Apps {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Progress {
     /// A step began.
-    Step { operation: i64, step: String },
+    Step { operation: i64, step: Step },
     /// Image download progress.
     Pull {
         image: String,
@@ -171,7 +172,7 @@ impl Apps {
     async fn step<T>(
         &self,
         op: i64,
-        name: &str,
+        name: Step,
         progress: &mut (dyn FnMut(Progress) + Send),
         action: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
@@ -186,14 +187,14 @@ impl Apps {
     fn enter(
         &self,
         op: i64,
-        name: &str,
+        name: Step,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
-        self.db.journal(op, name)?;
+        self.db.journal(op, name.as_str())?;
         self.boundary();
         progress(Progress::Step {
             operation: op,
-            step: name.to_string(),
+            step: name,
         });
         Ok(())
     }

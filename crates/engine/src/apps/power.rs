@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Apps, Progress};
 use crate::lifecycle::UpEvent;
+use crate::model::Step;
 use crate::Result;
 
 /// What to do with an installed app's services.
@@ -18,11 +19,12 @@ pub enum Power {
 }
 
 impl Power {
-    fn name(self) -> &'static str {
+    /// The step (and the operation's kind) this is.
+    fn step(self) -> Step {
         match self {
-            Power::Start => "start",
-            Power::Stop => "stop",
-            Power::Restart => "restart",
+            Power::Start => Step::Start,
+            Power::Stop => Step::Stop,
+            Power::Restart => Step::Restart,
         }
     }
 }
@@ -31,7 +33,7 @@ impl Apps {
     /// Checks and records a start, stop or restart; returns its operation id.
     pub fn begin_power(&self, app: &str, power: Power) -> Result<i64> {
         self.installed_record(app)?;
-        self.db.begin_operation(app, power.name(), "{}")
+        self.db.begin_operation(app, power.step().as_str(), "{}")
     }
 
     /// Runs a begun start, stop or restart.
@@ -49,7 +51,7 @@ impl Apps {
                     progress(Progress::Service { service, state });
                 }
             };
-            self.db.journal(op, power.name())?;
+            self.db.journal(op, power.step().as_str())?;
             match power {
                 Power::Start => self.engine.start(&project, &mut forward).await,
                 Power::Stop => self.engine.stop(&project).await,

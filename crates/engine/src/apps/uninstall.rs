@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Apps, Progress};
 use crate::lifecycle::DownOptions;
+use crate::model::Step;
 use crate::{Error, Result};
 
 /// How far an uninstall goes.
@@ -81,7 +82,7 @@ impl Apps {
         options: UninstallOptions,
         progress: &mut (dyn FnMut(Progress) + Send),
     ) -> Result<()> {
-        self.step(op, "mark", progress, async {
+        self.step(op, Step::Mark, progress, async {
             self.db.set_app_state(app, "removing")
         })
         .await?;
@@ -107,16 +108,16 @@ impl Apps {
         let down = DownOptions {
             remove_volumes: options.purge_data,
         };
-        self.step(op, "down", progress, self.engine.down(app, down))
+        self.step(op, Step::Down, progress, self.engine.down(app, down))
             .await?;
         if options.remove_images {
-            self.step(op, "images", progress, async {
+            self.step(op, Step::Images, progress, async {
                 self.engine.remove_unused_images(&images).await.map(drop)
             })
             .await?;
         }
         if options.purge_data {
-            self.step(op, "purge", progress, async {
+            self.step(op, Step::Purge, progress, async {
                 self.db.delete_secrets(app)?;
                 self.delete_snapshots(app)?;
                 self.delete_disk(app).await?;
@@ -131,7 +132,7 @@ impl Apps {
             })
             .await?;
         }
-        self.step(op, "forget", progress, async { self.forget(app) })
+        self.step(op, Step::Forget, progress, async { self.forget(app) })
             .await
     }
 }

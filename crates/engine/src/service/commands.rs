@@ -4,7 +4,9 @@
 //! transports carry, [`COMMANDS`], [`Request::kind`], the [`Replies`] map
 //! the UI's types are generated from, and [`Service::run`], which calls the
 //! handler of the same name (`handlers/`). Adding a command is one entry
-//! here plus its handler.
+//! here plus its handler; an id or name it takes is one of the validated
+//! name types (`crate::model::AppId`, `StoreName`…), so a request naming
+//! `../x` is refused as it is read.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{to_json, Answer, Service};
-use crate::model::AppId;
+use crate::model::{AppId, ServiceName, SnapshotId, StoreAppId, StoreName};
 use crate::Result;
 
 /// How a command answers.
@@ -104,10 +106,9 @@ macro_rules! commands {
         }
 
         impl Service {
-            /// Carries out one command (its names checked first, see
-            /// [`Request::check_names`]).
+            /// Carries out one command. (Every id and name in it was
+            /// checked as it was read: they are `AppId`, `StoreName`…)
             pub async fn run(self: &Arc<Self>, request: Request) -> Result<Answer> {
-                request.check_names()?;
                 match request {
                     $( Request::$Command(args) => reply!($kind, $reply, self.$handler(args)), )*
                 }
@@ -141,10 +142,10 @@ commands! {
         compose_file: Option<String>,
         /// An app of a store, by its id there.
         #[serde(default)]
-        catalog_app: Option<String>,
+        catalog_app: Option<StoreAppId>,
         /// The store to take `catalogApp` from; the first that has it by default.
         #[serde(default)]
-        store: Option<String>,
+        store: Option<StoreName>,
         /// The installed app's id; by default the store's app id or the compose project's name.
         #[serde(default)]
         app_id: Option<AppId>,
@@ -178,7 +179,7 @@ commands! {
     Immediate logs: Logs {
         app: AppId,
         #[serde(default)]
-        service: Option<String>,
+        service: Option<ServiceName>,
         #[serde(default)]
         tail: Option<u32>,
     } -> Vec<super::Event>;
@@ -187,7 +188,7 @@ commands! {
     Stream follow_logs: FollowLogs {
         app: AppId,
         #[serde(default)]
-        service: Option<String>,
+        service: Option<ServiceName>,
         #[serde(default)]
         tail: Option<u32>,
     } -> ();
@@ -205,13 +206,13 @@ commands! {
         #[serde(default)]
         key: Option<String>,
         #[serde(default)]
-        name: Option<String>,
+        name: Option<StoreName>,
     } -> crate::catalog::StoreInfo;
-    Immediate catalog_remove: CatalogRemove { name: String } -> ();
+    Immediate catalog_remove: CatalogRemove { name: StoreName } -> ();
     /// Refresh one store, or every store.
     Immediate catalog_refresh: CatalogRefresh {
         #[serde(default)]
-        name: Option<String>,
+        name: Option<StoreName>,
     } -> Vec<crate::catalog::RefreshOutcome>;
     /// Every app of every store, by name; only one category's when given.
     Immediate catalog_apps: CatalogApps {
@@ -222,9 +223,9 @@ commands! {
     Immediate catalog_search: CatalogSearch { query: String } -> Vec<crate::catalog::AppSummary>;
     /// One app of a store: description, settings, permissions, resources.
     Immediate catalog_show: CatalogShow {
-        app: String,
+        app: StoreAppId,
         #[serde(default)]
-        store: Option<String>,
+        store: Option<StoreName>,
     } -> super::CatalogAppInfo;
     /// The secrets generated for an installed app.
     Immediate secrets: Secrets { app: AppId } -> BTreeMap<String, String>;
@@ -250,7 +251,7 @@ commands! {
     Operation rollback: Rollback {
         app: AppId,
         #[serde(default)]
-        to: Option<String>,
+        to: Option<SnapshotId>,
     } -> super::Started;
     /// The kept snapshots of an app, newest first.
     Immediate snapshots: Snapshots { app: AppId } -> Vec<super::SnapshotInfo>;
@@ -264,9 +265,9 @@ commands! {
     } -> crate::apps::PruneReport;
     /// Bytes installing a store app would download (layers already here excluded).
     Immediate download_size: DownloadSize {
-        catalog_app: String,
+        catalog_app: StoreAppId,
         #[serde(default)]
-        store: Option<String>,
+        store: Option<StoreName>,
     } -> crate::registry::DownloadSize;
     /// This server: CPU, load, memory, disks, the Docker engine.
     Immediate system: System {} -> crate::metrics::SystemInfo;
@@ -282,7 +283,7 @@ commands! {
     Immediate log_search: LogSearch {
         app: AppId,
         #[serde(default)]
-        service: Option<String>,
+        service: Option<ServiceName>,
         query: String,
         #[serde(default)]
         tail: Option<u32>,

@@ -94,7 +94,7 @@ impl Error {
             | Error::Unsupported { .. }
             | Error::InvalidAppId { .. }
             | Error::InvalidLimit { .. }
-            | Error::InvalidName { .. }
+            | Error::InvalidName(_)
             | Error::BadRequest { .. }
             | Error::NoComposeFile { .. }
             | Error::Catalog { .. } => ErrorCode::Invalid,

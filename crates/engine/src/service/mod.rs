@@ -12,7 +12,7 @@
 mod commands;
 mod failure;
 mod handlers;
-mod names;
+mod paths;
 mod replies;
 
 use std::collections::HashSet;

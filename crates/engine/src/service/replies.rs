@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::Step;
+
 /// Versions of Berth and of the Docker Engine API in use.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]
@@ -269,8 +271,8 @@ pub struct OperationInfo {
     /// None while it runs.
     pub outcome: Option<Outcome>,
     pub error: Option<String>,
-    /// The steps it went through, in order (`render`, `pull`, `create`, …).
-    pub steps: Vec<String>,
+    /// The steps it went through, in order.
+    pub steps: Vec<Step>,
 }
 
 impl From<crate::db::OperationRecord> for OperationInfo {
@@ -285,7 +287,8 @@ impl From<crate::db::OperationRecord> for OperationInfo {
             finished_at: op.finished_at,
             outcome: op.outcome.as_deref().and_then(Outcome::parse),
             error: op.error,
-            steps: op.steps,
+            // A word a newer Berth journaled is left out.
+            steps: op.steps.iter().filter_map(|s| Step::parse(s)).collect(),
         }
     }
 }
@@ -317,7 +320,7 @@ pub enum EventKind {
     /// The operation is recorded and running; its id is in the event.
     Accepted,
     Step {
-        step: String,
+        step: Step,
     },
     Pull {
         image: String,

@@ -8,6 +8,7 @@ use super::{
     DiskPlan,
 };
 use crate::host::unmount;
+use crate::model::Step;
 use crate::{Error, Result};
 
 impl Apps {
@@ -31,7 +32,7 @@ impl Apps {
             Err(e) => {
                 progress(Progress::Step {
                     operation: op,
-                    step: "undo".into(),
+                    step: Step::Undo,
                 });
                 match self.settle_disk_plan(plan).await {
                     Ok(()) if !matches!(e, Error::DockerUnavailable { .. }) => {
@@ -68,7 +69,7 @@ impl Apps {
         let project = self.load_rendered(app)?;
         if plan.change == DiskChange::Replace {
             let to = plan.to.expect("a replacement has a size");
-            self.step(op, "prepare", progress, async {
+            self.step(op, Step::Prepare, progress, async {
                 unmount(&p.staging)
                     .await
                     .and_then(|()| remove_file(&p.new.path))
@@ -88,12 +89,12 @@ impl Apps {
             .await?;
         }
         if plan.stops {
-            self.step(op, "stop", progress, self.engine.stop(&project))
+            self.step(op, Step::Stop, progress, self.engine.stop(&project))
                 .await?;
         }
         match plan.change {
             DiskChange::Replace => {
-                self.step(op, "copy", progress, async {
+                self.step(op, Step::Copy, progress, async {
                     std::fs::create_dir_all(&p.data)
                         .map_err(io_err(app, "creating its data folder"))?;
                     copy_tree(&p.data, &p.staging)
@@ -104,7 +105,7 @@ impl Apps {
                         .map_err(io_err(app, "preparing its new disk"))
                 })
                 .await?;
-                self.step(op, "swap", progress, async {
+                self.step(op, Step::Swap, progress, async {
                     self.swap_in_disk(&p)
                         .await
                         .map_err(io_err(app, "putting its new disk in place"))
@@ -122,13 +123,13 @@ impl Apps {
                         p.image.grow_online(to, &p.data).await
                     }
                 };
-                self.step(op, "grow", progress, async {
+                self.step(op, Step::Grow, progress, async {
                     grow.await.map_err(io_err(app, "growing its disk"))
                 })
                 .await?;
             }
             DiskChange::Remove => {
-                self.step(op, "copy", progress, async {
+                self.step(op, Step::Copy, progress, async {
                     remove_tree(&p.uncapping).map_err(io_err(app, "clearing a half copy"))?;
                     copy_tree(&p.data, &p.uncapping)
                         .await
@@ -144,21 +145,26 @@ impl Apps {
                     std::fs::remove_dir(&p.data)?;
                     rename(&p.uncapping, &p.data)
                 };
-                self.step(op, "swap", progress, async {
+                self.step(op, Step::Swap, progress, async {
                     swap.await
                         .map_err(io_err(app, "putting its data back on the server's disk"))
                 })
                 .await?;
             }
         }
-        self.step(op, "clean", progress, async {
+        self.step(op, Step::Clean, progress, async {
             self.drop_replaced_disk(&p)
                 .map_err(io_err(app, "deleting what its new disk replaced"))
         })
         .await?;
         if plan.stops && plan.was_running {
-            self.step(op, "start", progress, self.engine.up(&project, &mut |_| {}))
-                .await?;
+            self.step(
+                op,
+                Step::Start,
+                progress,
+                self.engine.up(&project, &mut |_| {}),
+            )
+            .await?;
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use super::super::{Apps, Progress};
 use super::{hash, ready_timeout, write_atomic, UpdatePlan};
 use crate::compose::Project;
 use crate::model::Layout;
+use crate::model::Step;
 use crate::{Error, Result};
 
 impl Apps {
@@ -24,7 +25,7 @@ impl Apps {
                 let steps = self.db.operation(op)?.map(|o| o.steps).unwrap_or_default();
                 progress(Progress::Step {
                     operation: op,
-                    step: "undo".into(),
+                    step: Step::Undo,
                 });
                 match self.undo_update(plan, &steps).await {
                     Ok(()) => {
@@ -59,7 +60,7 @@ impl Apps {
         let next_file = self.next_compose_file(app);
         // The project that will run: rendered beside the old, or the snapshot's.
         let next = self
-            .step(op, "render", progress, async {
+            .step(op, Step::Render, progress, async {
                 let path = match &plan.restore {
                     Some(id) => Layout::compose_in(&self.snapshots_dir(app).join(id)),
                     None => {
@@ -80,7 +81,7 @@ impl Apps {
             None => None,
         };
 
-        self.enter(op, "pull", progress)?;
+        self.enter(op, Step::Pull, progress)?;
         match &restore {
             // A rollback runs the snapshot's exact images, kept since.
             Some(s) => {
@@ -110,25 +111,25 @@ impl Apps {
             let _ = std::fs::remove_file(&next_file);
             let _ = std::fs::remove_file(self.migration_file(app));
             let _ = std::fs::remove_dir_all(self.staged_dir(app));
-            self.step(op, "unchanged", progress, async { Ok(()) })
+            self.step(op, Step::Unchanged, progress, async { Ok(()) })
                 .await?;
             return Ok("unchanged");
         }
 
         let old = self.load_rendered(app)?;
-        self.step(op, "stop", progress, self.engine.stop(&old))
+        self.step(op, Step::Stop, progress, self.engine.stop(&old))
             .await?;
         let reason = match &plan.restore {
             Some(id) => format!("before rolling back to {id}"),
             None => format!("before updating to {}", plan.to),
         };
-        self.step(op, "snapshot", progress, async {
+        self.step(op, Step::Snapshot, progress, async {
             self.take_snapshot(app, &plan.snapshot, op, &reason, plan.old_images.clone())
                 .await
                 .map(drop)
         })
         .await?;
-        self.step(op, "swap", progress, async {
+        self.step(op, Step::Swap, progress, async {
             match &restore {
                 Some(s) => self.restore_files(s, "updating"),
                 None => self.swap_in(plan),
@@ -136,7 +137,7 @@ impl Apps {
         })
         .await?;
         if let Some(s) = &restore {
-            self.step(op, "data", progress, async {
+            self.step(op, Step::Data, progress, async {
                 self.engine.prepare(&next).await?;
                 self.restore_data(s).await
             })
@@ -144,7 +145,7 @@ impl Apps {
         }
         if let Some(service) = plan.migration.as_deref().filter(|_| restore.is_none()) {
             // On the new files and the old data, before the new version starts.
-            self.enter(op, "migrate", progress)?;
+            self.enter(op, Step::Migrate, progress)?;
             let file = self.migration_file(app);
             let project = self.load_migration(app)?;
             self.engine
@@ -160,12 +161,12 @@ impl Apps {
             let _ = std::fs::remove_file(&file);
             self.boundary();
         }
-        self.enter(op, "start", progress)?;
+        self.enter(op, Step::Start, progress)?;
         self.engine
             .up(&next, &mut |e| progress(up_progress(e)))
             .await?;
         self.boundary();
-        self.step(op, "health", progress, async {
+        self.step(op, Step::Health, progress, async {
             let record = self.db.app(app)?.ok_or_else(|| Error::NotInstalled {
                 app: app.to_string(),
             })?;
@@ -183,7 +184,7 @@ impl Apps {
                 })
         })
         .await?;
-        self.step(op, "commit", progress, async {
+        self.step(op, Step::Commit, progress, async {
             self.db.set_app_state(app, "installed")?;
             self.prune_snapshots(app, snapshots_to_keep()).map(drop)
         })

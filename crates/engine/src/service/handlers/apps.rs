@@ -70,7 +70,7 @@ impl Service {
     ) -> Result<Operation> {
         let app = match (&a.app_id, &a.catalog_app, &a.compose_file) {
             (Some(id), _, _) => id.to_string(),
-            (None, Some(id), _) => id.clone(),
+            (None, Some(id), _) => id.to_string(),
             (None, None, Some(file)) => load_file(file.as_ref(), &LoadOptions::default())?.name,
             (None, None, None) => {
                 return Err(Error::BadRequest {
@@ -153,8 +153,8 @@ impl Service {
                 source: None,
             }),
             (None, Some(app)) => self.apps.prepare_catalog_install(&CatalogInstall {
-                app,
-                store: a.store,
+                app: app.into(),
+                store: a.store.map(String::from),
                 id: a.app_id.map(String::from),
                 settings: a.settings,
                 limits,

@@ -71,10 +71,16 @@ impl Service {
 
     pub(in crate::service) async fn logs(&self, a: args::Logs) -> Result<Vec<Event>> {
         let mut lines = Vec::new();
-        self.read_logs(&a.app, a.service, a.tail, false, |event| {
-            lines.push(event);
-            true
-        })
+        self.read_logs(
+            &a.app,
+            a.service.map(String::from),
+            a.tail,
+            false,
+            |event| {
+                lines.push(event);
+                true
+            },
+        )
         .await?;
         Ok(lines)
     }
@@ -89,7 +95,7 @@ impl Service {
         let service = self.clone();
         tokio::spawn(async move {
             let sent = service
-                .read_logs(&a.app, a.service, a.tail, true, |event| {
+                .read_logs(&a.app, a.service.map(String::from), a.tail, true, |event| {
                     tx.send(Ok(event)).is_ok()
                 })
                 .await;

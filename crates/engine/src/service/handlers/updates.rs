@@ -34,8 +34,12 @@ impl Service {
         self: &Arc<Self>,
         a: args::Rollback,
     ) -> Result<Operation> {
-        self.run_update(a.app.into(), UpdateTarget::Snapshot(a.to), false)
-            .await
+        self.run_update(
+            a.app.into(),
+            UpdateTarget::Snapshot(a.to.map(String::from)),
+            false,
+        )
+        .await
     }
 
     async fn run_update(
