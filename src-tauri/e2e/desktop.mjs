@@ -182,6 +182,9 @@ try {
   await openWindow();
   const windows = () => execFileSync("xwininfo", ["-root", "-tree"]).toString();
   await until("the window title to say it is connected", async () => windows().includes("Berth — connected to berth serve"), 15).catch((e) => fail(`${e.message}: ${windows()}`));
+  // Store pictures come through berth serve too (its catalogPicture command).
+  await until("a store picture to show", async () =>
+    script("return [...document.images].some((i) => i.src.startsWith('berthfile:') && i.complete && i.naturalWidth > 0)"), 20);
   // Every berth-event the window gets, as the UI's own listener gets them.
   await script(`window.__berthEvents = [];
     const t = window.__TAURI_INTERNALS__;

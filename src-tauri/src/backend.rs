@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use berth_api::{
-    ApiError, Client, CommandKind, ErrorCode, Event, EventKind, Failure, OperationInfo, Owner,
-    Request,
+    args, ApiError, Client, CommandKind, ErrorCode, Event, EventKind, Failure, OperationInfo,
+    Owner, Picture, Request, StoreAppId, StoreName,
 };
 use tauri::{AppHandle, Emitter};
 
@@ -45,11 +45,46 @@ impl Backend {
         })
     }
 
+    /// Where the window's store pictures come from, to be read off the UI thread.
+    pub fn picture_source(&self) -> PictureSource {
+        match self {
+            Backend::InProcess(owner) => PictureSource::InProcess(owner.clone()),
+            Backend::Client { home, .. } => PictureSource::Client(home.clone()),
+        }
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Backend::InProcess(_) => "in-process".into(),
             Backend::Client { home, .. } => {
                 format!("connected to berth serve ({})", home.display())
+            }
+        }
+    }
+}
+
+/// The engine here, or the home whose `berth serve` has the pictures.
+pub enum PictureSource {
+    InProcess(Arc<Owner>),
+    Client(PathBuf),
+}
+
+impl PictureSource {
+    /// A store app's picture and its content type (blocking: call it off the UI thread).
+    pub fn picture(&self, store: &str, app: &str, file: &str) -> Option<(String, Vec<u8>)> {
+        match self {
+            PictureSource::InProcess(owner) => owner
+                .store_picture(store, app, file)
+                .map(|(kind, bytes)| (kind.to_string(), bytes)),
+            PictureSource::Client(home) => {
+                let request = Request::from(args::CatalogPicture {
+                    store: StoreName::new(store).ok()?,
+                    app: StoreAppId::new(app).ok()?,
+                    file: file.to_string(),
+                });
+                let picture: Picture = Client::new(home).call(&request, |_| {}).ok()?;
+                let bytes = picture.bytes()?;
+                Some((picture.content_type, bytes))
             }
         }
     }

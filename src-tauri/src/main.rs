@@ -53,26 +53,29 @@ fn main() {
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(specta.invoke_handler())
-        // Store pictures for the window: berthfile://localhost/<store>/<app>/<file>.
-        .register_uri_scheme_protocol("berthfile", |ctx, request| {
+        // Store pictures for the window: berthfile://localhost/<store>/<app>/<file>,
+        // from the engine here or, as berth serve's client, its catalogPicture.
+        .register_asynchronous_uri_scheme_protocol("berthfile", |ctx, request, responder| {
             let path = request.uri().path().trim_start_matches('/').to_string();
-            let mut parts = path.splitn(3, '/');
-            let (store, app, file) = (parts.next(), parts.next(), parts.next());
             let backend = ctx.app_handle().state::<Backend>();
-            let found = match (&*backend, store, app, file) {
-                (Backend::InProcess(owner), Some(s), Some(a), Some(f)) => owner.store_picture(s, a, f),
-                _ => None,
-            };
-            match found {
-                Some((kind, bytes)) => tauri::http::Response::builder()
-                    .header("content-type", kind)
-                    .body(bytes)
-                    .expect("a response"),
-                None => tauri::http::Response::builder()
-                    .status(404)
-                    .body(Vec::new())
-                    .expect("a response"),
-            }
+            let source = backend.picture_source();
+            std::thread::spawn(move || {
+                let mut parts = path.splitn(3, '/');
+                let found = match (parts.next(), parts.next(), parts.next()) {
+                    (Some(s), Some(a), Some(f)) => source.picture(s, a, f),
+                    _ => None,
+                };
+                responder.respond(match found {
+                    Some((kind, bytes)) => tauri::http::Response::builder()
+                        .header("content-type", kind)
+                        .body(bytes)
+                        .expect("a response"),
+                    None => tauri::http::Response::builder()
+                        .status(404)
+                        .body(Vec::new())
+                        .expect("a response"),
+                });
+            });
         })
         .setup(move |app| {
             specta.mount_events(app);

@@ -583,6 +583,12 @@ export type Outcome = "done" | "failed" |
 /**  Interrupted; nothing needed undoing. */
 "interrupted";
 
+/**  A picture of a store app, its bytes in base64 (the socket carries JSON). */
+export type Picture = {
+	contentType: string,
+	base64: string,
+};
+
 /**  What a cleanup removed (or would remove) and what it kept for rollbacks. */
 export type PruneReport = {
 	dryRun: boolean,
@@ -655,6 +661,7 @@ export type Replies_Deserialize = {
 	catalogApps: AppSummary_Deserialize[],
 	catalogSearch: AppSummary_Deserialize[],
 	catalogShow: CatalogAppInfo_Deserialize,
+	catalogPicture: Picture,
 	secrets: { [key in string]: string },
 	updates: UpdatesInfo_Deserialize,
 	update: Started,
@@ -695,6 +702,7 @@ export type Replies_Serialize = {
 	catalogApps: AppSummary_Serialize[],
 	catalogSearch: AppSummary_Serialize[],
 	catalogShow: CatalogAppInfo_Serialize,
+	catalogPicture: Picture,
 	secrets: { [key in string]: string },
 	updates: UpdatesInfo_Serialize,
 	update: Started,
@@ -803,6 +811,16 @@ export type Request =
 { command: "catalogShow"; args: {
 	app: StoreAppId,
 	store?: StoreName | null,
+} } | 
+/**
+ *  A picture (icon, screenshot) of a store app, for clients that cannot
+ *  fetch `/api/files` (the desktop app as a client of `berth serve`).
+ */
+{ command: "catalogPicture"; args: {
+	store: StoreName,
+	app: StoreAppId,
+	/**  Its path among the app's files (`icon.svg`, `screenshots/1.png`). */
+	file: string,
 } } | 
 /**  The secrets generated for an installed app. */
 { command: "secrets"; args: {

@@ -36,10 +36,10 @@ use include_dir::{include_dir, Dir};
 use serde::Deserialize;
 
 use crate::auth::{self, Hasher, Throttle, Tickets, COOKIE, KEY_HEADER};
+use berth_engine::model::content_type;
 use berth_engine::service::{Request as Command, Service, COMMANDS};
 
 use crate::hosts::AllowedHosts;
-use crate::mime::content_type;
 use crate::ApiError;
 
 static UI: Dir<'_> = include_dir!("$BERTH_UI_DIST");
@@ -846,27 +846,21 @@ async fn store_file(
     State(state): State<Http>,
     Path((store, app, file)): Path<(String, String, String)>,
 ) -> Response {
+    // Only pictures: a store's other files are not served as pages.
     match state
         .service
         .app_manager()
         .catalogs()
-        .find(&app, Some(&store))
+        .picture(&store, &app, &file)
     {
-        Ok((_, found)) => match found.files.get(&file) {
-            // Only pictures: a store's other files are not served as pages.
-            Some(bytes) if content_type(&file).starts_with("image/") => (
-                [
-                    (header::CONTENT_TYPE, content_type(&file)),
-                    (header::CACHE_CONTROL, "private, max-age=3600"),
-                ],
-                Body::from(bytes.clone()),
-            )
-                .into_response(),
-            _ => error(
-                StatusCode::NOT_FOUND,
-                format!("{app} has no picture {file}"),
-            ),
-        },
+        Ok((kind, bytes)) => (
+            [
+                (header::CONTENT_TYPE, kind),
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+            ],
+            Body::from(bytes),
+        )
+            .into_response(),
         Err(e) => error(StatusCode::NOT_FOUND, e.to_string()),
     }
 }

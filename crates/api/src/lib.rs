@@ -20,7 +20,6 @@ mod error;
 pub mod home;
 mod hosts;
 mod http;
-mod mime;
 mod owner;
 mod protocol;
 mod socket;
@@ -29,8 +28,8 @@ pub use berth_engine::model::{AppId, ServiceName, SnapshotId, StoreAppId, StoreN
 pub use berth_engine::service::{
     args, AppDisk, AppInfo, AppSource, AppState, CatalogAppInfo, CommandKind, ErrorCode, Event,
     EventKind, Failure, FailureDetails, LimitsApplied, LimitsChanged, LimitsInfo, OperationInfo,
-    OperationKind, Outcome, Replies, Request, ServiceInfo, SnapshotInfo, Started, UpdatesInfo,
-    VersionInfo, COMMANDS,
+    OperationKind, Outcome, Picture, Replies, Request, ServiceInfo, SnapshotInfo, Started,
+    UpdatesInfo, VersionInfo, COMMANDS,
 };
 pub use client::Client;
 pub use error::ApiError;

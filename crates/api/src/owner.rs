@@ -123,16 +123,11 @@ impl Owner {
         app: &str,
         file: &str,
     ) -> Option<(&'static str, Vec<u8>)> {
-        let (_, found) = self
-            .service
+        self.service
             .app_manager()
             .catalogs()
-            .find(app, Some(store))
-            .ok()?;
-        let kind = crate::mime::content_type(file);
-        kind.starts_with("image/")
-            .then(|| found.files.get(file).map(|b| (kind, b.clone())))
-            .flatten()
+            .picture(store, app, file)
+            .ok()
     }
 
     /// The Docker Engine API version in use.

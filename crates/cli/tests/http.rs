@@ -314,6 +314,30 @@ fn the_http_api_answers_only_its_own_names_and_logged_in_pages() {
         .unwrap();
     assert_eq!(icon.status(), StatusCode::OK);
     assert_eq!(icon.headers()["content-type"], "image/svg+xml");
+    let icon_bytes = icon.bytes().unwrap();
+    // The same picture as a command (for the desktop as berth serve's client).
+    let picture: serde_json::Value = web
+        .post(
+            "/api/catalogPicture",
+            serde_json::json!({"store": "berth", "app": "jellyfin", "file": "icon.svg"}),
+        )
+        .json()
+        .unwrap();
+    assert_eq!(picture["contentType"], "image/svg+xml", "{picture}");
+    let encoded = picture["base64"].as_str().unwrap().to_string();
+    let decoded = berth_api::Picture {
+        content_type: "image/svg+xml".into(),
+        base64: encoded,
+    }
+    .bytes()
+    .unwrap();
+    assert_eq!(decoded, icon_bytes.to_vec());
+    // Only pictures: a store app's compose file is not handed out.
+    let not_picture = web.post(
+        "/api/catalogPicture",
+        serde_json::json!({"store": "berth", "app": "jellyfin", "file": "compose.yml"}),
+    );
+    assert_eq!(not_picture.status(), StatusCode::BAD_REQUEST);
     let bad = web.post("/api/status", serde_json::json!({"nope": 1}));
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     assert!(error_of(bad).contains("bad arguments for status"));

@@ -367,6 +367,20 @@ impl Catalogs {
     /// Finds an app by id: in `store` when given, else in the first store
     /// that has it (the embedded one first, then in the order added).
     /// Returns the store's name and the app.
+    /// A picture (icon, screenshot) of a store app, with its content type;
+    /// only pictures: a store app's other files are not handed out.
+    pub fn picture(&self, store: &str, app: &str, file: &str) -> Result<(&'static str, Vec<u8>)> {
+        let (_, found) = self.find(app, Some(store))?;
+        match found.files.get(file) {
+            Some(bytes) if crate::model::is_picture(file) => {
+                Ok((crate::model::content_type(file), bytes.clone()))
+            }
+            _ => Err(Error::Catalog {
+                message: format!("{app} of {store} has no picture {file}"),
+            }),
+        }
+    }
+
     pub fn find(&self, id: &str, store: Option<&str>) -> Result<(String, CatalogApp)> {
         let loaded = self.loaded.read().expect("catalogs lock");
         for c in &loaded.catalogs {

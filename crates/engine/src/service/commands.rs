@@ -227,6 +227,14 @@ commands! {
         #[serde(default)]
         store: Option<StoreName>,
     } -> super::CatalogAppInfo;
+    /// A picture (icon, screenshot) of a store app, for clients that cannot
+    /// fetch `/api/files` (the desktop app as a client of `berth serve`).
+    Immediate catalog_picture: CatalogPicture {
+        store: StoreName,
+        app: StoreAppId,
+        /// Its path among the app's files (`icon.svg`, `screenshots/1.png`).
+        file: String,
+    } -> super::Picture;
     /// The secrets generated for an installed app.
     Immediate secrets: Secrets { app: AppId } -> BTreeMap<String, String>;
     /// What updating each installed app would bring: a newer store version,
@@ -366,7 +374,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 33);
+        assert_eq!(COMMANDS.len(), 34);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"catalogStores"));
         assert!(COMMANDS.contains(&"followLogs"));

@@ -356,6 +356,24 @@ pub struct CatalogAppInfo {
     pub files: Vec<String>,
 }
 
+/// A picture of a store app, its bytes in base64 (the socket carries JSON).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Picture {
+    pub content_type: String,
+    pub base64: String,
+}
+
+impl Picture {
+    /// Its bytes.
+    pub fn bytes(&self) -> Option<Vec<u8>> {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD
+            .decode(&self.base64)
+            .ok()
+    }
+}
+
 /// The last update check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

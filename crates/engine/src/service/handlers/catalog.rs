@@ -1,7 +1,7 @@
 //! The stores of apps: list, add, remove, refresh, browse, search.
 
 use super::super::commands::args;
-use super::super::{CatalogAppInfo, Service};
+use super::super::{CatalogAppInfo, Picture, Service};
 use crate::catalog::{AppSummary, RefreshOutcome, StoreInfo};
 use crate::Result;
 
@@ -62,6 +62,18 @@ impl Service {
             store,
             files: found.files.keys().cloned().collect(),
             meta: found.meta,
+        })
+    }
+
+    pub(in crate::service) async fn catalog_picture(
+        &self,
+        a: args::CatalogPicture,
+    ) -> Result<Picture> {
+        use base64::Engine as _;
+        let (content_type, bytes) = self.apps.catalogs().picture(&a.store, &a.app, &a.file)?;
+        Ok(Picture {
+            content_type: content_type.to_string(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
         })
     }
 
