@@ -230,6 +230,25 @@ try {
   await row.getByRole("button", { name: "Start", exact: true }).click();
   await until("the app to start again", async () => (await status.innerText()) === "running");
 
+  // Shares: none at first; the usual set made in one click, each a folder
+  // under the home; one removed, its folder kept.
+  await mainNav.getByRole("link", { name: "Shares" }).click();
+  await page.getByRole("heading", { name: "Shares", exact: true }).waitFor();
+  await page.getByRole("button", { name: /Make the usual shares/ }).click();
+  const sharesTable = page.getByTestId("shares-table");
+  await sharesTable.locator('tr[data-share="Movies"]').waitFor();
+  const shareCount = await sharesTable.locator("tbody tr").count();
+  if (shareCount !== 7) fail(`the usual shares are ${shareCount}, not 7`);
+  if (!existsSync(join(home, "shares", "Movies"))) fail("the Movies share has no folder");
+  await shot(page, "shares");
+  await sharesTable.locator('tr[data-share="TV"]').getByRole("button", { name: "Remove" }).click();
+  const removeShare = page.getByRole("dialog");
+  await removeShare.getByRole("heading", { name: "Remove the share TV?" }).waitFor();
+  await removeShare.getByRole("button", { name: "Remove share" }).click();
+  await until("the TV share to go", async () => (await sharesTable.locator('tr[data-share="TV"]').count()) === 0, 15);
+  if (!existsSync(join(home, "shares", "TV"))) fail("removing a share deleted its folder");
+  console.log("  shares: the usual seven made; one removed, its folder kept");
+
   // Stores: the built-in store and the test store listed; a store uploaded
   // as its archive (the browser's way: the server takes no path from the
   // web), refreshed, and removed again.

@@ -1,5 +1,5 @@
 // The shell: first-run setup or login, then the pages, routed by the URL hash
-// (#/ home, #/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/stores,
+// (#/ home, #/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/shares, #/stores,
 // #/ops, #/logs/<id>, #/system, #/account).
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { authState, inDesktop, logout, setUnauthorizedHandler } from "./api";
@@ -10,6 +10,7 @@ import { AppPage } from "./pages/AppPage";
 import { Dashboard } from "./pages/Dashboard";
 import { InstalledAppPage } from "./pages/InstalledApp";
 import { MyAppsPage } from "./pages/MyApps";
+import { SharesPage } from "./pages/Shares";
 import { StoresPage } from "./pages/Stores";
 import { UpdatesProvider, useUpdates } from "./updates";
 import { OpsPage } from "./pages/Ops";
@@ -28,7 +29,7 @@ function useHash(): string[] {
 }
 
 /** The pages with a link in the menu. */
-const ROUTED = ["catalog", "apps", "stores", "ops", "system", "account"];
+const ROUTED = ["catalog", "apps", "shares", "stores", "ops", "system", "account"];
 
 type Session = { state: "loading" } | { state: "setup" } | { state: "login" } | { state: "in"; user: string };
 
@@ -79,6 +80,9 @@ export function App() {
     case "system":
       body = <SystemPage />;
       break;
+    case "shares":
+      body = <SharesPage />;
+      break;
     case "stores":
       body = <StoresPage />;
       break;
@@ -103,6 +107,7 @@ export function App() {
           {link("home", "Home")}
           {link("catalog", "App store")}
           {link("apps", "My apps", <UpdatesBadge />)}
+          {link("shares", "Shares")}
           {link("stores", "Stores")}
           {link("ops", "History")}
           {link("system", "Server")}

@@ -662,6 +662,10 @@ export type Replies_Deserialize = {
 	catalogSearch: AppSummary_Deserialize[],
 	catalogShow: CatalogAppInfo_Deserialize,
 	catalogPicture: Picture,
+	shares: ShareInfo[],
+	shareAdd: ShareInfo,
+	shareRemove: null,
+	sharesDefaults: ShareInfo[],
 	secrets: { [key in string]: string },
 	updates: UpdatesInfo_Deserialize,
 	update: Started,
@@ -703,6 +707,10 @@ export type Replies_Serialize = {
 	catalogSearch: AppSummary_Serialize[],
 	catalogShow: CatalogAppInfo_Serialize,
 	catalogPicture: Picture,
+	shares: ShareInfo[],
+	shareAdd: ShareInfo,
+	shareRemove: null,
+	sharesDefaults: ShareInfo[],
 	secrets: { [key in string]: string },
 	updates: UpdatesInfo_Serialize,
 	update: Started,
@@ -822,6 +830,26 @@ export type Request =
 	/**  Its path among the app's files (`icon.svg`, `screenshots/1.png`). */
 	file: string,
 } } | 
+/**  The shares: the server's named folders (Movies, Music…) for apps. */
+{ command: "shares"; args: Record<string, never> } | 
+/**
+ *  Adds a share: a folder of this server (one that exists, judged like
+ *  any folder an app mounts: no system folders, no Berth files), or
+ *  without a path a new folder under the home's `shares/`.
+ */
+{ command: "shareAdd"; args: {
+	name: ShareName,
+	path?: string | null,
+} } | 
+/**  Forgets a share; its folder and files stay. */
+{ command: "shareRemove"; args: {
+	name: ShareName,
+} } | 
+/**
+ *  Adds the usual shares (Movies, TV, Music, Photos, Books, Documents,
+ *  Downloads) that are not there yet, under the home's `shares/`.
+ */
+{ command: "sharesDefaults"; args: Record<string, never> } | 
 /**  The secrets generated for an installed app. */
 { command: "secrets"; args: {
 	app: AppId,
@@ -1034,6 +1062,22 @@ export type Setting_Serialize = {
 	generate: number | null,
 	description: string,
 };
+
+/**  A share: a named folder of the server for apps. */
+export type ShareInfo = {
+	name: string,
+	path: string,
+	/**  Its folder is there now (a drive that is not plugged in: false). */
+	present: boolean,
+	/**  One of the folders Berth made under its home's `shares/`. */
+	madeByBerth: boolean,
+};
+
+/**
+ *  A share's name (`Movies`, `Photos`): a default share's folder under
+ *  the home's `shares/`.
+ */
+export type ShareName = string;
 
 /**  A kept snapshot's id: its folder under the app's snapshots. */
 export type SnapshotId = string;

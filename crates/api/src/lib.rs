@@ -24,12 +24,12 @@ mod owner;
 mod protocol;
 mod socket;
 
-pub use berth_engine::model::{AppId, ServiceName, SnapshotId, StoreAppId, StoreName};
+pub use berth_engine::model::{AppId, ServiceName, ShareName, SnapshotId, StoreAppId, StoreName};
 pub use berth_engine::service::{
     args, AppDisk, AppInfo, AppSource, AppState, CatalogAppInfo, CommandKind, ErrorCode, Event,
     EventKind, Failure, FailureDetails, LimitsApplied, LimitsChanged, LimitsInfo, OperationInfo,
-    OperationKind, Outcome, Picture, Replies, Request, ServiceInfo, SnapshotInfo, Started,
-    UpdatesInfo, VersionInfo, COMMANDS,
+    OperationKind, Outcome, Picture, Replies, Request, ServiceInfo, ShareInfo, SnapshotInfo,
+    Started, UpdatesInfo, VersionInfo, COMMANDS,
 };
 pub use client::Client;
 pub use error::ApiError;

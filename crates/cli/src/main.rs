@@ -10,6 +10,7 @@ mod catalog;
 mod compose;
 mod daemon;
 mod monitor;
+mod shares;
 mod updates;
 
 use std::process::ExitCode;
@@ -46,6 +47,9 @@ enum Command {
     /// App stores: list, add, remove, refresh, browse, search, show.
     #[command(subcommand)]
     Catalog(catalog::CatalogCommand),
+    /// Shares: the server's named folders (Movies, Music…) for apps.
+    #[command(subcommand)]
+    Shares(shares::SharesCommand),
     /// Show the secrets Berth generated for an app.
     Secrets {
         id: AppId,
@@ -133,6 +137,7 @@ fn main() -> ExitCode {
         } => daemon::serve(&home, &listen, &allow_hosts),
         Command::Install(cmd) => apps::install(&home, cmd),
         Command::Catalog(cmd) => catalog::run(&home, cmd),
+        Command::Shares(cmd) => shares::run(&home, cmd),
         Command::Secrets { id, json } => apps::secrets(&home, id, json),
         Command::Apps { json } => apps::apps(&home, json),
         Command::Status { id, json } => apps::status(&home, id, json),

@@ -94,6 +94,16 @@ pub enum Error {
     /// Its install or uninstall has not finished: not "already installed".
     #[error("{app} is {state} (its install or uninstall has not finished); wait for it to end (see `berth ops`)")]
     InTransition { app: String, state: String },
+    #[error("there is already a share named {name}")]
+    ShareExists { name: String },
+    #[error("there is no share named {name}")]
+    NoShare { name: String },
+    #[error("{path} cannot be the share {name}: {why}")]
+    ShareRefused {
+        name: String,
+        path: PathBuf,
+        why: String,
+    },
     #[error("an operation on {app} is already running; wait for it to finish")]
     Busy { app: String },
     #[error(transparent)]

@@ -29,6 +29,7 @@ pub mod policy;
 pub mod registry;
 pub mod rewrite;
 pub mod service;
+pub mod shares;
 
 pub use error::Error;
 

@@ -823,6 +823,59 @@ pub fn guard_binds(
     Ok(())
 }
 
+/// Why `path` cannot be a share (a folder of the server given to apps with
+/// the user's consent), judged like any bind: after `..` and symbolic
+/// links are resolved it must be a folder of its own, not the root, a
+/// system folder, the Docker socket, nor Berth's files or an app's (the
+/// home's `shares/` folder, where Berth makes the default shares, is fine).
+pub fn share_path_problem(path: &Path, home: &Path) -> Option<String> {
+    if !path.is_absolute() {
+        return Some(format!(
+            "{} is not a full path (start it with /)",
+            path.display()
+        ));
+    }
+    let cleaned = crate::compose::clean(path);
+    let real = crate::host::resolved(&cleaned).unwrap_or(cleaned);
+    let text = real.to_string_lossy().into_owned();
+    let that_is = if real.as_path() == path {
+        String::new()
+    } else {
+        format!(" (that is {text})")
+    };
+    if SYSTEM_PATHS.contains(&text.as_str()) || is_under_system(&text) {
+        return Some(format!(
+            "{}{that_is} is a system folder of this server; choose a folder of its own, e.g. on a data disk (/srv/…, /mnt/…, /media/…)",
+            path.display()
+        ));
+    }
+    if DOCKER_SOCKETS
+        .iter()
+        .any(|s| text == *s || text.starts_with(&format!("{s}/")))
+    {
+        return Some(format!(
+            "{}{that_is} is the Docker engine's",
+            path.display()
+        ));
+    }
+    let homes = [Some(home.to_path_buf()), crate::host::resolved(home)];
+    for h in homes.into_iter().flatten() {
+        let shares_root = h.join("shares");
+        if real.starts_with(&shares_root) && real != shares_root {
+            continue;
+        }
+        if real.starts_with(&h) || h.starts_with(&real) {
+            return Some(format!(
+                "{}{that_is} holds Berth's own files or its apps'; choose a folder outside {} (or under {})",
+                path.display(),
+                h.display(),
+                shares_root.display()
+            ));
+        }
+    }
+    None
+}
+
 /// Paths under system folders that are system state themselves.
 fn is_under_system(path: &str) -> bool {
     ["/etc/", "/proc/", "/sys/", "/boot/", "/root/", "/usr/", "/lib/", "/bin/", "/sbin/", "/var/lib/docker/"]
@@ -925,6 +978,43 @@ mod tests {
             .iter()
             .find(|f| f.at == at)
             .unwrap_or_else(|| panic!("no finding at {at}: {r:?}"))
+    }
+
+    #[test]
+    fn shares_are_judged_like_binds() {
+        let home = Path::new("/var/lib/berth");
+        for bad in [
+            "/",
+            "/etc",
+            "/etc/ssl",
+            "/home",
+            "/var/lib/docker/volumes",
+            "/var/run/docker.sock",
+            "/var/lib/berth",
+            "/var/lib/berth/apps/x/data",
+            "/var/lib/berth/shares",
+            "/srv/../etc",
+            "srv/movies",
+        ] {
+            assert!(share_path_problem(Path::new(bad), home).is_some(), "{bad}");
+        }
+        for good in [
+            "/srv/movies",
+            "/mnt/disk1/Photos",
+            "/home/ann/Music",
+            "/var/lib/berth/shares/Movies",
+        ] {
+            assert_eq!(share_path_problem(Path::new(good), home), None, "{good}");
+        }
+        // A link is judged by where it leads.
+        let dir = std::env::temp_dir().join(format!("berth-share-link-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let link = dir.join("photos");
+        let _ = std::fs::remove_file(&link);
+        std::os::unix::fs::symlink("/etc", &link).unwrap();
+        let why = share_path_problem(&link, home).unwrap();
+        assert!(why.contains("that is /etc"), "{why}");
+        std::fs::remove_dir_all(&dir).ok();
     }
 
     #[test]

@@ -5,6 +5,7 @@ export * from "./apps";
 export * from "./format";
 export * from "./home";
 export * from "./install";
+export * from "./shares";
 export * from "./limits";
 export * from "./logs";
 export * from "./operations";

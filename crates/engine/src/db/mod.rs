@@ -13,10 +13,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 mod catalogs;
 mod images;
+mod shares;
 mod users;
 
 pub use catalogs::CatalogRecord;
 pub use images::ImageRecord;
+pub use shares::ShareRecord;
 pub use users::{SessionOrigin, SessionRecord};
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -100,6 +102,14 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN last_used INTEGER;
     ALTER TABLE sessions ADD COLUMN address TEXT;
     ALTER TABLE sessions ADD COLUMN user_agent TEXT;
+",
+    // Shares: the server's named folders (Movies, Music…) apps may be given.
+    "
+    CREATE TABLE shares (
+        name       TEXT PRIMARY KEY,
+        path       TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
 ",
 ];
 

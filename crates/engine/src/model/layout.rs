@@ -53,6 +53,11 @@ impl Layout {
     }
 
     /// The disk images that cap apps' data folders.
+    /// Where the default shares' folders are made: `<home>/shares`.
+    pub fn shares_root(&self) -> PathBuf {
+        self.home.join("shares")
+    }
+
     pub fn disks_dir(&self) -> PathBuf {
         self.home.join("disks")
     }

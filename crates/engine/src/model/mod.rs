@@ -15,7 +15,9 @@ pub use layout::{app_dir, Layout};
 pub(crate) use limits::validate_limits;
 pub use limits::{ServiceLimits, MIN_MEMORY};
 pub use mime::{content_type, is_picture};
-pub use names::{valid_app_id, AppId, InvalidName, ServiceName, SnapshotId, StoreAppId, StoreName};
+pub use names::{
+    valid_app_id, AppId, InvalidName, ServiceName, ShareName, SnapshotId, StoreAppId, StoreName,
+};
 pub use reference::Reference;
 pub(crate) use reference::{digest_part, split_reference, valid_digest};
 pub use step::Step;

@@ -129,6 +129,9 @@ names! {
     ServiceName: "service name", plain_name, PLAIN_RULE;
     /// A kept snapshot's id: its folder under the app's snapshots.
     SnapshotId: "snapshot id", plain_name, PLAIN_RULE;
+    /// A share's name (`Movies`, `Photos`): a default share's folder under
+    /// the home's `shares/`.
+    ShareName: "share name", plain_name, PLAIN_RULE;
 }
 
 #[cfg(test)]

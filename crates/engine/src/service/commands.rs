@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{to_json, Answer, Service};
-use crate::model::{AppId, ServiceName, SnapshotId, StoreAppId, StoreName};
+use crate::model::{AppId, ServiceName, ShareName, SnapshotId, StoreAppId, StoreName};
 use crate::Result;
 
 /// How a command answers.
@@ -235,6 +235,21 @@ commands! {
         /// Its path among the app's files (`icon.svg`, `screenshots/1.png`).
         file: String,
     } -> super::Picture;
+    /// The shares: the server's named folders (Movies, Music…) for apps.
+    Immediate shares: Shares {} -> Vec<super::ShareInfo>;
+    /// Adds a share: a folder of this server (one that exists, judged like
+    /// any folder an app mounts: no system folders, no Berth files), or
+    /// without a path a new folder under the home's `shares/`.
+    Immediate share_add: ShareAdd {
+        name: ShareName,
+        #[serde(default)]
+        path: Option<String>,
+    } -> super::ShareInfo;
+    /// Forgets a share; its folder and files stay.
+    Immediate share_remove: ShareRemove { name: ShareName } -> ();
+    /// Adds the usual shares (Movies, TV, Music, Photos, Books, Documents,
+    /// Downloads) that are not there yet, under the home's `shares/`.
+    Immediate shares_defaults: SharesDefaults {} -> Vec<super::ShareInfo>;
     /// The secrets generated for an installed app.
     Immediate secrets: Secrets { app: AppId } -> BTreeMap<String, String>;
     /// What updating each installed app would bring: a newer store version,
@@ -374,7 +389,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 34);
+        assert_eq!(COMMANDS.len(), 38);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"catalogStores"));
         assert!(COMMANDS.contains(&"followLogs"));

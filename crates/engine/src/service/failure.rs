@@ -103,7 +103,9 @@ impl Error {
             }
             Error::InvalidSettings { .. } => ErrorCode::Invalid,
             Error::ConsentRequired { .. } => ErrorCode::ConsentRequired,
-            Error::NotInstalled { .. } => ErrorCode::NotFound,
+            Error::NotInstalled { .. } | Error::NoShare { .. } => ErrorCode::NotFound,
+            Error::ShareExists { .. } => ErrorCode::Conflict,
+            Error::ShareRefused { .. } => ErrorCode::Refused,
             Error::AlreadyInstalled { .. } | Error::Busy { .. } | Error::InTransition { .. } => {
                 ErrorCode::Conflict
             }

@@ -374,6 +374,18 @@ impl Picture {
     }
 }
 
+/// A share: a named folder of the server for apps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ShareInfo {
+    pub name: String,
+    pub path: String,
+    /// Its folder is there now (a drive that is not plugged in: false).
+    pub present: bool,
+    /// One of the folders Berth made under its home's `shares/`.
+    pub made_by_berth: bool,
+}
+
 /// The last update check.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "camelCase")]

@@ -5,4 +5,5 @@ mod apps;
 mod catalog;
 mod monitor;
 mod resources;
+mod shares;
 mod updates;

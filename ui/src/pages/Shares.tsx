@@ -1,0 +1,98 @@
+// Shares: the server's named folders (Movies, Music, Photos…) that hold the
+// family's files, for the apps that need them. The usual set can be made in
+// one click; a share can be any folder of its own on any disk; removing a
+// share never deletes its files.
+import { useCallback, useState } from "react";
+import { invoke } from "../api";
+import type { ShareInfo } from "../bindings";
+import { AddShare } from "../components/shares/AddShare";
+import { RemoveShareDialog } from "../components/shares/RemoveShareDialog";
+import { usePolling } from "../hooks/usePolling";
+import { shareAdded, shareState } from "../logic";
+
+export function SharesPage() {
+  const [shares, setShares] = useState<ShareInfo[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [said, setSaid] = useState<string | null>(null);
+  const [removing, setRemoving] = useState<ShareInfo | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const load = useCallback(() => {
+    invoke("shares").then(
+      (s) => (setShares(s), setError(null)),
+      (e: Error) => setError(e.message),
+    );
+  }, []);
+  usePolling(load, null, [load]);
+
+  const defaults = async () => {
+    setBusy(true);
+    try {
+      setShares(await invoke("sharesDefaults"));
+      setSaid("The usual shares are made under Berth's folder.");
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section aria-labelledby="shares-title" className="shares">
+      <h1 id="shares-title">Shares</h1>
+      <p className="muted">Folders of this server for your files — films, music, photos — that apps can be given, with your say-so.</p>
+      {error && <p role="alert" className="error">{error}</p>}
+      {said && <p role="status" className="ok" data-testid="shares-result">{said}</p>}
+      {shares && shares.length === 0 && (
+        <div className="card">
+          <p>No shares yet.</p>
+          <button className="primary" onClick={() => void defaults()} disabled={busy}>
+            Make the usual shares (Movies, TV, Music, Photos, Books, Documents, Downloads)
+          </button>
+        </div>
+      )}
+      {shares && shares.length > 0 && (
+        <table data-testid="shares-table">
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>Folder</th>
+              <th>State</th>
+              <th><span className="visually-hidden">Actions</span></th>
+            </tr>
+          </thead>
+          <tbody>
+            {shares.map((s) => (
+              <tr key={s.name} data-share={s.name}>
+                <td>{s.name}</td>
+                <td><code>{s.path}</code></td>
+                <td className={s.present ? "" : "error"}>{shareState(s)}</td>
+                <td>
+                  <button onClick={() => setRemoving(s)}>Remove</button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <AddShare
+        onAdded={(s) => {
+          setSaid(shareAdded(s));
+          load();
+        }}
+      />
+      {removing && (
+        <RemoveShareDialog
+          name={removing.name}
+          path={removing.path}
+          onClose={() => setRemoving(null)}
+          onRemoved={() => {
+            setSaid(`${removing.name} is removed; its files are kept.`);
+            setRemoving(null);
+            load();
+          }}
+        />
+      )}
+    </section>
+  );
+}
