@@ -82,7 +82,9 @@ impl Request {
             | Request::Limits(_)
             | Request::Disk(_)
             | Request::DiskCap(_)
-            | Request::Stats(_) => Ok(()),
+            | Request::Stats(_)
+            | Request::ComposeCheck(_)
+            | Request::ComposeSource(_) => Ok(()),
             Request::Logs(args::Logs { service, .. })
             | Request::FollowLogs(args::FollowLogs { service, .. })
             | Request::LogSearch(args::LogSearch { service, .. }) => plain("service name", service),
@@ -199,5 +201,11 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(store_app.host_path(), None);
+        // A compose file's text is not a path: the browser's way in.
+        let text = Request::from(args::Install {
+            compose: Some("services: {}\n".into()),
+            ..Default::default()
+        });
+        assert_eq!(text.host_path(), None);
     }
 }
