@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, OperationInfo, SnapshotInfo } from "../bindings";
-import { formatBytes, openUrl, outcomeText, rollbackReason, serviceProblems, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
+import { formatBytes, openUrl, originText, outcomeText, rollbackReason, serviceProblems, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
 import { usePolling } from "../hooks/usePolling";
 import { useUpdates } from "../updates";
 import { Diagnostics } from "../components/installed/Diagnostics";
@@ -78,7 +78,7 @@ export function InstalledAppPage({ app }: { app: string }) {
           <h1 id="installed-title">{info.id}</h1>
           <p className="muted">
             <span data-testid="app-version">Version {versionOf(info.source)}</span> · <span data-testid="app-status">{label}</span>
-            {` · from ${info.origin.kind === "store" ? info.origin.store : info.origin.path}`}
+            {` · from ${originText(info.origin)}`}
           </p>
           <p className="muted services" data-testid="app-services">
             {info.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}
