@@ -8,7 +8,10 @@
 // it, the home page shows the app's tile → a new version
 // in the store → "Check for updates" finds it → update through the UI, data
 // kept → roll back to the snapshot from the app's page → reclaim space (dry
-// run) → uninstall keeping data → wrong password refused. On the way, while
+// run) → uninstall keeping data → your own compose file (broken YAML
+// refused in a sentence, a file chosen, checked in words, consent, install,
+// then edited on its page and updated: the new environment in the
+// container) → wrong password refused. On the way, while
 // the app runs: its logs searched and downloaded, the server page (this
 // machine's cores, the app's use), the app's resource charts, its
 // diagnostics bundle downloaded, its limits changed live through the
@@ -35,6 +38,7 @@ const PASSWORD = "a long enough password";
 const NEW_PASSWORD = "another long enough password";
 const APP = "greeter";
 const SNIFFER = "sniffer";
+const OWN = "mine";
 const OLD_VERSION = "1.1.0";
 const NEW_VERSION = "1.2.0";
 const RELEASE_NOTES = "Greets on the 1.0 image now.";
@@ -87,7 +91,7 @@ async function shot(page, name) {
 }
 
 function cleanupDocker() {
-  for (const project of [APP, SNIFFER]) {
+  for (const project of [APP, SNIFFER, OWN]) {
     try {
       const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]).toString().split(/\s+/).filter(Boolean);
       if (ids.length) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
@@ -628,6 +632,77 @@ try {
   await until("the app to be gone", async () => (await page.locator(`[data-app="${APP}"]`).count()) === 0);
   await shot(page, "uninstalled");
   if (!existsSync(join(home, "apps", APP, "data", "site", "www", "index.html"))) fail("uninstall lost the app's data");
+
+  // Your own compose file: broken YAML is one sentence; a file chosen in
+  // the browser is checked (its finding in words), needs the consent box,
+  // installs with progress; then its page edits the compose text and updates.
+  const ownCompose = (greeting) =>
+    `name: ${OWN}\nservices:\n  web:\n    image: 127.0.0.1:5000/berth-test/box:1.0\n    command: ["sh", "-c", "trap 'exit 0' TERM; mkdir -p /www; echo \\"$$GREETING\\" > /www/index.html; httpd -f -p 80 -h /www & wait"]\n    environment:\n      GREETING: ${greeting}\n    cap_add: [SYS_NICE]\n    ports:\n      - "18598:80"\n`;
+  const ownAnswers = async (greeting) => {
+    const port = JSON.parse(execFileSync(berth, ["--home", home, "status", OWN, "--json"]).toString()).openPort;
+    const answer = await until(`${OWN} to answer ${greeting}`, async () => {
+      try {
+        const r = await fetch(`http://127.0.0.1:${port}/`);
+        return r.ok && (await r.text()).trim() === greeting;
+      } catch {
+        return false;
+      }
+    });
+    if (!answer) fail(`${OWN} does not answer ${greeting}`);
+  };
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "App store" }).click();
+  await page.getByRole("heading", { name: "App store" }).waitFor();
+  await page.getByRole("button", { name: "Install your own…" }).click();
+  const own = page.getByRole("dialog");
+  await own.getByRole("heading", { name: "Install your own app" }).waitFor();
+  await own.getByLabel("Compose file").fill("services:\n  web:\n    image: [x\n");
+  await own.getByRole("button", { name: "Check" }).click();
+  await own.getByRole("alert").filter({ hasText: "compose.yml: invalid YAML" }).waitFor();
+  await own.getByLabel("Or choose a file").setInputFiles({ name: "compose.yml", mimeType: "text/yaml", buffer: Buffer.from(ownCompose("hello")) });
+  await until("the chosen file in the text box", async () => (await own.getByLabel("Compose file").inputValue()) === ownCompose("hello"), 10);
+  await own.getByRole("button", { name: "Install" }).click();
+  await own.getByRole("alert").filter({ hasText: "Check the file first" }).waitFor();
+  await own.getByRole("button", { name: "Check" }).click();
+  const found = own.getByTestId("compose-check");
+  await found.waitFor();
+  const foundText = await found.innerText();
+  for (const words of [`App id: ${OWN}`, "Extra Linux capabilities", "SYS_NICE capability", "Needs your consent", "box:1.0"]) {
+    if (!foundText.includes(words)) fail(`the check of the compose file does not say ${JSON.stringify(words)}: ${foundText}`);
+  }
+  await shot(page, "own-compose-checked");
+  await own.getByRole("button", { name: "Install" }).click();
+  await own.getByRole("alert").filter({ hasText: "Tick the box" }).waitFor();
+  await own.getByLabel("I allow what this app asks of my server").check();
+  await own.getByRole("button", { name: "Install" }).click();
+  const ownResult = own.getByTestId("compose-result");
+  await until("the own compose file to install", async () => (await ownResult.count()) > 0, 180);
+  if ((await ownResult.innerText()).trim() !== `${OWN} is installed.`) fail(`the own install ended with ${await ownResult.innerText()}`);
+  if ((await own.getByTestId("install-percent").innerText()).trim() !== "100%") fail("the own install's progress did not reach 100%");
+  await shot(page, "own-compose-installed");
+  await ownAnswers("hello");
+  await own.getByRole("link", { name: "Go to the app" }).click();
+  await page.getByRole("heading", { name: OWN, exact: true }).waitFor();
+  await page.getByRole("button", { name: "Edit compose" }).click();
+  const edit = page.getByRole("dialog");
+  await edit.getByRole("heading", { name: `Edit the compose file of ${OWN}` }).waitFor();
+  if ((await edit.getByLabel("Compose file").inputValue()) !== ownCompose("hello")) fail("Edit compose does not show the installed text");
+  await edit.getByLabel("Compose file").fill(ownCompose("bonjour"));
+  await edit.getByRole("button", { name: "Check" }).click();
+  await edit.getByTestId("compose-check").filter({ hasText: "You allowed this before." }).waitFor();
+  if ((await edit.getByLabel("I allow what this app asks of my server").count()) !== 0) fail("consent asked again for what was allowed");
+  await shot(page, "own-compose-edited");
+  await edit.getByRole("button", { name: "Update" }).click();
+  const editResult = edit.getByTestId("compose-result");
+  await until("the update to the edited compose file", async () => (await editResult.count()) > 0, 180);
+  if ((await editResult.innerText()).trim() !== `${OWN} runs the edited compose file.`) fail(`the edit's update ended with ${await editResult.innerText()}`);
+  if ((await edit.getByTestId("update-percent").innerText()).trim() !== "100%") fail("the edit's update progress did not reach 100%");
+  const ownEnv = execFileSync("docker", ["ps", "--filter", `label=com.docker.compose.project=${OWN}`, "--format", "{{.Names}}"]).toString().trim();
+  const env = execFileSync("docker", ["inspect", "-f", "{{json .Config.Env}}", ownEnv]).toString();
+  if (!env.includes("GREETING=bonjour")) fail(`after the edit ${OWN} runs with ${env}`);
+  await ownAnswers("bonjour");
+  await shot(page, "own-compose-updated");
+  await edit.getByRole("button", { name: "Close" }).click();
+  await until("the edit dialog to close", async () => (await page.getByRole("dialog").count()) === 0, 10);
 
   // Log out; a wrong password is refused, the right one lets in.
   await page.getByRole("button", { name: /Log out/ }).click();

@@ -273,6 +273,123 @@ export type CommandKind =
 /**  Lines until the client leaves (only a streaming client may ask). */
 "stream";
 
+/**  One thing a compose file asks of the host (see [`crate::policy`]). */
+export type ComposeFinding = {
+	/**  The service that asks (empty for the project's own volumes and networks). */
+	service: string,
+	/**  Where in the file, e.g. `services.web.privileged`. */
+	at: string,
+	kind: FindingKind,
+	severity: Severity,
+	/**  One sentence for the user. */
+	message: string,
+	/**  The app may have it only with the user's consent. */
+	needsConsent: boolean,
+	/**  The installed app of this id was already allowed it. */
+	consented: boolean,
+};
+
+/**  A host port a compose file publishes. */
+export type ComposePort = ComposePort_Serialize | ComposePort_Deserialize;
+
+/**  A host port a compose file publishes. */
+export type ComposePort_Deserialize = {
+	service: string,
+	/**  The port inside the container. */
+	target: number,
+	protocol: string,
+	/**  The host port the file asks for, if any. */
+	requested?: number | null,
+	/**  The host port Berth would give it. */
+	published: number,
+	/**  Why it is not the one asked for. */
+	note?: string | null,
+};
+
+/**  A host port a compose file publishes. */
+export type ComposePort_Serialize = {
+	service: string,
+	/**  The port inside the container. */
+	target: number,
+	protocol: string,
+	/**  The host port the file asks for, if any. */
+	requested: number | null,
+	/**  The host port Berth would give it. */
+	published: number,
+	/**  Why it is not the one asked for. */
+	note: string | null,
+};
+
+/**  A compose file's text read as installing it would read it. */
+export type ComposeReport = ComposeReport_Serialize | ComposeReport_Deserialize;
+
+/**  A compose file's text read as installing it would read it. */
+export type ComposeReport_Deserialize = {
+	/**  The app id it was read as: the one asked for, else the one it suggests. */
+	appId: string,
+	/**  An app of that id is installed: installing is refused, updating it applies. */
+	installed: boolean,
+	/**  Its services, in file order. */
+	services: ComposeService_Deserialize[],
+	/**  The host ports it publishes, as Berth would give them now. */
+	ports: ComposePort_Deserialize[],
+	/**  What it asks of the host, most severe first. */
+	findings: ComposeFinding[],
+	/**
+	 *  Installing (or updating to) it needs the user's consent: some
+	 *  finding needs it and was not consented to before.
+	 */
+	needsConsent: boolean,
+	/**  What docker compose would warn about (unset variables, obsolete `version`, moved ports). */
+	warnings: string[],
+};
+
+/**  A compose file's text read as installing it would read it. */
+export type ComposeReport_Serialize = {
+	/**  The app id it was read as: the one asked for, else the one it suggests. */
+	appId: string,
+	/**  An app of that id is installed: installing is refused, updating it applies. */
+	installed: boolean,
+	/**  Its services, in file order. */
+	services: ComposeService_Serialize[],
+	/**  The host ports it publishes, as Berth would give them now. */
+	ports: ComposePort_Serialize[],
+	/**  What it asks of the host, most severe first. */
+	findings: ComposeFinding[],
+	/**
+	 *  Installing (or updating to) it needs the user's consent: some
+	 *  finding needs it and was not consented to before.
+	 */
+	needsConsent: boolean,
+	/**  What docker compose would warn about (unset variables, obsolete `version`, moved ports). */
+	warnings: string[],
+};
+
+/**  One service of a compose file. */
+export type ComposeService = ComposeService_Serialize | ComposeService_Deserialize;
+
+/**  One service of a compose file. */
+export type ComposeService_Deserialize = {
+	name: string,
+	/**  None for a service that is only built (Berth cannot run it). */
+	image?: string | null,
+};
+
+/**  One service of a compose file. */
+export type ComposeService_Serialize = {
+	name: string,
+	/**  None for a service that is only built (Berth cannot run it). */
+	image: string | null,
+};
+
+/**  The compose file an app was installed or last updated from. */
+export type ComposeText = {
+	app: string,
+	/**  Where it is on the server. */
+	path: string,
+	compose: string,
+};
+
 /**  The processor. */
 export type CpuInfo = {
 	/**  "Intel(R) Core(TM) i5-8500T CPU @ 2.10GHz"; the board's name on ARM. */
@@ -427,6 +544,18 @@ export type Failure_Serialize = {
 	details: FailureDetails_Serialize,
 };
 
+/**  What kind of host access a finding is about. */
+export type FindingKind = "privileged" | "capability" | "device" | "host_network" | "host_pid" | "host_ipc" | "host_uts" | "host_user_namespace" | "host_cgroup" | "docker_socket" | "system_path" | "bind_outside_app" | 
+/**
+ *  A folder of the Berth home that is not the app's data: its rendered
+ *  compose file, its store files, another app's folder, Berth's database.
+ */
+"berth_files" | 
+/**  A host file read into the app (`env_file`, a secret's or config's `file`). */
+"host_file" | 
+/**  Another app's (or any outside) container, volume or network joined. */
+"other_app" | "sysctl" | "unconfined";
+
 /**  How much of one image a pull would download. */
 export type ImageDownload = {
 	image: string,
@@ -575,7 +704,9 @@ export type OperationInfo_Serialize = {
 export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restart" | "update" | "rollback" | "limits" | "disk";
 
 /**  How an operation ended. */
-export type Outcome = "done" | "failed" | 
+export type Outcome = "done" | 
+/**  An update found nothing to change: the app was already as asked. */
+"unchanged" | "failed" | 
 /**  A failed update or install put back what was there before. */
 "rolled_back" | 
 /**  Interrupted (a crash, the engine away) and finished when Berth was back. */
@@ -646,6 +777,8 @@ export type Replies_Deserialize = {
 	version: VersionInfo,
 	apps: AppInfo_Deserialize[],
 	status: AppInfo_Deserialize,
+	composeCheck: ComposeReport_Deserialize,
+	composeSource: ComposeText,
 	install: Started,
 	uninstall: Started,
 	start: Started,
@@ -691,6 +824,8 @@ export type Replies_Serialize = {
 	version: VersionInfo,
 	apps: AppInfo_Serialize[],
 	status: AppInfo_Serialize,
+	composeCheck: ComposeReport_Serialize,
+	composeSource: ComposeText,
 	install: Started,
 	uninstall: Started,
 	start: Started,
@@ -739,12 +874,37 @@ export type Request =
 	app: AppId,
 } } | 
 /**
- *  Install an app from a store or from a compose file (or a folder
- *  holding one); streams progress.
+ *  Reads a compose file's text as installing it would (parsed,
+ *  interpolated, rendered for this host, its requests of the host
+ *  checked), changing nothing: the app id, its services and ports, and
+ *  its findings in words.
+ */
+{ command: "composeCheck"; args: {
+	/**  The compose file's text. */
+	compose: string,
+	/**  The app id to read it as; by default its `name:`, else its first service's name. */
+	appId?: AppId | null,
+} } | 
+/**
+ *  The compose file an app installed from a file was installed (or last
+ *  updated) from, as text, to edit; refused for store apps and folders.
+ */
+{ command: "composeSource"; args: {
+	app: AppId,
+} } | 
+/**
+ *  Install an app from a store, from a compose file (or a folder
+ *  holding one) or from a compose file's text; streams progress.
  */
 { command: "install"; args: {
 	/**  Path of the compose file (or its folder), on the daemon's host. */
 	composeFile?: string | null,
+	/**
+	 *  The compose file's text (pasted, or a file read by the browser);
+	 *  Berth keeps it owner-only under the app's folder, out of the
+	 *  app's reach, as the app's source for later updates.
+	 */
+	compose?: string | null,
 	/**  An app of a store, by its id there. */
 	catalogApp?: StoreAppId | null,
 	/**  The store to take `catalogApp` from; the first that has it by default. */
@@ -864,12 +1024,15 @@ export type Request =
 } } | 
 /**
  *  Update an app to its store's newest version (or its tags' newest
- *  images), or to a new version of its compose file; streams progress.
+ *  images), or to a new version of its compose file (a path, or its
+ *  text); streams progress.
  *  A failure puts the previous version back, with its data.
  */
 { command: "update"; args: {
 	app: AppId,
 	composeFile?: string | null,
+	/**  The new version of the app's compose file, as text (kept as `install`'s `compose`). */
+	compose?: string | null,
 	/**  Consent to what the new version asks of the host beyond the old. */
 	consent?: boolean,
 } } | 
@@ -1062,6 +1225,15 @@ export type Setting_Serialize = {
 	generate: number | null,
 	description: string,
 };
+
+/**  How much a request puts the host at risk. */
+export type Severity = 
+/**  Worth knowing; no risk to the host. */
+"notice" | 
+/**  Widens what the app can reach; fine for apps that need it. */
+"warning" | 
+/**  Gives the app control over the host; needs the user's consent. */
+"severe";
 
 /**  A share: a named folder of the server for apps. */
 export type ShareInfo = {

@@ -129,6 +129,7 @@ pub fn update(home: &HomeArg, cmd: UpdateCmd) -> Result<ExitCode> {
         let request = Request::from(args::Update {
             app: id.clone(),
             compose_file: compose_file.clone(),
+            compose: None,
             consent: cmd.allow_privileged,
         });
         if let Err(e) = run_operation(home, request) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { AppInfo } from "../bindings";
-import { matches, openUrl, serviceProblems, statusLight, versionOf } from "./apps";
+import { matches, openUrl, originText, serviceProblems, statusLight, versionOf } from "./apps";
 
 describe("dashboard", () => {
   const app = (states: [string, number | null][], extra: Partial<AppInfo> = {}): AppInfo => ({
@@ -57,5 +57,14 @@ describe("versions", () => {
     expect(versionOf("compose.yml")).toBe("compose.yml");
     // A path that happens to hold an @ is still a path.
     expect(versionOf("/home/me@work/compose.yml")).toBe("/home/me@work/compose.yml");
+  });
+  it("names a compose file given as text by its short digest, and its origin in words", () => {
+    const kept = "/var/lib/berth/apps/mine/source/7f905fcbf5b4ef0b/compose.yml";
+    expect(versionOf(kept)).toBe("7f905fc");
+    expect(originText({ kind: "file", path: kept })).toBe("your compose file");
+    expect(originText({ kind: "file", path: "/srv/stack/compose.yml" })).toBe("/srv/stack/compose.yml");
+    // Only Berth's own folder of kept texts, not any folder called source.
+    expect(versionOf("/srv/source/7f905fcbf5b4ef0b/compose.yml")).toBe("/srv/source/7f905fcbf5b4ef0b/compose.yml");
+    expect(originText({ kind: "store", store: "berth", app: "x", version: "1" })).toBe("berth");
   });
 });

@@ -1,6 +1,6 @@
 // Installed apps as the lists show them: status light, problems, where
 // "Open" goes, version; and the store's search.
-import type { AppInfo } from "../bindings";
+import type { AppInfo, AppSource } from "../bindings";
 
 /** The status light of an installed app. */
 export type Light = "green" | "yellow" | "red" | "grey";
@@ -44,5 +44,17 @@ export function matches(text: string, words: string): boolean {
 /** The version in an app's source (`store/app@1.2` → `1.2`), or the compose file it came from. */
 export function versionOf(source: string): string {
   const m = /^[^/.][^/]*\/[^@]+@(.+)$/.exec(source);
-  return m ? m[1] : source;
+  return m ? m[1] : (keptText(source) ?? source);
+}
+
+/** A compose file given as text in the UI, as Berth keeps it (`<home>/apps/<id>/source/<digest>/compose.yml`): its version is its digest, short as git's. */
+function keptText(source: string): string | null {
+  const m = /\/apps\/[a-z0-9][a-z0-9_-]*\/source\/([0-9a-f]{16})\/compose\.yml$/.exec(source);
+  return m ? m[1].slice(0, 7) : null;
+}
+
+/** Where an installed app came from, in words: its store, your compose file, or the file or folder on the server. */
+export function originText(origin: AppSource): string {
+  if (origin.kind === "store") return origin.store;
+  return keptText(origin.path) ? "your compose file" : origin.path;
 }

@@ -2,6 +2,7 @@
 // concern, all re-exported here.
 export * from "./account";
 export * from "./apps";
+export * from "./compose";
 export * from "./format";
 export * from "./home";
 export * from "./install";

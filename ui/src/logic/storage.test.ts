@@ -54,5 +54,9 @@ describe("snapshots", () => {
     // A snapshot no longer kept keeps its id; other reasons stay as they are.
     expect(snapshotReason("before rolling back to gone-op1", list)).toBe("before rolling back to gone-op1");
     expect(snapshotReason("before updating to test/greeter@1.2.0", list)).toBe("before updating to test/greeter@1.2.0");
+    // Your own compose file's versions by their short digest.
+    expect(snapshotReason("before updating to /var/lib/berth/apps/mine/source/7f905fcbf5b4ef0b/compose.yml", list)).toBe(
+      "before updating to 7f905fc",
+    );
   });
 });

@@ -32,8 +32,10 @@ export function snapshotLabel(s: SnapshotInfo): string {
 
 /** Why a snapshot was taken, naming a snapshot it mentions by its version (`before rolling back to 1.1.0`). */
 export function snapshotReason(reason: string, snapshots: SnapshotInfo[]): string {
-  return reason.replace(/^(before rolling back to )(\S+)$/, (whole, before: string, id: string) => {
-    const s = snapshots.find((x) => x.id === id);
-    return s ? `${before}${versionOf(s.source)}` : whole;
-  });
+  return reason
+    .replace(/^(before rolling back to )(\S+)$/, (whole, before: string, id: string) => {
+      const s = snapshots.find((x) => x.id === id);
+      return s ? `${before}${versionOf(s.source)}` : whole;
+    })
+    .replace(/^(before updating to )(\/\S+)$/, (_, before: string, path: string) => `${before}${versionOf(path)}`);
 }

@@ -1,7 +1,9 @@
-// The app store: every app of every store as a grid, by category, searchable.
+// The app store: every app of every store as a grid, by category,
+// searchable; and installing your own compose file.
 import { useEffect, useMemo, useState } from "react";
 import { invoke } from "../api";
 import { StorePicture } from "../components/StorePicture";
+import { ComposeDialog } from "../components/install/ComposeDialog";
 import type { AppSummary } from "../bindings";
 
 export function CatalogPage() {
@@ -10,6 +12,7 @@ export function CatalogPage() {
   const [query, setQuery] = useState("");
   const [category, setCategory] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [own, setOwn] = useState(false);
 
   useEffect(() => {
     invoke("catalogApps", { category: null }).then(setApps, (e: Error) => setError(e.message));
@@ -39,6 +42,7 @@ export function CatalogPage() {
           value={query}
           onChange={(e) => setQuery(e.target.value)}
         />
+        <button onClick={() => setOwn(true)}>Install your own…</button>
       </div>
       <div className="chips" role="group" aria-label="Categories">
         <button aria-pressed={category === null} onClick={() => setCategory(null)}>All</button>
@@ -63,6 +67,7 @@ export function CatalogPage() {
           </li>
         ))}
       </ul>
+      {own && <ComposeDialog target={{ kind: "install" }} onClose={() => setOwn(false)} />}
     </section>
   );
 }

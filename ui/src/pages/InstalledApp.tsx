@@ -1,14 +1,16 @@
 // One installed app: its version and state (and what is wrong with a
 // service, such as an out-of-memory kill), its update, what it uses, its
 // limits and disk cap, the snapshots kept of it (each one can be rolled back to), its updates and
-// rollbacks, and its diagnostics bundle.
+// rollbacks, and its diagnostics bundle; for an app installed from a
+// compose file, editing that file and updating to it.
 import { useCallback, useEffect, useState } from "react";
 import { invoke, listen, openExternal } from "../api";
 import type { AppInfo, OperationInfo, SnapshotInfo } from "../bindings";
-import { formatBytes, openUrl, outcomeText, rollbackReason, serviceProblems, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
+import { formatBytes, openUrl, originText, outcomeText, rollbackReason, serviceProblems, snapshotReason, statusLight, updateButtonText, updateHistory, versionOf } from "../logic";
 import { usePolling } from "../hooks/usePolling";
 import { useUpdates } from "../updates";
 import { Diagnostics } from "../components/installed/Diagnostics";
+import { ComposeDialog, type ComposeTarget } from "../components/install/ComposeDialog";
 import { Limits } from "../components/installed/Limits";
 import { Resources } from "../components/installed/Resources";
 import { OperationDialog, RollbackConfirm, updateJob, type Job } from "../components/operation/Operation";
@@ -22,6 +24,8 @@ export function InstalledAppPage({ app }: { app: string }) {
   const [error, setError] = useState<string | null>(null);
   const [confirm, setConfirm] = useState<SnapshotInfo | null>(null);
   const [jobs, setJobs] = useState<Job[] | null>(null);
+  const [editing, setEditing] = useState<ComposeTarget | null>(null);
+  const [editError, setEditError] = useState<string | null>(null);
   const updates = useUpdates();
   const update = updates.of(app);
 
@@ -55,6 +59,13 @@ export function InstalledAppPage({ app }: { app: string }) {
     );
   }
   if (!info) return <p>Loading…</p>;
+  const editCompose = () => {
+    setEditError(null);
+    invoke("composeSource", { app }).then(
+      (s) => setEditing({ kind: "update", app, compose: s.compose }),
+      (e: Error) => setEditError(e.message),
+    );
+  };
   const { light, label } = statusLight(info);
   const url = openUrl(info, window.location.hostname);
   const problems = serviceProblems(info);
@@ -67,7 +78,7 @@ export function InstalledAppPage({ app }: { app: string }) {
           <h1 id="installed-title">{info.id}</h1>
           <p className="muted">
             <span data-testid="app-version">Version {versionOf(info.source)}</span> · <span data-testid="app-status">{label}</span>
-            {` · from ${info.origin.kind === "store" ? info.origin.store : info.origin.path}`}
+            {` · from ${originText(info.origin)}`}
           </p>
           <p className="muted services" data-testid="app-services">
             {info.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}
@@ -82,8 +93,10 @@ export function InstalledAppPage({ app }: { app: string }) {
           )}
           {url && <a className="button" href={url} target="_blank" rel="noreferrer" onClick={(e) => openExternal(url, e)}>Open</a>}
           <a className="button" href={`#/logs/${encodeURIComponent(info.id)}`}>Logs</a>
+          {info.origin.kind === "file" && <button onClick={editCompose}>Edit compose</button>}
         </div>
       </header>
+      {editError && <p role="alert" className="error">{editError}</p>}
       {update?.releaseNotes && (
         <p>
           <strong>What's new in {update.version}:</strong> {update.releaseNotes}
@@ -150,6 +163,16 @@ export function InstalledAppPage({ app }: { app: string }) {
           onConfirm={() => {
             setJobs([{ kind: "rollback", app: info.id, snapshot: confirm.id, to: versionOf(confirm.source) }]);
             setConfirm(null);
+          }}
+        />
+      )}
+      {editing && (
+        <ComposeDialog
+          target={editing}
+          onClose={() => {
+            setEditing(null);
+            load();
+            updates.reload();
           }}
         />
       )}

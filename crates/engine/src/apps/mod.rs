@@ -124,6 +124,11 @@ impl Apps {
         self.layout.home()
     }
 
+    /// The facts about this host every app is rendered with.
+    pub fn host(&self) -> &HostSettings {
+        &self.host
+    }
+
     /// The rendered compose file Berth runs for `app`.
     pub fn compose_file(&self, app: &str) -> PathBuf {
         self.layout.rendered_compose(app)

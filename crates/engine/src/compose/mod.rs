@@ -186,6 +186,26 @@ pub fn load_bytes(bytes: &[u8], path: &Path, options: &LoadOptions) -> Result<Pr
     load_layers(bytes, path, &[], options)
 }
 
+/// The name a compose file's text suggests for its app, read before it is
+/// interpolated (an app given as text has no folder to be named after):
+/// its `name:`, else its first service's name, when either is a valid
+/// project name. A text that is not a compose document is refused as a
+/// load would refuse it.
+pub fn suggested_name(bytes: &[u8], path: &Path) -> Result<Option<String>> {
+    let (doc, _) = parse::parse(bytes, path)?;
+    let named = doc.get("name").and_then(Value::as_str).map(str::to_string);
+    let first_service = doc
+        .get("services")
+        .and_then(Value::as_mapping)
+        .and_then(|m| m.keys().next())
+        .and_then(Value::as_str)
+        .map(str::to_ascii_lowercase);
+    Ok([named, first_service]
+        .into_iter()
+        .flatten()
+        .find(|n| crate::model::valid_app_id(n)))
+}
+
 fn load_layers(
     bytes: &[u8],
     path: &Path,

@@ -11,6 +11,7 @@
 //!     compose.yml                   the rendered file Berth runs
 //!     app/                          the app store's files for the app
 //!     data/                         the app's data
+//!     source/<digest>/compose.yml   a compose file given as text (pasted in the web UI), one folder per version
 //!     compose.next.yml, compose.migrate.yml, app.next/   an update, staged
 //! ```
 
@@ -90,6 +91,21 @@ impl Layout {
     /// The app store's files for `app` (its `app.yml`, icons, shipped files).
     pub fn store_files(&self, app: &str) -> PathBuf {
         Self::store_files_in(&self.app_dir(app))
+    }
+
+    /// The compose files of `app` given as text rather than as a path:
+    /// outside its data folder, so the app cannot reach them without a
+    /// severe finding the user must consent to.
+    pub fn sources_dir(&self, app: &str) -> PathBuf {
+        self.app_dir(app).join("source")
+    }
+
+    /// One version of `app`'s compose text, in a folder of its own named by
+    /// its digest: a new version never overwrites one that a snapshot (and
+    /// so a rollback) still names, and nothing else sits beside it to be
+    /// included or read as its `.env`.
+    pub fn source_file(&self, app: &str, digest: &str) -> PathBuf {
+        self.sources_dir(app).join(digest).join("compose.yml")
     }
 
     /// An update's new rendered file, before it replaces the running one.

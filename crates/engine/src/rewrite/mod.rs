@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde_yaml::{Mapping, Value};
 
-use crate::compose::{load_files, ComposeFiles, LoadOptions, Project, ServiceLimits};
+use crate::compose::{load_bytes, load_files, ComposeFiles, LoadOptions, Project, ServiceLimits};
 pub use crate::model::app_dir;
 use crate::model::{validate_limits, Layout};
 use crate::policy::{self, PolicyReport};
@@ -133,6 +133,33 @@ pub fn render_with_profiles(
     ports: &mut PortAllocator,
     profiles: &[&str],
 ) -> Result<Rendered> {
+    render_loaded(request, ports, profiles, |options| {
+        let files = ComposeFiles::find(compose_file)?;
+        load_files(&files.main, &files.overrides, options)
+    })
+}
+
+/// [`render`] for a compose file's text, read as the file at `path` would
+/// be (its folder is the project's, for `.env`, `env_file` and includes):
+/// what installing that file will do, before it is written anywhere.
+pub fn render_text(
+    text: &[u8],
+    path: &Path,
+    request: &RenderRequest,
+    ports: &mut PortAllocator,
+) -> Result<Rendered> {
+    render_loaded(request, ports, &[], |options| {
+        load_bytes(text, path, options)
+    })
+}
+
+/// Renders the project `load` reads with the options it is given.
+fn render_loaded(
+    request: &RenderRequest,
+    ports: &mut PortAllocator,
+    profiles: &[&str],
+    load: impl Fn(&LoadOptions) -> Result<Project>,
+) -> Result<Rendered> {
     let app = request.app_id.as_str();
     if !valid_app_id(app) {
         return Err(Error::InvalidAppId {
@@ -147,14 +174,7 @@ pub fn render_with_profiles(
     // model, and a second pass renders with it. Any of the app's files
     // (included, extended, override) may refer to it, so the second pass
     // runs whenever there is a port.
-    let files = ComposeFiles::find(compose_file)?;
-    let load = |app_port: Option<u16>| {
-        load_files(
-            &files.main,
-            &files.overrides,
-            &load_options(request, &dir, app_port, profiles),
-        )
-    };
+    let load = |app_port: Option<u16>| load(&load_options(request, &dir, app_port, profiles));
     let first_pass = load(None)?;
     let mut project = match first_published(&first_pass) {
         Some((service, target, protocol, requested)) => load(Some(
@@ -419,6 +439,52 @@ mod tests {
         assert_eq!(r.ports.len(), 1);
         assert_eq!(r.ports[0].published, 8080);
         assert!(r.yaml.contains("name: myapp"));
+    }
+
+    #[test]
+    fn a_text_renders_as_the_same_file_on_disk_would() {
+        let (file, home) = fixture("text", APP);
+        let from_file = render(
+            &file,
+            &request("myapp", &home),
+            &mut PortAllocator::in_memory().without_host_probe(),
+        )
+        .unwrap();
+        // The text names a file not written yet: nothing on disk is read.
+        let unwritten = home.join("apps/myapp/source/0123/compose.yml");
+        let from_text = render_text(
+            APP.as_bytes(),
+            &unwritten,
+            &request("myapp", &home),
+            &mut PortAllocator::in_memory().without_host_probe(),
+        )
+        .unwrap();
+        assert!(!unwritten.exists());
+        assert_eq!(from_text.yaml, from_file.yaml);
+        assert_eq!(from_text.ports, from_file.ports);
+        // Its consent is refused the same way, before anything else.
+        let privileged = "services:\n  web:\n    image: nginx\n    privileged: true\n";
+        let mut req = request("myapp", &home);
+        req.app_id = "../x".into();
+        assert!(matches!(
+            render_text(
+                privileged.as_bytes(),
+                &unwritten,
+                &req,
+                &mut PortAllocator::in_memory()
+            ),
+            Err(Error::InvalidAppId { .. })
+        ));
+        let refused = render_text(
+            privileged.as_bytes(),
+            &unwritten,
+            &request("myapp", &home),
+            &mut PortAllocator::in_memory().without_host_probe(),
+        );
+        assert!(
+            matches!(&refused, Err(Error::ConsentRequired { findings, .. }) if findings[0].contains("privileged")),
+            "{refused:?}"
+        );
     }
 
     #[test]

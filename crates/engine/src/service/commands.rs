@@ -134,12 +134,31 @@ commands! {
     Immediate apps: Apps {} -> Vec<super::AppInfo>;
     /// One app.
     Immediate status: Status { app: AppId } -> super::AppInfo;
-    /// Install an app from a store or from a compose file (or a folder
-    /// holding one); streams progress.
+    /// Reads a compose file's text as installing it would (parsed,
+    /// interpolated, rendered for this host, its requests of the host
+    /// checked), changing nothing: the app id, its services and ports, and
+    /// its findings in words.
+    Immediate compose_check: ComposeCheck {
+        /// The compose file's text.
+        compose: String,
+        /// The app id to read it as; by default its `name:`, else its first service's name.
+        #[serde(default)]
+        app_id: Option<AppId>,
+    } -> super::ComposeReport;
+    /// The compose file an app installed from a file was installed (or last
+    /// updated) from, as text, to edit; refused for store apps and folders.
+    Immediate compose_source: ComposeSource { app: AppId } -> super::ComposeText;
+    /// Install an app from a store, from a compose file (or a folder
+    /// holding one) or from a compose file's text; streams progress.
     Operation install: Install {
         /// Path of the compose file (or its folder), on the daemon's host.
         #[serde(default)]
         compose_file: Option<String>,
+        /// The compose file's text (pasted, or a file read by the browser);
+        /// Berth keeps it owner-only under the app's folder, out of the
+        /// app's reach, as the app's source for later updates.
+        #[serde(default)]
+        compose: Option<String>,
         /// An app of a store, by its id there.
         #[serde(default)]
         catalog_app: Option<StoreAppId>,
@@ -260,12 +279,16 @@ commands! {
         refresh: bool,
     } -> super::UpdatesInfo;
     /// Update an app to its store's newest version (or its tags' newest
-    /// images), or to a new version of its compose file; streams progress.
+    /// images), or to a new version of its compose file (a path, or its
+    /// text); streams progress.
     /// A failure puts the previous version back, with its data.
     Operation update: Update {
         app: AppId,
         #[serde(default)]
         compose_file: Option<String>,
+        /// The new version of the app's compose file, as text (kept as `install`'s `compose`).
+        #[serde(default)]
+        compose: Option<String>,
         /// Consent to what the new version asks of the host beyond the old.
         #[serde(default)]
         consent: bool,
@@ -389,7 +412,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 38);
+        assert_eq!(COMMANDS.len(), 40);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"catalogStores"));
         assert!(COMMANDS.contains(&"followLogs"));

@@ -222,6 +222,8 @@ impl OperationKind {
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Done,
+    /// An update found nothing to change: the app was already as asked.
+    Unchanged,
     Failed,
     /// A failed update or install put back what was there before.
     RolledBack,
@@ -236,6 +238,7 @@ impl Outcome {
     pub fn parse(recorded: &str) -> Option<Self> {
         Some(match recorded {
             "done" => Outcome::Done,
+            "unchanged" => Outcome::Unchanged,
             "failed" => Outcome::Failed,
             "rolled_back" => Outcome::RolledBack,
             "completed_after_restart" => Outcome::CompletedAfterRestart,
@@ -248,6 +251,7 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Done => "done",
+            Outcome::Unchanged => "unchanged",
             Outcome::Failed => "failed",
             Outcome::RolledBack => "rolled_back",
             Outcome::CompletedAfterRestart => "completed_after_restart",
@@ -414,6 +418,80 @@ pub struct SnapshotInfo {
     pub images: Vec<String>,
 }
 
+/// A compose file's text read as installing it would read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ComposeReport {
+    /// The app id it was read as: the one asked for, else the one it suggests.
+    pub app_id: String,
+    /// An app of that id is installed: installing is refused, updating it applies.
+    pub installed: bool,
+    /// Its services, in file order.
+    pub services: Vec<ComposeService>,
+    /// The host ports it publishes, as Berth would give them now.
+    pub ports: Vec<ComposePort>,
+    /// What it asks of the host, most severe first.
+    pub findings: Vec<ComposeFinding>,
+    /// Installing (or updating to) it needs the user's consent: some
+    /// finding needs it and was not consented to before.
+    pub needs_consent: bool,
+    /// What docker compose would warn about (unset variables, obsolete `version`, moved ports).
+    pub warnings: Vec<String>,
+}
+
+/// One service of a compose file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ComposeService {
+    pub name: String,
+    /// None for a service that is only built (Berth cannot run it).
+    pub image: Option<String>,
+}
+
+/// A host port a compose file publishes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ComposePort {
+    pub service: String,
+    /// The port inside the container.
+    pub target: u32,
+    pub protocol: String,
+    /// The host port the file asks for, if any.
+    pub requested: Option<u16>,
+    /// The host port Berth would give it.
+    pub published: u16,
+    /// Why it is not the one asked for.
+    pub note: Option<String>,
+}
+
+/// One thing a compose file asks of the host (see [`crate::policy`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ComposeFinding {
+    /// The service that asks (empty for the project's own volumes and networks).
+    pub service: String,
+    /// Where in the file, e.g. `services.web.privileged`.
+    pub at: String,
+    pub kind: crate::policy::FindingKind,
+    pub severity: crate::policy::Severity,
+    /// One sentence for the user.
+    pub message: String,
+    /// The app may have it only with the user's consent.
+    pub needs_consent: bool,
+    /// The installed app of this id was already allowed it.
+    pub consented: bool,
+}
+
+/// The compose file an app was installed or last updated from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ComposeText {
+    pub app: String,
+    /// Where it is on the server.
+    pub path: String,
+    pub compose: String,
+}
+
 macro_rules! display_as_str {
     ($($t:ty),*) => {$(
         impl std::fmt::Display for $t {
@@ -448,6 +526,7 @@ mod tests {
         }
         for outcome in [
             Outcome::Done,
+            Outcome::Unchanged,
             Outcome::Failed,
             Outcome::RolledBack,
             Outcome::CompletedAfterRestart,

@@ -10,10 +10,12 @@ use super::super::{
     AppInfo, AppSource, AppState, LimitsInfo, Operation, OperationInfo, Service, ServiceInfo,
     VersionInfo,
 };
+use super::compose::suggested_id;
 use crate::apps::{CatalogInstall, InstallRequest, OpenAddress, Power, UninstallOptions};
 use crate::compose::{load_file, LoadOptions, ServiceLimits};
 use crate::db::AppRecord;
 use crate::lifecycle::{ServiceState, ServiceStatus};
+use crate::rewrite::RenderRequest;
 use crate::{Error, Result};
 
 impl Service {
@@ -66,23 +68,46 @@ impl Service {
 
     pub(in crate::service) async fn install(
         self: &Arc<Self>,
-        a: args::Install,
+        mut a: args::Install,
     ) -> Result<Operation> {
-        let app = match (&a.app_id, &a.catalog_app, &a.compose_file) {
-            (Some(id), _, _) => id.to_string(),
-            (None, Some(id), _) => id.to_string(),
-            (None, None, Some(file)) => load_file(file.as_ref(), &LoadOptions::default())?.name,
-            (None, None, None) => {
-                return Err(Error::BadRequest {
-                    message: "install takes either composeFile or catalogApp".into(),
-                })
-            }
+        let sources = [
+            a.catalog_app.is_some(),
+            a.compose_file.is_some(),
+            a.compose.is_some(),
+        ];
+        if sources.into_iter().filter(|given| *given).count() != 1 {
+            return Err(Error::BadRequest {
+                message: "install takes one of catalogApp, composeFile or compose (a compose file's text)".into(),
+            });
+        }
+        let app = match (&a.app_id, &a.catalog_app, &a.compose_file, &a.compose) {
+            (Some(id), ..) => id.to_string(),
+            (None, Some(id), ..) => id.to_string(),
+            (None, None, Some(file), _) => load_file(file.as_ref(), &LoadOptions::default())?.name,
+            (None, None, None, text) => suggested_id(text.as_deref().unwrap_or_default())?,
         };
         let busy = self.claim(&app)?;
-        let request = self.install_request(a, app)?;
-        let op = self.apps.begin_install(&request)?;
+        let text = a.compose.take();
+        let request = match &text {
+            Some(text) => self.text_install_request(a, app, text)?,
+            None => self.install_request(a, app)?,
+        };
+        let op = match self.apps.begin_install(&request) {
+            Ok(op) => op,
+            Err(e) => {
+                if text.is_some() {
+                    self.prune_compose_texts(&request.app_id);
+                }
+                return Err(e);
+            }
+        };
         Ok(self.spawn_operation(busy, op, move |s, r| async move {
-            s.apps.run_install(op, &request, &mut r.progress()).await
+            let result = s.apps.run_install(op, &request, &mut r.progress()).await;
+            if text.is_some() {
+                // A failed install leaves no record naming its text.
+                s.prune_compose_texts(&request.app_id);
+            }
+            result
         }))
     }
 
@@ -99,7 +124,10 @@ impl Service {
         Ok(self.spawn_operation(busy, op, move |s, r| async move {
             s.apps
                 .run_uninstall(op, &a.app, options, &mut r.progress())
-                .await
+                .await?;
+            // Its compose text goes, but for the versions its kept snapshots name.
+            s.prune_compose_texts(&a.app);
+            Ok(())
         }))
     }
 
@@ -136,13 +164,44 @@ impl Service {
         }
     }
 
+    /// An install of a compose file's text: refused now, before anything is
+    /// written or recorded, for what the install's render would refuse (a
+    /// missing consent answers at once, with its findings); else the text
+    /// is kept as the app's source and installed as a file.
+    fn text_install_request(
+        &self,
+        a: args::Install,
+        app_id: String,
+        text: &str,
+    ) -> Result<InstallRequest> {
+        if let Some(existing) = self.apps.db().app(&app_id)? {
+            return Err(Error::taken(app_id, existing.state));
+        }
+        let limits = limits_of(&a);
+        self.render_compose_text(
+            text,
+            &RenderRequest {
+                app_id: app_id.clone(),
+                home: self.apps.home().to_path_buf(),
+                host: self.apps.host().clone(),
+                settings: a.settings.clone(),
+                limits,
+                consent: a.consent,
+            },
+        )?;
+        let (compose_file, _) = self.keep_compose_text(&app_id, text)?;
+        Ok(InstallRequest {
+            compose_file,
+            app_id,
+            settings: a.settings,
+            limits,
+            consent: a.consent,
+            source: None,
+        })
+    }
+
     fn install_request(&self, a: args::Install, app_id: String) -> Result<InstallRequest> {
-        let limits = ServiceLimits {
-            cpus: a.cpus,
-            memory: a.memory,
-            pids: a.pids,
-            memory_swap: None,
-        };
+        let limits = limits_of(&a);
         match (a.compose_file, a.catalog_app) {
             (Some(file), None) => Ok(InstallRequest {
                 compose_file: PathBuf::from(file),
@@ -164,6 +223,16 @@ impl Service {
                 message: "install takes either composeFile or catalogApp".into(),
             }),
         }
+    }
+}
+
+/// The limits an install asks for.
+fn limits_of(a: &args::Install) -> ServiceLimits {
+    ServiceLimits {
+        cpus: a.cpus,
+        memory: a.memory,
+        pids: a.pids,
+        memory_swap: None,
     }
 }
 

@@ -3,6 +3,7 @@
 
 mod apps;
 mod catalog;
+mod compose;
 mod monitor;
 mod resources;
 mod shares;

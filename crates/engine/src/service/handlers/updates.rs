@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::super::commands::args;
-use super::super::{Operation, Service, SnapshotInfo, UpdatesInfo};
+use super::super::{Busy, Operation, Service, SnapshotInfo, UpdatesInfo};
+use super::compose::shown;
 use crate::apps::{PruneOptions, PruneReport, UpdateTarget};
 use crate::{Error, Result};
 
@@ -23,28 +24,51 @@ impl Service {
     }
 
     pub(in crate::service) async fn update(self: &Arc<Self>, a: args::Update) -> Result<Operation> {
-        let target = match a.compose_file {
-            Some(file) => UpdateTarget::Compose(PathBuf::from(file)),
-            None => UpdateTarget::Latest,
+        let app = String::from(a.app);
+        // Claimed before a text is kept: versions are kept and pruned only
+        // under the app's claim.
+        let busy = self.claim(&app)?;
+        let (target, kept) = match (a.compose_file, a.compose) {
+            (Some(_), Some(_)) => {
+                return Err(Error::BadRequest {
+                    message:
+                        "update takes composeFile or compose (a compose file's text), not both"
+                            .into(),
+                })
+            }
+            (Some(file), None) => (UpdateTarget::Compose(PathBuf::from(file)), None),
+            (None, Some(text)) => {
+                self.require_installed(&app)?;
+                let (path, new) = self.keep_compose_text(&app, &text)?;
+                (UpdateTarget::Compose(path.clone()), Some((path, new)))
+            }
+            (None, None) => (UpdateTarget::Latest, None),
         };
-        self.run_update(a.app.into(), target, a.consent).await
+        let started = self.start_update(busy, target, a.consent).await;
+        match (started, kept) {
+            (Err(e), Some((path, new))) => {
+                if new {
+                    self.drop_compose_text(&path);
+                }
+                Err(shown(e, &path))
+            }
+            (started, _) => started,
+        }
     }
 
     pub(in crate::service) async fn rollback(
         self: &Arc<Self>,
         a: args::Rollback,
     ) -> Result<Operation> {
-        self.run_update(
-            a.app.into(),
-            UpdateTarget::Snapshot(a.to.map(String::from)),
-            false,
-        )
-        .await
+        let busy = self.claim(&a.app)?;
+        self.start_update(busy, UpdateTarget::Snapshot(a.to.map(String::from)), false)
+            .await
     }
 
-    async fn run_update(
+    /// Plans and starts an update (or rollback) of the app `busy` holds.
+    async fn start_update(
         self: &Arc<Self>,
-        app: String,
+        busy: Busy,
         target: UpdateTarget,
         consent: bool,
     ) -> Result<Operation> {
@@ -52,10 +76,17 @@ impl Service {
         // operation can slip in between; the plan is made (and the disk
         // checked) before the operation is recorded, so a refusal leaves
         // no trace but its message.
-        let busy = self.claim(&app)?;
+        let app = busy.app.clone();
         let (op, plan) = self.apps.begin_update(&app, &target, consent).await?;
         Ok(self.spawn_operation(busy, op, move |s, r| async move {
-            s.apps.run_update(op, &plan, &mut r.progress()).await?;
+            let result = s.apps.run_update(op, &plan, &mut r.progress()).await;
+            // Versions of its compose text that neither the app nor a kept
+            // snapshot names go once it ended, done or rolled back (one
+            // left unfinished may still need its file).
+            if !matches!(result, Err(Error::Unsettled { .. })) {
+                s.prune_compose_texts(&plan.app);
+            }
+            result?;
             // Only once it is done (a failed update leaves the offer
             // standing): after an update what was available is no longer;
             // after a rollback the newer version is on offer again, so
