@@ -10,15 +10,6 @@ use common::*;
 
 use berth_testkit::{http_get, BOX_10, BOX_11};
 
-fn env_of(container: &str) -> String {
-    let out = std::process::Command::new("docker")
-        .args(["inspect", "-f", "{{json .Config.Env}}", container])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "docker inspect {container}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 fn wait_for_page(port: u16, want: &str) {
     let start = std::time::Instant::now();
     loop {

@@ -21,15 +21,6 @@ use common::*;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-fn env_of(container: &str) -> String {
-    let out = std::process::Command::new("docker")
-        .args(["inspect", "-f", "{{json .Config.Env}}", container])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "docker inspect {container}");
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// Posts a command, expecting `status`; its JSON answer.
 fn call(
     web: &WebSession,

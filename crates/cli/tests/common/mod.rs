@@ -29,6 +29,16 @@ pub fn berth_ok(home: &Path, args: &[&str]) -> Output {
     out
 }
 
+/// A container's environment as `docker inspect` prints it (a JSON list of `NAME=value`).
+pub fn env_of(container: &str) -> String {
+    let out = Command::new("docker")
+        .args(["inspect", "-f", "{{json .Config.Env}}", container])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "docker inspect {container}");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 pub fn text(out: &Output) -> String {
     format!(
         "{}{}",
