@@ -44,6 +44,22 @@ pub fn resolved(path: &Path) -> Option<std::path::PathBuf> {
     })
 }
 
+/// The mount point of the filesystem holding the existing folder `path`
+/// (after links): the nearest folder whose parent is on another device,
+/// `/` for the system disk. `None` when `path` is not there.
+pub fn mount_point(path: &Path) -> Option<std::path::PathBuf> {
+    use std::os::unix::fs::MetadataExt;
+    let mut at = std::fs::canonicalize(path).ok()?;
+    let dev = std::fs::metadata(&at).ok()?.dev();
+    while let Some(parent) = at.parent() {
+        if std::fs::metadata(parent).ok()?.dev() != dev {
+            break;
+        }
+        at = parent.to_path_buf();
+    }
+    Some(at)
+}
+
 /// The statistics of the filesystem holding `path` (its nearest existing
 /// parent): sizes are in `f_frsize` blocks.
 pub fn statvfs(path: &Path) -> std::io::Result<libc::statvfs> {

@@ -67,7 +67,8 @@ impl Apps {
             }
         };
         let text = path.to_string_lossy().into_owned();
-        if !self.db().add_share(name, &text)? {
+        let mount = crate::host::mount_point(&path).map(|m| m.to_string_lossy().into_owned());
+        if !self.db().add_share(name, &text, mount.as_deref())? {
             return Err(Error::ShareExists {
                 name: name.to_string(),
             });
