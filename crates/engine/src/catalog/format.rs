@@ -79,6 +79,54 @@ pub struct AppMeta {
     pub permissions: Vec<String>,
     #[serde(default)]
     pub resources: Resources,
+    /// The server's shares (Movies, Music…) the app asks for: the user
+    /// picks one for each before the first start (format 2).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<ShareRequest>,
+}
+
+/// The index format this Berth writes for a store whose apps ask for
+/// shares; one without reads as [`FORMAT`] 1 still.
+pub const FORMAT: u32 = 2;
+
+/// A share an app asks for: which kind of folder, where its service sees
+/// it, whether it writes there, and why (shown in the install dialog).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    /// The request's name in the app (`media`, `downloads`), a lowercase word.
+    pub name: String,
+    /// The share offered by default: one of the usual set (Movies, TV,
+    /// Music, Photos, Books, Documents, Downloads) or any name.
+    pub share: String,
+    /// The service that mounts it; the main service when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// Where the service sees it: an absolute path in the container. A
+    /// volume of the compose file at the same place is its stand-in when
+    /// no share is given (an empty folder of the app's own).
+    pub target: String,
+    /// `read` (the default) or `write`.
+    #[serde(default)]
+    pub access: ShareAccess,
+    /// Why the app asks, in one sentence for the user.
+    pub why: String,
+}
+
+/// What an app may do in a share it is given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "lowercase")]
+pub enum ShareAccess {
+    #[default]
+    Read,
+    Write,
+}
+
+impl ShareRequest {
+    /// The service that mounts it in an app whose main service is `main`.
+    pub fn service_in<'a>(&'a self, main: &'a str) -> &'a str {
+        self.service.as_deref().unwrap_or(main)
+    }
 }
 
 /// Where "Open" goes.
@@ -224,6 +272,50 @@ impl AppMeta {
                 ));
             }
         }
+        let mut requests = BTreeSet::new();
+        let mut targets = BTreeSet::new();
+        for r in &self.shares {
+            let name_ok = !r.name.is_empty()
+                && r.name.len() <= 32
+                && r.name.starts_with(|c: char| c.is_ascii_lowercase())
+                && r.name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !name_ok {
+                out.push(format!(
+                    "share \"{}\" is not a lowercase word (a-z, 0-9, -)",
+                    r.name
+                ));
+            }
+            if !requests.insert(&r.name) {
+                out.push(format!("share {} is asked for twice", r.name));
+            }
+            if crate::model::ShareName::new(&r.share).is_err() {
+                out.push(format!(
+                    "share {}: \"{}\" is not a share name",
+                    r.name, r.share
+                ));
+            }
+            let clean = crate::compose::clean(std::path::Path::new(&r.target));
+            if !r.target.starts_with('/') || clean.as_os_str() == "/" {
+                out.push(format!(
+                    "share {}: target \"{}\" must be a folder path in the container (like /media)",
+                    r.name, r.target
+                ));
+            }
+            if !targets.insert((r.service_in(&self.main.service).to_string(), clean)) {
+                out.push(format!(
+                    "share {}: another share is mounted at {} already",
+                    r.name, r.target
+                ));
+            }
+            if r.why.trim().is_empty() {
+                out.push(format!(
+                    "share {} does not say why the app asks for it",
+                    r.name
+                ));
+            }
+        }
         let mut names = BTreeSet::new();
         for s in &self.settings {
             let name_ok = !s.name.is_empty()
@@ -291,6 +383,15 @@ impl AppMeta {
             if *migration == self.main.service {
                 out.push(format!(
                     "the migration service \"{migration}\" cannot be the main service"
+                ));
+            }
+        }
+        for r in &self.shares {
+            let service = r.service_in(&self.main.service);
+            if !project.services().any(|(name, _)| name == service) {
+                out.push(format!(
+                    "share {}: service \"{service}\" is not in compose.yml",
+                    r.name
                 ));
             }
         }

@@ -8,7 +8,7 @@ use std::path::{Component, Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use super::format::{AppMeta, Index, IndexEntry};
+use super::format::{AppMeta, Index, IndexEntry, FORMAT};
 use super::{Catalog, CatalogApp};
 use crate::compose::{load_bytes, LoadOptions};
 use crate::{Error, Result};
@@ -180,7 +180,7 @@ pub(crate) fn from_tree(mut tree: FileTree, origin: &Path) -> Result<Catalog> {
     let mut apps = BTreeMap::new();
     let mut rejected = Vec::new();
     for entry in &index.apps {
-        match load_app(entry, &mut tree, origin) {
+        match load_app(entry, &mut tree, origin, index.format) {
             Ok(app) => {
                 apps.insert(entry.id.clone(), app);
             }
@@ -201,11 +201,11 @@ pub(crate) fn parse_index(bytes: &[u8], origin: &Path) -> Result<Index> {
         at: format!("line {}", e.line()),
         message: e.to_string(),
     })?;
-    if index.format != 1 {
+    if !(1..=FORMAT).contains(&index.format) {
         return Err(Error::Unsupported {
             path: origin.join("index.json"),
             message: format!(
-                "has format {}; this Berth reads format 1 (update Berth)",
+                "has format {}; this Berth reads formats 1 to {FORMAT} (update Berth)",
                 index.format
             ),
         });
@@ -217,6 +217,7 @@ fn load_app(
     entry: &IndexEntry,
     tree: &mut FileTree,
     origin: &Path,
+    format: u32,
 ) -> std::result::Result<CatalogApp, String> {
     if !crate::rewrite::valid_app_id(&entry.id) {
         return Err(format!("\"{}\" is not a valid app id", entry.id));
@@ -242,6 +243,12 @@ fn load_app(
         .ok_or("it has no app.yml".to_string())?;
     let meta: AppMeta = serde_yaml::from_slice(meta_bytes).map_err(|e| format!("app.yml: {e}"))?;
     let mut problems = meta.problems();
+    if format < 2 && !meta.shares.is_empty() {
+        problems.push(
+            "it asks for shares, which a store of format 1 cannot declare (run `berth catalog index` again)"
+                .into(),
+        );
+    }
     if meta.id != entry.id {
         problems.push(format!(
             "app.yml says id {} but the index says {}",
@@ -328,6 +335,7 @@ pub fn index_folder(root: &Path, name: Option<&str>) -> Result<Index> {
         .remove("index.json")
         .and_then(|b| serde_json::from_slice::<Index>(&b).ok());
     let mut apps: BTreeMap<String, IndexEntry> = BTreeMap::new();
+    let mut format = 1;
     let metas: Vec<(String, Vec<u8>)> = tree
         .iter()
         .filter_map(|(k, v)| {
@@ -340,6 +348,9 @@ pub fn index_folder(root: &Path, name: Option<&str>) -> Result<Index> {
             path: root.join(&id).join("app.yml"),
             message: e.to_string(),
         })?;
+        if !meta.shares.is_empty() {
+            format = FORMAT;
+        }
         let prefix = format!("{id}/");
         let files = tree
             .iter()
@@ -358,7 +369,7 @@ pub fn index_folder(root: &Path, name: Option<&str>) -> Result<Index> {
         );
     }
     let index = Index {
-        format: 1,
+        format,
         name: name
             .map(str::to_string)
             .or_else(|| old.as_ref().map(|o| o.name.clone()))

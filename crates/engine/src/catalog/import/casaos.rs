@@ -176,6 +176,7 @@ fn convert(file: &Path, folder: &Path) -> std::result::Result<(AppMeta, String),
         migration: None,
         permissions: vec![],
         resources: Default::default(),
+        shares: Vec::new(),
         id,
     };
     Ok((meta, compose))

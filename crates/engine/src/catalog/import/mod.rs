@@ -249,6 +249,7 @@ pub(crate) fn assemble(name: &str, origin: &Path, apps: Vec<(AppMeta, String)>) 
     let mut tree = FileTree::new();
     let mut entries = Vec::new();
     let mut seen = BTreeSet::new();
+    let asks_shares = apps.iter().any(|(meta, _)| !meta.shares.is_empty());
     for (mut meta, compose) in apps {
         while !seen.insert(meta.id.clone()) {
             meta.id = format!("{}-2", meta.id);
@@ -273,7 +274,12 @@ pub(crate) fn assemble(name: &str, origin: &Path, apps: Vec<(AppMeta, String)>) 
         });
     }
     let index = Index {
-        format: 1,
+        // A store asking for shares needs a Berth that reads them.
+        format: if asks_shares {
+            crate::catalog::FORMAT
+        } else {
+            1
+        },
         name: name.to_string(),
         sequence: 1,
         generated: None,

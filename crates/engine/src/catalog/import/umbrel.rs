@@ -161,6 +161,7 @@ fn convert(folder: &Path) -> std::result::Result<(AppMeta, String), String> {
         migration: None,
         permissions: vec![],
         resources: Default::default(),
+        shares: Vec::new(),
         id,
     };
     Ok((meta, compose))
