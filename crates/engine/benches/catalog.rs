@@ -114,6 +114,7 @@ fn generated(n: usize) -> Catalog {
             migration: None,
             permissions: vec![],
             resources: Default::default(),
+            shares: Vec::new(),
         };
         apps.insert(
             id,

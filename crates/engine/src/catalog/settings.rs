@@ -157,6 +157,7 @@ mod tests {
             migration: None,
             permissions: vec![],
             resources: Default::default(),
+            shares: Vec::new(),
         }
     }
 
