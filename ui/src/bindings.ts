@@ -69,6 +69,13 @@ export type AppInfo_Deserialize = {
 	openPath?: string | null,
 	/**  The limits every service runs under (none: unlimited). */
 	limits: LimitsInfo_Deserialize,
+	/**
+	 *  What the storage guard holds it for ("Movies (drive not present)"):
+	 *  it starts by itself when that is back.
+	 */
+	held?: string | null,
+	/**  The shares mounted in it (given by `status`; the list leaves it empty). */
+	shares: AppShare[],
 };
 
 /**  An installed app. */
@@ -86,6 +93,13 @@ export type AppInfo_Serialize = {
 	openPath: string | null,
 	/**  The limits every service runs under (none: unlimited). */
 	limits: LimitsInfo_Serialize,
+	/**
+	 *  What the storage guard holds it for ("Movies (drive not present)"):
+	 *  it starts by itself when that is back.
+	 */
+	held: string | null,
+	/**  The shares mounted in it (given by `status`; the list leaves it empty). */
+	shares: AppShare[],
 };
 
 /**  An app's metadata: `<app>/app.yml`. */
@@ -117,6 +131,11 @@ export type AppMeta_Deserialize = {
 	/**  Policy finding kinds the app is allowed to have (`device`, `host_network`, …). */
 	permissions?: string[],
 	resources?: Resources_Deserialize,
+	/**
+	 *  The server's shares (Movies, Music…) the app asks for: the user
+	 *  picks one for each before the first start (format 2).
+	 */
+	shares?: ShareRequest_Deserialize[],
 };
 
 /**  An app's metadata: `<app>/app.yml`. */
@@ -145,6 +164,25 @@ export type AppMeta_Serialize = {
 	/**  Policy finding kinds the app is allowed to have (`device`, `host_network`, …). */
 	permissions: string[],
 	resources: Resources_Serialize,
+	/**
+	 *  The server's shares (Movies, Music…) the app asks for: the user
+	 *  picks one for each before the first start (format 2).
+	 */
+	shares?: ShareRequest_Serialize[],
+};
+
+/**  A share mounted in an app. */
+export type AppShare = {
+	/**  The app's request (its name in app.yml). */
+	request: string,
+	/**  The share given to it. */
+	share: string,
+	/**  The share's folder when the app was rendered. */
+	path: string,
+	/**  The service that mounts it, and where. */
+	service: string,
+	target: string,
+	readOnly: boolean,
 };
 
 /**  Where an installed app came from. */
@@ -701,7 +739,9 @@ export type OperationInfo_Serialize = {
 };
 
 /**  What an operation does. */
-export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restart" | "update" | "rollback" | "limits" | "disk";
+export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restart" | "update" | "rollback" | "limits" | "disk" | 
+/**  The shares given to the app changed. */
+"shares";
 
 /**  How an operation ended. */
 export type Outcome = "done" | 
@@ -798,6 +838,7 @@ export type Replies_Deserialize = {
 	shares: ShareInfo[],
 	shareAdd: ShareInfo,
 	shareRemove: null,
+	appShares: Started,
 	sharesDefaults: ShareInfo[],
 	secrets: { [key in string]: string },
 	updates: UpdatesInfo_Deserialize,
@@ -845,6 +886,7 @@ export type Replies_Serialize = {
 	shares: ShareInfo[],
 	shareAdd: ShareInfo,
 	shareRemove: null,
+	appShares: Started,
 	sharesDefaults: ShareInfo[],
 	secrets: { [key in string]: string },
 	updates: UpdatesInfo_Serialize,
@@ -918,6 +960,11 @@ export type Request =
 	pids?: number | null,
 	/**  The user consents to what the app asks of the host. */
 	consent?: boolean,
+	/**
+	 *  The share given to each share a store app asks for (its request's
+	 *  name → a share); a request left out gets none.
+	 */
+	shares?: { [key in string]: ShareName },
 } } | 
 /**  Uninstall; data is kept unless `purgeData`, images unless `removeImages`. */
 { command: "uninstall"; args: {
@@ -1001,9 +1048,18 @@ export type Request =
 	name: ShareName,
 	path?: string | null,
 } } | 
-/**  Forgets a share; its folder and files stay. */
+/**  Forgets a share no app is given; its folder and files stay. */
 { command: "shareRemove"; args: {
 	name: ShareName,
+} } | 
+/**
+ *  Changes the shares given to an installed store app (each of its
+ *  requests → a share; a request left out gets none): only the services
+ *  whose mounts change are re-created. Journaled as `shares`.
+ */
+{ command: "appShares"; args: {
+	app: AppId,
+	shares?: { [key in string]: ShareName },
 } } | 
 /**
  *  Adds the usual shares (Movies, TV, Music, Photos, Books, Documents,
@@ -1235,6 +1291,9 @@ export type Severity =
 /**  Gives the app control over the host; needs the user's consent. */
 "severe";
 
+/**  What an app may do in a share it is given. */
+export type ShareAccess = "read" | "write";
+
 /**  A share: a named folder of the server for apps. */
 export type ShareInfo = {
 	name: string,
@@ -1250,6 +1309,64 @@ export type ShareInfo = {
  *  the home's `shares/`.
  */
 export type ShareName = string;
+
+/**
+ *  A share an app asks for: which kind of folder, where its service sees
+ *  it, whether it writes there, and why (shown in the install dialog).
+ */
+export type ShareRequest = ShareRequest_Serialize | ShareRequest_Deserialize;
+
+/**
+ *  A share an app asks for: which kind of folder, where its service sees
+ *  it, whether it writes there, and why (shown in the install dialog).
+ */
+export type ShareRequest_Deserialize = {
+	/**  The request's name in the app (`media`, `downloads`), a lowercase word. */
+	name: string,
+	/**
+	 *  The share offered by default: one of the usual set (Movies, TV,
+	 *  Music, Photos, Books, Documents, Downloads) or any name.
+	 */
+	share: string,
+	/**  The service that mounts it; the main service when unset. */
+	service?: string | null,
+	/**
+	 *  Where the service sees it: an absolute path in the container. A
+	 *  volume of the compose file at the same place is its stand-in when
+	 *  no share is given (an empty folder of the app's own).
+	 */
+	target: string,
+	/**  `read` (the default) or `write`. */
+	access?: ShareAccess,
+	/**  Why the app asks, in one sentence for the user. */
+	why: string,
+};
+
+/**
+ *  A share an app asks for: which kind of folder, where its service sees
+ *  it, whether it writes there, and why (shown in the install dialog).
+ */
+export type ShareRequest_Serialize = {
+	/**  The request's name in the app (`media`, `downloads`), a lowercase word. */
+	name: string,
+	/**
+	 *  The share offered by default: one of the usual set (Movies, TV,
+	 *  Music, Photos, Books, Documents, Downloads) or any name.
+	 */
+	share: string,
+	/**  The service that mounts it; the main service when unset. */
+	service?: string,
+	/**
+	 *  Where the service sees it: an absolute path in the container. A
+	 *  volume of the compose file at the same place is its stand-in when
+	 *  no share is given (an empty folder of the app's own).
+	 */
+	target: string,
+	/**  `read` (the default) or `write`. */
+	access: ShareAccess,
+	/**  Why the app asks, in one sentence for the user. */
+	why: string,
+};
 
 /**  A kept snapshot's id: its folder under the app's snapshots. */
 export type SnapshotId = string;

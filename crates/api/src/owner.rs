@@ -70,6 +70,17 @@ impl Owner {
                 settler.settle_idle(&mut last_error).await;
             }
         });
+        // The storage guard: apps whose share's drive is absent are held,
+        // and started again when it is back.
+        service.guard_storage().await;
+        let guard = service.clone();
+        let guard_every = guard_interval();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(guard_every).await;
+                guard.guard_storage().await;
+            }
+        });
         if let Some(every) = stats_interval() {
             let owner = service.clone();
             let apps = move || {
@@ -241,6 +252,17 @@ fn settle_interval() -> std::time::Duration {
         .and_then(|v| v.parse::<f64>().ok())
         .filter(|s| *s > 0.0)
         .unwrap_or(10.0);
+    std::time::Duration::from_secs_f64(secs)
+}
+
+/// How often the storage guard looks at the apps' shares and data disks:
+/// `BERTH_GUARD_SECS`, else 5 seconds.
+fn guard_interval() -> std::time::Duration {
+    let secs = std::env::var("BERTH_GUARD_SECS")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| *s > 0.0)
+        .unwrap_or(5.0);
     std::time::Duration::from_secs_f64(secs)
 }
 

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context, Result};
 use berth_api::{
     args, ApiError, AppId, AppInfo, CatalogAppInfo, Client, ErrorCode, OperationInfo, Request,
-    StoreAppId, StoreName,
+    ShareName, StoreAppId, StoreName,
 };
 use berth_engine::compose::{parse_bytes, ComposeFiles};
 use clap::Args;
@@ -41,6 +41,24 @@ pub struct InstallCmd {
     /// Consent to what the app asks of the host (privileged, Docker socket, folders outside its own).
     #[arg(long)]
     pub allow_privileged: bool,
+    /// Give the app a share for one of the shares it asks for (see `berth
+    /// catalog show APP`), e.g. --share media=Movies; a request not given
+    /// one uses an empty folder of the app's own.
+    #[arg(long = "share", value_name = "REQUEST=SHARE")]
+    pub shares: Vec<String>,
+}
+
+/// `REQUEST=SHARE` pairs as the daemon takes them.
+pub fn share_choices(pairs: &[String]) -> Result<BTreeMap<String, ShareName>> {
+    pairs
+        .iter()
+        .map(|pair| match pair.split_once('=') {
+            Some((request, share)) if !request.is_empty() => {
+                Ok((request.to_string(), ShareName::new(share)?))
+            }
+            _ => bail!("--share {pair}: write it as REQUEST=SHARE, e.g. media=Movies"),
+        })
+        .collect()
 }
 
 #[derive(Args)]
@@ -140,6 +158,7 @@ pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
         memory,
         pids: cmd.pids,
         consent: cmd.allow_privileged,
+        shares: share_choices(&cmd.shares)?,
         ..Default::default()
     };
     match compose_path(&cmd.app) {
@@ -214,6 +233,20 @@ pub fn power(home: &HomeArg, request: Request) -> Result<ExitCode> {
 
 fn print_app(app: &AppInfo) {
     println!("{}  {}  ({})", app.id, app.state, app.source);
+    if let Some(waiting) = &app.held {
+        println!("  waiting for {waiting}: it starts by itself when that is back");
+    }
+    for s in &app.shares {
+        let access = if s.read_only {
+            "read-only"
+        } else {
+            "read-write"
+        };
+        println!(
+            "  share {:<10} {} → {}:{} ({access})",
+            s.request, s.share, s.service, s.target
+        );
+    }
     for s in &app.services {
         let code = s
             .exit_code

@@ -251,6 +251,23 @@ fn show(info: &CatalogAppInfo) {
             }
         }
     }
+    if !m.shares.is_empty() {
+        println!("Shares it asks for (--share REQUEST=SHARE; none given: a folder of its own):");
+        for r in &m.shares {
+            let access = match r.access {
+                berth_engine::catalog::ShareAccess::Read => "reads",
+                berth_engine::catalog::ShareAccess::Write => "reads and writes",
+            };
+            println!(
+                "  {:<24} {} at {} ({access}; e.g. {})",
+                r.name,
+                r.service_in(&m.main.service),
+                r.target,
+                r.share
+            );
+            println!("  {:<24} {}", "", r.why);
+        }
+    }
     if !m.release_notes.is_empty() {
         println!("\nRelease notes: {}", m.release_notes.trim());
     }

@@ -136,6 +136,7 @@ pub fn run(cmd: ComposeCommand, home: Option<PathBuf>) -> Result<ExitCode> {
                     memory_swap: None,
                 },
                 consent: allow_privileged,
+                shares: Vec::new(),
             };
             let mut ports = PortAllocator::open(&home.join("ports.json"))?;
             let rendered = rewrite::render(&file, &request, &mut ports)?;

@@ -3,10 +3,10 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use berth_api::{args, Request, ShareInfo, ShareName};
+use berth_api::{args, AppId, Request, ShareInfo, ShareName};
 use clap::Subcommand;
 
-use crate::daemon::{client, HomeArg};
+use crate::daemon::{client, run_operation, HomeArg};
 
 #[derive(Subcommand)]
 pub enum SharesCommand {
@@ -25,6 +25,14 @@ pub enum SharesCommand {
     Remove { name: ShareName },
     /// Add the usual shares (Movies, TV, Music, Photos, Books, Documents, Downloads).
     Defaults,
+    /// Give an installed app shares for the shares it asks for (REQUEST=SHARE,
+    /// e.g. media=Movies); a request left out gets none. Only its services
+    /// whose mounts change are re-created.
+    Give {
+        app: AppId,
+        #[arg(value_name = "REQUEST=SHARE")]
+        shares: Vec<String>,
+    },
 }
 
 fn print(shares: &[ShareInfo]) {
@@ -64,6 +72,10 @@ pub fn run(home: &HomeArg, cmd: SharesCommand) -> Result<ExitCode> {
             let shares: Vec<ShareInfo> =
                 client.call(&Request::from(args::SharesDefaults {}), |_| {})?;
             print(&shares);
+        }
+        SharesCommand::Give { app, shares } => {
+            let shares = crate::apps::share_choices(&shares)?;
+            return run_operation(home, Request::from(args::AppShares { app, shares }));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -46,7 +46,7 @@ fn an_app_from_a_store_gets_its_settings_and_keeps_its_secret() {
     );
     assert!(added.status.success(), "{}", text(&added));
     assert!(
-        text(&added).contains("added test (folder): 1 apps"),
+        text(&added).contains("added test (folder): 2 apps"),
         "{}",
         text(&added)
     );

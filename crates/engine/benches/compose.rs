@@ -66,6 +66,7 @@ fn main() {
                 settings: Default::default(),
                 limits: Default::default(),
                 consent: true,
+                shares: Vec::new(),
             };
             let _ = std::hint::black_box(render(f, &request, &mut ports));
         }

@@ -22,6 +22,7 @@ fn render_app(app: &str, home: &Path) -> (PathBuf, Project) {
         settings: Default::default(),
         limits: Default::default(),
         consent: false,
+        shares: Vec::new(),
     };
     let mut ports = PortAllocator::open(&home.join("ports.json")).unwrap();
     let rendered = render(&fixture, &request, &mut ports).unwrap();

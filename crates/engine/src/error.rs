@@ -104,6 +104,22 @@ pub enum Error {
         path: PathBuf,
         why: String,
     },
+    #[error(
+        "the share {name} is not here: {path} is on a drive that is not plugged in or not mounted"
+    )]
+    ShareAbsent { name: String, path: PathBuf },
+    #[error("the share {name} is given to {}; give them another share (or none) first", apps.join(", "))]
+    ShareInUse { name: String, apps: Vec<String> },
+    #[error("{app} asks for no share named {request} (it asks for: {})", if known.is_empty() { "none".to_string() } else { known.join(", ") })]
+    UnknownShareRequest {
+        app: String,
+        request: String,
+        known: Vec<String>,
+    },
+    /// The storage guard holds the app: a share's (or its data disk's)
+    /// drive is absent.
+    #[error("{app} is waiting for {waiting}; it starts by itself when that is back")]
+    StorageAbsent { app: String, waiting: String },
     #[error("an operation on {app} is already running; wait for it to finish")]
     Busy { app: String },
     #[error(transparent)]

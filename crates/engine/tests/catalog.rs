@@ -33,6 +33,7 @@ fn render_all(catalog: &Catalog, home: &Path) -> BTreeMap<String, Result<PathBuf
                     settings: settings.values,
                     limits: Default::default(),
                     consent: false,
+                    shares: Vec::new(),
                 };
                 let rendered = render(&source.join("compose.yml"), &request, &mut ports)?;
                 let file = home.join("rendered").join(format!("{id}.yml"));

@@ -73,6 +73,7 @@ fn render_app(app: &str, fixture: &Path, home: &Path) -> (PathBuf, u16) {
         settings: Default::default(),
         limits: Default::default(),
         consent: false,
+        shares: Vec::new(),
     };
     let mut ports = PortAllocator::open(&home.join("ports.json")).unwrap();
     let rendered = render(fixture, &request, &mut ports).unwrap();

@@ -104,6 +104,7 @@ async fn install(apps: &Apps, home: &Path, app: &str, compose: &str, limits: Ser
         limits,
         consent: false,
         source: None,
+        shares: Vec::new(),
     };
     apps.install(&request, &mut |_| {})
         .await

@@ -40,6 +40,7 @@ fn rendered_corpus_apps_are_read_back_by_docker_compose() {
                 ..Default::default()
             },
             consent: true,
+            shares: Vec::new(),
         };
         let r = match render(file, &request, &mut ports) {
             Ok(r) => r,

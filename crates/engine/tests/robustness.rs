@@ -274,6 +274,7 @@ proptest! {
             settings: Default::default(),
             limits: Default::default(),
             consent: true,
+                shares: Vec::new(),
         };
         let _ = render(&path, &request, &mut PortAllocator::in_memory().without_host_probe());
     }
@@ -301,6 +302,7 @@ fn plausible_documents_are_mostly_accepted_reload_and_render() {
                 host: Default::default(),
                 settings: Default::default(),
                 limits: Default::default(),
+                shares: Vec::new(),
                 consent: true,
             };
             render(

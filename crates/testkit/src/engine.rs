@@ -21,5 +21,6 @@ pub fn install_request(compose_file: PathBuf, app: &str) -> InstallRequest {
         limits: Default::default(),
         consent: false,
         source: None,
+        shares: Vec::new(),
     }
 }

@@ -12,6 +12,8 @@ describe("dashboard", () => {
     openPort: 8080,
     openPath: "/admin",
     limits: { cpus: null, memory: null, memorySwap: null, pids: null },
+    held: null,
+    shares: [],
     ...extra,
   });
   it("lights up by the services' states", () => {

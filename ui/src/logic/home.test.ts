@@ -13,6 +13,8 @@ const app = (id: string, source: string, state = "running", openPort: number | n
   openPort,
   openPath: "/",
   limits: { cpus: null, memory: null, memorySwap: null, pids: null },
+  held: null,
+  shares: [],
 });
 const summary = (store: string, id: string, name: string, icon: string | null): AppSummary => ({
   store,

@@ -11,6 +11,7 @@ use super::{Apps, InstallRequest};
 use crate::catalog::{resolve_settings, ResourceSpec};
 use crate::compose::{parse_bytes, ServiceLimits};
 use crate::db::AppRecord;
+use crate::model::ShareName;
 use crate::{Error, Result};
 
 /// An install from a store.
@@ -26,6 +27,9 @@ pub struct CatalogInstall {
     /// Limits given by the user; the app's defaults fill the rest.
     pub limits: ServiceLimits,
     pub consent: bool,
+    /// The share given to each of the app's requests (by request name);
+    /// a request not named gets none (its stand-in folder).
+    pub shares: BTreeMap<String, ShareName>,
 }
 
 /// This server's architecture as images name it.
@@ -64,6 +68,7 @@ impl Apps {
         }
         let kept = self.db.secrets(&id)?;
         let resolved = resolve_settings(meta, &request.settings, &kept)?;
+        let shares = self.give_shares(&id, &meta.shares, &meta.main.service, &request.shares)?;
 
         let defaults = &meta.resources.default;
         // A store's defaults fit the server: never more CPUs or memory than
@@ -115,6 +120,7 @@ impl Apps {
             limits,
             consent: request.consent,
             source: Some(format!("{store}/{}@{}", meta.id, meta.version)),
+            shares,
         })
     }
 }

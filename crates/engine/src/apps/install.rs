@@ -34,6 +34,9 @@ pub struct InstallRequest {
     /// unset, so an update reads the same folder (and files) again.
     #[serde(default)]
     pub source: Option<String>,
+    /// The shares given to it, each resolved to its folder.
+    #[serde(default)]
+    pub shares: Vec<crate::shares::AppShare>,
 }
 
 impl Apps {
@@ -108,6 +111,7 @@ impl Apps {
                     settings: request.settings.clone(),
                     limits: request.limits,
                     consent: request.consent,
+                    shares: request.shares.clone(),
                 };
                 let rendered = render(&request.compose_file, &render_request, &mut ports)?;
                 let dir = self.layout.app_dir(app);
@@ -148,6 +152,7 @@ impl Apps {
             .await?;
         self.boundary();
         self.enter(op, Step::Start, progress)?;
+        self.check_storage(app, &project, false).await?;
         self.engine
             .up(&project, &mut |e| progress(up_progress(e)))
             .await?;

@@ -327,6 +327,7 @@ mod tests {
                 settings: Default::default(),
                 limits,
                 consent: false,
+                shares: Vec::new(),
             };
             render(
                 &source,

@@ -52,6 +52,9 @@ impl Apps {
                 }
             };
             self.db.journal(op, power.step().as_str())?;
+            if power != Power::Stop {
+                self.check_storage(app, &project, true).await?;
+            }
             match power {
                 Power::Start => self.engine.start(&project, &mut forward).await,
                 Power::Stop => self.engine.stop(&project).await,

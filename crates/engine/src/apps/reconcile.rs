@@ -74,6 +74,7 @@ impl Apps {
             }
             "update" | "rollback" => self.settle_update(op).await,
             "limits" => self.settle_limits(op).await,
+            "shares" => self.settle_shares(op).await,
             "disk" => self.settle_disk(op).await,
             // Start, stop and restart change nothing Berth must undo: Docker
             // holds the truth of what runs.

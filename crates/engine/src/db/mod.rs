@@ -12,6 +12,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 mod catalogs;
+mod holds;
 mod images;
 mod shares;
 mod users;
@@ -111,12 +112,10 @@ const MIGRATIONS: &[&str] = &[
         created_at INTEGER NOT NULL
     );
 ",
-    // Apps given shares: each app's share mounts (JSON), and why the storage
-    // guard holds it (a share's drive absent); for each share, the mount
-    // point its folder was on when added (the guard's test of "present"),
-    // and whether it is exported over SMB (`read`, `write`, or not).
+    // Why the storage guard holds an app (a share's drive absent); for each
+    // share, the mount point its folder was on when added (the guard's test
+    // of "present"), and whether it is exported over SMB (`read`, `write`).
     "
-    ALTER TABLE apps ADD COLUMN shares TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE apps ADD COLUMN held TEXT;
     ALTER TABLE shares ADD COLUMN mount TEXT;
     ALTER TABLE shares ADD COLUMN smb TEXT;

@@ -36,6 +36,16 @@ pub struct ServiceStatus {
     pub message: Option<String>,
 }
 
+impl ServiceStatus {
+    /// Whether its container runs (healthy or not, starting, restarting).
+    pub fn is_up(&self) -> bool {
+        !matches!(
+            self.state,
+            ServiceState::Created | ServiceState::Exited { .. } | ServiceState::Other { .. }
+        )
+    }
+}
+
 impl Engine {
     /// The state of each service of `project` that has a container.
     pub async fn status(&self, project: &str) -> Result<Vec<ServiceStatus>> {

@@ -55,6 +55,9 @@ pub struct RenderRequest {
     /// The user consented to what the app asks of the host (every finding of
     /// warning or severe level: devices, host network, folders outside its own…).
     pub consent: bool,
+    /// The shares given to the app, each mounted in its service; the user's
+    /// choice of a share is consent to that mount.
+    pub shares: Vec<crate::shares::AppShare>,
 }
 
 /// A rendered app: the compose YAML to write and what was decided on the way.
@@ -66,6 +69,8 @@ pub struct Rendered {
     pub policy: PolicyReport,
     pub ports: Vec<PortChoice>,
     pub warnings: Vec<String>,
+    /// The consent keys of the findings the choice of shares consented to.
+    pub chosen: Vec<String>,
 }
 
 /// The rendered file's record of the findings the user consented to.
@@ -185,15 +190,28 @@ fn render_loaded(
         None => first_pass,
     };
 
+    // Never the app's own word for what it was given.
+    if let Some(doc) = project.model.as_mapping_mut() {
+        doc.remove(crate::shares::SHARES_KEY);
+    }
+    let share_places =
+        crate::shares::mount_shares(&mut project.model, &request.shares, &request.home)?;
+    let chosen = |f: &policy::Finding| {
+        share_places
+            .iter()
+            .any(|p| f.at == *p || f.at.starts_with(&format!("{p}.")))
+    };
     let policy = policy::check(&project, Some(&dir));
     let needing: Vec<&policy::Finding> = policy.needing_consent().collect();
-    if !request.consent && !needing.is_empty() {
+    let asked: Vec<String> = needing
+        .iter()
+        .filter(|f| !chosen(f))
+        .map(|f| format!("{} ({})", f.message, f.at))
+        .collect();
+    if !request.consent && !asked.is_empty() {
         return Err(Error::ConsentRequired {
             app: app.to_string(),
-            findings: needing
-                .iter()
-                .map(|f| format!("{} ({})", f.message, f.at))
-                .collect(),
+            findings: asked,
         });
     }
     for (name, svc) in project.services() {
@@ -201,6 +219,11 @@ fn render_loaded(
     }
     // What the user consented to travels with the file (whose hash Berth
     // keeps), so that loading it again can check nothing was added.
+    let chosen_keys: Vec<String> = needing
+        .iter()
+        .filter(|f| chosen(f))
+        .map(|f| f.consent_key())
+        .collect();
     let consented: Vec<Value> = needing
         .iter()
         .map(|f| Value::String(f.consent_key()))
@@ -247,6 +270,7 @@ fn render_loaded(
         policy,
         ports: choices,
         warnings,
+        chosen: chosen_keys,
     })
 }
 
@@ -403,6 +427,7 @@ mod tests {
             settings: [("ADMIN_USER".to_string(), "alice".to_string())].into(),
             limits: ServiceLimits::default(),
             consent: false,
+            shares: Vec::new(),
         }
     }
 

@@ -182,6 +182,10 @@ commands! {
         /// The user consents to what the app asks of the host.
         #[serde(default)]
         consent: bool,
+        /// The share given to each share a store app asks for (its request's
+        /// name → a share); a request left out gets none.
+        #[serde(default)]
+        shares: BTreeMap<String, ShareName>,
     } -> super::Started;
     /// Uninstall; data is kept unless `purgeData`, images unless `removeImages`.
     Operation uninstall: Uninstall {
@@ -264,8 +268,16 @@ commands! {
         #[serde(default)]
         path: Option<String>,
     } -> super::ShareInfo;
-    /// Forgets a share; its folder and files stay.
+    /// Forgets a share no app is given; its folder and files stay.
     Immediate share_remove: ShareRemove { name: ShareName } -> ();
+    /// Changes the shares given to an installed store app (each of its
+    /// requests → a share; a request left out gets none): only the services
+    /// whose mounts change are re-created. Journaled as `shares`.
+    Operation app_shares: AppShares {
+        app: AppId,
+        #[serde(default)]
+        shares: BTreeMap<String, ShareName>,
+    } -> super::Started;
     /// Adds the usual shares (Movies, TV, Music, Photos, Books, Documents,
     /// Downloads) that are not there yet, under the home's `shares/`.
     Immediate shares_defaults: SharesDefaults {} -> Vec<super::ShareInfo>;
@@ -412,8 +424,9 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 40);
+        assert_eq!(COMMANDS.len(), 41);
         assert_eq!(COMMANDS[0], "version");
+        assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));
         assert!(COMMANDS.contains(&"followLogs"));
         let names: std::collections::HashSet<_> = COMMANDS.iter().collect();

@@ -97,6 +97,7 @@ impl Error {
             | Error::InvalidName(_)
             | Error::BadRequest { .. }
             | Error::NoComposeFile { .. }
+            | Error::UnknownShareRequest { .. }
             | Error::Catalog { .. } => ErrorCode::Invalid,
             Error::InvalidSettings { missing, .. } if !missing.is_empty() => {
                 ErrorCode::SettingsMissing
@@ -104,7 +105,7 @@ impl Error {
             Error::InvalidSettings { .. } => ErrorCode::Invalid,
             Error::ConsentRequired { .. } => ErrorCode::ConsentRequired,
             Error::NotInstalled { .. } | Error::NoShare { .. } => ErrorCode::NotFound,
-            Error::ShareExists { .. } => ErrorCode::Conflict,
+            Error::ShareExists { .. } | Error::ShareInUse { .. } => ErrorCode::Conflict,
             Error::ShareRefused { .. } => ErrorCode::Refused,
             Error::AlreadyInstalled { .. } | Error::Busy { .. } | Error::InTransition { .. } => {
                 ErrorCode::Conflict
@@ -114,9 +115,11 @@ impl Error {
             | Error::PortsExhausted { .. }
             | Error::NoSpace { .. }
             | Error::DiskCap { .. } => ErrorCode::Refused,
-            Error::DockerUnavailable { .. } | Error::Unsettled { .. } | Error::Registry { .. } => {
-                ErrorCode::Unavailable
-            }
+            Error::DockerUnavailable { .. }
+            | Error::Unsettled { .. }
+            | Error::Registry { .. }
+            | Error::ShareAbsent { .. }
+            | Error::StorageAbsent { .. } => ErrorCode::Unavailable,
             Error::Write { .. }
             | Error::Docker { .. }
             | Error::ServiceFailed { .. }

@@ -94,6 +94,11 @@ pub struct AppInfo {
     pub open_path: Option<String>,
     /// The limits every service runs under (none: unlimited).
     pub limits: LimitsInfo,
+    /// What the storage guard holds it for ("Movies (drive not present)"):
+    /// it starts by itself when that is back.
+    pub held: Option<String>,
+    /// The shares mounted in it (given by `status`; the list leaves it empty).
+    pub shares: Vec<crate::shares::AppShare>,
 }
 
 /// An app's CPU, memory and process limits.
@@ -182,6 +187,8 @@ pub enum OperationKind {
     Rollback,
     Limits,
     Disk,
+    /// The shares given to the app changed.
+    Shares,
 }
 
 impl OperationKind {
@@ -197,6 +204,7 @@ impl OperationKind {
             OperationKind::Rollback => "rollback",
             OperationKind::Limits => "limits",
             OperationKind::Disk => "disk",
+            OperationKind::Shares => "shares",
         }
     }
 
@@ -212,6 +220,7 @@ impl OperationKind {
             "rollback" => OperationKind::Rollback,
             "limits" => OperationKind::Limits,
             "disk" => OperationKind::Disk,
+            "shares" => OperationKind::Shares,
             _ => return None,
         })
     }
@@ -519,6 +528,7 @@ mod tests {
             OperationKind::Rollback,
             OperationKind::Limits,
             OperationKind::Disk,
+            OperationKind::Shares,
         ] {
             assert_eq!(OperationKind::parse(kind.as_str()), Some(kind));
             // The wire name is the journal's word.

@@ -7,6 +7,13 @@
 
 use std::path::{Path, PathBuf};
 
+mod guard;
+mod mounts;
+
+pub use guard::GuardAction;
+pub(crate) use mounts::mount_shares;
+pub use mounts::{recorded_shares, AppShare, SHARES_KEY};
+
 use crate::apps::Apps;
 use crate::db::ShareRecord;
 use crate::model::{Layout, ShareName};
@@ -78,8 +85,16 @@ impl Apps {
         })
     }
 
-    /// Forgets the share `name`; its folder and files stay.
+    /// Forgets the share `name` when no app is given it; its folder and
+    /// files stay.
     pub fn remove_share(&self, name: &ShareName) -> Result<()> {
+        let using = self.apps_using_share(name.as_str())?;
+        if !using.is_empty() {
+            return Err(Error::ShareInUse {
+                name: name.to_string(),
+                apps: using,
+            });
+        }
         if self.db().remove_share(name)? {
             Ok(())
         } else {

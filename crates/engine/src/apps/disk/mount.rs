@@ -22,6 +22,23 @@ impl Apps {
         Ok(true)
     }
 
+    /// Whether `app`'s data folder is ready for its containers: uncapped,
+    /// or its disk image mounted on it (mounted now if it was not). A disk
+    /// change in progress has its own steps and is taken as ready.
+    pub(crate) async fn data_disk_ready(&self, app: &str) -> bool {
+        let p = self.disk_paths(app);
+        if !p.image.exists() || mount_source(&p.data).is_some() {
+            return true;
+        }
+        match self.mount_disk(app).await {
+            Ok(_) => true,
+            Err(e) => {
+                eprintln!("berth: {e}");
+                false
+            }
+        }
+    }
+
     /// Mounts every disk image of the home on its app's data folder, those
     /// of apps uninstalled with their data kept too; returns the apps whose
     /// disk it mounted. For the daemon's start (after a reboot), before any

@@ -73,6 +73,10 @@ pub struct UpdatePlan {
     /// The new version's migration service, run once before it starts.
     #[serde(default)]
     pub migration: Option<String>,
+    /// The shares the new version mounts: those the app had, for the
+    /// requests the new version still makes.
+    #[serde(default)]
+    pub shares: Vec<crate::shares::AppShare>,
 }
 
 /// How long a new version may take to become ready

@@ -13,6 +13,7 @@ use crate::catalog::MIGRATION_PROFILE;
 use crate::compose::ServiceLimits;
 use crate::db::{now_ms, AppRecord};
 use crate::rewrite::{consented, render_with_profiles, unconsented, RenderRequest};
+use crate::shares::recorded_shares;
 use crate::{Error, Result};
 
 impl Apps {
@@ -42,7 +43,10 @@ impl Apps {
             restore: None,
             old_images: self.engine.image_ids(&old).await?,
             migration: None,
+            shares: Vec::new(),
         };
+        // An update starts the new version: not while a share's drive is absent.
+        self.check_storage(app, &old, false).await?;
         for image in &plan.old_images {
             self.db.touch_image(&image.id, &image.reference, now_ms())?;
         }
@@ -117,6 +121,8 @@ impl Apps {
                 plan.staged_files = true;
                 plan.to = format!("{store}/{}@{}", meta.id, meta.version);
                 plan.migration = meta.migration.clone();
+                let had = recorded_shares(&self.load_rendered(&record.id)?);
+                plan.shares = self.carry_shares(&had, &meta.shares, &meta.main.service)?;
             }
             None => {
                 // The file, or the folder (main and override files read
@@ -155,6 +161,7 @@ impl Apps {
             settings: plan.settings.clone(),
             limits: plan.limits,
             consent: plan.consent,
+            shares: plan.shares.clone(),
         };
         let rendered = match render_with_profiles(file, &request, &mut ports, profiles) {
             Err(Error::ConsentRequired { app, .. }) => {
@@ -163,7 +170,8 @@ impl Apps {
                 let before = consented(&self.load_rendered(&plan.app)?);
                 request.consent = true;
                 let rendered = render_with_profiles(file, &request, &mut ports, profiles)?;
-                let new = unconsented(&rendered.policy, &before);
+                let given = [before, rendered.chosen.clone()].concat();
+                let new = unconsented(&rendered.policy, &given);
                 if !new.is_empty() {
                     return Err(Error::ConsentRequired { app, findings: new });
                 }

@@ -1,8 +1,13 @@
 //! A container's storage: binds as `Binds` (the engine creates a missing
-//! source folder, as compose's short syntax does), named and anonymous
+//! source folder, as compose's short syntax does), except a bind with
+//! `create_host_path: false` (a share), which is a bind mount the engine
+//! refuses to start when its folder is missing; named and anonymous
 //! volumes and tmpfs as mounts.
 
-use bollard::models::{Mount, MountTmpfsOptions, MountType, MountVolumeOptions};
+use bollard::models::{
+    Mount, MountBindOptions, MountBindOptionsPropagationEnum, MountTmpfsOptions, MountType,
+    MountVolumeOptions,
+};
 use serde_yaml::{Mapping, Value};
 
 use super::values::{bytes, text};
@@ -28,6 +33,29 @@ pub(super) fn binds_and_mounts(
         let target = text(v.get("target")).unwrap_or_default();
         let read_only = v.get("read_only").and_then(Value::as_bool).unwrap_or(false);
         match v.get("type").and_then(Value::as_str) {
+            Some("bind")
+                if v.get("bind")
+                    .and_then(|b| b.get("create_host_path"))
+                    .and_then(Value::as_bool)
+                    == Some(false) =>
+            {
+                let propagation = v
+                    .get("bind")
+                    .and_then(|b| b.get("propagation"))
+                    .and_then(Value::as_str)
+                    .and_then(|p| p.parse::<MountBindOptionsPropagationEnum>().ok());
+                mounts.push(Mount {
+                    target: Some(target),
+                    source: text(v.get("source")),
+                    typ: Some(MountType::BIND),
+                    read_only: Some(read_only),
+                    bind_options: Some(MountBindOptions {
+                        propagation,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                });
+            }
             Some("bind") => {
                 let mut opts = vec![if read_only { "ro" } else { "rw" }.to_string()];
                 if let Some(p) = v

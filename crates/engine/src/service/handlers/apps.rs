@@ -16,6 +16,7 @@ use crate::compose::{load_file, LoadOptions, ServiceLimits};
 use crate::db::AppRecord;
 use crate::lifecycle::{ServiceState, ServiceStatus};
 use crate::rewrite::RenderRequest;
+use crate::shares::{recorded_shares, AppShare};
 use crate::{Error, Result};
 
 impl Service {
@@ -36,7 +37,8 @@ impl Service {
             .map(|record| {
                 let found = services.remove(&record.id).unwrap_or_default();
                 let open = self.apps.open_address(&record);
-                app_info(record, found, open)
+                let held = self.apps.db().held(&record.id).ok().flatten();
+                app_info(record, found, open, held, Vec::new())
             })
             .collect())
     }
@@ -47,7 +49,13 @@ impl Service {
         })?;
         let services = self.apps.engine().status(&a.app).await?;
         let open = self.apps.open_address(&record);
-        Ok(app_info(record, services, open))
+        let held = self.apps.db().held(&record.id)?;
+        let shares = self
+            .apps
+            .load_rendered(&record.id)
+            .map(|p| recorded_shares(&p))
+            .unwrap_or_default();
+        Ok(app_info(record, services, open, held, shares))
     }
 
     pub(in crate::service) async fn ops(&self, a: args::Ops) -> Result<Vec<OperationInfo>> {
@@ -136,7 +144,10 @@ impl Service {
     }
 
     pub(in crate::service) async fn stop(self: &Arc<Self>, a: args::Stop) -> Result<Operation> {
-        self.power(a.app.into(), Power::Stop)
+        let started = self.power(a.app.to_string(), Power::Stop)?;
+        // Stopped by the user: the storage guard does not start it again.
+        self.apps.db().set_held(a.app.as_str(), None)?;
+        Ok(started)
     }
 
     pub(in crate::service) async fn restart(
@@ -187,6 +198,7 @@ impl Service {
                 settings: a.settings.clone(),
                 limits,
                 consent: a.consent,
+                shares: Vec::new(),
             },
         )?;
         let (compose_file, _) = self.keep_compose_text(&app_id, text)?;
@@ -197,6 +209,7 @@ impl Service {
             limits,
             consent: a.consent,
             source: None,
+            shares: Vec::new(),
         })
     }
 
@@ -210,6 +223,7 @@ impl Service {
                 limits,
                 consent: a.consent,
                 source: None,
+                shares: Vec::new(),
             }),
             (None, Some(app)) => self.apps.prepare_catalog_install(&CatalogInstall {
                 app: app.into(),
@@ -218,6 +232,7 @@ impl Service {
                 settings: a.settings,
                 limits,
                 consent: a.consent,
+                shares: a.shares,
             }),
             _ => Err(Error::BadRequest {
                 message: "install takes either composeFile or catalogApp".into(),
@@ -237,7 +252,13 @@ fn limits_of(a: &args::Install) -> ServiceLimits {
 }
 
 /// An app as clients see it: its record and its services' states.
-fn app_info(record: AppRecord, services: Vec<ServiceStatus>, open: Option<OpenAddress>) -> AppInfo {
+fn app_info(
+    record: AppRecord,
+    services: Vec<ServiceStatus>,
+    open: Option<OpenAddress>,
+    held: Option<String>,
+    shares: Vec<AppShare>,
+) -> AppInfo {
     let services = services
         .into_iter()
         .map(|s| {
@@ -273,5 +294,7 @@ fn app_info(record: AppRecord, services: Vec<ServiceStatus>, open: Option<OpenAd
         open_port: open.as_ref().map(|o| o.port),
         open_path: open.map(|o| o.path),
         limits: LimitsInfo::from(limits),
+        held,
+        shares,
     }
 }

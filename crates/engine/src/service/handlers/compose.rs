@@ -56,6 +56,7 @@ impl Service {
             limits: Default::default(),
             // Every finding is reported, none refused: nothing runs.
             consent: true,
+            shares: Vec::new(),
         };
         let rendered = self.render_compose_text(&a.compose, &request)?;
         Ok(report(app, installed, &before, rendered))
