@@ -99,6 +99,8 @@ pub struct AppInfo {
     pub held: Option<String>,
     /// The shares mounted in it (given by `status`; the list leaves it empty).
     pub shares: Vec<crate::shares::AppShare>,
+    /// The shares its installed version asks for (by `status`, as `shares`).
+    pub share_requests: Vec<crate::catalog::ShareRequest>,
 }
 
 /// An app's CPU, memory and process limits.

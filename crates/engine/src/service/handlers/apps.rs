@@ -16,6 +16,7 @@ use crate::compose::{load_file, LoadOptions, ServiceLimits};
 use crate::db::AppRecord;
 use crate::lifecycle::{ServiceState, ServiceStatus};
 use crate::rewrite::RenderRequest;
+use crate::catalog::ShareRequest;
 use crate::shares::{recorded_shares, AppShare};
 use crate::{Error, Result};
 
@@ -38,7 +39,7 @@ impl Service {
                 let found = services.remove(&record.id).unwrap_or_default();
                 let open = self.apps.open_address(&record);
                 let held = self.apps.db().held(&record.id).ok().flatten();
-                app_info(record, found, open, held, Vec::new())
+                app_info(record, found, open, held, (Vec::new(), Vec::new()))
             })
             .collect())
     }
@@ -55,7 +56,11 @@ impl Service {
             .load_rendered(&record.id)
             .map(|p| recorded_shares(&p))
             .unwrap_or_default();
-        Ok(app_info(record, services, open, held, shares))
+        let requests = match AppSource::parse(&record.source) {
+            AppSource::Store { .. } => self.apps.installed_meta(&record.id)?.shares,
+            AppSource::File { .. } => Vec::new(),
+        };
+        Ok(app_info(record, services, open, held, (shares, requests)))
     }
 
     pub(in crate::service) async fn ops(&self, a: args::Ops) -> Result<Vec<OperationInfo>> {
@@ -257,7 +262,7 @@ fn app_info(
     services: Vec<ServiceStatus>,
     open: Option<OpenAddress>,
     held: Option<String>,
-    shares: Vec<AppShare>,
+    (shares, share_requests): (Vec<AppShare>, Vec<ShareRequest>),
 ) -> AppInfo {
     let services = services
         .into_iter()
@@ -296,5 +301,6 @@ fn app_info(
         limits: LimitsInfo::from(limits),
         held,
         shares,
+        share_requests,
     }
 }
