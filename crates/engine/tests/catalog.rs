@@ -2,7 +2,8 @@
 //! declared permissions, rewrite, and `docker compose config` on the
 //! rendered file) and the CasaOS and Umbrel importers over the real stores in
 //! the shared corpus (`BERTH_CORPUS`), with a report of what imports and
-//! renders cleanly and why the rest does not.
+//! renders cleanly and why the rest does not. Every share request of either
+//! has its stand-in.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,10 +11,68 @@ use std::process::Command;
 
 use berth_engine::catalog::{
     default_catalog, import::import_casaos, import::import_umbrel, resolve_settings, Catalog,
+    CatalogApp, ShareAccess,
 };
 use berth_engine::rewrite::{render, HostSettings, PortAllocator, RenderRequest};
 use berth_engine::Error;
 use berth_testkit::corpus;
+
+/// What is wrong with the stand-ins of an app's share requests: each needs
+/// a bind of its service at the same target inside the app's data folder,
+/// read-only when the request is, so that the app runs on a folder of its
+/// own when it is given no share.
+fn stand_in_problems(id: &str, app: &CatalogApp) -> Vec<String> {
+    let compose: serde_yaml::Value = serde_yaml::from_slice(app.compose()).unwrap();
+    let mut out = Vec::new();
+    for r in &app.meta.shares {
+        let service = r.service_in(&app.meta.main.service);
+        let volumes = compose["services"][service]["volumes"]
+            .as_sequence()
+            .cloned()
+            .unwrap_or_default();
+        let binds = volumes.iter().filter_map(|v| match v {
+            serde_yaml::Value::String(s) => {
+                let mut parts = s.splitn(3, ':');
+                let source = parts.next()?.to_string();
+                let target = parts.next()?.to_string();
+                let ro = parts
+                    .next()
+                    .is_some_and(|m| m.split(',').any(|o| o == "ro"));
+                Some((source, target, ro))
+            }
+            serde_yaml::Value::Mapping(_) => Some((
+                v["source"].as_str()?.to_string(),
+                v["target"].as_str()?.to_string(),
+                v["read_only"].as_bool() == Some(true),
+            )),
+            _ => None,
+        });
+        let same = |t: &str| t.trim_end_matches('/') == r.target.trim_end_matches('/');
+        match binds.into_iter().find(|(_, t, _)| same(t)) {
+            None => out.push(format!(
+                "{id}: share {} has no stand-in at {} in {service}",
+                r.name, r.target
+            )),
+            Some((source, _, ro)) => {
+                if !(source.starts_with("./data/") || source.starts_with("${APP_DATA_DIR}/")) {
+                    out.push(format!(
+                        "{id}: the stand-in of share {} ({source}) is not in the app's data folder",
+                        r.name
+                    ));
+                }
+                if ro != (r.access == ShareAccess::Read) {
+                    out.push(format!(
+                        "{id}: the stand-in of share {} is {} but the share is {:?}",
+                        r.name,
+                        if ro { "read-only" } else { "writable" },
+                        r.access
+                    ));
+                }
+            }
+        }
+    }
+    out
+}
 
 /// Renders every app of `catalog` into a fresh home; returns app → the
 /// rendered file, or the error.
@@ -60,7 +119,11 @@ fn the_default_store_has_thirty_real_apps_that_all_render() {
         catalog.apps.len()
     );
     let home = std::env::temp_dir().join(format!("berth-catalog-{}", std::process::id()));
-    let mut failures = Vec::new();
+    let mut failures: Vec<String> = catalog
+        .apps
+        .iter()
+        .flat_map(|(id, app)| stand_in_problems(id, app))
+        .collect();
     for (id, result) in render_all(&catalog, &home) {
         let app = &catalog.apps[&id];
         assert!(
@@ -110,6 +173,25 @@ fn the_default_store_has_thirty_real_apps_that_all_render() {
 /// every app that does not render is refused for a reason the user can act
 /// on (its asks need consent), not by a failure of the importer.
 fn import_report(label: &str, catalog: Catalog, folders: usize) {
+    let mut unexpected: Vec<String> = catalog
+        .apps
+        .iter()
+        .flat_map(|(id, app)| stand_in_problems(id, app))
+        .collect();
+    let asking: Vec<_> = catalog
+        .apps
+        .values()
+        .filter(|a| !a.meta.shares.is_empty())
+        .collect();
+    let mut by_share = BTreeMap::<&str, usize>::new();
+    for r in asking.iter().flat_map(|a| &a.meta.shares) {
+        *by_share.entry(r.share.as_str()).or_default() += 1;
+    }
+    println!(
+        "{label}: {} apps ask for {} shares: {by_share:?}",
+        asking.len(),
+        by_share.values().sum::<usize>()
+    );
     let home = std::env::temp_dir().join(format!("berth-import-{label}-{}", std::process::id()));
     let rendered = render_all(&catalog, &home);
     std::fs::remove_dir_all(&home).ok();
@@ -118,7 +200,6 @@ fn import_report(label: &str, catalog: Catalog, folders: usize) {
         "{label}: {folders} apps in the store, {} imported, {clean} render cleanly",
         catalog.apps.len()
     );
-    let mut unexpected = Vec::new();
     for (id, why) in &catalog.rejected {
         println!("  not imported: {id}: {why}");
         // Apps built on other Umbrel apps (a bitcoin or lightning node) need

@@ -1,13 +1,18 @@
 //! CasaOS app stores: `Apps/<Name>/docker-compose.yml`, metadata under the
 //! top-level `x-casaos` key (localised texts: the `en_US` one is taken).
 //! Data under `/DATA/AppData/$AppID/…` moves into the app's own data folder;
-//! other `/DATA/…` folders (media, downloads) become folders inside it too.
+//! other `/DATA/…` folders (media, downloads) become folders inside it too,
+//! and CasaOS's shared folders (`/DATA/Media/Movies`, `/DATA/Downloads`…)
+//! become share requests, that folder being their stand-in.
 
 use std::path::Path;
 
 use serde_yaml::{Mapping, Value};
 
-use super::{app_id_of, assemble, map_binds, semver_of, settings_for};
+use super::{
+    app_id_of, assemble, main_by_default, map_binds, request_shares, semver_of, settings_for,
+    usual_share,
+};
 use crate::catalog::format::{AppMeta, MainService};
 use crate::catalog::Catalog;
 use crate::{Error, Result};
@@ -41,6 +46,20 @@ fn data_path(src: &str) -> Option<String> {
         })
         .unwrap_or(rest);
     Some(format!("./data/{}", rest.trim_end_matches('/')))
+}
+
+/// The share a CasaOS shared folder holds: `/DATA/Downloads`,
+/// `/DATA/Media/Movies`, `/DATA/Gallery`… and the whole `/DATA/Media` (a
+/// share named Media). A folder below one (`/DATA/Downloads/watch`,
+/// `/DATA/Gallery/immich`) is the app's own, not a share given whole.
+fn casaos_share(src: &str) -> Option<&'static str> {
+    let rest = src.strip_prefix("/DATA/")?.trim_end_matches('/');
+    match rest.split('/').collect::<Vec<_>>()[..] {
+        [media] if media.eq_ignore_ascii_case("media") => Some("Media"),
+        [media, folder] if media.eq_ignore_ascii_case("media") => usual_share(folder),
+        [folder] => usual_share(folder),
+        _ => None,
+    }
 }
 
 /// Imports the CasaOS store at `root` (the folder holding `Apps/`).
@@ -103,6 +122,7 @@ fn convert(file: &Path, folder: &Path) -> std::result::Result<(AppMeta, String),
     };
     let mut main_port = None;
     let mut first_service = None;
+    let mut shares = Vec::new();
     if let Some(Value::Mapping(services)) = doc.get_mut("services") {
         for (svc_name, service) in services.iter_mut() {
             let svc_name = svc_name.as_str().unwrap_or_default().to_string();
@@ -112,6 +132,7 @@ fn convert(file: &Path, folder: &Path) -> std::result::Result<(AppMeta, String),
             };
             service.remove("x-casaos");
             service.remove("container_name");
+            request_shares(&mut shares, &svc_name, service, "CasaOS", &casaos_share);
             map_binds(service, &data_path);
             if Some(&svc_name) == main_service.as_ref() || main_service.is_none() {
                 main_port = main_port.or_else(|| container_port(service, &port_map));
@@ -123,6 +144,7 @@ fn convert(file: &Path, folder: &Path) -> std::result::Result<(AppMeta, String),
         port: main_port.unwrap_or(80),
         path: x.get("index").and_then(Value::as_str).map(str::to_string),
     };
+    main_by_default(&mut shares, &main.service);
     let compose = serde_yaml::to_string(&doc).map_err(|e| e.to_string())?;
     let title = text(x.get("title"));
     let version = x
@@ -176,7 +198,7 @@ fn convert(file: &Path, folder: &Path) -> std::result::Result<(AppMeta, String),
         migration: None,
         permissions: vec![],
         resources: Default::default(),
-        shares: Vec::new(),
+        shares,
         id,
     };
     Ok((meta, compose))
@@ -214,5 +236,123 @@ fn scalar(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::format::ShareAccess;
+
+    #[test]
+    fn casaos_shared_folders_are_the_usual_shares() {
+        for (src, share) in [
+            ("/DATA/Media/Movies", Some("Movies")),
+            ("/DATA/Media/TV Shows", Some("TV")),
+            ("/DATA/Media/Music/", Some("Music")),
+            ("/DATA/Media/Pictures", Some("Photos")),
+            ("/DATA/Gallery", Some("Photos")),
+            ("/DATA/Media/Audiobooks", Some("Books")),
+            ("/DATA/Media/Manga", Some("Books")),
+            ("/DATA/Downloads", Some("Downloads")),
+            ("/DATA/Media/Downloads", Some("Downloads")),
+            ("/DATA/Documents", Some("Documents")),
+            ("/DATA/Media", Some("Media")),
+            // The app's own folders, below a share or elsewhere.
+            ("/DATA/Downloads/watch", None),
+            ("/DATA/Gallery/immich", None),
+            ("/DATA/Media/Podcasts", None),
+            ("/DATA/AppData/$AppID/config", None),
+            ("/DATA", None),
+            ("/srv/Movies", None),
+        ] {
+            assert_eq!(casaos_share(src), share, "{src}");
+        }
+    }
+
+    #[test]
+    fn casaos_media_binds_become_share_requests_with_their_stand_in() {
+        let folder =
+            std::env::temp_dir().join(format!("berth-casaos-shares-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let file = folder.join("docker-compose.yml");
+        std::fs::write(
+            &file,
+            r#"
+name: mediabox
+services:
+  player:
+    image: example/player:1
+    volumes:
+      - type: bind
+        source: /DATA/AppData/$AppID/config
+        target: /config
+      - type: bind
+        source: /DATA/Media/TV Shows
+        target: /tv
+      - /DATA/Media/Music:/music:ro
+  fetcher:
+    image: example/fetcher:1
+    volumes:
+      - /DATA/Downloads:/downloads
+      - /DATA/Downloads:/incomplete
+x-casaos:
+  main: player
+  title: { en_US: Mediabox }
+  tagline: { en_US: Plays things }
+"#,
+        )
+        .unwrap();
+        let (meta, compose) = convert(&file, &folder).unwrap();
+        std::fs::remove_dir_all(&folder).ok();
+        let asked: Vec<_> = meta
+            .shares
+            .iter()
+            .map(|r| {
+                (
+                    r.name.as_str(),
+                    r.share.as_str(),
+                    r.service.as_deref(),
+                    r.target.as_str(),
+                    r.access,
+                )
+            })
+            .collect();
+        assert_eq!(
+            asked,
+            [
+                ("tv-shows", "TV", None, "/tv", ShareAccess::Write),
+                ("music", "Music", None, "/music", ShareAccess::Read),
+                (
+                    "downloads",
+                    "Downloads",
+                    Some("fetcher"),
+                    "/downloads",
+                    ShareAccess::Write
+                ),
+                (
+                    "incomplete",
+                    "Downloads",
+                    Some("fetcher"),
+                    "/incomplete",
+                    ShareAccess::Write
+                ),
+            ]
+        );
+        assert_eq!(
+            meta.shares[0].why,
+            "This app uses your TV folder (CasaOS mounted /DATA/Media/TV Shows)."
+        );
+        // Each keeps its stand-in in the app's data folder at the same target.
+        for stand_in in [
+            "source: ./data/Media/TV Shows\n      target: /tv",
+            "./data/Media/Music:/music:ro",
+            "./data/Downloads:/downloads",
+            "./data/Downloads:/incomplete",
+            "source: ./data/config",
+        ] {
+            assert!(compose.contains(stand_in), "{stand_in} in\n{compose}");
+        }
+        assert!(meta.problems().is_empty(), "{:?}", meta.problems());
     }
 }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_yaml::{Mapping, Value};
 
-use super::format::{AppMeta, Index, IndexEntry, Setting, SettingKind};
+use super::format::{AppMeta, Index, IndexEntry, Setting, SettingKind, ShareAccess, ShareRequest};
 use super::tree::{from_tree, sha256_hex, FileTree};
 use super::Catalog;
 use crate::compose::{load_bytes, LoadOptions};
@@ -239,6 +239,134 @@ pub(crate) fn map_binds(service: &mut Mapping, map: &dyn Fn(&str) -> Option<Stri
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// The usual share (Movies, TV…) that another platform's shared folder of
+/// this name holds: CasaOS's `Media/TV Shows`, Umbrel's `downloads/movies`.
+pub(crate) fn usual_share(folder: &str) -> Option<&'static str> {
+    Some(match folder.to_lowercase().as_str() {
+        "movies" | "films" | "videos" => "Movies",
+        "tv" | "tv shows" | "tvshows" | "shows" | "series" => "TV",
+        "music" => "Music",
+        "photos" | "pictures" | "gallery" => "Photos",
+        "books" | "ebooks" | "audiobooks" | "comics" | "manga" => "Books",
+        "documents" => "Documents",
+        "downloads" => "Downloads",
+        _ => return None,
+    })
+}
+
+/// A bind in a service's `volumes`: its source as written, its target, and
+/// whether it is read-only.
+struct Bind {
+    source: String,
+    target: String,
+    read_only: bool,
+}
+
+fn binds(service: &Mapping) -> Vec<Bind> {
+    let Some(Value::Sequence(volumes)) = service.get("volumes") else {
+        return vec![];
+    };
+    volumes
+        .iter()
+        .filter_map(|v| match v {
+            Value::String(s) => {
+                let mut parts = s.splitn(3, ':');
+                let source = parts.next()?.to_string();
+                let target = parts.next()?.to_string();
+                let read_only = parts
+                    .next()
+                    .is_some_and(|mode| mode.split(',').any(|o| o == "ro" || o == "readonly"));
+                Some(Bind {
+                    source,
+                    target,
+                    read_only,
+                })
+            }
+            Value::Mapping(m) => Some(Bind {
+                source: m.get("source")?.as_str()?.to_string(),
+                target: m.get("target")?.as_str()?.to_string(),
+                read_only: m.get("read_only").and_then(Value::as_bool) == Some(true),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds to `requests` a share request for each bind of `service` whose
+/// source `share_of` recognises as the platform's shared folder for a
+/// share (before [`map_binds`] turns that bind into the stand-in in the
+/// app's data folder). It writes there unless the bind is read-only.
+pub(crate) fn request_shares(
+    requests: &mut Vec<ShareRequest>,
+    service_name: &str,
+    service: &Mapping,
+    platform: &str,
+    share_of: &dyn Fn(&str) -> Option<&'static str>,
+) {
+    for bind in binds(service) {
+        let Some(share) = share_of(&bind.source) else {
+            continue;
+        };
+        let folder = bind.source.trim_end_matches('/');
+        let folder = folder.rsplit('/').next().unwrap_or(folder);
+        let target = bind.target.trim_end_matches('/');
+        let taken = |name: &str| requests.iter().any(|r| r.name == name);
+        let mut name = request_name(folder);
+        if taken(&name) {
+            name = request_name(target.rsplit('/').next().unwrap_or(target));
+        }
+        let base = name.clone();
+        let mut n = 2;
+        while taken(&name) {
+            name = format!("{base}-{n}");
+            n += 1;
+        }
+        requests.push(ShareRequest {
+            name,
+            share: share.to_string(),
+            service: Some(service_name.to_string()),
+            target: bind.target.clone(),
+            access: if bind.read_only {
+                ShareAccess::Read
+            } else {
+                ShareAccess::Write
+            },
+            why: format!(
+                "This app uses your {share} folder ({platform} mounted {}).",
+                bind.source
+            ),
+        });
+    }
+}
+
+/// A share request's name from a folder's: a lowercase word.
+fn request_name(folder: &str) -> String {
+    let mut name = String::new();
+    for c in folder.to_lowercase().chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            name.push(c);
+        } else if !name.is_empty() && !name.ends_with('-') {
+            name.push('-');
+        }
+    }
+    let mut name = name.trim_end_matches('-').to_string();
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        name.insert_str(0, "share-");
+    }
+    name.truncate(28);
+    name.trim_end_matches('-').to_string()
+}
+
+/// Leaves out the service of the requests of the main service, which is
+/// their default.
+pub(crate) fn main_by_default(requests: &mut [ShareRequest], main: &str) {
+    for r in requests {
+        if r.service.as_deref() == Some(main) {
+            r.service = None;
         }
     }
 }
