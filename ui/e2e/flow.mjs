@@ -2,7 +2,9 @@
 // against a real `berth serve` on 127.0.0.1, the real Docker engine and the
 // test store (a copy of tests/store, images from the local registry):
 // setup → the home page → search → install a test app with a setting → progress
-// reaches 100% → the app answers on its port → stop → start → the Stores
+// reaches 100% → the app answers on its port → stop → start → shares made,
+// and an app asking for shares installed with the ones picked in its dialog,
+// then given another on its page → the Stores
 // page (the built-in store listed, a store archive uploaded, refreshed,
 // removed) → the Account page changes the password → logged in again with
 // it, the home page shows the app's tile → a new version
@@ -252,6 +254,61 @@ try {
   await until("the TV share to go", async () => (await sharesTable.locator('tr[data-share="TV"]').count()) === 0, 15);
   if (!existsSync(join(home, "shares", "TV"))) fail("removing a share deleted its folder");
   console.log("  shares: the usual seven made; one removed, its folder kept");
+
+  // An app that asks for shares: the install dialog offers the server's
+  // shares for each (its suggestion chosen), the app sees the Books share's
+  // files read-only; on its page its library is given Documents instead.
+  writeFileSync(join(home, "shares", "Books", "atlas.txt"), "maps\n");
+  writeFileSync(join(home, "shares", "Documents", "letter.txt"), "dear\n");
+  await mainNav.getByRole("link", { name: "App store" }).click();
+  await page.getByLabel("Search apps").fill("inbox");
+  await page.locator('.app-card[href="#/app/test/shelf"]').click();
+  await page.getByRole("heading", { name: "Shelf" }).waitFor();
+  await page.getByRole("button", { name: "Install" }).click();
+  const shelfDialog = page.getByRole("dialog");
+  const library = shelfDialog.getByLabel("library");
+  await until("the library picker to suggest Books", async () => (await library.inputValue()) === "Books", 15);
+  if ((await shelfDialog.getByLabel("inbox").inputValue()) !== "Downloads") fail("the inbox picker does not suggest Downloads");
+  const why = await shelfDialog.locator(".share-picker").innerText();
+  if (!why.includes("never changes them") || !why.includes("read-only")) fail(`the picker does not say why and how: ${why}`);
+  await shot(page, "install-shares");
+  await shelfDialog.getByLabel("inbox").selectOption("");
+  await shelfDialog.getByRole("button", { name: "Install" }).click();
+  await shelfDialog.getByText("Shelf is installed.").waitFor({ timeout: 120000 });
+  await shelfDialog.getByRole("link", { name: "Go to my apps" }).click();
+  const shelfRow = page.locator('[data-app="shelf"]');
+  await until("Shelf to run", async () => (await page.getByTestId("status-shelf").innerText()) === "running");
+  const shelfHref = await shelfRow.getByRole("link", { name: "Open" }).getAttribute("href");
+  const lists = async (file) =>
+    until(`Shelf to list ${file}`, async () => {
+      try {
+        const r = await fetch(shelfHref);
+        return r.ok && (await r.text()).trim() === file;
+      } catch {
+        return false;
+      }
+    });
+  await lists("atlas.txt");
+  const shelfContainer = execFileSync("docker", ["ps", "-q", "--filter", "label=com.docker.compose.project=shelf"]).toString().trim();
+  try {
+    execFileSync("docker", ["exec", shelfContainer, "sh", "-c", "echo x > /library/scribble"], { stdio: "pipe" });
+    fail("the library share is writable, though Shelf only reads it");
+  } catch (e) {
+    if (!String(e.stderr).includes("Read-only")) fail(`writing the library failed otherwise: ${e.stderr}`);
+  }
+  await shelfRow.locator("a.app-name").click();
+  const appShares = page.getByTestId("app-shares");
+  await appShares.waitFor();
+  const givenText = await appShares.innerText();
+  if (!givenText.includes("library: Books") || !givenText.includes("inbox: none")) fail(`the app's page shows its shares as ${givenText}`);
+  await page.getByRole("button", { name: "Change shares" }).click();
+  await page.getByLabel("library").selectOption("Documents");
+  await page.getByRole("button", { name: "Save shares" }).click();
+  await until("the shares change to end", async () => (await page.getByTestId("app-shares-result").count()) > 0 && (await page.getByTestId("app-shares-result").innerText()).includes("changed"), 60);
+  await lists("letter.txt");
+  await shot(page, "app-shares");
+  execFileSync(berth, ["--home", home, "uninstall", "shelf", "--purge-data", "--yes"]);
+  console.log("  shares given to an app: chosen at install, read-only seen, changed on its page");
 
   // Stores: the built-in store and the test store listed; a store uploaded
   // as its archive (the browser's way: the server takes no path from the

@@ -76,6 +76,8 @@ export type AppInfo_Deserialize = {
 	held?: string | null,
 	/**  The shares mounted in it (given by `status`; the list leaves it empty). */
 	shares: AppShare[],
+	/**  The shares its installed version asks for (by `status`, as `shares`). */
+	shareRequests: ShareRequest_Deserialize[],
 };
 
 /**  An installed app. */
@@ -100,6 +102,8 @@ export type AppInfo_Serialize = {
 	held: string | null,
 	/**  The shares mounted in it (given by `status`; the list leaves it empty). */
 	shares: AppShare[],
+	/**  The shares its installed version asks for (by `status`, as `shares`). */
+	shareRequests: ShareRequest_Serialize[],
 };
 
 /**  An app's metadata: `<app>/app.yml`. */

@@ -14,6 +14,7 @@ describe("dashboard", () => {
     limits: { cpus: null, memory: null, memorySwap: null, pids: null },
     held: null,
     shares: [],
+    shareRequests: [],
     ...extra,
   });
   it("lights up by the services' states", () => {
@@ -22,6 +23,10 @@ describe("dashboard", () => {
     expect(statusLight(app([["running", null], ["unhealthy", null]])).light).toBe("red");
     expect(statusLight(app([["exited", 1]])).light).toBe("red");
     expect(statusLight(app([], { state: "installing" })).label).toBe("installing");
+  });
+  it("says what a held app waits for", () => {
+    const held = app([["exited", 0]], { held: "Movies (drive not present)" });
+    expect(statusLight(held)).toEqual({ light: "yellow", label: "waiting for Movies (drive not present)" });
   });
   it("lights red for a service the engine killed for its memory, and says why", () => {
     const killed = app([["running", null], ["exited", 137]]);

@@ -6,6 +6,7 @@ import type { AppInfo, AppSource } from "../bindings";
 export type Light = "green" | "yellow" | "red" | "grey";
 export function statusLight(app: AppInfo): { light: Light; label: string } {
   if (app.state !== "installed") return { light: "yellow", label: app.state };
+  if (app.held) return { light: "yellow", label: `waiting for ${app.held}` };
   if (app.services.length === 0) return { light: "red", label: "no containers" };
   if (app.services.some((s) => s.oomKilled)) return { light: "red", label: "out of memory" };
   const states = app.services.map((s) => s.state);

@@ -15,6 +15,7 @@ const app = (id: string, source: string, state = "running", openPort: number | n
   limits: { cpus: null, memory: null, memorySwap: null, pids: null },
   held: null,
   shares: [],
+  shareRequests: [],
 });
 const summary = (store: string, id: string, name: string, icon: string | null): AppSummary => ({
   store,

@@ -11,6 +11,7 @@ import { usePolling } from "../hooks/usePolling";
 import { useUpdates } from "../updates";
 import { Diagnostics } from "../components/installed/Diagnostics";
 import { ComposeDialog, type ComposeTarget } from "../components/install/ComposeDialog";
+import { AppShares } from "../components/installed/AppShares";
 import { Limits } from "../components/installed/Limits";
 import { Resources } from "../components/installed/Resources";
 import { OperationDialog, RollbackConfirm, updateJob, type Job } from "../components/operation/Operation";
@@ -96,6 +97,11 @@ export function InstalledAppPage({ app }: { app: string }) {
           {info.origin.kind === "file" && <button onClick={editCompose}>Edit compose</button>}
         </div>
       </header>
+      {info.held && (
+        <p role="status" className="error" data-testid="app-held">
+          Waiting for {info.held}: it starts by itself when that is back.
+        </p>
+      )}
       {editError && <p role="alert" className="error">{editError}</p>}
       {update?.releaseNotes && (
         <p>
@@ -104,6 +110,8 @@ export function InstalledAppPage({ app }: { app: string }) {
       )}
 
       <Resources app={info.id} />
+
+      <AppShares app={info.id} requests={info.shareRequests} given={info.shares} onChanged={load} />
 
       <Limits app={info.id} limits={info.limits} onChanged={load} />
 

@@ -3,9 +3,10 @@
 // per image and a step log.
 import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, invoke } from "../../api";
-import type { CatalogAppInfo, DownloadSize } from "../../bindings";
+import type { CatalogAppInfo, DownloadSize, ShareInfo } from "../../bindings";
 import { useOperation } from "../../hooks/useOperation";
-import { downloadText, installFailure, parseSize, settingsProblems, settingsToSend } from "../../logic";
+import { choicesToSend, downloadText, initialChoices, installFailure, parseSize, settingsProblems, settingsToSend, type ShareChoices } from "../../logic";
+import { SharePicker } from "../shares/SharePicker";
 import { Dialog } from "../dialog/Dialog";
 import { OperationProgress } from "../operation/Operation";
 import { permissionText } from "./permissions";
@@ -14,6 +15,9 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
   const m = info.meta;
   const settings = m.settings ?? [];
   const permissions = m.permissions ?? [];
+  const requests = m.shares ?? [];
+  const [shares, setShares] = useState<ShareInfo[]>([]);
+  const [choices, setChoices] = useState<ShareChoices>({});
   const [values, setValues] = useState<Record<string, string>>({});
   const [cpus, setCpus] = useState("");
   const [memory, setMemory] = useState("");
@@ -35,6 +39,24 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
     };
   }, [m.id, info.store]);
 
+  // The server's shares, for the folders the app asks for: each request
+  // starts on the share it suggests, when the server has it.
+  useEffect(() => {
+    if (requests.length === 0) return;
+    let alive = true;
+    invoke("shares").then(
+      (s) => {
+        if (!alive) return;
+        setShares(s);
+        setChoices(initialChoices(requests, s));
+      },
+      () => {},
+    );
+    return () => {
+      alive = false;
+    };
+  }, [requests]);
+
   async function submit(e: FormEvent) {
     e.preventDefault();
     const found = settingsProblems(settings, values);
@@ -55,6 +77,7 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
           memory: mem,
           pids: null,
           consent,
+          shares: choicesToSend(choices),
         }),
       );
     } catch (err) {
@@ -105,6 +128,7 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
               </div>
             );
           })}
+          {requests.length > 0 && <SharePicker requests={requests} shares={shares} choices={choices} onChange={setChoices} />}
           <fieldset>
             <legend>Limits</legend>
             <div className="row">

@@ -12,11 +12,11 @@ use super::super::{
 };
 use super::compose::suggested_id;
 use crate::apps::{CatalogInstall, InstallRequest, OpenAddress, Power, UninstallOptions};
+use crate::catalog::ShareRequest;
 use crate::compose::{load_file, LoadOptions, ServiceLimits};
 use crate::db::AppRecord;
 use crate::lifecycle::{ServiceState, ServiceStatus};
 use crate::rewrite::RenderRequest;
-use crate::catalog::ShareRequest;
 use crate::shares::{recorded_shares, AppShare};
 use crate::{Error, Result};
 
