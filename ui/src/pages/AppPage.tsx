@@ -5,6 +5,7 @@ import type { CatalogAppInfo, ResourceSpec } from "../bindings";
 import { StorePicture } from "../components/StorePicture";
 import { InstallDialog } from "../components/install/InstallDialog";
 import { permissionText } from "../components/install/permissions";
+import { accessText } from "../logic";
 
 function spec(s: ResourceSpec | undefined): string {
   if (!s) return "—";
@@ -52,6 +53,19 @@ export function AppPage({ store, id }: { store: string; id: string }) {
         <p>Nothing beyond its own data folder and network.</p>
       ) : (
         <ul>{permissions.map((p) => <li key={p}>{permissionText(p)}</li>)}</ul>
+      )}
+      {(m.shares ?? []).length > 0 && (
+        <>
+          <h2>Folders it uses</h2>
+          <p className="muted">You choose a share of your server for each when you install it (or none: an empty folder of its own).</p>
+          <ul data-testid="share-requests">
+            {(m.shares ?? []).map((r) => (
+              <li key={r.name}>
+                <strong>{r.name}</strong> (for example {r.share}): {r.why} It {accessText(r)}.
+              </li>
+            ))}
+          </ul>
+        </>
       )}
       <h2>Resources</h2>
       <p>Default limits: {spec(m.resources?.default)}. Needs at least: {spec(m.resources?.minimum)}.</p>
