@@ -57,7 +57,11 @@ impl Service {
             .map(|p| recorded_shares(&p))
             .unwrap_or_default();
         let requests = match AppSource::parse(&record.source) {
-            AppSource::Store { .. } => self.apps.installed_meta(&record.id)?.shares,
+            AppSource::Store { .. } => self
+                .apps
+                .installed_meta(&record.id)
+                .map(|m| m.shares)
+                .unwrap_or_default(),
             AppSource::File { .. } => Vec::new(),
         };
         Ok(app_info(record, services, open, held, (shares, requests)))
