@@ -89,14 +89,14 @@ impl Proxy {
                 ),
             ),
             Destination::NoSuchName => no_such_app(&self.names),
-            Destination::Berth => self.to_berth(peer, host, request).await,
-            Destination::App(app) => self.to_app(peer, host, &app, request).await,
+            Destination::Berth => self.serve_berth(peer, host, request).await,
+            Destination::App(app) => self.serve_app(peer, host, &app, request).await,
         }
     }
 
     /// Berth's own web UI and API, in this process: it sees the real peer
     /// (its login throttle counts by address).
-    async fn to_berth(
+    async fn serve_berth(
         self,
         peer: SocketAddr,
         host: String,
@@ -114,7 +114,7 @@ impl Proxy {
         }
     }
 
-    async fn to_app(
+    async fn serve_app(
         self,
         peer: SocketAddr,
         host: String,
