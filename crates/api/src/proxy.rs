@@ -156,7 +156,7 @@ impl Proxy {
                 page(
                     StatusCode::BAD_GATEWAY,
                     "The app does not answer",
-                    format!("The app {app} did not answer at {upstream}: {e}"),
+                    format!("The app {app} did not answer at {upstream}: {}", causes(&e)),
                 )
             }
         }
@@ -345,6 +345,19 @@ fn forwarded_for(headers: &mut HeaderMap, peer: SocketAddr) {
     if let Ok(value) = HeaderValue::from_str(&value) {
         headers.insert("x-forwarded-for", value);
     }
+}
+
+/// An error and its causes in one line: the client's own message alone
+/// ("client error (Connect)") does not say what went wrong.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
 }
 
 fn no_such_app(names: &Names) -> Response<Body> {

@@ -4,7 +4,8 @@
 //! at their containers' addresses, Berth itself as `berth.<domain>`; an
 //! unknown app is 404, a foreign name 421; a 100 MB download streams with
 //! the daemon's memory flat; Berth's session never reaches an app; a
-//! WebSocket handshake and its frames pass both ways; a stopped app is 503.
+//! WebSocket handshake and its frames pass both ways; a stopped app is 503
+//! until it is started again.
 
 mod common;
 
@@ -275,6 +276,20 @@ fn the_proxy_serves_apps_and_berth_by_name() {
     let stopped = http.get(url(&beta_name, "/")).send().unwrap();
     assert_eq!(stopped.status(), 503);
     assert!(stopped.text().unwrap().contains("not running"));
+    // Started again, it answers by name again (a stopped app is not kept).
+    berth_ok(&home, &["start", beta]);
+    let start = Instant::now();
+    loop {
+        let status = http.get(url(&beta_name, "/")).send().unwrap().status();
+        if status == 200 {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "the started app still answers {status} through the proxy"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// 100 MB of random bytes made in the app's data folder arrive whole and in

@@ -28,8 +28,8 @@ pub enum Route {
 /// a short while (containers get new addresses when recreated).
 pub struct Routes {
     keep: Duration,
-    /// Only apps that exist are kept, so names a client makes up cannot
-    /// grow it.
+    /// Only upstreams are kept: names a client makes up cannot grow it,
+    /// and an app that was just started answers at once.
     known: Mutex<HashMap<String, (Instant, Route)>>,
 }
 
@@ -50,7 +50,7 @@ impl Routes {
             }
         }
         let route = Self::look_up(apps, app).await?;
-        if route != Route::NoSuchApp {
+        if let Route::Upstream(_) = route {
             self.lock()
                 .insert(app.to_string(), (Instant::now(), route.clone()));
         }
