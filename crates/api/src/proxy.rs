@@ -140,6 +140,15 @@ impl Proxy {
                     ),
                 )
             }
+            Ok(Route::Unreachable(service)) => {
+                return page(
+                    StatusCode::BAD_GATEWAY,
+                    "Cannot reach the app",
+                    format!(
+                        "The app {app} is up, but its service {service} has no network address now (it may be restarting); try again in a moment, or see its page in Berth."
+                    ),
+                )
+            }
             Err(e) => {
                 return page(
                     StatusCode::BAD_GATEWAY,

@@ -34,6 +34,7 @@ use bollard::Docker;
 
 use crate::{Error, Result};
 
+pub use address::ServiceAddress;
 pub use down::DownOptions;
 pub use images::LocalImage;
 pub use inspect::ServiceDetail;

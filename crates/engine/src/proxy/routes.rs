@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::apps::Apps;
+use crate::lifecycle::ServiceAddress;
 use crate::Result;
 
 /// Where a request for an app goes.
@@ -22,6 +23,9 @@ pub enum Route {
     NoWebPort,
     /// Its main service (named) has no running container.
     NotRunning(String),
+    /// Its main service (named) is up with no address (restarting, or on
+    /// another container's network).
+    Unreachable(String),
 }
 
 /// The routing table: app id → [`Route`], looked up on demand and kept for
@@ -76,8 +80,9 @@ impl Routes {
         };
         Ok(
             match apps.engine().service_address(app, &open.service).await? {
-                Some(ip) => Route::Upstream(SocketAddr::new(ip, open.target)),
-                None => Route::NotRunning(open.service),
+                ServiceAddress::At(ip) => Route::Upstream(SocketAddr::new(ip, open.target)),
+                ServiceAddress::Stopped => Route::NotRunning(open.service),
+                ServiceAddress::Unreachable => Route::Unreachable(open.service),
             },
         )
     }
