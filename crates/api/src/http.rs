@@ -141,8 +141,10 @@ fn write_owner_only(path: &std::path::Path, text: &str) -> std::io::Result<()> {
         .write_all(text.as_bytes())
 }
 
-/// Serves HTTP on `listener` until the process ends.
-pub(crate) async fn serve_http(state: Http, listener: tokio::net::TcpListener) {
+/// The web UI and API's routes, with their checks (host, origin, session)
+/// and security headers: served on the web listener and, for Berth's own
+/// names, by the reverse proxy.
+pub(crate) fn router(state: Http) -> Router {
     let protected = Router::new()
         .route("/api/events", get(events))
         .route("/api/files/{store}/{app}/{*file}", get(store_file))
@@ -158,7 +160,7 @@ pub(crate) async fn serve_http(state: Http, listener: tokio::net::TcpListener) {
             state.clone(),
             require_session,
         ));
-    let app = Router::new()
+    Router::new()
         .route(
             "/api/health",
             get(|| async { Json(serde_json::json!({ "ok": true })) }),
@@ -172,7 +174,11 @@ pub(crate) async fn serve_http(state: Http, listener: tokio::net::TcpListener) {
         .layer(middleware::from_fn(check_origin))
         .layer(middleware::from_fn_with_state(state.clone(), check_host))
         .layer(middleware::from_fn(security_headers))
-        .with_state(state);
+        .with_state(state)
+}
+
+/// Serves `app` (see [`router`]) on `listener` until the process ends.
+pub(crate) async fn serve_http(app: Router, listener: tokio::net::TcpListener) {
     let _ = axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

@@ -5,7 +5,8 @@
 //! engine and the store and serves the commands on `<home>/berth.sock`
 //! (mode 0600: root-only when the daemon runs as root) as JSON lines; the CLI
 //! is a [`Client`] of it. It also serves them over HTTP to browsers, behind
-//! a login, with the bundled web UI (`http.rs`, `auth.rs`).
+//! a login, with the bundled web UI (`http.rs`, `auth.rs`), and, when asked,
+//! runs the reverse proxy that serves each app by its own name (`proxy.rs`).
 //!
 //! ```no_run
 //! use berth_api::{args, AppInfo, Client};
@@ -22,6 +23,7 @@ mod hosts;
 mod http;
 mod owner;
 mod protocol;
+mod proxy;
 mod socket;
 
 pub use berth_engine::model::{AppId, ServiceName, ShareName, SnapshotId, StoreAppId, StoreName};
@@ -34,5 +36,5 @@ pub use berth_engine::service::{
 pub use client::Client;
 pub use error::ApiError;
 pub use http::{HTTP_ONLY_ROUTES, OPEN_ROUTES, SETUP_CODE_FILE, STORE_UPLOAD_LIMIT};
-pub use owner::{serve, Owner, DEFAULT_LISTEN, HTTP_ADDR_FILE};
+pub use owner::{serve, Owner, ProxyOptions, Web, DEFAULT_LISTEN, HTTP_ADDR_FILE, PROXY_ADDR_FILE};
 pub use socket::SOCKET_NAME;

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use berth_engine::apps::Apps;
 use berth_engine::lifecycle::Engine;
 use berth_engine::metrics::sample_forever;
+use berth_engine::proxy::Names;
 use berth_engine::rewrite::HostSettings;
 use berth_engine::service::{Answer, Event, Request, Service, Started};
 use tokio::net::UnixListener;
@@ -23,6 +24,52 @@ use crate::ApiError;
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8420";
 /// The file in the home where the daemon writes the address it listens on.
 pub const HTTP_ADDR_FILE: &str = "http.addr";
+/// The file in the home where the daemon writes its reverse proxy's address.
+pub const PROXY_ADDR_FILE: &str = "proxy.addr";
+
+/// Where the reverse proxy listens, and the names it answers to.
+pub struct ProxyOptions {
+    pub listen: std::net::SocketAddr,
+    pub names: Names,
+}
+
+impl ProxyOptions {
+    /// The proxy on `listen`, apps named under `domain`, by default
+    /// `<this server's short host name>.local`; always also as
+    /// `<app>-<server>.local`.
+    pub fn new(listen: std::net::SocketAddr, domain: Option<&str>) -> Self {
+        let host = crate::hosts::hostname().unwrap_or_else(|| "berth".into());
+        let server = host.split('.').next().unwrap_or(&host).to_string();
+        let domain = domain
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{server}.local"));
+        ProxyOptions {
+            listen,
+            names: Names::new(&domain, &server),
+        }
+    }
+}
+
+/// Where [`Owner::serve_web`] listens.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Web {
+    /// The web UI and API.
+    pub http: Option<std::net::SocketAddr>,
+    /// The reverse proxy.
+    pub proxy: Option<std::net::SocketAddr>,
+}
+
+/// A listener on `addr`, or an error saying which option picks another.
+async fn bind(
+    addr: std::net::SocketAddr,
+    option: &str,
+) -> Result<tokio::net::TcpListener, ApiError> {
+    tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        ApiError::Setup(format!(
+            "cannot listen on {addr} ({e}); pick another address with {option}"
+        ))
+    })
+}
 
 /// The single owner of a Berth home: holds its lock, the Docker engine and
 /// the store, settles unfinished operations, and runs commands. `berth
@@ -154,17 +201,50 @@ impl Owner {
         addr: std::net::SocketAddr,
         allowed_hosts: &[String],
     ) -> Result<std::net::SocketAddr, ApiError> {
-        let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-            ApiError::Setup(format!(
-                "cannot listen on {addr} ({e}); pick another address with --listen ADDR:PORT"
-            ))
-        })?;
-        let bound = listener.local_addr()?;
+        let web = self.serve_web(Some(addr), None, allowed_hosts).await?;
+        Ok(web.http.expect("the web UI was asked for"))
+    }
+
+    /// Serves, in the background, the web UI and API on `listen` and the
+    /// reverse proxy as `proxy` says (Berth's own names there lead to the
+    /// same UI, with the same logins); writes their addresses to
+    /// `<home>/http.addr` and `<home>/proxy.addr`.
+    pub async fn serve_web(
+        &self,
+        listen: Option<std::net::SocketAddr>,
+        proxy: Option<ProxyOptions>,
+        allowed_hosts: &[String],
+    ) -> Result<Web, ApiError> {
+        let http_listener = match listen {
+            Some(addr) => Some(bind(addr, "--listen ADDR:PORT").await?),
+            None => None,
+        };
+        let proxy_listener = match &proxy {
+            Some(p) => Some(bind(p.listen, "--proxy-listen ADDR:PORT").await?),
+            None => None,
+        };
+        let mut hosts = allowed_hosts.to_vec();
+        if let Some(p) = &proxy {
+            hosts.extend(p.names.berth_names());
+        }
         // The setup code exists before anyone can learn where to use it.
-        let http = crate::http::prepare(self.service.clone(), allowed_hosts)?;
-        std::fs::write(self.home.join(HTTP_ADDR_FILE), bound.to_string())?;
-        tokio::spawn(crate::http::serve_http(http, listener));
-        Ok(bound)
+        let http = crate::http::prepare(self.service.clone(), &hosts)?;
+        let router = crate::http::router(http);
+        let mut web = Web::default();
+        if let Some(listener) = http_listener {
+            let bound = listener.local_addr()?;
+            std::fs::write(self.home.join(HTTP_ADDR_FILE), bound.to_string())?;
+            tokio::spawn(crate::http::serve_http(router.clone(), listener));
+            web.http = Some(bound);
+        }
+        if let (Some(listener), Some(options)) = (proxy_listener, proxy) {
+            let bound = listener.local_addr()?;
+            std::fs::write(self.home.join(PROXY_ADDR_FILE), bound.to_string())?;
+            let proxy = crate::proxy::Proxy::new(self.service.clone(), options.names, router);
+            tokio::spawn(crate::proxy::serve_proxy(proxy, listener));
+            web.proxy = Some(bound);
+        }
+        Ok(web)
     }
 
     /// Serves the commands on `<home>/berth.sock` (mode 0600) until SIGINT
@@ -217,31 +297,46 @@ pub(crate) async fn call_detached(
     }
 }
 
-/// Serves `home` until SIGINT or SIGTERM: the unix socket, and HTTP on
+/// Serves `home` until SIGINT or SIGTERM: the unix socket, HTTP on
 /// `listen` unless it is `None` (answering to this server's own names and
-/// `allowed_hosts`).
+/// `allowed_hosts`), and the reverse proxy when `proxy` says where.
 pub async fn serve(
     home: &Path,
     host: HostSettings,
     listen: Option<std::net::SocketAddr>,
+    proxy: Option<ProxyOptions>,
     allowed_hosts: &[String],
 ) -> Result<(), ApiError> {
     let owner = Owner::open(home, host).await?;
     let _ = std::fs::remove_file(home.join(HTTP_ADDR_FILE));
-    if let Some(addr) = listen {
-        let addr = owner.serve_http(addr, allowed_hosts).await?;
-        let shown = if addr.ip().is_unspecified() {
-            format!(
-                "http://<this server's address>:{} (and http://127.0.0.1:{})",
-                addr.port(),
-                addr.port()
-            )
-        } else {
-            format!("http://{addr}")
-        };
-        eprintln!("berth: web UI at {shown}");
+    let _ = std::fs::remove_file(home.join(PROXY_ADDR_FILE));
+    let domain = proxy.as_ref().map(|p| p.names.domain().to_string());
+    if listen.is_some() || proxy.is_some() {
+        let web = owner.serve_web(listen, proxy, allowed_hosts).await?;
+        if let Some(addr) = web.http {
+            eprintln!("berth: web UI at {}", shown(addr));
+        }
+        if let (Some(addr), Some(domain)) = (web.proxy, domain) {
+            eprintln!(
+                "berth: apps by name at {} (Host <app>.{domain} or <app>-<server>.local; Berth itself as berth.{domain})",
+                shown(addr)
+            );
+        }
     }
     owner.serve_socket().await
+}
+
+/// How to reach a listener, for people.
+fn shown(addr: std::net::SocketAddr) -> String {
+    if addr.ip().is_unspecified() {
+        format!(
+            "http://<this server's address>:{} (and http://127.0.0.1:{})",
+            addr.port(),
+            addr.port()
+        )
+    } else {
+        format!("http://{addr}")
+    }
 }
 
 /// How often the daemon retries unsettled operations: `BERTH_SETTLE_SECS`,

@@ -9,7 +9,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use berth_api::home::{default_home, host_settings};
-use berth_api::{args, Client, Event, EventKind, OperationInfo, Request, VersionInfo};
+use berth_api::{
+    args, Client, Event, EventKind, OperationInfo, ProxyOptions, Request, VersionInfo,
+};
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
@@ -32,8 +34,16 @@ impl HomeArg {
 
 /// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
 /// `listen` is `ADDR:PORT` for the web UI, or `none`; `allow_hosts` are
-/// names it answers to besides this server's own.
-pub fn serve(home: &HomeArg, listen: &str, allow_hosts: &[String]) -> Result<ExitCode> {
+/// names it answers to besides this server's own; the reverse proxy runs
+/// on `proxy_listen` (else `$BERTH_PROXY_LISTEN`, else not at all), naming
+/// apps under `proxy_domain` (else `$BERTH_PROXY_DOMAIN`).
+pub fn serve(
+    home: &HomeArg,
+    listen: &str,
+    allow_hosts: &[String],
+    proxy_listen: Option<&str>,
+    proxy_domain: Option<&str>,
+) -> Result<ExitCode> {
     let home = home.resolve()?;
     let listen = match listen {
         "none" | "off" => None,
@@ -41,11 +51,28 @@ pub fn serve(home: &HomeArg, listen: &str, allow_hosts: &[String]) -> Result<Exi
             format!("--listen {addr}: write an address and port like 0.0.0.0:8420 or 127.0.0.1:8420, or none")
         })?),
     };
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let proxy_listen = proxy_listen
+        .map(str::to_string)
+        .or_else(|| from_env("BERTH_PROXY_LISTEN"));
+    let proxy_domain = proxy_domain
+        .map(str::to_string)
+        .or_else(|| from_env("BERTH_PROXY_DOMAIN"));
+    let proxy = match proxy_listen.as_deref() {
+        None | Some("none" | "off") => None,
+        Some(addr) => {
+            let addr = addr.parse::<std::net::SocketAddr>().with_context(|| {
+                format!("--proxy-listen {addr}: write an address and port like 0.0.0.0:80 or 127.0.0.1:8080, or none")
+            })?;
+            Some(ProxyOptions::new(addr, proxy_domain.as_deref()))
+        }
+    };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(berth_api::serve(
         &home,
         host_settings(),
         listen,
+        proxy,
         allow_hosts,
     ))?;
     Ok(ExitCode::SUCCESS)

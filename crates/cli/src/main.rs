@@ -41,6 +41,16 @@ enum Command {
         /// name, `<name>.local`, its addresses and localhost always work.
         #[arg(long = "allow-host", value_name = "NAME")]
         allow_hosts: Vec<String>,
+        /// Where the reverse proxy listens (ADDR:PORT; default
+        /// $BERTH_PROXY_LISTEN, else off): each app answers there by its
+        /// own name, Berth itself as berth.<domain>.
+        #[arg(long, value_name = "ADDR:PORT")]
+        proxy_listen: Option<String>,
+        /// The domain apps are named under on the proxy (default
+        /// $BERTH_PROXY_DOMAIN, else <this server's name>.local); they also
+        /// answer as <app>-<server>.local.
+        #[arg(long, value_name = "DOMAIN")]
+        proxy_domain: Option<String>,
     },
     /// Install an app from a store, or from a compose file.
     Install(apps::InstallCmd),
@@ -134,7 +144,15 @@ fn main() -> ExitCode {
         Command::Serve {
             listen,
             allow_hosts,
-        } => daemon::serve(&home, &listen, &allow_hosts),
+            proxy_listen,
+            proxy_domain,
+        } => daemon::serve(
+            &home,
+            &listen,
+            &allow_hosts,
+            proxy_listen.as_deref(),
+            proxy_domain.as_deref(),
+        ),
         Command::Install(cmd) => apps::install(&home, cmd),
         Command::Catalog(cmd) => catalog::run(&home, cmd),
         Command::Shares(cmd) => shares::run(&home, cmd),

@@ -26,6 +26,7 @@ pub mod lifecycle;
 pub mod metrics;
 pub mod model;
 pub mod policy;
+pub mod proxy;
 pub mod registry;
 pub mod rewrite;
 pub mod service;

@@ -132,6 +132,8 @@ pub struct OpenAddress {
     pub service: String,
     /// The host port.
     pub port: u16,
+    /// The container port behind it, where the proxy reaches the service.
+    pub target: u16,
     /// The path on it, `/` by default.
     pub path: String,
 }
@@ -190,19 +192,24 @@ impl Apps {
                     })
                     .and_then(|s| s.parse::<u16>().ok());
                 let Some(published) = published else { continue };
-                first.get_or_insert((name.to_string(), published));
+                let Ok(target_port) = u16::try_from(target) else {
+                    continue;
+                };
+                first.get_or_insert((name.to_string(), published, target_port));
                 if wanted == Some((name, target)) {
                     return Some(OpenAddress {
                         service: name.to_string(),
                         port: published,
+                        target: target_port,
                         path: main.and_then(|m| m.path).unwrap_or_else(|| "/".into()),
                     });
                 }
             }
         }
-        first.map(|(service, port)| OpenAddress {
+        first.map(|(service, port, target)| OpenAddress {
             service,
             port,
+            target,
             path: "/".into(),
         })
     }

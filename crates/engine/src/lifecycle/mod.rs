@@ -11,8 +11,10 @@
 //! (restarts, exit codes, health), `logs.rs` (tail, follow, search,
 //! download), `oneoff.rs` (a service run once, to its end), `storage.rs`
 //! (what the storage driver can cap), `download.rs` (what this host already
-//! has of an image, and what pulling it would download).
+//! has of an image, and what pulling it would download), `address.rs`
+//! (where a service answers on its app's network, for the proxy).
 
+mod address;
 mod create;
 mod down;
 mod download;
@@ -32,6 +34,7 @@ use bollard::Docker;
 
 use crate::{Error, Result};
 
+pub use address::ServiceAddress;
 pub use down::DownOptions;
 pub use images::LocalImage;
 pub use inspect::ServiceDetail;

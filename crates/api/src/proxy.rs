@@ -1,0 +1,484 @@
+//! The reverse proxy: one listener where every app answers by its own name
+//! (`<app>.<domain>`, `<app>-<server>.local`) and Berth's web UI and API by
+//! theirs (`berth.<domain>`), so Berth and each app are different origins.
+//! Which name means what and where an app answers is the engine's
+//! ([`berth_engine::proxy`]); this file only carries HTTP.
+//!
+//! HTTP/1.1 and cleartext HTTP/2 (hyper-util's auto builder); bodies stream
+//! both ways with hyper's back-pressure (nothing is buffered whole);
+//! WebSocket and other upgrades are joined and copied both ways;
+//! hop-by-hop headers are dropped; `X-Forwarded-For`, `-Proto` and `-Host`
+//! are set. Berth's session cookie (and key header) never reach an app.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use axum::http::{Request, Response, StatusCode, Uri, Version};
+use axum::Router;
+use berth_engine::proxy::{Destination, Names, Route, Routes};
+use berth_engine::service::Service;
+use hyper::body::Incoming;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use tower::ServiceExt;
+
+use crate::auth::{COOKIE, KEY_HEADER};
+
+/// How long a found route is trusted before the engine is asked again.
+const ROUTE_KEEP: Duration = Duration::from_secs(2);
+/// How long an app may take to accept a connection.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a client may take to send a request's head.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Headers that describe one connection, not the request (RFC 9110 §7.6.1):
+/// never passed on.
+const HOP_BY_HOP: &[&str] = &[
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
+/// The proxy's state: the names it answers to, the routing table, Berth's
+/// own web router and the client that reaches apps (keeps connections).
+#[derive(Clone)]
+pub(crate) struct Proxy {
+    service: Arc<Service>,
+    names: Arc<Names>,
+    routes: Arc<Routes>,
+    berth: Router,
+    client: Client<HttpConnector, Incoming>,
+}
+
+impl Proxy {
+    /// A proxy answering to `names`, serving Berth's own names with `berth`.
+    pub(crate) fn new(service: Arc<Service>, names: Names, berth: Router) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        connector.set_nodelay(true);
+        Proxy {
+            service,
+            names: Arc::new(names),
+            routes: Arc::new(Routes::new(ROUTE_KEEP)),
+            berth,
+            client: Client::builder(TokioExecutor::new()).build(connector),
+        }
+    }
+
+    async fn handle(self, peer: SocketAddr, request: Request<Incoming>) -> Response<Body> {
+        let host = host_of(&request);
+        match self.names.destination(&host) {
+            Destination::Foreign => page(
+                StatusCode::MISDIRECTED_REQUEST,
+                "Not a name of this server",
+                format!(
+                    "This server answers only to its own names (its apps under {}).",
+                    self.names.domain()
+                ),
+            ),
+            Destination::NoSuchName => no_such_app(&self.names),
+            Destination::Berth => self.serve_berth(peer, host, request).await,
+            Destination::App(app) => self.serve_app(peer, host, &app, request).await,
+        }
+    }
+
+    /// Berth's own web UI and API, in this process: it sees the real peer
+    /// (its login throttle counts by address).
+    async fn serve_berth(
+        self,
+        peer: SocketAddr,
+        host: String,
+        request: Request<Incoming>,
+    ) -> Response<Body> {
+        let mut request = request.map(Body::new);
+        if let Ok(host) = HeaderValue::from_str(&host) {
+            // HTTP/2 carries the name in the authority only; Berth's checks read `Host`.
+            request.headers_mut().entry(header::HOST).or_insert(host);
+        }
+        request.extensions_mut().insert(ConnectInfo(peer));
+        match self.berth.oneshot(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+
+    async fn serve_app(
+        self,
+        peer: SocketAddr,
+        host: String,
+        app: &str,
+        request: Request<Incoming>,
+    ) -> Response<Body> {
+        let upstream = match self.routes.find(self.service.app_manager(), app).await {
+            Ok(Route::Upstream(upstream)) => upstream,
+            Ok(Route::NoSuchApp) => return no_such_app(&self.names),
+            Ok(Route::NoWebPort) => {
+                return page(
+                    StatusCode::NOT_FOUND,
+                    "No web page",
+                    format!("The app {app} publishes no port, so it has no page to open."),
+                )
+            }
+            Ok(Route::NotRunning(service)) => {
+                return page(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Not running",
+                    format!(
+                        "The app {app} is not running (its service {service} has no running container); start it in Berth."
+                    ),
+                )
+            }
+            Ok(Route::Unreachable(service)) => {
+                return page(
+                    StatusCode::BAD_GATEWAY,
+                    "Cannot reach the app",
+                    format!(
+                        "The app {app} is up, but its service {service} has no network address now (it may be restarting); try again in a moment, or see its page in Berth."
+                    ),
+                )
+            }
+            Err(e) => {
+                return page(
+                    StatusCode::BAD_GATEWAY,
+                    "Cannot find the app",
+                    format!("Berth cannot find where {app} answers: {e}"),
+                )
+            }
+        };
+        match self.forward(peer, &host, upstream, request).await {
+            Ok(response) => response,
+            Err(e) => {
+                // Recreated containers get new addresses: look again next time.
+                self.routes.forget(app);
+                page(
+                    StatusCode::BAD_GATEWAY,
+                    "The app does not answer",
+                    format!("The app {app} did not answer at {upstream}: {}", causes(&e)),
+                )
+            }
+        }
+    }
+
+    /// Sends `request` to `upstream` as HTTP/1.1 and its answer back, both
+    /// bodies streamed; joins an upgraded connection (WebSocket) both ways.
+    async fn forward(
+        &self,
+        peer: SocketAddr,
+        host: &str,
+        upstream: SocketAddr,
+        mut request: Request<Incoming>,
+    ) -> Result<Response<Body>, hyper_util::client::legacy::Error> {
+        let upgrade = (request.version() == Version::HTTP_11)
+            .then(|| upgrade_protocol(request.headers()))
+            .flatten();
+        let client_side = upgrade.is_some().then(|| hyper::upgrade::on(&mut request));
+        let (mut parts, body) = request.into_parts();
+        let headers = &mut parts.headers;
+        remove_hop_by_hop(headers);
+        remove_berth_session(headers);
+        headers.remove(KEY_HEADER);
+        if let Some(protocol) = &upgrade {
+            headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+            headers.insert(header::UPGRADE, protocol.clone());
+        }
+        forwarded_for(headers, peer);
+        headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        if let Ok(host) = HeaderValue::from_str(host) {
+            headers.insert("x-forwarded-host", host.clone());
+            // Apps make their links from the name they were asked by.
+            headers.insert(header::HOST, host);
+        }
+        let path = parts
+            .uri
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        parts.uri = Uri::builder()
+            .scheme("http")
+            .authority(upstream.to_string())
+            .path_and_query(path)
+            .build()
+            .expect("an address and a request's path make a URI");
+        parts.version = Version::HTTP_11;
+        let mut response = self
+            .client
+            .request(Request::from_parts(parts, body))
+            .await?;
+        let switched = response.status() == StatusCode::SWITCHING_PROTOCOLS;
+        match client_side {
+            Some(client_side) if switched => {
+                let kept = [header::CONNECTION, header::UPGRADE]
+                    .map(|name| (name.clone(), response.headers().get(name).cloned()));
+                let app_side = hyper::upgrade::on(&mut response);
+                tokio::spawn(async move {
+                    if let (Ok(client), Ok(app)) = tokio::join!(client_side, app_side) {
+                        let _ = tokio::io::copy_bidirectional(
+                            &mut TokioIo::new(client),
+                            &mut TokioIo::new(app),
+                        )
+                        .await;
+                    }
+                });
+                remove_hop_by_hop(response.headers_mut());
+                for (name, value) in kept {
+                    if let Some(value) = value {
+                        response.headers_mut().insert(name, value);
+                    }
+                }
+            }
+            _ => remove_hop_by_hop(response.headers_mut()),
+        }
+        Ok(response.map(Body::new))
+    }
+}
+
+/// Serves the proxy on `listener` until the process ends.
+pub(crate) async fn serve_proxy(proxy: Proxy, listener: tokio::net::TcpListener) {
+    let mut server = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    server
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    let server = Arc::new(server);
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                // Out of file descriptors and the like: pass, do not spin.
+                eprintln!("berth: the proxy cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let proxy = proxy.clone();
+        let server = server.clone();
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let proxy = proxy.clone();
+                async move { Ok::<_, Infallible>(proxy.handle(peer, request).await) }
+            });
+            let _ = server
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+/// The name a request was sent to: its authority (HTTP/2, absolute form),
+/// else its `Host`.
+fn host_of<B>(request: &Request<B>) -> String {
+    request
+        .uri()
+        .authority()
+        .map(|a| a.as_str().to_string())
+        .or_else(|| {
+            request
+                .headers()
+                .get(header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+        })
+        .unwrap_or_default()
+}
+
+/// The protocol a request asks to switch to (`Upgrade: websocket` with
+/// `Connection: upgrade`).
+fn upgrade_protocol(headers: &HeaderMap) -> Option<HeaderValue> {
+    let asks = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|token| token.trim().eq_ignore_ascii_case("upgrade"));
+    asks.then(|| headers.get(header::UPGRADE).cloned())
+        .flatten()
+}
+
+/// Drops the hop-by-hop headers and those the `Connection` header names.
+fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|token| HeaderName::from_bytes(token.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in HOP_BY_HOP {
+        headers.remove(*name);
+    }
+}
+
+/// Removes Berth's session cookie from every `Cookie` header, keeping the
+/// app's own cookies: a browser sends cookies to every port of a host, and
+/// an app must never hold the user's Berth session.
+fn remove_berth_session(headers: &mut HeaderMap) {
+    let kept: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
+        .map(|pair| String::from_utf8_lossy(pair).trim().to_string())
+        .filter(|pair| !pair.is_empty() && pair.split('=').next().map(str::trim) != Some(COOKIE))
+        .collect();
+    headers.remove(header::COOKIE);
+    if !kept.is_empty() {
+        if let Ok(value) = HeaderValue::from_str(&kept.join("; ")) {
+            headers.insert(header::COOKIE, value);
+        }
+    }
+}
+
+/// Adds the client's address to `X-Forwarded-For` (after what earlier
+/// proxies wrote).
+fn forwarded_for(headers: &mut HeaderMap, peer: SocketAddr) {
+    let ip = peer.ip().to_canonical().to_string();
+    let value = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(earlier) if !earlier.trim().is_empty() => format!("{earlier}, {ip}"),
+        _ => ip,
+    };
+    if let Ok(value) = HeaderValue::from_str(&value) {
+        headers.insert("x-forwarded-for", value);
+    }
+}
+
+/// An error and its causes in one line: the client's own message alone
+/// ("client error (Connect)") does not say what went wrong.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        line.push_str(": ");
+        line.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    line
+}
+
+fn no_such_app(names: &Names) -> Response<Body> {
+    page(
+        StatusCode::NOT_FOUND,
+        "No such app",
+        format!(
+            "No app of this server has that name. Apps answer as <app>.{}; Berth lists them at berth.{}.",
+            names.domain(),
+            names.domain()
+        ),
+    )
+}
+
+/// A short page of the proxy's own.
+fn page(status: StatusCode, title: &str, sentence: String) -> Response<Body> {
+    let html = format!(
+        "<!doctype html><meta charset=utf-8><title>{title}</title><h1>{title}</h1><p>{}</p>\n",
+        escape(&sentence)
+    );
+    let mut response = Response::new(Body::from(html));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response.headers_mut().insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_berth_cookie_is_removed_and_the_apps_kept() {
+        let mut headers = HeaderMap::new();
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; berth_session=secret;lang=en"),
+        );
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("berth_session=again"),
+        );
+        headers.append(
+            header::COOKIE,
+            HeaderValue::from_static("berth_sessionx=app"),
+        );
+        remove_berth_session(&mut headers);
+        let all: Vec<_> = headers.get_all(header::COOKIE).iter().collect();
+        assert_eq!(all, ["theme=dark; lang=en; berth_sessionx=app"]);
+
+        let mut only = HeaderMap::new();
+        only.insert(
+            header::COOKIE,
+            HeaderValue::from_static(" berth_session = x"),
+        );
+        remove_berth_session(&mut only);
+        assert!(only.get(header::COOKIE).is_none());
+    }
+
+    #[test]
+    fn hop_by_hop_headers_and_those_connection_names_go() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("connection", "keep-alive, X-Secret"),
+            ("keep-alive", "timeout=5"),
+            ("x-secret", "1"),
+            ("transfer-encoding", "chunked"),
+            ("te", "trailers"),
+            ("upgrade", "websocket"),
+            ("x-kept", "1"),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        remove_hop_by_hop(&mut headers);
+        let left: Vec<_> = headers.keys().map(|k| k.as_str()).collect();
+        assert_eq!(left, ["x-kept"]);
+    }
+
+    #[test]
+    fn an_upgrade_needs_both_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        assert_eq!(upgrade_protocol(&headers), None);
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("keep-alive, Upgrade"),
+        );
+        assert_eq!(
+            upgrade_protocol(&headers),
+            Some(HeaderValue::from_static("websocket"))
+        );
+    }
+
+    #[test]
+    fn forwarded_for_appends_the_peer() {
+        let mut headers = HeaderMap::new();
+        forwarded_for(&mut headers, "[::ffff:10.0.0.2]:5000".parse().unwrap());
+        assert_eq!(headers["x-forwarded-for"], "10.0.0.2");
+        forwarded_for(&mut headers, "192.168.1.9:1".parse().unwrap());
+        assert_eq!(headers["x-forwarded-for"], "10.0.0.2, 192.168.1.9");
+    }
+}
