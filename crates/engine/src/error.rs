@@ -104,6 +104,12 @@ pub enum Error {
         path: PathBuf,
         why: String,
     },
+    #[error("the folder {path} of the share {name} is not there now; plug in its drive (or create the folder) and try again")]
+    ShareAbsent { name: String, path: PathBuf },
+    #[error("cannot change the owner of the share {name}'s files: {message}")]
+    Ownership { name: String, message: String },
+    #[error("SMB sharing: {message}")]
+    Smb { message: String },
     #[error("an operation on {app} is already running; wait for it to finish")]
     Busy { app: String },
     #[error(transparent)]

@@ -105,7 +105,7 @@ impl Error {
             Error::ConsentRequired { .. } => ErrorCode::ConsentRequired,
             Error::NotInstalled { .. } | Error::NoShare { .. } => ErrorCode::NotFound,
             Error::ShareExists { .. } => ErrorCode::Conflict,
-            Error::ShareRefused { .. } => ErrorCode::Refused,
+            Error::ShareRefused { .. } | Error::ShareAbsent { .. } => ErrorCode::Refused,
             Error::AlreadyInstalled { .. } | Error::Busy { .. } | Error::InTransition { .. } => {
                 ErrorCode::Conflict
             }
@@ -126,6 +126,8 @@ impl Error {
             | Error::RolledBack { .. }
             | Error::MigrationFailed { .. }
             | Error::NotReady { .. }
+            | Error::Ownership { .. }
+            | Error::Smb { .. }
             | Error::Internal { .. } => ErrorCode::Failed,
         }
     }

@@ -5,6 +5,18 @@
 //! files). The default set lives under `<home>/shares/`. Forgetting a share
 //! never deletes its files.
 
+mod ownership;
+mod smb;
+
+pub use ownership::{
+    check as check_access, chown_tree, operation_subject, OwnershipBegun, ShareAccess, Tally,
+    SAMPLE,
+};
+pub use smb::{
+    render_config, unix_names, Smb, SmbAccess, SmbPaths, SmbSettings, SmbStatus, SmbUsers,
+    DEFAULT_PORT, SHARE_USER,
+};
+
 use std::path::{Path, PathBuf};
 
 use crate::apps::Apps;
