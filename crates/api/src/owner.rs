@@ -70,6 +70,8 @@ impl Owner {
                 settler.settle_idle(&mut last_error).await;
             }
         });
+        // SMB sharing, when it is on, from now until the daemon stops.
+        tokio::spawn(service.clone().keep_smb(std::time::Duration::from_secs(5)));
         if let Some(every) = stats_interval() {
             let owner = service.clone();
             let apps = move || {
@@ -103,6 +105,11 @@ impl Owner {
             home: home.to_path_buf(),
             _lock: lock,
         })
+    }
+
+    /// Stops what the daemon runs besides its tasks (Berth's smbd).
+    pub async fn shutdown(&self) {
+        self.service.stop_smb().await;
     }
 
     /// Runs one command; long operations answer `{"operation": id}` at once
@@ -230,7 +237,9 @@ pub async fn serve(
         };
         eprintln!("berth: web UI at {shown}");
     }
-    owner.serve_socket().await
+    let served = owner.serve_socket().await;
+    owner.shutdown().await;
+    served
 }
 
 /// How often the daemon retries unsettled operations: `BERTH_SETTLE_SECS`,
