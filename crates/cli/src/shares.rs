@@ -85,8 +85,13 @@ fn access_words(a: &ShareAccess) -> String {
     } else {
         format!("a sample of {} entries", a.sampled)
     };
+    let above = if a.reachable {
+        ""
+    } else {
+        "; a folder above it is closed to that user, so SMB cannot open it"
+    };
     format!(
-        "the apps ({}:{}) {can}; the folder belongs to {}:{} (mode {:o}); {} of {sample} are not readable and writable by the apps",
+        "the apps ({}:{}) {can}; the folder belongs to {}:{} (mode {:o}); {} of {sample} are not readable and writable by the apps{above}",
         a.uid, a.gid, a.owner, a.group, a.mode, a.problems
     )
 }
@@ -233,10 +238,12 @@ fn print_smb(status: &SmbStatus, shares: &[ShareInfo]) {
         format!(":{}", status.port)
     };
     for s in shares.iter().filter(|s| s.smb != SmbAccess::None) {
-        let there = if s.present {
-            ""
-        } else {
-            " (not there now, not offered)"
+        let there = match &s.access {
+            None => " (not there now, not offered)",
+            Some(a) if !a.reachable => {
+                " (a folder above it is closed to the apps' user: SMB cannot open it)"
+            }
+            Some(_) => "",
         };
         println!(
             "{:<12} {:<5}  \\\\{server}\\{name}  smb://{server}{port}/{name}{there}",

@@ -185,6 +185,14 @@ fn smb_err(message: impl Into<String>) -> Error {
     }
 }
 
+/// Section names with a meaning of their own in `smb.conf`: a share of
+/// that name would change Samba's settings, not be offered.
+const RESERVED: &[&str] = &["global", "homes", "printers"];
+
+fn reserved(name: &str) -> bool {
+    RESERVED.iter().any(|r| r.eq_ignore_ascii_case(name))
+}
+
 /// A path Samba reads as written: no line breaks (they would end the
 /// setting) and no `%` (Samba's substitutions).
 fn plain(path: &str) -> bool {
@@ -255,7 +263,11 @@ pub fn render_config(
     );
     for share in shares {
         let access = SmbAccess::from_column(share.smb.as_deref());
-        if access == SmbAccess::None || !plain(&share.path) || !Path::new(&share.path).is_dir() {
+        if access == SmbAccess::None
+            || reserved(&share.name)
+            || !plain(&share.path)
+            || !Path::new(&share.path).is_dir()
+        {
             continue;
         }
         conf.push_str(&format!(
@@ -771,6 +783,11 @@ impl Apps {
         name: &crate::model::ShareName,
         access: SmbAccess,
     ) -> Result<ShareRecord> {
+        if access != SmbAccess::None && reserved(name.as_str()) {
+            return Err(smb_err(format!(
+                "Samba keeps the name {name} for its own settings; add the folder again under another name to offer it"
+            )));
+        }
         if !self.db().set_share_smb(name, access.column())? {
             return Err(Error::NoShare {
                 name: name.to_string(),
@@ -818,6 +835,7 @@ mod tests {
                 share("Hidden", here, None),
                 share("Gone", "/no/such/drive", Some("write")),
                 share("Odd", odd.to_str().unwrap(), Some("write")),
+                share("Global", here, Some("write")),
             ],
         );
         assert!(conf.contains("smb ports = 1445"));
@@ -828,7 +846,7 @@ mod tests {
         assert!(conf.contains("read only = yes"));
         assert!(conf.contains("[Music]"));
         assert!(conf.contains("force user = berth-share"));
-        for left_out in ["[Hidden]", "[Gone]", "[Odd]"] {
+        for left_out in ["[Hidden]", "[Gone]", "[Odd]", "[Global]"] {
             assert!(!conf.contains(left_out), "{left_out} in {conf}");
         }
         std::fs::remove_dir(&odd).ok();
