@@ -483,6 +483,11 @@ impl Smb {
     fn prepare(&self) -> Result<()> {
         use std::os::unix::fs::PermissionsExt;
         for dir in std::iter::once(self.paths.dir.clone()).chain(self.paths.folders()) {
+            let owner_only = std::fs::metadata(&dir)
+                .is_ok_and(|m| m.is_dir() && m.permissions().mode() & 0o777 == 0o700);
+            if owner_only {
+                continue;
+            }
             std::fs::create_dir_all(&dir)
                 .and_then(|_| {
                     std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))
@@ -523,9 +528,15 @@ impl Smb {
                 .and_then(|_| std::fs::rename(&next, &path))
                 .map_err(|cause| Error::Write { path, cause })
         };
-        write(self.paths.users_map(), &map)?;
-        let changed = std::fs::read_to_string(self.paths.conf()).ok().as_deref() != Some(&conf);
-        if changed {
+        // Written only when they change: this runs every few seconds, and
+        // a home server's disk may be an SD card.
+        let differs =
+            |path: &Path, text: &str| std::fs::read_to_string(path).ok().as_deref() != Some(text);
+        let changed = differs(&self.paths.conf(), &conf) || differs(&self.paths.users_map(), &map);
+        if differs(&self.paths.users_map(), &map) {
+            write(self.paths.users_map(), &map)?;
+        }
+        if differs(&self.paths.conf(), &conf) {
             write(self.paths.conf(), &conf)?;
         }
         Ok(changed)
