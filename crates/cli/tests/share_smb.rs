@@ -3,8 +3,9 @@
 //! free high port: the login is the Berth admin with SMB's own password, a
 //! `write` share takes files that land owned by the apps' PUID:PGID, a
 //! `read` share refuses them, a share not offered is not listed, a wrong
-//! password is refused, and turning SMB off (or stopping the daemon) closes
-//! the port. Needs root and Debian's `samba` and `smbclient`.
+//! password is refused, a killed smbd is started again, and turning SMB off
+//! (or stopping the daemon) closes the port. Needs root and Debian's `samba`
+//! and `smbclient`.
 
 mod common;
 use common::*;
@@ -276,6 +277,23 @@ fn shares_offered_over_smb_as_read_write_or_not_with_the_admins_login() {
     );
     let guest = smbclient(port, "", &["-N", "//127.0.0.1/Drop", "-c", "ls"]);
     assert!(!guest.status.success(), "a guest got in: {}", text(&guest));
+
+    // smbd killed behind Berth's back: the daemon starts it again.
+    let pid_file = home.join("smb/run/smbd.pid");
+    let first = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .to_string();
+    assert!(Command::new("kill")
+        .args(["-KILL", &first])
+        .status()
+        .unwrap()
+        .success());
+    wait_until("smbd started again after it was killed", || {
+        std::fs::read_to_string(&pid_file).is_ok_and(|p| p.trim() != first) && listening(port)
+    });
+    let back = smbclient(port, &login(), &["//127.0.0.1/Drop", "-c", "ls"]);
+    assert!(back.status.success(), "after the restart: {}", text(&back));
 
     // Off: smbd and its helpers stop, the port closes.
     berth_ok(&home, &["shares", "smb", "disable"]);
