@@ -25,7 +25,7 @@
 // everything it received to the API is refused. A screenshot of every page
 // goes to ui/e2e-output/; a blank page fails the test.
 import { spawn, execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -254,6 +254,42 @@ try {
   await until("the TV share to go", async () => (await sharesTable.locator('tr[data-share="TV"]').count()) === 0, 15);
   if (!existsSync(join(home, "shares", "TV"))) fail("removing a share deleted its folder");
   console.log("  shares: the usual seven made; one removed, its folder kept");
+
+  // A folder copied as root (this test runs as root): the page warns that
+  // the apps cannot use it; "Fix ownership" says exactly what it will
+  // change, changes nothing before the confirmation, then gives the files
+  // to the apps' 1000:1000. Then it is offered read-only over SMB.
+  const rootCopy = mkdtempSync(join(tmpdir(), "berth-e2e-archive-"));
+  writeFileSync(join(rootCopy, "film.txt"), "copied as root");
+  execFileSync(berth, ["--home", home, "shares", "add", "Archive", rootCopy]);
+  await page.reload();
+  await page.getByRole("heading", { name: "Shares", exact: true }).waitFor();
+  const archiveRow = sharesTable.locator('tr[data-share="Archive"]');
+  await archiveRow.getByTestId("share-access-warning").waitFor({ timeout: 30000 });
+  const warning = await archiveRow.getByTestId("share-access-warning").innerText();
+  if (!warning.includes("cannot open this folder")) fail(`the Archive share's warning says: ${warning}`);
+  await archiveRow.getByRole("button", { name: "Fix ownership" }).click();
+  const fix = page.getByRole("dialog");
+  const change = await fix.getByTestId("fix-ownership-change").innerText();
+  if (!change.includes(rootCopy) || !change.includes("user 1000 and group 1000")) fail(`the fix's confirmation says: ${change}`);
+  await shot(page, "fix-ownership");
+  if (statSync(join(rootCopy, "film.txt")).uid !== 0) fail("owners changed before the confirmation");
+  await fix.getByRole("button", { name: "Fix ownership" }).click();
+  await until("the Archive warning to go", async () => (await archiveRow.getByTestId("share-access-warning").count()) === 0, 30);
+  for (const p of [rootCopy, join(rootCopy, "film.txt")]) {
+    const st = statSync(p);
+    if (st.uid !== 1000 || st.gid !== 1000) fail(`${p} is ${st.uid}:${st.gid} after the fix, not 1000:1000`);
+  }
+  const fixedSaid = await page.getByTestId("shares-result").innerText();
+  if (!fixedSaid.includes("now belong to the apps")) fail(`after the fix the page says: ${fixedSaid}`);
+  await archiveRow.getByRole("combobox", { name: "Archive on the network" }).selectOption("read");
+  await until("Archive to be offered read-only", () => {
+    const listed = JSON.parse(execFileSync(berth, ["--home", home, "shares", "list", "--json"]).toString());
+    return listed.find((s) => s.name === "Archive")?.smb === "read";
+  }, 15);
+  if ((await page.getByTestId("smb-state").innerText()) !== "Off") fail("SMB is not off by default");
+  rmSync(rootCopy, { recursive: true, force: true });
+  console.log("  shares: a root copy flagged, its ownership fixed after a confirmation, offered read-only over SMB");
 
   // An app that asks for shares: the install dialog offers the server's
   // shares for each (its suggestion chosen), the app sees the Books share's

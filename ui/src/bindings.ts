@@ -519,12 +519,16 @@ export type EventKind = EventKind_Serialize | EventKind_Deserialize;
 export type EventKind_Deserialize = 
 /**  The operation is recorded and running; its id is in the event. */
 { type: "accepted" } | { type: "step"; step: Step } | { type: "pull"; image: string; layer?: string | null; current?: number | null; total?: number | null } | { type: "service"; service: string; state: string } | { type: "log"; service: string; stream: string; text: string } | 
+/**  Files gone through so far (a change of owners). */
+{ type: "files"; seen: number | null; changed: number | null } | 
 /**  The operation ended: `outcome` as in the operation list, `error` the sentence if it failed. */
 { type: "finished"; outcome?: Outcome | null; error?: string | null };
 
 export type EventKind_Serialize = 
 /**  The operation is recorded and running; its id is in the event. */
 { type: "accepted" } | { type: "step"; step: Step } | { type: "pull"; image: string; layer: string | null; current: number | null; total: number | null } | { type: "service"; service: string; state: string } | { type: "log"; service: string; stream: string; text: string } | 
+/**  Files gone through so far (a change of owners). */
+{ type: "files"; seen: number | null; changed: number | null } | 
 /**  The operation ended: `outcome` as in the operation list, `error` the sentence if it failed. */
 { type: "finished"; outcome: Outcome | null; error: string | null };
 
@@ -745,7 +749,9 @@ export type OperationInfo_Serialize = {
 /**  What an operation does. */
 export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restart" | "update" | "rollback" | "limits" | "disk" | 
 /**  The shares given to the app changed. */
-"shares";
+"shares" | 
+/**  A share's files given to the apps' user and group (its `app` is `share:NAME`). */
+"ownership";
 
 /**  How an operation ended. */
 export type Outcome = "done" | 
@@ -757,6 +763,33 @@ export type Outcome = "done" |
 "completed_after_restart" | 
 /**  Interrupted; nothing needed undoing. */
 "interrupted";
+
+/**  A share's files given to the apps' user and group. */
+export type OwnershipFixed = OwnershipFixed_Serialize | OwnershipFixed_Deserialize;
+
+/**  A share's files given to the apps' user and group. */
+export type OwnershipFixed_Deserialize = {
+	/**  The share as it is now. */
+	share: ShareInfo_Deserialize,
+	/**  Entries looked at. */
+	seen: number | null,
+	/**  Entries whose owner or group changed. */
+	changed: number | null,
+	/**  Folders left alone because another filesystem is mounted there. */
+	otherFilesystems: number | null,
+};
+
+/**  A share's files given to the apps' user and group. */
+export type OwnershipFixed_Serialize = {
+	/**  The share as it is now. */
+	share: ShareInfo_Serialize,
+	/**  Entries looked at. */
+	seen: number | null,
+	/**  Entries whose owner or group changed. */
+	changed: number | null,
+	/**  Folders left alone because another filesystem is mounted there. */
+	otherFilesystems: number | null,
+};
 
 /**  A picture of a store app, its bytes in base64 (the socket carries JSON). */
 export type Picture = {
@@ -839,11 +872,16 @@ export type Replies_Deserialize = {
 	catalogSearch: AppSummary_Deserialize[],
 	catalogShow: CatalogAppInfo_Deserialize,
 	catalogPicture: Picture,
-	shares: ShareInfo[],
-	shareAdd: ShareInfo,
+	shares: ShareInfo_Deserialize[],
+	shareAdd: ShareInfo_Deserialize,
 	shareRemove: null,
 	appShares: Started,
-	sharesDefaults: ShareInfo[],
+	sharesDefaults: ShareInfo_Deserialize[],
+	share: ShareInfo_Deserialize,
+	shareFixOwnership: OwnershipFixed_Deserialize,
+	shareSmb: ShareInfo_Deserialize,
+	smb: SmbStatus_Deserialize,
+	smbSet: SmbStatus_Deserialize,
 	secrets: { [key in string]: string },
 	updates: UpdatesInfo_Deserialize,
 	update: Started,
@@ -887,11 +925,16 @@ export type Replies_Serialize = {
 	catalogSearch: AppSummary_Serialize[],
 	catalogShow: CatalogAppInfo_Serialize,
 	catalogPicture: Picture,
-	shares: ShareInfo[],
-	shareAdd: ShareInfo,
+	shares: ShareInfo_Serialize[],
+	shareAdd: ShareInfo_Serialize,
 	shareRemove: null,
 	appShares: Started,
-	sharesDefaults: ShareInfo[],
+	sharesDefaults: ShareInfo_Serialize[],
+	share: ShareInfo_Serialize,
+	shareFixOwnership: OwnershipFixed_Serialize,
+	shareSmb: ShareInfo_Serialize,
+	smb: SmbStatus_Serialize,
+	smbSet: SmbStatus_Serialize,
 	secrets: { [key in string]: string },
 	updates: UpdatesInfo_Serialize,
 	update: Started,
@@ -1070,6 +1113,36 @@ export type Request =
  *  Downloads) that are not there yet, under the home's `shares/`.
  */
 { command: "sharesDefaults"; args: Record<string, never> } | 
+/**  One share, with what the apps may do with its files. */
+{ command: "share"; args: {
+	name: ShareName,
+} } | 
+/**
+ *  Gives every file and folder of a share to the apps' user and group
+ *  (PUID:PGID), links changed themselves and never followed, other
+ *  filesystems mounted inside left alone; refused for a share whose
+ *  folder is not there. Only when the user asks.
+ */
+{ command: "shareFixOwnership"; args: {
+	name: ShareName,
+} } | 
+/**  Offers a share on the home network over SMB: `none`, `read` or `write`. */
+{ command: "shareSmb"; args: {
+	name: ShareName,
+	access: SmbAccess,
+} } | 
+/**  SMB sharing: on or off, running, its port and login. */
+{ command: "smb"; args: Record<string, never> } | 
+/**
+ *  Turns SMB sharing on (a password is needed the first time; the login
+ *  is the Berth admin's name) or off, and sets its port (445 by default).
+ */
+{ command: "smbSet"; args: {
+	enabled: boolean,
+	/**  SMB's own password, kept only as Samba's hash. */
+	password?: string | null,
+	port?: number | null,
+} } | 
 /**  The secrets generated for an installed app. */
 { command: "secrets"; args: {
 	app: AppId,
@@ -1295,17 +1368,76 @@ export type Severity =
 /**  Gives the app control over the host; needs the user's consent. */
 "severe";
 
-/**  What an app may do in a share it is given. */
-export type ShareAccess = "read" | "write";
+/**  What the apps' user and group (PUID:PGID) may do with a share's files. */
+export type ShareAccess = {
+	/**  The apps' user id the files were judged for. */
+	uid: number,
+	/**  The apps' group id. */
+	gid: number,
+	/**
+	 *  The apps can list the folder (in their containers: the folders
+	 *  above it on the server do not matter to them).
+	 */
+	readable: boolean,
+	/**  The apps can create files in the folder. */
+	writable: boolean,
+	/**
+	 *  Every folder above it lets PUID through: needed by programs on the
+	 *  server itself acting as PUID (SMB's smbd), not by the apps.
+	 */
+	reachable: boolean,
+	/**  The folder's owner (user id). */
+	owner: number,
+	/**  The folder's group id. */
+	group: number,
+	/**  The folder's permission bits (`0o755`…). */
+	mode: number,
+	/**
+	 *  Entries among those sampled (the folder included) the apps cannot
+	 *  read or cannot write.
+	 */
+	problems: number,
+	/**  Entries looked at (at most [`SAMPLE`]; symbolic links are not counted). */
+	sampled: number,
+	/**  The sample covered every entry of the share. */
+	complete: boolean,
+};
 
 /**  A share: a named folder of the server for apps. */
-export type ShareInfo = {
+export type ShareInfo = ShareInfo_Serialize | ShareInfo_Deserialize;
+
+/**  A share: a named folder of the server for apps. */
+export type ShareInfo_Deserialize = {
 	name: string,
 	path: string,
 	/**  Its folder is there now (a drive that is not plugged in: false). */
 	present: boolean,
 	/**  One of the folders Berth made under its home's `shares/`. */
 	madeByBerth: boolean,
+	/**
+	 *  What the apps (PUID:PGID) may do with its files, from a sample;
+	 *  none when its folder is not there.
+	 */
+	access?: ShareAccess | null,
+	/**  How it is offered on the home network over SMB. */
+	smb: SmbAccess,
+};
+
+/**  A share: a named folder of the server for apps. */
+export type ShareInfo_Serialize = {
+	name: string,
+	path: string,
+	/**  Its folder is there now (a drive that is not plugged in: false). */
+	present: boolean,
+	/**  One of the folders Berth made under its home's `shares/`. */
+	madeByBerth: boolean,
+	/**
+	 *  What the apps (PUID:PGID) may do with its files, from a sample;
+	 *  none when its folder is not there.
+	 */
+	access: ShareAccess | null,
+	/**  How it is offered on the home network over SMB. */
+	smb: SmbAccess,
 };
 
 /**
@@ -1341,7 +1473,7 @@ export type ShareRequest_Deserialize = {
 	 */
 	target: string,
 	/**  `read` (the default) or `write`. */
-	access?: ShareAccess,
+	access?: ShareUse,
 	/**  Why the app asks, in one sentence for the user. */
 	why: string,
 };
@@ -1367,9 +1499,60 @@ export type ShareRequest_Serialize = {
 	 */
 	target: string,
 	/**  `read` (the default) or `write`. */
-	access: ShareAccess,
+	access: ShareUse,
 	/**  Why the app asks, in one sentence for the user. */
 	why: string,
+};
+
+/**  What an app may do in a share it is given. */
+export type ShareUse = "read" | "write";
+
+/**  How a share is offered over SMB. */
+export type SmbAccess = 
+/**  Not offered. */
+"none" | 
+/**  Offered read-only. */
+"read" | 
+/**  Offered to read and write. */
+"write";
+
+/**  SMB as it is now. */
+export type SmbStatus = SmbStatus_Serialize | SmbStatus_Deserialize;
+
+/**  SMB as it is now. */
+export type SmbStatus_Deserialize = {
+	/**  Turned on by the user. */
+	enabled: boolean,
+	/**  Berth's smbd is running. */
+	running: boolean,
+	port: number,
+	/**  The name to log in with: the Berth admin's. */
+	login?: string | null,
+	/**  The unix user files written over SMB belong to (its id is PUID). */
+	unixUser?: string | null,
+	passwordSet: boolean,
+	/**  This server's name on the home network, for the addresses to type. */
+	server: string,
+	/**  Why it is not running while turned on, or what is missing. */
+	problem?: string | null,
+};
+
+/**  SMB as it is now. */
+export type SmbStatus_Serialize = {
+	/**  Turned on by the user. */
+	enabled: boolean,
+	/**  Berth's smbd is running. */
+	running: boolean,
+	port: number,
+	/**  The name to log in with: the Berth admin's. */
+	login: string | null,
+	/**  The unix user files written over SMB belong to (its id is PUID). */
+	unixUser: string | null,
+	passwordSet: boolean,
+	/**  This server's name on the home network, for the addresses to type. */
+	server: string,
+	/**  Why it is not running while turned on, or what is missing. */
+	problem: string | null,
 };
 
 /**  A kept snapshot's id: its folder under the app's snapshots. */

@@ -30,8 +30,8 @@ pub use berth_engine::model::{AppId, ServiceName, ShareName, SnapshotId, StoreAp
 pub use berth_engine::service::{
     args, AppDisk, AppInfo, AppSource, AppState, CatalogAppInfo, CommandKind, ErrorCode, Event,
     EventKind, Failure, FailureDetails, LimitsApplied, LimitsChanged, LimitsInfo, OperationInfo,
-    OperationKind, Outcome, Picture, Replies, Request, ServiceInfo, ShareInfo, SnapshotInfo,
-    Started, UpdatesInfo, VersionInfo, COMMANDS,
+    OperationKind, Outcome, OwnershipFixed, Picture, Replies, Request, ServiceInfo, ShareInfo,
+    SnapshotInfo, Started, UpdatesInfo, VersionInfo, COMMANDS,
 };
 pub use client::Client;
 pub use error::ApiError;

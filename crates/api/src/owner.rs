@@ -128,6 +128,8 @@ impl Owner {
                 guard.guard_storage().await;
             }
         });
+        // SMB sharing, when it is on, from now until the daemon stops.
+        tokio::spawn(service.clone().keep_smb(std::time::Duration::from_secs(5)));
         if let Some(every) = stats_interval() {
             let owner = service.clone();
             let apps = move || {
@@ -161,6 +163,11 @@ impl Owner {
             home: home.to_path_buf(),
             _lock: lock,
         })
+    }
+
+    /// Stops what the daemon runs besides its tasks (Berth's smbd).
+    pub async fn shutdown(&self) {
+        self.service.stop_smb().await;
     }
 
     /// Runs one command; long operations answer `{"operation": id}` at once
@@ -323,7 +330,9 @@ pub async fn serve(
             );
         }
     }
-    owner.serve_socket().await
+    let served = owner.serve_socket().await;
+    owner.shutdown().await;
+    served
 }
 
 /// How to reach a listener, for people.

@@ -255,8 +255,8 @@ fn show(info: &CatalogAppInfo) {
         println!("Shares it asks for (--share REQUEST=SHARE; none given: a folder of its own):");
         for r in &m.shares {
             let access = match r.access {
-                berth_engine::catalog::ShareAccess::Read => "reads",
-                berth_engine::catalog::ShareAccess::Write => "reads and writes",
+                berth_engine::catalog::ShareUse::Read => "reads",
+                berth_engine::catalog::ShareUse::Write => "reads and writes",
             };
             println!(
                 "  {:<24} {} at {} ({access}; e.g. {})",

@@ -110,6 +110,9 @@ impl ProgressView {
             EventKind::Service { service, state } => self.say(format!("  {service}: {state}")),
             EventKind::Log { service, text, .. } => println!("{service} | {text}"),
             EventKind::Finished { .. } => {}
+            EventKind::Files { seen, changed } => {
+                self.say(format!("  {seen} entries looked at, {changed} changed"))
+            }
             EventKind::Pull {
                 image,
                 layer,

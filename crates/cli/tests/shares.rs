@@ -39,6 +39,15 @@ fn shares_are_named_folders_checked_like_binds_and_forgetting_keeps_files() {
             "{usual} has no folder"
         );
     }
+    // The folders Berth makes are the apps' (PUID:PGID) from the start.
+    let movies = defaults
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Movies")
+        .unwrap();
+    assert_eq!(movies["access"]["owner"], 1000, "{movies}");
+    assert_eq!(movies["access"]["writable"], true, "{movies}");
     // Asking again adds nothing twice.
     berth_ok(&home, &["shares", "defaults"]);
     let again = json(&berth_ok(&home, &["shares", "list", "--json"]));

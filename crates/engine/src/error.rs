@@ -120,6 +120,10 @@ pub enum Error {
     /// drive is absent.
     #[error("{app} is waiting for {waiting}; it starts by itself when that is back")]
     StorageAbsent { app: String, waiting: String },
+    #[error("cannot change the owner of the share {name}'s files: {message}")]
+    Ownership { name: String, message: String },
+    #[error("SMB sharing: {message}")]
+    Smb { message: String },
     #[error("an operation on {app} is already running; wait for it to finish")]
     Busy { app: String },
     #[error(transparent)]

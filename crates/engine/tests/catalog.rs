@@ -11,7 +11,7 @@ use std::process::Command;
 
 use berth_engine::catalog::{
     default_catalog, import::import_casaos, import::import_umbrel, resolve_settings, Catalog,
-    CatalogApp, ShareAccess,
+    CatalogApp, ShareUse,
 };
 use berth_engine::rewrite::{render, HostSettings, PortAllocator, RenderRequest};
 use berth_engine::Error;
@@ -60,7 +60,7 @@ fn stand_in_problems(id: &str, app: &CatalogApp) -> Vec<String> {
                         r.name
                     ));
                 }
-                if ro != (r.access == ShareAccess::Read) {
+                if ro != (r.access == ShareUse::Read) {
                     out.push(format!(
                         "{id}: the stand-in of share {} is {} but the share is {:?}",
                         r.name,

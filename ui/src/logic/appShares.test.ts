@@ -10,7 +10,7 @@ const request = (name: string, share: string, access: "read" | "write" = "read")
   access,
   why: `because ${name}`,
 });
-const share = (name: string, present = true): ShareInfo => ({ name, path: `/srv/${name}`, present, madeByBerth: false });
+const share = (name: string, present = true): ShareInfo => ({ name, path: `/srv/${name}`, present, madeByBerth: false, access: null, smb: "none" });
 const given = (req: string, name: string): AppShare => ({ request: req, share: name, path: `/srv/${name}`, service: "web", target: `/${req}`, readOnly: true });
 
 describe("app shares", () => {

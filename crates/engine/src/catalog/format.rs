@@ -108,7 +108,7 @@ pub struct ShareRequest {
     pub target: String,
     /// `read` (the default) or `write`.
     #[serde(default)]
-    pub access: ShareAccess,
+    pub access: ShareUse,
     /// Why the app asks, in one sentence for the user.
     pub why: String,
 }
@@ -116,7 +116,7 @@ pub struct ShareRequest {
 /// What an app may do in a share it is given.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, specta::Type)]
 #[serde(rename_all = "lowercase")]
-pub enum ShareAccess {
+pub enum ShareUse {
     #[default]
     Read,
     Write,

@@ -24,7 +24,7 @@ mod unpack;
 pub use embedded::{default_catalog, DEFAULT_CATALOG};
 pub use format::{
     AppMeta, Index, IndexEntry, MainService, ResourceSpec, Resources, Setting, SettingKind,
-    ShareAccess, ShareRequest, FORMAT, MIGRATION_PROFILE, PERMISSIONS,
+    ShareRequest, ShareUse, FORMAT, MIGRATION_PROFILE, PERMISSIONS,
 };
 pub use library::{Catalogs, RefreshOutcome, StoreInfo};
 pub use remote::{fetch_remote, Fetched, RemoteSource, RemoteState};

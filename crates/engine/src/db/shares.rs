@@ -73,6 +73,17 @@ impl Database {
             .map_err(|e| db_err(&self.path, e))
     }
 
+    /// Sets how a share is offered over SMB (`None`: not); false when there is no such share.
+    pub fn set_share_smb(&self, name: &str, smb: Option<&str>) -> Result<bool> {
+        self.conn()
+            .execute(
+                "UPDATE shares SET smb = ?2 WHERE name = ?1 COLLATE NOCASE",
+                params![name, smb],
+            )
+            .map(|n| n == 1)
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// Forgets a share (its folder stays); false when there was none.
     pub fn remove_share(&self, name: &str) -> Result<bool> {
         self.conn()

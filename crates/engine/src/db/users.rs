@@ -38,6 +38,18 @@ impl Database {
             .map_err(|e| db_err(&self.path, e))
     }
 
+    /// The first user's name: the admin.
+    pub fn first_user(&self) -> Result<Option<String>> {
+        self.conn()
+            .query_row(
+                "SELECT name FROM users ORDER BY created_at, name LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| db_err(&self.path, e))
+    }
+
     /// Creates the first user; false if a user already exists (setup is
     /// done once, atomically).
     pub fn create_first_user(&self, name: &str, hash: &str) -> Result<bool> {

@@ -281,6 +281,30 @@ commands! {
     /// Adds the usual shares (Movies, TV, Music, Photos, Books, Documents,
     /// Downloads) that are not there yet, under the home's `shares/`.
     Immediate shares_defaults: SharesDefaults {} -> Vec<super::ShareInfo>;
+    /// One share, with what the apps may do with its files.
+    Immediate share: Share { name: ShareName } -> super::ShareInfo;
+    /// Gives every file and folder of a share to the apps' user and group
+    /// (PUID:PGID), links changed themselves and never followed, other
+    /// filesystems mounted inside left alone; refused for a share whose
+    /// folder is not there. Only when the user asks.
+    Job share_fix_ownership: ShareFixOwnership { name: ShareName } -> super::OwnershipFixed;
+    /// Offers a share on the home network over SMB: `none`, `read` or `write`.
+    Immediate share_smb: ShareSmb {
+        name: ShareName,
+        access: crate::shares::SmbAccess,
+    } -> super::ShareInfo;
+    /// SMB sharing: on or off, running, its port and login.
+    Immediate smb: Smb {} -> crate::shares::SmbStatus;
+    /// Turns SMB sharing on (a password is needed the first time; the login
+    /// is the Berth admin's name) or off, and sets its port (445 by default).
+    Immediate smb_set: SmbSet {
+        enabled: bool,
+        /// SMB's own password, kept only as Samba's hash.
+        #[serde(default)]
+        password: Option<String>,
+        #[serde(default)]
+        port: Option<u16>,
+    } -> crate::shares::SmbStatus;
     /// The secrets generated for an installed app.
     Immediate secrets: Secrets { app: AppId } -> BTreeMap<String, String>;
     /// What updating each installed app would bring: a newer store version,
@@ -424,7 +448,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 41);
+        assert_eq!(COMMANDS.len(), 46);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));

@@ -129,6 +129,8 @@ impl Error {
             | Error::RolledBack { .. }
             | Error::MigrationFailed { .. }
             | Error::NotReady { .. }
+            | Error::Ownership { .. }
+            | Error::Smb { .. }
             | Error::Internal { .. } => ErrorCode::Failed,
         }
     }

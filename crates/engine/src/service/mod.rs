@@ -48,6 +48,8 @@ pub struct Service {
     updates: tokio::sync::Mutex<Option<(i64, Vec<AppUpdate>)>>,
     /// What each app used lately, as [`crate::metrics::sample_forever`] samples it.
     history: Arc<Mutex<StatsHistory>>,
+    /// Berth's own smbd, for the shares offered over SMB.
+    smb: crate::shares::Smb,
 }
 
 /// How a command answers, by its [`CommandKind`].
@@ -201,6 +203,7 @@ fn to_json(value: impl Serialize) -> Result<serde_json::Value> {
 impl Service {
     pub fn new(apps: Apps) -> Self {
         Service {
+            smb: crate::shares::Smb::new(apps.home()),
             apps,
             busy: BusySet::default(),
             events: broadcast::channel(1024).0,
@@ -236,6 +239,10 @@ impl Service {
     /// settled yet (the engine is still away) and reports it once, not at
     /// every retry.
     pub async fn settle_idle(&self, last_error: &mut Option<String>) {
+        // Share operations first: the apps' settling knows only app operations.
+        if let Err(e) = self.apps.settle_ownership(|share| self.claim(share).ok()) {
+            eprintln!("berth: cannot settle an interrupted change of owners: {e}");
+        }
         match self
             .apps
             .settle_unfinished(|app| self.claim(app).ok())
@@ -264,6 +271,33 @@ impl Service {
                 }
             }
         }
+    }
+
+    /// Starts SMB sharing if it is on, then keeps it in line every `every`
+    /// (restarted if smbd died, reloaded when a share's drive comes or
+    /// goes); runs until the daemon stops.
+    pub async fn keep_smb(self: Arc<Self>, every: std::time::Duration) {
+        let mut last_error = None;
+        loop {
+            let outcome = self
+                .smb
+                .apply(&self.apps)
+                .await
+                .err()
+                .map(|e| e.to_string());
+            if outcome != last_error {
+                if let Some(e) = &outcome {
+                    eprintln!("berth: {e}");
+                }
+                last_error = outcome;
+            }
+            tokio::time::sleep(every).await;
+        }
+    }
+
+    /// Stops Berth's smbd (the daemon is stopping; SMB stays on for the next start).
+    pub async fn stop_smb(&self) {
+        self.smb.stop().await;
     }
 
     /// Checks every app for updates and keeps the answer for `updates`.

@@ -191,6 +191,8 @@ pub enum OperationKind {
     Disk,
     /// The shares given to the app changed.
     Shares,
+    /// A share's files given to the apps' user and group (its `app` is `share:NAME`).
+    Ownership,
 }
 
 impl OperationKind {
@@ -207,6 +209,7 @@ impl OperationKind {
             OperationKind::Limits => "limits",
             OperationKind::Disk => "disk",
             OperationKind::Shares => "shares",
+            OperationKind::Ownership => "ownership",
         }
     }
 
@@ -223,6 +226,7 @@ impl OperationKind {
             "limits" => OperationKind::Limits,
             "disk" => OperationKind::Disk,
             "shares" => OperationKind::Shares,
+            "ownership" => OperationKind::Ownership,
             _ => return None,
         })
     }
@@ -354,6 +358,13 @@ pub enum EventKind {
         stream: String,
         text: String,
     },
+    /// Files gone through so far (a change of owners).
+    Files {
+        #[specta(type = f64)]
+        seen: u64,
+        #[specta(type = f64)]
+        changed: u64,
+    },
     /// The operation ended: `outcome` as in the operation list, `error` the sentence if it failed.
     Finished {
         outcome: Option<Outcome>,
@@ -399,6 +410,28 @@ pub struct ShareInfo {
     pub present: bool,
     /// One of the folders Berth made under its home's `shares/`.
     pub made_by_berth: bool,
+    /// What the apps (PUID:PGID) may do with its files, from a sample;
+    /// none when its folder is not there.
+    pub access: Option<crate::shares::ShareAccess>,
+    /// How it is offered on the home network over SMB.
+    pub smb: crate::shares::SmbAccess,
+}
+
+/// A share's files given to the apps' user and group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct OwnershipFixed {
+    /// The share as it is now.
+    pub share: ShareInfo,
+    /// Entries looked at.
+    #[specta(type = f64)]
+    pub seen: u64,
+    /// Entries whose owner or group changed.
+    #[specta(type = f64)]
+    pub changed: u64,
+    /// Folders left alone because another filesystem is mounted there.
+    #[specta(type = f64)]
+    pub other_filesystems: u64,
 }
 
 /// The last update check.
@@ -531,6 +564,7 @@ mod tests {
             OperationKind::Limits,
             OperationKind::Disk,
             OperationKind::Shares,
+            OperationKind::Ownership,
         ] {
             assert_eq!(OperationKind::parse(kind.as_str()), Some(kind));
             // The wire name is the journal's word.

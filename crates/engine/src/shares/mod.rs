@@ -5,6 +5,18 @@
 //! files). The default set lives under `<home>/shares/`. Forgetting a share
 //! never deletes its files.
 
+mod ownership;
+mod smb;
+
+pub use ownership::{
+    check as check_access, chown_tree, operation_subject, OwnershipBegun, ShareAccess, Tally,
+    SAMPLE,
+};
+pub use smb::{
+    render_config, unix_names, Smb, SmbAccess, SmbPaths, SmbSettings, SmbStatus, SmbUsers,
+    DEFAULT_PORT, SHARE_USER,
+};
+
 use std::path::{Path, PathBuf};
 
 mod guard;
@@ -66,10 +78,23 @@ impl Apps {
             }
             None => {
                 let path = Layout::new(self.home()).shares_root().join(name.as_str());
-                std::fs::create_dir_all(&path).map_err(|cause| Error::Write {
+                let write = |cause| Error::Write {
                     path: path.clone(),
                     cause,
-                })?;
+                };
+                if !path.exists() {
+                    std::fs::create_dir_all(&path).map_err(write)?;
+                    // A folder Berth makes is the apps' from the start (only
+                    // this new, empty one: never a folder that was there).
+                    // A Berth not run as root makes it as its own user.
+                    let host = self.host();
+                    match std::os::unix::fs::chown(&path, Some(host.puid), Some(host.pgid)) {
+                        Err(e) if e.kind() != std::io::ErrorKind::PermissionDenied => {
+                            return Err(write(e))
+                        }
+                        _ => {}
+                    }
+                }
                 path
             }
         };

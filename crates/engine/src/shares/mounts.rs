@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_yaml::Value;
 
 use crate::apps::Apps;
-use crate::catalog::{ShareAccess, ShareRequest};
+use crate::catalog::{ShareRequest, ShareUse};
 use crate::compose::Project;
 use crate::db::ShareRecord;
 use crate::model::ShareName;
@@ -88,7 +88,7 @@ impl Apps {
                 path: record.path,
                 service: asked.service_in(main).to_string(),
                 target: asked.target.clone(),
-                read_only: asked.access == ShareAccess::Read,
+                read_only: asked.access == ShareUse::Read,
             });
         }
         Ok(out)

@@ -242,7 +242,7 @@ fn scalar(v: &Value) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::format::ShareAccess;
+    use crate::catalog::format::ShareUse;
 
     #[test]
     fn casaos_shared_folders_are_the_usual_shares() {
@@ -321,21 +321,21 @@ x-casaos:
         assert_eq!(
             asked,
             [
-                ("tv-shows", "TV", None, "/tv", ShareAccess::Write),
-                ("music", "Music", None, "/music", ShareAccess::Read),
+                ("tv-shows", "TV", None, "/tv", ShareUse::Write),
+                ("music", "Music", None, "/music", ShareUse::Read),
                 (
                     "downloads",
                     "Downloads",
                     Some("fetcher"),
                     "/downloads",
-                    ShareAccess::Write
+                    ShareUse::Write
                 ),
                 (
                     "incomplete",
                     "Downloads",
                     Some("fetcher"),
                     "/incomplete",
-                    ShareAccess::Write
+                    ShareUse::Write
                 ),
             ]
         );

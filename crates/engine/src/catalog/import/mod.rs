@@ -11,7 +11,7 @@ use std::path::Path;
 
 use serde_yaml::{Mapping, Value};
 
-use super::format::{AppMeta, Index, IndexEntry, Setting, SettingKind, ShareAccess, ShareRequest};
+use super::format::{AppMeta, Index, IndexEntry, Setting, SettingKind, ShareRequest, ShareUse};
 use super::tree::{from_tree, sha256_hex, FileTree};
 use super::Catalog;
 use crate::compose::{load_bytes, LoadOptions};
@@ -331,9 +331,9 @@ pub(crate) fn request_shares(
             service: Some(service_name.to_string()),
             target: bind.target.clone(),
             access: if bind.read_only {
-                ShareAccess::Read
+                ShareUse::Read
             } else {
-                ShareAccess::Write
+                ShareUse::Write
             },
             why: format!(
                 "This app uses your {share} folder ({platform} mounted {}).",

@@ -220,7 +220,7 @@ fn convert(folder: &Path) -> std::result::Result<(AppMeta, String), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::format::ShareAccess;
+    use crate::catalog::format::ShareUse;
 
     #[test]
     fn umbrel_storage_folders_are_the_usual_shares() {
@@ -301,13 +301,7 @@ services:
                 books.target.as_str(),
                 books.access
             ),
-            (
-                "audiobooks",
-                "Books",
-                None,
-                "/audiobooks",
-                ShareAccess::Read
-            )
+            ("audiobooks", "Books", None, "/audiobooks", ShareUse::Read)
         );
         assert!(books.why.contains("your Books folder (Umbrel mounted"));
         for bind in [
