@@ -34,7 +34,16 @@ pub struct Routes {
     keep: Duration,
     /// Only upstreams are kept: names a client makes up cannot grow it,
     /// and an app that was just started answers at once.
-    known: Mutex<HashMap<String, (Instant, Route)>>,
+    known: Mutex<HashMap<String, Known>>,
+}
+
+/// An upstream found at `at`; `asking` while one request asks the engine
+/// again, the others going on with this one meanwhile (so a busy app's
+/// requests do not all wait on, or each make, the same inspection).
+struct Known {
+    at: Instant,
+    route: Route,
+    asking: bool,
 }
 
 impl Routes {
@@ -48,17 +57,31 @@ impl Routes {
 
     /// Where a request for `app` goes now.
     pub async fn find(&self, apps: &Apps, app: &str) -> Result<Route> {
-        if let Some((at, route)) = self.lock().get(app) {
-            if at.elapsed() < self.keep {
-                return Ok(route.clone());
+        if let Some(known) = self.lock().get_mut(app) {
+            let age = known.at.elapsed();
+            // One that went to ask and was dropped on the way (its client
+            // left) is not waited for forever.
+            if age < self.keep || (known.asking && age < self.keep * 10) {
+                return Ok(known.route.clone());
+            }
+            known.asking = true;
+        }
+        let found = Self::look_up(apps, app).await;
+        let mut known = self.lock();
+        match &found {
+            Ok(route @ Route::Upstream(_)) => {
+                let entry = Known {
+                    at: Instant::now(),
+                    route: route.clone(),
+                    asking: false,
+                };
+                known.insert(app.to_string(), entry);
+            }
+            _ => {
+                known.remove(app);
             }
         }
-        let route = Self::look_up(apps, app).await?;
-        if let Route::Upstream(_) = route {
-            self.lock()
-                .insert(app.to_string(), (Instant::now(), route.clone()));
-        }
-        Ok(route)
+        found
     }
 
     /// Drops what is known of `app`: its upstream did not answer, so the
@@ -67,7 +90,7 @@ impl Routes {
         self.lock().remove(app);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Route)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Known>> {
         self.known.lock().unwrap_or_else(|p| p.into_inner())
     }
 
