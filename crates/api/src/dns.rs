@@ -139,7 +139,11 @@ async fn serve_tcp(listener: TcpListener, answerer: Arc<Answerer>) {
 
 /// Queries on one TCP connection (each with its two-byte length), answered
 /// in turn until the client closes it or stays idle.
-async fn answer_tcp(mut stream: TcpStream, client: IpAddr, answerer: &Answerer) -> std::io::Result<()> {
+async fn answer_tcp(
+    mut stream: TcpStream,
+    client: IpAddr,
+    answerer: &Answerer,
+) -> std::io::Result<()> {
     loop {
         let Ok(query) = tokio::time::timeout(TCP_IDLE, read_framed(&mut stream)).await else {
             return Ok(());
@@ -375,7 +379,10 @@ mod tests {
         assert!(a.metadata.authoritative);
         assert_eq!(a.answers.len(), 1);
         assert_eq!(a.answers[0].ttl, TTL);
-        assert_eq!(a.answers[0].data, RData::A(A("192.168.1.10".parse().unwrap())));
+        assert_eq!(
+            a.answers[0].data,
+            RData::A(A("192.168.1.10".parse().unwrap()))
+        );
         let aaaa = answer(&answerer, &ask("wiki.home.test.", RecordType::AAAA), "::1").await;
         assert_eq!(
             aaaa.answers[0].data,

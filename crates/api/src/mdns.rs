@@ -109,7 +109,10 @@ impl Announcer {
             .collect();
         // A full command queue (`Again`) is tried again on the next round.
         for name in gone {
-            match announced.get(&name).map(|fullname| self.daemon.unregister(fullname)) {
+            match announced
+                .get(&name)
+                .map(|fullname| self.daemon.unregister(fullname))
+            {
                 Some(Err(mdns_sd::Error::Again)) => {}
                 Some(Err(e)) => {
                     eprintln!("berth: mDNS: cannot withdraw {}: {e}", name.host);

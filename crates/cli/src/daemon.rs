@@ -108,7 +108,12 @@ fn name_options(
     flags: &NameFlags,
     from_env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Option<ProxyOptions>> {
-    let mdns = match flags.mdns.clone().or_else(|| from_env("BERTH_MDNS")).as_deref() {
+    let mdns = match flags
+        .mdns
+        .clone()
+        .or_else(|| from_env("BERTH_MDNS"))
+        .as_deref()
+    {
         None => None,
         Some("on" | "yes" | "true" | "1") => Some(true),
         Some("off" | "no" | "false" | "0") => Some(false),
@@ -144,8 +149,9 @@ fn name_options(
             .iter()
             .filter(|a| !a.is_empty())
             .map(|a| {
-                a.parse::<std::net::IpAddr>()
-                    .with_context(|| format!("--dns-address {a}: write an IP address like 192.168.1.10"))
+                a.parse::<std::net::IpAddr>().with_context(|| {
+                    format!("--dns-address {a}: write an IP address like 192.168.1.10")
+                })
             })
             .collect::<Result<Vec<_>>>()?;
         let upstreams = match from_env("BERTH_DNS_UPSTREAM") {

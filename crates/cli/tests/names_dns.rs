@@ -126,7 +126,10 @@ fn ask(dns: SocketAddr, name: &str, kind: RecordType, tcp: bool) -> Message {
     let reply = Message::from_vec(&reply).unwrap();
     assert_eq!(reply.metadata.id, query.metadata.id, "{name}");
     assert_eq!(reply.metadata.message_type, MessageType::Response);
-    assert_eq!(reply.queries, query.queries, "{name}: the question comes back");
+    assert_eq!(
+        reply.queries, query.queries,
+        "{name}: the question comes back"
+    );
     reply
 }
 
@@ -197,7 +200,11 @@ fn the_dns_answerer_answers_our_names_and_forwards_the_rest() {
             format!("jellyfin-{server}.local."),
         ] {
             let a = ask(dns, &name, RecordType::A, tcp);
-            assert_eq!(a.metadata.response_code, ResponseCode::NoError, "{name} {how}");
+            assert_eq!(
+                a.metadata.response_code,
+                ResponseCode::NoError,
+                "{name} {how}"
+            );
             assert!(a.metadata.authoritative, "{name} {how}");
             assert_eq!(addresses(&a), [(v4, 60)], "{name} A over {how}");
             let aaaa = ask(dns, &name, RecordType::AAAA, tcp);
@@ -208,9 +215,17 @@ fn the_dns_answerer_answers_our_names_and_forwards_the_rest() {
         let before = asked.load(Ordering::SeqCst);
         let forwarded = ask(dns, "elsewhere.test.", RecordType::A, tcp);
         assert_eq!(forwarded.metadata.response_code, ResponseCode::NoError);
-        assert_eq!(addresses(&forwarded), [(IpAddr::V4(ELSEWHERE), 321)], "{how}");
+        assert_eq!(
+            addresses(&forwarded),
+            [(IpAddr::V4(ELSEWHERE), 321)],
+            "{how}"
+        );
         let missing = ask(dns, "nothing.test.", RecordType::A, tcp);
-        assert_eq!(missing.metadata.response_code, ResponseCode::NXDomain, "{how}");
+        assert_eq!(
+            missing.metadata.response_code,
+            ResponseCode::NXDomain,
+            "{how}"
+        );
         // Not ours, though close: forwarded too.
         let near = ask(dns, &format!("{server}.local."), RecordType::A, tcp);
         assert_eq!(near.metadata.response_code, ResponseCode::NXDomain, "{how}");
@@ -220,7 +235,11 @@ fn the_dns_answerer_answers_our_names_and_forwards_the_rest() {
         // had its time (over TCP the test's upstream hangs up at once).
         let start = Instant::now();
         let silent = ask(dns, "silent.test.", RecordType::A, tcp);
-        assert_eq!(silent.metadata.response_code, ResponseCode::ServFail, "{how}");
+        assert_eq!(
+            silent.metadata.response_code,
+            ResponseCode::ServFail,
+            "{how}"
+        );
         assert!(tcp || start.elapsed() >= Duration::from_secs(1), "{how}");
     }
 }

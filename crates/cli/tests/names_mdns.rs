@@ -45,7 +45,16 @@ impl Lan {
         let ns = ["netns", "exec", lan.netns.as_str(), "ip"];
         for args in [
             vec!["netns", "add", &lan.netns],
-            vec!["link", "add", &lan.host_side, "type", "veth", "peer", "name", &peer],
+            vec![
+                "link",
+                "add",
+                &lan.host_side,
+                "type",
+                "veth",
+                "peer",
+                "name",
+                &peer,
+            ],
             vec!["link", "set", &peer, "netns", &lan.netns],
             vec!["addr", "add", &host_cidr, "dev", &lan.host_side],
             vec!["link", "set", &lan.host_side, "multicast", "on", "up"],
@@ -61,8 +70,12 @@ impl Lan {
 
     fn cleanup(&self) {
         // Deleting the namespace deletes the peer, and so the pair.
-        let _ = Command::new("ip").args(["netns", "del", &self.netns]).output();
-        let _ = Command::new("ip").args(["link", "del", &self.host_side]).output();
+        let _ = Command::new("ip")
+            .args(["netns", "del", &self.netns])
+            .output();
+        let _ = Command::new("ip")
+            .args(["link", "del", &self.host_side])
+            .output();
     }
 
     /// The A records an mDNS query for `name` gets back within a second and
@@ -141,11 +154,7 @@ impl Lan {
                     break;
                 };
                 if let Ok(message) = Message::from_vec(&buf[..n]) {
-                    heard.extend(
-                        message
-                            .all_sections()
-                            .map(|r| (r.name.to_ascii(), r.ttl)),
-                    );
+                    heard.extend(message.all_sections().map(|r| (r.name.to_ascii(), r.ttl)));
                 }
             }
             heard

@@ -153,7 +153,9 @@ mod tests {
 
     #[test]
     fn only_lan_interfaces_answer() {
-        for lan in ["eth0", "enp3s0", "wlan0", "wlp2s0", "bond0", "br0", "bm1234h"] {
+        for lan in [
+            "eth0", "enp3s0", "wlan0", "wlp2s0", "bond0", "br0", "bm1234h",
+        ] {
             assert!(lan_interface(lan, false), "{lan}");
         }
         assert!(!lan_interface("lo", true));

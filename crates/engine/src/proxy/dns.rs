@@ -46,7 +46,10 @@ pub fn private_client(ip: IpAddr) -> bool {
 
 fn private_v4(ip: Ipv4Addr) -> bool {
     let [a, b, ..] = ip.octets();
-    ip.is_private() || ip.is_loopback() || ip.is_link_local() || (a == 100 && (64..128).contains(&b))
+    ip.is_private()
+        || ip.is_loopback()
+        || ip.is_link_local()
+        || (a == 100 && (64..128).contains(&b))
 }
 
 /// The resolvers a `resolv.conf` names (`nameserver` lines), on port 53.
@@ -84,7 +87,11 @@ pub fn parse_upstreams(list: &str) -> std::result::Result<Vec<SocketAddr>, Strin
 pub fn default_route_addresses() -> Vec<IpAddr> {
     let probes: [SocketAddr; 2] = [
         (Ipv4Addr::new(1, 1, 1, 1), 53).into(),
-        (Ipv6Addr::new(0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1111), 53).into(),
+        (
+            Ipv6Addr::new(0x2606, 0x4700, 0x4700, 0, 0, 0, 0, 0x1111),
+            53,
+        )
+            .into(),
     ];
     probes
         .iter()
