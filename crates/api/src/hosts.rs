@@ -101,7 +101,7 @@ pub(crate) fn hostname() -> Option<String> {
 }
 
 /// The IPv4 and IPv6 addresses of every interface.
-fn interface_addresses() -> HashSet<IpAddr> {
+pub(crate) fn interface_addresses() -> HashSet<IpAddr> {
     let mut found = HashSet::new();
     let mut list: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `list` with a linked list we only read and

@@ -6,7 +6,9 @@
 //! (mode 0600: root-only when the daemon runs as root) as JSON lines; the CLI
 //! is a [`Client`] of it. It also serves them over HTTP to browsers, behind
 //! a login, with the bundled web UI (`http.rs`, `auth.rs`), and, when asked,
-//! runs the reverse proxy that serves each app by its own name (`proxy.rs`).
+//! runs the reverse proxy that serves each app by its own name (`proxy.rs`),
+//! announces those names over mDNS (`mdns.rs`) and, when asked, answers
+//! them to DNS clients (`dns.rs`).
 //!
 //! ```no_run
 //! use berth_api::{args, AppInfo, Client};
@@ -17,10 +19,12 @@
 
 mod auth;
 mod client;
+mod dns;
 mod error;
 pub mod home;
 mod hosts;
 mod http;
+mod mdns;
 mod owner;
 mod protocol;
 mod proxy;
@@ -34,7 +38,10 @@ pub use berth_engine::service::{
     SnapshotInfo, Started, UpdatesInfo, VersionInfo, COMMANDS,
 };
 pub use client::Client;
+pub use dns::DnsOptions;
 pub use error::ApiError;
 pub use http::{HTTP_ONLY_ROUTES, OPEN_ROUTES, SETUP_CODE_FILE, STORE_UPLOAD_LIMIT};
-pub use owner::{serve, Owner, ProxyOptions, Web, DEFAULT_LISTEN, HTTP_ADDR_FILE, PROXY_ADDR_FILE};
+pub use owner::{
+    serve, Owner, ProxyOptions, Web, DEFAULT_LISTEN, DNS_ADDR_FILE, HTTP_ADDR_FILE, PROXY_ADDR_FILE,
+};
 pub use socket::SOCKET_NAME;

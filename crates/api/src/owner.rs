@@ -26,11 +26,19 @@ pub const DEFAULT_LISTEN: &str = "0.0.0.0:8420";
 pub const HTTP_ADDR_FILE: &str = "http.addr";
 /// The file in the home where the daemon writes its reverse proxy's address.
 pub const PROXY_ADDR_FILE: &str = "proxy.addr";
+/// The file in the home where the daemon writes its DNS answerer's address.
+pub const DNS_ADDR_FILE: &str = "dns.addr";
 
-/// Where the reverse proxy listens, and the names it answers to.
+/// Where the reverse proxy listens, the names it answers to, and how
+/// devices learn them: announced over mDNS (`mdns`), answered over DNS
+/// (`dns`).
 pub struct ProxyOptions {
     pub listen: std::net::SocketAddr,
     pub names: Names,
+    /// Announce `berth-<server>.local` and `<app>-<server>.local` over mDNS.
+    pub mdns: bool,
+    /// The DNS answerer, if any.
+    pub dns: Option<crate::DnsOptions>,
 }
 
 impl ProxyOptions {
@@ -46,6 +54,8 @@ impl ProxyOptions {
         ProxyOptions {
             listen,
             names: Names::new(&domain, &server),
+            mdns: true,
+            dns: None,
         }
     }
 }
@@ -57,6 +67,10 @@ pub struct Web {
     pub http: Option<std::net::SocketAddr>,
     /// The reverse proxy.
     pub proxy: Option<std::net::SocketAddr>,
+    /// The DNS answerer (UDP and TCP).
+    pub dns: Option<std::net::SocketAddr>,
+    /// Whether the proxy's names are announced over mDNS.
+    pub mdns: bool,
 }
 
 /// A listener on `addr`, or an error saying which option picks another.
@@ -78,6 +92,8 @@ async fn bind(
 pub struct Owner {
     service: Arc<Service>,
     home: PathBuf,
+    /// The mDNS responder while the proxy's names are announced.
+    announcer: std::sync::Mutex<Option<Arc<crate::mdns::Announcer>>>,
     _lock: std::fs::File,
 }
 
@@ -161,13 +177,23 @@ impl Owner {
         Ok(Owner {
             service,
             home: home.to_path_buf(),
+            announcer: std::sync::Mutex::default(),
             _lock: lock,
         })
     }
 
-    /// Stops what the daemon runs besides its tasks (Berth's smbd).
+    /// Stops what the daemon runs besides its tasks (Berth's smbd), and
+    /// withdraws the names it announced (goodbye packets).
     pub async fn shutdown(&self) {
         self.service.stop_smb().await;
+        let announcer = self
+            .announcer
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take();
+        if let Some(announcer) = announcer {
+            announcer.stop().await;
+        }
     }
 
     /// Runs one command; long operations answer `{"operation": id}` at once
@@ -214,8 +240,9 @@ impl Owner {
 
     /// Serves, in the background, the web UI and API on `listen` and the
     /// reverse proxy as `proxy` says (Berth's own names there lead to the
-    /// same UI, with the same logins); writes their addresses to
-    /// `<home>/http.addr` and `<home>/proxy.addr`.
+    /// same UI, with the same logins), announcing its names over mDNS and
+    /// answering them over DNS when it says so; writes their addresses to
+    /// `<home>/http.addr`, `<home>/proxy.addr` and `<home>/dns.addr`.
     pub async fn serve_web(
         &self,
         listen: Option<std::net::SocketAddr>,
@@ -228,6 +255,10 @@ impl Owner {
         };
         let proxy_listener = match &proxy {
             Some(p) => Some(bind(p.listen, "--proxy-listen ADDR:PORT").await?),
+            None => None,
+        };
+        let dns_sockets = match proxy.as_ref().and_then(|p| p.dns.as_ref()) {
+            Some(dns) => Some(crate::dns::Bound::bind(dns.listen).await?),
             None => None,
         };
         let mut hosts = allowed_hosts.to_vec();
@@ -247,6 +278,25 @@ impl Owner {
         if let (Some(listener), Some(options)) = (proxy_listener, proxy) {
             let bound = listener.local_addr()?;
             std::fs::write(self.home.join(PROXY_ADDR_FILE), bound.to_string())?;
+            if let (Some(sockets), Some(dns)) = (dns_sockets, options.dns) {
+                let at = sockets.local_addr()?;
+                crate::dns::serve(sockets, options.names.clone(), dns)?;
+                std::fs::write(self.home.join(DNS_ADDR_FILE), at.to_string())?;
+                web.dns = Some(at);
+            }
+            if options.mdns {
+                if let Some(announcer) =
+                    crate::mdns::Announcer::start(options.names.clone(), bound.port())
+                {
+                    tokio::spawn(
+                        announcer
+                            .clone()
+                            .keep(self.service.clone(), crate::mdns::announce_interval()),
+                    );
+                    *self.announcer.lock().unwrap_or_else(|p| p.into_inner()) = Some(announcer);
+                    web.mdns = true;
+                }
+            }
             let proxy = crate::proxy::Proxy::new(self.service.clone(), options.names, router);
             tokio::spawn(crate::proxy::serve_proxy(proxy, listener));
             web.proxy = Some(bound);
@@ -317,7 +367,9 @@ pub async fn serve(
     let owner = Owner::open(home, host).await?;
     let _ = std::fs::remove_file(home.join(HTTP_ADDR_FILE));
     let _ = std::fs::remove_file(home.join(PROXY_ADDR_FILE));
+    let _ = std::fs::remove_file(home.join(DNS_ADDR_FILE));
     let domain = proxy.as_ref().map(|p| p.names.domain().to_string());
+    let domain_for_dns = domain.clone();
     if listen.is_some() || proxy.is_some() {
         let web = owner.serve_web(listen, proxy, allowed_hosts).await?;
         if let Some(addr) = web.http {
@@ -327,6 +379,14 @@ pub async fn serve(
             eprintln!(
                 "berth: apps by name at {} (Host <app>.{domain} or <app>-<server>.local; Berth itself as berth.{domain})",
                 shown(addr)
+            );
+        }
+        if web.mdns {
+            eprintln!("berth: announcing berth-<server>.local and <app>-<server>.local over mDNS");
+        }
+        if let (Some(addr), Some(domain)) = (web.dns, domain_for_dns) {
+            eprintln!(
+                "berth: DNS answerer on {addr} (UDP and TCP): {domain}, *.{domain} and *-<server>.local answer this server, other names are forwarded; private clients only"
             );
         }
     }

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use berth_api::home::{default_home, host_settings};
 use berth_api::{
-    args, Client, Event, EventKind, OperationInfo, ProxyOptions, Request, VersionInfo,
+    args, Client, DnsOptions, Event, EventKind, OperationInfo, ProxyOptions, Request, VersionInfo,
 };
 use clap::Args;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -32,17 +32,39 @@ impl HomeArg {
     }
 }
 
+/// How devices learn the proxy's names (`berth serve` flags).
+#[derive(Args, Clone, Default)]
+pub struct NameFlags {
+    /// Announce berth-<server>.local and <app>-<server>.local over mDNS:
+    /// on or off (default $BERTH_MDNS, else on when the proxy listens).
+    #[arg(long, value_name = "on|off")]
+    pub mdns: Option<String>,
+    /// Answer DNS on ADDR:PORT, UDP and TCP (default $BERTH_DNS_LISTEN,
+    /// else off; port 53 for a router to use): the proxy's names answer
+    /// this server's address, other names are forwarded to this machine's
+    /// resolvers; private clients only.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub dns_listen: Option<String>,
+    /// The address the DNS answerer gives for the proxy's names; repeat
+    /// for IPv4 and IPv6 (default $BERTH_DNS_ADDRESS, comma-separated,
+    /// else this server's address on the interface of its default route).
+    #[arg(long = "dns-address", value_name = "IP")]
+    pub dns_addresses: Vec<String>,
+}
+
 /// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
 /// `listen` is `ADDR:PORT` for the web UI, or `none`; `allow_hosts` are
 /// names it answers to besides this server's own; the reverse proxy runs
 /// on `proxy_listen` (else `$BERTH_PROXY_LISTEN`, else not at all), naming
-/// apps under `proxy_domain` (else `$BERTH_PROXY_DOMAIN`).
+/// apps under `proxy_domain` (else `$BERTH_PROXY_DOMAIN`), its names
+/// announced and answered as `name_flags` say.
 pub fn serve(
     home: &HomeArg,
     listen: &str,
     allow_hosts: &[String],
     proxy_listen: Option<&str>,
     proxy_domain: Option<&str>,
+    name_flags: &NameFlags,
 ) -> Result<ExitCode> {
     let home = home.resolve()?;
     let listen = match listen {
@@ -67,6 +89,7 @@ pub fn serve(
             Some(ProxyOptions::new(addr, proxy_domain.as_deref()))
         }
     };
+    let proxy = name_options(proxy, name_flags, &from_env)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(berth_api::serve(
         &home,
@@ -76,6 +99,75 @@ pub fn serve(
         allow_hosts,
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The proxy with its names announced (mDNS) and answered (DNS) as the
+/// flags, else the environment, say; both need the proxy.
+fn name_options(
+    proxy: Option<ProxyOptions>,
+    flags: &NameFlags,
+    from_env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<ProxyOptions>> {
+    let mdns = match flags
+        .mdns
+        .clone()
+        .or_else(|| from_env("BERTH_MDNS"))
+        .as_deref()
+    {
+        None => None,
+        Some("on" | "yes" | "true" | "1") => Some(true),
+        Some("off" | "no" | "false" | "0") => Some(false),
+        Some(other) => anyhow::bail!("--mdns {other}: write on or off"),
+    };
+    let dns_listen = flags
+        .dns_listen
+        .clone()
+        .or_else(|| from_env("BERTH_DNS_LISTEN"))
+        .filter(|v| !matches!(v.as_str(), "none" | "off"));
+    let Some(mut proxy) = proxy else {
+        if mdns == Some(true) {
+            anyhow::bail!("--mdns on announces the reverse proxy's names: start the proxy too (--proxy-listen ADDR:PORT)");
+        }
+        if let Some(addr) = dns_listen {
+            anyhow::bail!("--dns-listen {addr} answers the reverse proxy's names: start the proxy too (--proxy-listen ADDR:PORT)");
+        }
+        return Ok(None);
+    };
+    proxy.mdns = mdns.unwrap_or(true);
+    if let Some(listen) = dns_listen {
+        let listen = listen.parse::<std::net::SocketAddr>().with_context(|| {
+            format!("--dns-listen {listen}: write an address and port like 0.0.0.0:53 or 192.168.1.10:53, or none")
+        })?;
+        let addresses = if flags.dns_addresses.is_empty() {
+            from_env("BERTH_DNS_ADDRESS")
+                .map(|list| list.split(',').map(|a| a.trim().to_string()).collect())
+                .unwrap_or_default()
+        } else {
+            flags.dns_addresses.clone()
+        };
+        let addresses = addresses
+            .iter()
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse::<std::net::IpAddr>().with_context(|| {
+                    format!("--dns-address {a}: write an IP address like 192.168.1.10")
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let upstreams = match from_env("BERTH_DNS_UPSTREAM") {
+            Some(list) => Some(
+                berth_engine::proxy::dns::parse_upstreams(&list)
+                    .map_err(|e| anyhow::anyhow!("BERTH_DNS_UPSTREAM: {e}"))?,
+            ),
+            None => None,
+        };
+        proxy.dns = Some(DnsOptions {
+            listen,
+            addresses,
+            upstreams,
+        });
+    }
+    Ok(Some(proxy))
 }
 
 pub(crate) fn client(home: &HomeArg) -> Result<Client> {

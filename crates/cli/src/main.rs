@@ -51,6 +51,8 @@ enum Command {
         /// answer as <app>-<server>.local.
         #[arg(long, value_name = "DOMAIN")]
         proxy_domain: Option<String>,
+        #[command(flatten)]
+        names: daemon::NameFlags,
     },
     /// Install an app from a store, or from a compose file.
     Install(apps::InstallCmd),
@@ -146,12 +148,14 @@ fn main() -> ExitCode {
             allow_hosts,
             proxy_listen,
             proxy_domain,
+            names,
         } => daemon::serve(
             &home,
             &listen,
             &allow_hosts,
             proxy_listen.as_deref(),
             proxy_domain.as_deref(),
+            &names,
         ),
         Command::Install(cmd) => apps::install(&home, cmd),
         Command::Catalog(cmd) => catalog::run(&home, cmd),

@@ -8,7 +8,13 @@
 //! label is the only form every mDNS client resolves (Android, Windows
 //! before 10 1803 and others do not resolve multi-label `.local` names);
 //! Berth itself answers as `berth.<domain>` and `berth-<server>.local`.
+//!
+//! How devices find those names: [`announce`] says which names Berth
+//! announces over mDNS and on which interfaces; [`dns`] is the optional DNS
+//! answerer's part (our names, the clients it serves, forwarding the rest).
 
+pub mod announce;
+pub mod dns;
 mod names;
 mod routes;
 
