@@ -18,6 +18,7 @@
 mod auth;
 mod client;
 mod error;
+mod gate;
 pub mod home;
 mod hosts;
 mod http;

@@ -134,7 +134,9 @@ pub enum Error {
     Internal { message: String },
     #[error("{why}")]
     BadAppName { name: String, why: String },
-    #[error("the name \"{name}\" is taken by the app {app}; choose another, or rename {app} first")]
+    #[error(
+        "the name \"{name}\" is taken by the app {app}; choose another, or rename {app} first"
+    )]
     NameTaken { name: String, app: String },
     /// A request that cannot be carried out as asked (missing or conflicting arguments).
     #[error("{message}")]

@@ -436,7 +436,9 @@ impl Database {
                 .prepare("SELECT id, name FROM apps ORDER BY installed_at, id")
                 .map_err(|e| db_err(&self.path, e))?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)))
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
                 .map_err(|e| db_err(&self.path, e))?
                 .collect::<rusqlite::Result<Vec<_>>>()
                 .map_err(|e| db_err(&self.path, e))?;
@@ -511,7 +513,9 @@ impl Database {
                 e => db_err(&self.path, e),
             })?;
         if changed == 0 {
-            return Err(Error::NotInstalled { app: id.to_string() });
+            return Err(Error::NotInstalled {
+                app: id.to_string(),
+            });
         }
         Ok(())
     }
@@ -523,7 +527,9 @@ impl Database {
             .execute("UPDATE apps SET gate = ?2 WHERE id = ?1", params![id, gate])
             .map_err(|e| db_err(&self.path, e))?;
         if changed == 0 {
-            return Err(Error::NotInstalled { app: id.to_string() });
+            return Err(Error::NotInstalled {
+                app: id.to_string(),
+            });
         }
         Ok(())
     }
@@ -677,7 +683,10 @@ mod tests {
         assert_eq!(name("www_"), "www-app");
         // Nothing else changed.
         let app = store.app("my_app").unwrap().unwrap();
-        assert_eq!((app.source.as_str(), app.state.as_str()), ("s", "installed"));
+        assert_eq!(
+            (app.source.as_str(), app.state.as_str()),
+            ("s", "installed")
+        );
         assert!(!app.gate);
         // Names stay across reopening.
         drop(store);
@@ -695,7 +704,10 @@ mod tests {
         store.set_app_name("a", "wiki").unwrap();
         store.set_app_gate("a", true).unwrap();
         let err = store.set_app_name("b", "wiki").unwrap_err();
-        assert!(matches!(err, Error::NameTaken { ref app, .. } if app == "a"), "{err}");
+        assert!(
+            matches!(err, Error::NameTaken { ref app, .. } if app == "a"),
+            "{err}"
+        );
         assert!(err.to_string().contains("taken by the app a"), "{err}");
         let err = store.set_app_name("b", "Wiki!").unwrap_err().to_string();
         assert!(err.contains("lowercase letters"), "{err}");
@@ -714,8 +726,14 @@ mod tests {
         record.gate = false;
         store.put_app(&record).unwrap();
         let again = store.app("a").unwrap().unwrap();
-        assert_eq!((again.name.as_str(), again.gate, again.compose_hash.as_str()), ("wiki", true, "new"));
-        assert!(store.app_by_name("a").unwrap().is_none(), "the old name is free");
+        assert_eq!(
+            (again.name.as_str(), again.gate, again.compose_hash.as_str()),
+            ("wiki", true, "new")
+        );
+        assert!(
+            store.app_by_name("a").unwrap().is_none(),
+            "the old name is free"
+        );
         // A new app whose id is taken as a name gets another.
         store.set_app_name("b", "c").unwrap();
         store

@@ -12,7 +12,8 @@ use crate::{Error, Result};
 pub const RESERVED_NAMES: &[&str] = &["berth", "www", "wpad", "isatap", "localhost"];
 
 /// What a valid app name is, in words, for errors and the UI.
-pub const NAME_RULE: &str = "use 1 to 63 lowercase letters, digits and `-`, not starting or ending with `-`";
+pub const NAME_RULE: &str =
+    "use 1 to 63 lowercase letters, digits and `-`, not starting or ending with `-`";
 
 /// Why `name` cannot be an app's name, or `None` when it can: a DNS label
 /// of lowercase letters, digits and `-` (1–63, not starting or ending with
@@ -22,7 +23,9 @@ pub fn name_problem(name: &str) -> Option<String> {
         return Some(format!("an app's name cannot be empty; {NAME_RULE}"));
     }
     if name.len() > 63 {
-        return Some(format!("\"{name}\" is longer than 63 characters; {NAME_RULE}"));
+        return Some(format!(
+            "\"{name}\" is longer than 63 characters; {NAME_RULE}"
+        ));
     }
     if !name
         .bytes()

@@ -179,7 +179,10 @@ mod tests {
             Destination::App("wiki".into())
         );
         assert_eq!(names.destination("wiki.box.local"), Destination::Foreign);
-        assert_eq!(names.destination("my_app.home.arpa"), Destination::NoSuchName);
+        assert_eq!(
+            names.destination("my_app.home.arpa"),
+            Destination::NoSuchName
+        );
         assert_eq!(names.app_host("wiki"), "wiki.home.arpa");
         assert_eq!(
             names.sibling("wiki.home.arpa:8080", "berth").as_deref(),

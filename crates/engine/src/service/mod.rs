@@ -219,10 +219,7 @@ impl Service {
     /// Tells the service how apps are opened by name (the reverse proxy's
     /// names and ports), or that they are not (`None`): apps' `openUrl`.
     pub fn set_open_by_name(&self, open: Option<crate::proxy::OpenByName>) {
-        *self
-            .open_by_name
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = open;
+        *self.open_by_name.write().unwrap_or_else(|p| p.into_inner()) = open;
     }
 
     /// Where an app named `name` opens by name, with `path`, if it does.
@@ -233,7 +230,14 @@ impl Service {
             .unwrap_or_else(|p| p.into_inner())
             .as_ref()?
             .url(name)?;
-        Some(format!("{base}{}", if path.starts_with('/') { path.to_string() } else { format!("/{path}") }))
+        Some(format!(
+            "{base}{}",
+            if path.starts_with('/') {
+                path.to_string()
+            } else {
+                format!("/{path}")
+            }
+        ))
     }
 
     /// The apps (engine, store, stores of apps) this service runs.

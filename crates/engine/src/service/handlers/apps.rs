@@ -39,7 +39,9 @@ impl Service {
                 let found = services.remove(&record.id).unwrap_or_default();
                 let open = self.apps.open_address(&record);
                 let held = self.apps.db().held(&record.id).ok().flatten();
-                let url = open.as_ref().and_then(|o| self.open_url(&record.name, &o.path));
+                let url = open
+                    .as_ref()
+                    .and_then(|o| self.open_url(&record.name, &o.path));
                 app_info(record, found, (open, url), held, (Vec::new(), Vec::new()))
             })
             .collect())
@@ -65,8 +67,16 @@ impl Service {
                 .unwrap_or_default(),
             AppSource::File { .. } => Vec::new(),
         };
-        let url = open.as_ref().and_then(|o| self.open_url(&record.name, &o.path));
-        Ok(app_info(record, services, (open, url), held, (shares, requests)))
+        let url = open
+            .as_ref()
+            .and_then(|o| self.open_url(&record.name, &o.path));
+        Ok(app_info(
+            record,
+            services,
+            (open, url),
+            held,
+            (shares, requests),
+        ))
     }
 
     pub(in crate::service) async fn rename(&self, a: args::Rename) -> Result<AppInfo> {
