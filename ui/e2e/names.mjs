@@ -137,9 +137,9 @@ try {
 
   // The login gate: on, a browser not logged in at Berth's name is asked to
   // log in there first, then lands on the app.
-  await page.getByLabel("Require Berth login").check();
+  await page.getByLabel("Require Berth login").click(); // ticked once the daemon says so
   await until("the gate to be on", async () => JSON.parse(execFileSync(berth, ["--home", home, "status", APP, "--json"]).toString()).gate === true, 20);
-  await page.getByLabel("Require Berth login").isChecked().then((on) => on || fail("the gate's box is not ticked"));
+  await until("the gate's box to be ticked", () => page.getByLabel("Require Berth login").isChecked(), 20);
   await shot(page, "gate-on");
   app = await open(context, page);
   if (!app.url().startsWith(`http://berth.${DOMAIN}:${port}/gate?app=shelf`)) fail(`a gated app opened ${app.url()}, not Berth's gate`);
