@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { authState, inDesktop, logout, setUnauthorizedHandler } from "./api";
 import { AccountPage } from "./pages/Account";
 import { AuthPage } from "./pages/Auth";
+import { GatePage } from "./pages/Gate";
 import { CatalogPage } from "./pages/Catalog";
 import { AppPage } from "./pages/AppPage";
 import { Dashboard } from "./pages/Dashboard";
@@ -53,6 +54,9 @@ export function App() {
   if (session.state === "setup" || session.state === "login") {
     return <AuthPage mode={session.state} onDone={(user) => setSession({ state: "in", user })} />;
   }
+
+  // Berth's gate in front of an app (after the login above, if it was needed).
+  if (window.location.pathname === "/gate") return <main className="center"><GatePage /></main>;
 
   // The next login lands on the home page (a link followed while logged out keeps its page).
   const loggedOut = () => {

@@ -57,6 +57,10 @@ export type AppInfo = AppInfo_Serialize | AppInfo_Deserialize;
 /**  An installed app. */
 export type AppInfo_Deserialize = {
 	id: string,
+	/**  Its name on the proxy (`<name>.<domain>`, `<name>-<server>.local`). */
+	name: string,
+	/**  Only people logged in to Berth may open it through the proxy. */
+	gate: boolean,
 	state: AppState,
 	/**  Where it came from, as recorded (`store/app@version` or a path). */
 	source: string,
@@ -67,6 +71,11 @@ export type AppInfo_Deserialize = {
 	openPort?: number | null,
 	/**  The path on that port. */
 	openPath?: string | null,
+	/**
+	 *  Where "Open" goes by the app's name (the proxy's, with its path),
+	 *  when the proxy is on and the app has a page; else open the host port.
+	 */
+	openUrl?: string | null,
 	/**  The limits every service runs under (none: unlimited). */
 	limits: LimitsInfo_Deserialize,
 	/**
@@ -83,6 +92,10 @@ export type AppInfo_Deserialize = {
 /**  An installed app. */
 export type AppInfo_Serialize = {
 	id: string,
+	/**  Its name on the proxy (`<name>.<domain>`, `<name>-<server>.local`). */
+	name: string,
+	/**  Only people logged in to Berth may open it through the proxy. */
+	gate: boolean,
 	state: AppState,
 	/**  Where it came from, as recorded (`store/app@version` or a path). */
 	source: string,
@@ -93,6 +106,11 @@ export type AppInfo_Serialize = {
 	openPort: number | null,
 	/**  The path on that port. */
 	openPath: string | null,
+	/**
+	 *  Where "Open" goes by the app's name (the proxy's, with its path),
+	 *  when the proxy is on and the app has a page; else open the host port.
+	 */
+	openUrl: string | null,
 	/**  The limits every service runs under (none: unlimited). */
 	limits: LimitsInfo_Serialize,
 	/**
@@ -857,6 +875,8 @@ export type Replies_Deserialize = {
 	composeCheck: ComposeReport_Deserialize,
 	composeSource: ComposeText,
 	install: Started,
+	rename: AppInfo_Deserialize,
+	appGate: AppInfo_Deserialize,
 	uninstall: Started,
 	start: Started,
 	stop: Started,
@@ -910,6 +930,8 @@ export type Replies_Serialize = {
 	composeCheck: ComposeReport_Serialize,
 	composeSource: ComposeText,
 	install: Started,
+	rename: AppInfo_Serialize,
+	appGate: AppInfo_Serialize,
 	uninstall: Started,
 	start: Started,
 	stop: Started,
@@ -1012,6 +1034,30 @@ export type Request =
 	 *  name → a share); a request left out gets none.
 	 */
 	shares?: { [key in string]: ShareName },
+	/**
+	 *  Its name on the proxy (`<name>.<domain>`): lowercase letters,
+	 *  digits and `-`; by default one made from its id.
+	 */
+	name?: string | null,
+	/**  Only people logged in to Berth may open it through the proxy. */
+	gate?: boolean,
+} } | 
+/**
+ *  Gives an app another name on the proxy (its id, folder and
+ *  containers stay): it answers by the new name at once, no longer by
+ *  the old.
+ */
+{ command: "rename"; args: {
+	app: AppId,
+	name: string,
+} } | 
+/**
+ *  Turns an app's login gate on (only people logged in to Berth may
+ *  open it through the proxy) or off.
+ */
+{ command: "appGate"; args: {
+	app: AppId,
+	gate: boolean,
 } } | 
 /**  Uninstall; data is kept unless `purgeData`, images unless `removeImages`. */
 { command: "uninstall"; args: {

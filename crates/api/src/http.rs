@@ -51,6 +51,7 @@ pub const OPEN_ROUTES: &[&str] = &["health", "auth", "setup", "login", "logout"]
 /// Routes beside the commands that only HTTP has (the desktop app has no
 /// login, and takes stores from paths): all POST, all need a session.
 pub const HTTP_ONLY_ROUTES: &[&str] = &[
+    "gate",
     "account/password",
     "account/sessions",
     "account/sessions/end",
@@ -73,6 +74,10 @@ pub(crate) struct Http {
     hasher: Arc<Hasher>,
     tickets: Arc<Tickets>,
     hosts: Arc<AllowedHosts>,
+    /// The login gate's tickets and cookies, shared with the proxy.
+    pub(crate) gate: Arc<crate::gate::Gate>,
+    /// The proxy's names, when it runs (for the gate's way back to an app).
+    pub(crate) names: Option<Arc<berth_engine::proxy::Names>>,
     /// The first-run setup code (as typed, normalized), until setup is done.
     setup_code: Arc<Mutex<Option<String>>>,
 }
@@ -127,6 +132,8 @@ pub(crate) fn prepare(service: Arc<Service>, allowed_hosts: &[String]) -> std::i
         hasher: Arc::default(),
         tickets: Arc::default(),
         hosts: Arc::new(AllowedHosts::new(allowed_hosts)),
+        gate: Arc::default(),
+        names: None,
         setup_code: Arc::new(Mutex::new(setup_code)),
     })
 }
@@ -151,6 +158,7 @@ pub(crate) fn router(state: Http) -> Router {
         .route("/api/download/diagnostics/{app}", get(download_diagnostics))
         .route("/api/download/logs/{app}", get(download_logs))
         .route("/api/ticket", post(ticket))
+        .route("/api/gate", post(gate_ticket))
         .route("/api/account/password", post(change_password))
         .route("/api/account/sessions", post(account_sessions))
         .route("/api/account/sessions/end", post(end_session))
@@ -469,6 +477,7 @@ async fn logout(State(state): State<Http>, headers: HeaderMap) -> Response {
             .app_manager()
             .db()
             .delete_session(&session.hash);
+        state.gate.close(&session.hash);
     }
     with_cookie(
         Json(serde_json::json!({ "ok": true })).into_response(),
@@ -759,6 +768,68 @@ async fn ticket(
         .tickets
         .issue(&args.path, &session.hash, &session.token);
     Json(serde_json::json!({ "url": format!("{}?ticket={ticket}", args.path) })).into_response()
+}
+
+#[derive(Deserialize)]
+struct GateArgs {
+    /// The app's name (as its `Host` says it).
+    app: String,
+    /// The path to open there.
+    #[serde(default)]
+    to: String,
+}
+
+/// Berth's gate page asks for a way into a gated app for this session: a
+/// one-time ticket for that app, as the URL (scheme-relative, on the app's
+/// name in the form and port this page was reached by) that trades it for
+/// the app's gate cookie and goes on to `to` (a path only).
+async fn gate_ticket(
+    State(state): State<Http>,
+    Extension(session): Extension<Session>,
+    headers: HeaderMap,
+    Json(args): Json<GateArgs>,
+) -> Response {
+    let Some(names) = &state.names else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "the reverse proxy is off, so no app is behind a gate",
+        );
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let app = match berth_engine::proxy::app_for_label(state.service.app_manager().db(), &args.app)
+    {
+        Ok(Some(app)) => app,
+        Ok(None) => {
+            return error(
+                StatusCode::NOT_FOUND,
+                format!("no app is named {}", args.app),
+            )
+        }
+        Err(e) => return failed(&ApiError::Engine(e)),
+    };
+    let Some(app_host) = names.sibling(host, &app.name) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "open {} from Berth at its name on the proxy (berth.{}), not at {host}",
+                app.name,
+                names.domain()
+            ),
+        );
+    };
+    let ticket = state.gate.issue(&app.id, &session.hash);
+    let to = crate::gate::safe_path(&args.to);
+    Json(serde_json::json!({
+        "url": format!(
+            "//{app_host}{}?ticket={ticket}&to={}",
+            crate::gate::GATE_PATH,
+            crate::gate::encode(to)
+        )
+    }))
+    .into_response()
 }
 
 async fn command(State(state): State<Http>, Path(name): Path<String>, body: Bytes) -> Response {

@@ -21,6 +21,7 @@ mod auth;
 mod client;
 mod dns;
 mod error;
+mod gate;
 pub mod home;
 mod hosts;
 mod http;

@@ -266,7 +266,9 @@ impl Owner {
             hosts.extend(p.names.berth_names());
         }
         // The setup code exists before anyone can learn where to use it.
-        let http = crate::http::prepare(self.service.clone(), &hosts)?;
+        let mut http = crate::http::prepare(self.service.clone(), &hosts)?;
+        http.names = proxy.as_ref().map(|p| Arc::new(p.names.clone()));
+        let gate = http.gate.clone();
         let router = crate::http::router(http);
         let mut web = Web::default();
         if let Some(listener) = http_listener {
@@ -278,6 +280,13 @@ impl Owner {
         if let (Some(listener), Some(options)) = (proxy_listener, proxy) {
             let bound = listener.local_addr()?;
             std::fs::write(self.home.join(PROXY_ADDR_FILE), bound.to_string())?;
+            // "Open" goes to apps by name from now on.
+            self.service
+                .set_open_by_name(Some(berth_engine::proxy::OpenByName {
+                    names: options.names.clone(),
+                    http_port: Some(bound.port()),
+                    https_port: None,
+                }));
             if let (Some(sockets), Some(dns)) = (dns_sockets, options.dns) {
                 let at = sockets.local_addr()?;
                 crate::dns::serve(sockets, options.names.clone(), dns)?;
@@ -297,7 +306,7 @@ impl Owner {
                     web.mdns = true;
                 }
             }
-            let proxy = crate::proxy::Proxy::new(self.service.clone(), options.names, router);
+            let proxy = crate::proxy::Proxy::new(self.service.clone(), options.names, router, gate);
             tokio::spawn(crate::proxy::serve_proxy(proxy, listener));
             web.proxy = Some(bound);
         }

@@ -29,6 +29,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tower::ServiceExt;
 
 use crate::auth::{COOKIE, KEY_HEADER};
+use crate::gate::{self, Gate, GATE_COOKIE, GATE_PAGE, GATE_PATH};
 
 /// How long a found route is trusted before the engine is asked again.
 const ROUTE_KEEP: Duration = Duration::from_secs(2);
@@ -60,11 +61,15 @@ pub(crate) struct Proxy {
     routes: Arc<Routes>,
     berth: Router,
     client: Client<HttpConnector, Incoming>,
+    /// The login gate's tickets and cookies, shared with Berth's web UI.
+    gate: Arc<Gate>,
+    /// Whether this listener is HTTPS (the gate's cookie is then `Secure`).
+    https: bool,
 }
 
 impl Proxy {
     /// A proxy answering to `names`, serving Berth's own names with `berth`.
-    pub(crate) fn new(service: Arc<Service>, names: Names, berth: Router) -> Self {
+    pub(crate) fn new(service: Arc<Service>, names: Names, berth: Router, gate: Arc<Gate>) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
         connector.set_nodelay(true);
@@ -74,6 +79,8 @@ impl Proxy {
             routes: Arc::new(Routes::new(ROUTE_KEEP)),
             berth,
             client: Client::builder(TokioExecutor::new()).build(connector),
+            gate,
+            https: false,
         }
     }
 
@@ -121,7 +128,28 @@ impl Proxy {
         app: &str,
         request: Request<Incoming>,
     ) -> Response<Body> {
-        let upstream = match self.routes.find(self.service.app_manager(), app).await {
+        // The name's app: looked up by name on every request, so a rename
+        // moves it at once.
+        let db = self.service.app_manager().db();
+        let record = match berth_engine::proxy::app_for_label(db, app) {
+            Ok(Some(record)) if record.state == "installed" => record,
+            Ok(_) => return no_such_app(&self.names),
+            Err(e) => {
+                return page(
+                    StatusCode::BAD_GATEWAY,
+                    "Cannot find the app",
+                    format!("Berth cannot look up the app {app}: {e}"),
+                )
+            }
+        };
+        // The gate's own path is the proxy's, for every app: never the app's.
+        if request.uri().path() == GATE_PATH {
+            return self.gate_entry(&host, &record.id, &request);
+        }
+        if record.gate && !self.passes_gate(&record.id, request.headers()) {
+            return self.to_gate(&host, app, &request);
+        }
+        let upstream = match self.routes.find(self.service.app_manager(), &record.id).await {
             Ok(Route::Upstream(upstream)) => upstream,
             Ok(Route::NoSuchApp) => return no_such_app(&self.names),
             Ok(Route::NoWebPort) => {
@@ -161,7 +189,7 @@ impl Proxy {
             Ok(response) => response,
             Err(e) => {
                 // Recreated containers get new addresses: look again next time.
-                self.routes.forget(app);
+                self.routes.forget(&record.id);
                 page(
                     StatusCode::BAD_GATEWAY,
                     "The app does not answer",
@@ -169,6 +197,105 @@ impl Proxy {
                 )
             }
         }
+    }
+
+    /// Whether a request to the gated app `app` (its id) carries a gate
+    /// cookie of that app whose Berth session still lives.
+    fn passes_gate(&self, app: &str, headers: &HeaderMap) -> bool {
+        cookie_values(headers, GATE_COOKIE).any(|value| {
+            let Some(session) = self.gate.pass(&value, app) else {
+                return false;
+            };
+            let alive = matches!(
+                self.service.app_manager().db().session_user(&session),
+                Ok(Some(_))
+            );
+            if !alive {
+                self.gate.close(&session);
+            }
+            alive
+        })
+    }
+
+    /// A request for a gated app without a good gate cookie: a page load
+    /// goes to Berth's gate page (same name form, scheme and port), which
+    /// comes back with a ticket; anything else is refused with 401.
+    fn to_gate<B>(&self, host: &str, name: &str, request: &Request<B>) -> Response<Body> {
+        let navigation = (request.method() == axum::http::Method::GET
+            || request.method() == axum::http::Method::HEAD)
+            && request
+                .headers()
+                .get("sec-fetch-mode")
+                .is_none_or(|mode| mode.as_bytes() == b"navigate");
+        let Some(berth) = self.names.sibling(host, "berth") else {
+            return no_such_app(&self.names);
+        };
+        if !navigation {
+            return page(
+                StatusCode::UNAUTHORIZED,
+                "Log in to Berth first",
+                format!("Only people logged in to Berth can open {name}; open it from Berth at {berth}."),
+            );
+        }
+        let to = request.uri().path_and_query().map_or("/", |p| p.as_str());
+        let location = format!(
+            "{}://{berth}{GATE_PAGE}?app={}&to={}",
+            if self.https { "https" } else { "http" },
+            gate::encode(name),
+            gate::encode(to)
+        );
+        let mut response = page(
+            StatusCode::FOUND,
+            "Log in to Berth first",
+            format!("Only people logged in to Berth can open {name}: Berth asks you to log in at {berth}."),
+        );
+        if let Ok(location) = HeaderValue::from_str(&location) {
+            response.headers_mut().insert(header::LOCATION, location);
+        }
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        response
+    }
+
+    /// `/.berth/gate?ticket=…&to=…` on an app's name: a good ticket for
+    /// this app becomes its gate cookie, and the browser goes on to `to`
+    /// (a path of this name only); a bad one is refused.
+    fn gate_entry<B>(&self, host: &str, app: &str, request: &Request<B>) -> Response<Body> {
+        let query = request.uri().query().unwrap_or_default();
+        let session = gate::query_value(query, "ticket").and_then(|t| self.gate.redeem(&t, app));
+        let alive = session.as_deref().is_some_and(|s| {
+            matches!(self.service.app_manager().db().session_user(s), Ok(Some(_)))
+        });
+        let (Some(session), true) = (session, alive) else {
+            return page(
+                StatusCode::FORBIDDEN,
+                "This link has expired",
+                format!("The link into this app was used already, is too old or is for another app; open the app again from Berth ({}).", self.names.sibling(host, "berth").unwrap_or_default()),
+            );
+        };
+        let to = gate::query_value(query, "to").unwrap_or_default();
+        let to = gate::safe_path(&to);
+        let cookie = format!(
+            "{GATE_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax{}",
+            self.gate.open(app, &session),
+            if self.https { "; Secure" } else { "" }
+        );
+        let mut response = page(
+            StatusCode::FOUND,
+            "Opening the app",
+            format!("Go on to {to}."),
+        );
+        let headers = response.headers_mut();
+        if let (Ok(cookie), Ok(location)) =
+            (HeaderValue::from_str(&cookie), HeaderValue::from_str(to))
+        {
+            headers.insert(header::SET_COOKIE, cookie);
+            headers.insert(header::LOCATION, location);
+        }
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+        response
     }
 
     /// Sends `request` to `upstream` as HTTP/1.1 and its answer back, both
@@ -189,12 +316,13 @@ impl Proxy {
         remove_hop_by_hop(headers);
         remove_berth_session(headers);
         headers.remove(KEY_HEADER);
+        let proto = if self.https { "https" } else { "http" };
         if let Some(protocol) = &upgrade {
             headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
             headers.insert(header::UPGRADE, protocol.clone());
         }
         forwarded_for(headers, peer);
-        headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
         if let Ok(host) = HeaderValue::from_str(host) {
             headers.insert("x-forwarded-host", host.clone());
             // Apps make their links from the name they were asked by.
@@ -324,16 +452,32 @@ fn remove_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
-/// Removes Berth's session cookie from every `Cookie` header, keeping the
-/// app's own cookies: a browser sends cookies to every port of a host, and
-/// an app must never hold the user's Berth session.
+/// The values of the cookie `name` in every `Cookie` header.
+fn cookie_values<'a>(headers: &'a HeaderMap, name: &'a str) -> impl Iterator<Item = String> + 'a {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(move |kv| {
+            let (k, v) = kv.split_once('=')?;
+            (k.trim() == name).then(|| v.trim().to_string())
+        })
+}
+
+/// Removes Berth's session cookie and the gate's from every `Cookie`
+/// header, keeping the app's own cookies: a browser sends cookies to every
+/// port of a host, and an app must never hold the user's Berth session.
 fn remove_berth_session(headers: &mut HeaderMap) {
     let kept: Vec<String> = headers
         .get_all(header::COOKIE)
         .iter()
         .flat_map(|v| v.as_bytes().split(|b| *b == b';'))
         .map(|pair| String::from_utf8_lossy(pair).trim().to_string())
-        .filter(|pair| !pair.is_empty() && pair.split('=').next().map(str::trim) != Some(COOKIE))
+        .filter(|pair| {
+            let name = pair.split('=').next().map(str::trim);
+            !pair.is_empty() && name != Some(COOKIE) && name != Some(GATE_COOKIE)
+        })
         .collect();
     headers.remove(header::COOKIE);
     if !kept.is_empty() {
@@ -420,7 +564,7 @@ mod tests {
         );
         headers.append(
             header::COOKIE,
-            HeaderValue::from_static("berth_session=again"),
+            HeaderValue::from_static("berth_session=again; berth_gate=pass"),
         );
         headers.append(
             header::COOKIE,

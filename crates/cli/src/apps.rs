@@ -46,6 +46,21 @@ pub struct InstallCmd {
     /// one uses an empty folder of the app's own.
     #[arg(long = "share", value_name = "REQUEST=SHARE")]
     pub shares: Vec<String>,
+    /// Its name on the proxy (<name>.<domain>, <name>-<server>.local):
+    /// lowercase letters, digits and `-` (default: made from its id).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Only people logged in to Berth may open it through the proxy (leave
+    /// off for apps with their own accounts and for phone apps).
+    #[arg(long)]
+    pub gate: bool,
+}
+
+/// `on` or `off`, as `berth gate` takes it.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
 }
 
 /// `REQUEST=SHARE` pairs as the daemon takes them.
@@ -159,6 +174,8 @@ pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
         pids: cmd.pids,
         consent: cmd.allow_privileged,
         shares: share_choices(&cmd.shares)?,
+        name: cmd.name,
+        gate: cmd.gate,
         ..Default::default()
     };
     match compose_path(&cmd.app) {
@@ -231,8 +248,44 @@ pub fn power(home: &HomeArg, request: Request) -> Result<ExitCode> {
     run_operation(home, request)
 }
 
+/// `berth rename APP NAME`: the app answers by `name` on the proxy from now on.
+pub fn rename(home: &HomeArg, id: AppId, name: String) -> Result<ExitCode> {
+    let app: AppInfo =
+        client(home)?.call(&Request::from(args::Rename { app: id, name }), |_| {})?;
+    println!("{} is now named {}", app.id, app.name);
+    if let Some(url) = &app.open_url {
+        println!("  open it at {url}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `berth gate APP on|off`: whether only people logged in to Berth may open it.
+pub fn gate(home: &HomeArg, id: AppId, on: OnOff) -> Result<ExitCode> {
+    let app: AppInfo = client(home)?.call(
+        &Request::from(args::AppGate {
+            app: id,
+            gate: matches!(on, OnOff::On),
+        }),
+        |_| {},
+    )?;
+    if app.gate {
+        println!("{}: only people logged in to Berth can open it now", app.id);
+    } else {
+        println!(
+            "{}: anyone who reaches it can open it now (no login gate)",
+            app.id
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn print_app(app: &AppInfo) {
     println!("{}  {}  ({})", app.id, app.state, app.source);
+    let gate = if app.gate { ", login gate on" } else { "" };
+    match &app.open_url {
+        Some(url) => println!("  name {}{gate}  → {url}", app.name),
+        None => println!("  name {}{gate}", app.name),
+    }
     if let Some(waiting) = &app.held {
         println!("  waiting for {waiting}: it starts by itself when that is back");
     }

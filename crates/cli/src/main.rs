@@ -73,6 +73,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Give an app another name on the proxy (<name>.<domain>); its id,
+    /// data and containers stay as they are.
+    Rename {
+        id: AppId,
+        /// Lowercase letters, digits and `-`, 1 to 63.
+        #[arg(allow_hyphen_values = true)]
+        name: String,
+    },
+    /// Turn an app's login gate on (only people logged in to Berth may
+    /// open it through the proxy) or off.
+    Gate {
+        id: AppId,
+        #[arg(value_enum)]
+        on: apps::OnOff,
+    },
     /// Show one app's services.
     Status {
         id: AppId,
@@ -163,6 +178,8 @@ fn main() -> ExitCode {
         Command::Secrets { id, json } => apps::secrets(&home, id, json),
         Command::Apps { json } => apps::apps(&home, json),
         Command::Status { id, json } => apps::status(&home, id, json),
+        Command::Rename { id, name } => apps::rename(&home, id, name),
+        Command::Gate { id, on } => apps::gate(&home, id, on),
         Command::Start { id } => apps::power(
             &home,
             berth_api::Request::from(berth_api::args::Start { app: id }),

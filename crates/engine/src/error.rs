@@ -132,6 +132,12 @@ pub enum Error {
     /// unfinished and is settled like one a crash left.
     #[error("Berth failed unexpectedly ({message}); what was under way is settled by itself (see `berth ops`)")]
     Internal { message: String },
+    #[error("{why}")]
+    BadAppName { name: String, why: String },
+    #[error(
+        "the name \"{name}\" is taken by the app {app}; choose another, or rename {app} first"
+    )]
+    NameTaken { name: String, app: String },
     /// A request that cannot be carried out as asked (missing or conflicting arguments).
     #[error("{message}")]
     BadRequest { message: String },

@@ -105,6 +105,8 @@ async fn install(apps: &Apps, home: &Path, app: &str, compose: &str, limits: Ser
         consent: false,
         source: None,
         shares: Vec::new(),
+        name: None,
+        gate: false,
     };
     apps.install(&request, &mut |_| {})
         .await

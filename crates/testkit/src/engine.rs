@@ -22,5 +22,7 @@ pub fn install_request(compose_file: PathBuf, app: &str) -> InstallRequest {
         consent: false,
         source: None,
         shares: Vec::new(),
+        name: None,
+        gate: false,
     }
 }

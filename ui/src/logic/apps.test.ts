@@ -11,6 +11,9 @@ describe("dashboard", () => {
     services: states.map(([state, exitCode], i) => ({ service: `s${i}`, container: `a-s${i}-1`, image: "x", state, exitCode, oomKilled: false, message: null })),
     openPort: 8080,
     openPath: "/admin",
+    openUrl: null,
+    name: "a",
+    gate: false,
     limits: { cpus: null, memory: null, memorySwap: null, pids: null },
     held: null,
     shares: [],
@@ -47,6 +50,8 @@ describe("dashboard", () => {
   it("opens the main port on the host the page came from", () => {
     expect(openUrl(app([]), "192.168.1.5")).toBe("http://192.168.1.5:8080/admin");
     expect(openUrl(app([], { openPort: null }), "h")).toBeNull();
+    // With Berth's proxy on, "Open" goes to the app's name.
+    expect(openUrl(app([], { openUrl: "http://wiki-box.local/admin" }), "192.168.1.5")).toBe("http://wiki-box.local/admin");
   });
   it("matches every word", () => {
     expect(matches("Jellyfin media server", "media jelly")).toBe(true);

@@ -26,8 +26,10 @@ export function serviceProblems(app: AppInfo): string[] {
     .map((s) => `${s.service}: ${s.message || "killed: out of memory"}`);
 }
 
-/** Where "Open" goes, on the host the page was loaded from. */
+/** Where "Open" goes: the app's name on Berth's proxy when it runs, else
+ * its port on the host the page was loaded from. */
 export function openUrl(app: AppInfo, hostname: string): string | null {
+  if (app.openUrl) return app.openUrl;
   if (app.openPort == null) return null;
   return `http://${hostname}:${app.openPort}${app.openPath ?? "/"}`;
 }

@@ -10,6 +10,7 @@ export * from "./install";
 export * from "./shares";
 export * from "./limits";
 export * from "./logs";
+export * from "./names";
 export * from "./operations";
 export * from "./resources";
 export * from "./storage";

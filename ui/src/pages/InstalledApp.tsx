@@ -12,6 +12,7 @@ import { useUpdates } from "../updates";
 import { Diagnostics } from "../components/installed/Diagnostics";
 import { ComposeDialog, type ComposeTarget } from "../components/install/ComposeDialog";
 import { AppShares } from "../components/installed/AppShares";
+import { NameAndGate } from "../components/installed/NameAndGate";
 import { Limits } from "../components/installed/Limits";
 import { Resources } from "../components/installed/Resources";
 import { OperationDialog, RollbackConfirm, updateJob, type Job } from "../components/operation/Operation";
@@ -80,6 +81,7 @@ export function InstalledAppPage({ app }: { app: string }) {
           <p className="muted">
             <span data-testid="app-version">Version {versionOf(info.source)}</span> · <span data-testid="app-status">{label}</span>
             {` · from ${originText(info.origin)}`}
+            {info.name !== info.id && <> · <span data-testid="app-name">named {info.name}</span></>}
           </p>
           <p className="muted services" data-testid="app-services">
             {info.services.map((s) => `${s.service}: ${s.state}${s.exitCode != null ? ` (exit ${s.exitCode})` : ""}`).join(" · ")}
@@ -108,6 +110,8 @@ export function InstalledAppPage({ app }: { app: string }) {
           <strong>What's new in {update.version}:</strong> {update.releaseNotes}
         </p>
       )}
+
+      <NameAndGate info={info} onChanged={load} />
 
       <Resources app={info.id} />
 

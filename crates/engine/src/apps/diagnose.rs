@@ -372,6 +372,8 @@ mod tests {
             compose_hash: "h".into(),
             state: "installed".into(),
             installed_at: 1,
+            name: String::new(),
+            gate: false,
         };
         let settings = BTreeMap::from([
             ("ADMIN".to_string(), "me".to_string()),

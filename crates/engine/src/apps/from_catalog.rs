@@ -121,6 +121,8 @@ impl Apps {
             consent: request.consent,
             source: Some(format!("{store}/{}@{}", meta.id, meta.version)),
             shares,
+            name: None,
+            gate: false,
         })
     }
 }

@@ -37,6 +37,12 @@ pub struct InstallRequest {
     /// The shares given to it, each resolved to its folder.
     #[serde(default)]
     pub shares: Vec<crate::shares::AppShare>,
+    /// Its name on the proxy; by default one made from its id.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Only people logged in to Berth may open it through the proxy.
+    #[serde(default)]
+    pub gate: bool,
 }
 
 impl Apps {
@@ -57,6 +63,15 @@ impl Apps {
         crate::host::check_limits(&request.limits)?;
         if let Some(existing) = self.db.app(app)? {
             return Err(Error::taken(app, existing.state));
+        }
+        if let Some(name) = &request.name {
+            crate::proxy::check_app_name(name)?;
+            if let Some(other) = self.db.app_by_name(name)? {
+                return Err(Error::NameTaken {
+                    name: name.clone(),
+                    app: other.id,
+                });
+            }
         }
         let op = self.db.begin_operation(
             app,
@@ -141,7 +156,13 @@ impl Apps {
                     compose_hash: super::update::hash(rendered.yaml.as_bytes()),
                     state: "installing".into(),
                     installed_at: now_ms(),
+                    name: String::new(),
+                    gate: false,
                 })?;
+                if let Some(name) = &request.name {
+                    self.db.set_app_name(app, name)?;
+                }
+                self.db.set_app_gate(app, request.gate)?;
                 self.load_rendered(app)
             })
             .await?;

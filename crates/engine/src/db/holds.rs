@@ -63,6 +63,8 @@ mod tests {
             compose_hash: String::new(),
             state: "installed".into(),
             installed_at: 0,
+            name: String::new(),
+            gate: false,
         })
         .unwrap();
         assert_eq!(db.held("media").unwrap(), None);

@@ -120,6 +120,15 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE shares ADD COLUMN mount TEXT;
     ALTER TABLE shares ADD COLUMN smb TEXT;
 ",
+    // Each app's name on the proxy (`<name>.<domain>`), unique, chosen at
+    // install; apps installed before get one made from their id when the
+    // store is opened ([`Database::name_unnamed_apps`]). Whether only
+    // people logged in to Berth may open it (`gate`).
+    "
+    ALTER TABLE apps ADD COLUMN name TEXT;
+    ALTER TABLE apps ADD COLUMN gate INTEGER NOT NULL DEFAULT 0;
+    CREATE UNIQUE INDEX apps_by_name ON apps(name);
+",
 ];
 
 /// An installed (or installing, or removing) app as recorded.
@@ -136,6 +145,15 @@ pub struct AppRecord {
     /// `installing`, `installed` or `removing`.
     pub state: String,
     pub installed_at: i64,
+    /// Its name on the proxy. Set by [`Database::set_app_name`] (an app
+    /// recorded without one gets one from its id); [`Database::put_app`]
+    /// keeps the recorded one.
+    #[serde(default)]
+    pub name: String,
+    /// Only people logged in to Berth may open it through the proxy. Set by
+    /// [`Database::set_app_gate`]; [`Database::put_app`] keeps it.
+    #[serde(default)]
+    pub gate: bool,
 }
 
 /// One operation and how it ended (`None` while unfinished).
@@ -200,6 +218,7 @@ impl Database {
         };
         store.configure()?;
         store.migrate()?;
+        store.name_unnamed_apps()?;
         Ok(store)
     }
 
@@ -387,16 +406,132 @@ impl Database {
         Ok(steps)
     }
 
-    /// Records an app (insert or replace).
+    /// Records an app (insert or replace), keeping its name and gate when
+    /// it is recorded already; a new app gets a name from its id.
     pub fn put_app(&self, app: &AppRecord) -> Result<()> {
         self.conn()
             .execute(
-                "INSERT OR REPLACE INTO apps (id, source, settings, limits, compose_hash, state, installed_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO apps (id, source, settings, limits, compose_hash, state, installed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(id) DO UPDATE SET source = excluded.source, settings = excluded.settings,
+                   limits = excluded.limits, compose_hash = excluded.compose_hash,
+                   state = excluded.state, installed_at = excluded.installed_at",
                 params![app.id, app.source, app.settings, app.limits, app.compose_hash, app.state, app.installed_at],
             )
-            .map(drop)
+            .map_err(|e| db_err(&self.path, e))?;
+        self.name_unnamed_apps()
+    }
+
+    /// Gives every app recorded without a name one: its id when that is a
+    /// valid name no other app has, else one made from it (`my_app` →
+    /// `my-app`, then `my-app-2`…), oldest app first. Nothing else changes.
+    pub fn name_unnamed_apps(&self) -> Result<()> {
+        use crate::proxy::{name_from_id, unique_name, valid_app_name};
+        let conn = self.conn();
+        let tx = conn
+            .unchecked_transaction()
+            .map_err(|e| db_err(&self.path, e))?;
+        let (mut taken, unnamed) = {
+            let mut stmt = tx
+                .prepare("SELECT id, name FROM apps ORDER BY installed_at, id")
+                .map_err(|e| db_err(&self.path, e))?;
+            let rows = stmt
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?))
+                })
+                .map_err(|e| db_err(&self.path, e))?
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .map_err(|e| db_err(&self.path, e))?;
+            let taken: std::collections::HashSet<String> =
+                rows.iter().filter_map(|(_, n)| n.clone()).collect();
+            let unnamed: Vec<String> = rows
+                .into_iter()
+                .filter(|(_, n)| n.is_none())
+                .map(|(id, _)| id)
+                .collect();
+            (taken, unnamed)
+        };
+        if unnamed.is_empty() {
+            return Ok(());
+        }
+        // Ids that are names already keep them before any other takes them.
+        let mut named = Vec::new();
+        for id in &unnamed {
+            if valid_app_name(id) && !taken.contains(id) {
+                taken.insert(id.clone());
+                named.push((id.clone(), id.clone()));
+            }
+        }
+        for id in &unnamed {
+            if named.iter().any(|(i, _)| i == id) {
+                continue;
+            }
+            let name = unique_name(&name_from_id(id), |n| taken.contains(n));
+            taken.insert(name.clone());
+            named.push((id.clone(), name));
+        }
+        for (id, name) in named {
+            tx.execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name])
+                .map_err(|e| db_err(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| db_err(&self.path, e))
+    }
+
+    /// The app named `name` (its name on the proxy, not its id).
+    pub fn app_by_name(&self, name: &str) -> Result<Option<AppRecord>> {
+        self.conn()
+            .query_row(
+                &format!("SELECT {APP_COLUMNS} FROM apps WHERE name = ?1"),
+                [name],
+                app_row,
+            )
+            .optional()
             .map_err(|e| db_err(&self.path, e))
+    }
+
+    /// Names app `id` `name` (checked: a valid name no other app has).
+    pub fn set_app_name(&self, id: &str, name: &str) -> Result<()> {
+        crate::proxy::check_app_name(name)?;
+        if let Some(other) = self.app_by_name(name)?.filter(|a| a.id != id) {
+            return Err(Error::NameTaken {
+                name: name.to_string(),
+                app: other.id,
+            });
+        }
+        let changed = self
+            .conn()
+            .execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name])
+            .map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    Error::NameTaken {
+                        name: name.to_string(),
+                        app: "another app".into(),
+                    }
+                }
+                e => db_err(&self.path, e),
+            })?;
+        if changed == 0 {
+            return Err(Error::NotInstalled {
+                app: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Turns app `id`'s login gate on or off.
+    pub fn set_app_gate(&self, id: &str, gate: bool) -> Result<()> {
+        let changed = self
+            .conn()
+            .execute("UPDATE apps SET gate = ?2 WHERE id = ?1", params![id, gate])
+            .map_err(|e| db_err(&self.path, e))?;
+        if changed == 0 {
+            return Err(Error::NotInstalled {
+                app: id.to_string(),
+            });
+        }
+        Ok(())
     }
 
     /// Changes an app's state.
@@ -421,7 +556,7 @@ impl Database {
     pub fn app(&self, id: &str) -> Result<Option<AppRecord>> {
         self.conn()
             .query_row(
-                "SELECT id, source, settings, limits, compose_hash, state, installed_at FROM apps WHERE id = ?1",
+                &format!("SELECT {APP_COLUMNS} FROM apps WHERE id = ?1"),
                 [id],
                 app_row,
             )
@@ -432,7 +567,7 @@ impl Database {
     pub fn apps(&self) -> Result<Vec<AppRecord>> {
         let conn = self.conn();
         let mut stmt = conn
-            .prepare("SELECT id, source, settings, limits, compose_hash, state, installed_at FROM apps ORDER BY id")
+            .prepare(&format!("SELECT {APP_COLUMNS} FROM apps ORDER BY id"))
             .map_err(|e| db_err(&self.path, e))?;
         let apps = stmt
             .query_map([], app_row)
@@ -443,8 +578,14 @@ impl Database {
     }
 }
 
+/// What [`app_row`] reads, in its order.
+const APP_COLUMNS: &str =
+    "id, source, settings, limits, compose_hash, state, installed_at, COALESCE(name, ''), gate";
+
 fn app_row(r: &rusqlite::Row) -> rusqlite::Result<AppRecord> {
     Ok(AppRecord {
+        name: r.get(7)?,
+        gate: r.get(8)?,
         id: r.get(0)?,
         source: r.get(1)?,
         settings: r.get(2)?,
@@ -485,13 +626,19 @@ mod tests {
             compose_hash: "h".into(),
             state: "installed".into(),
             installed_at: 1,
+            name: String::new(),
+            gate: false,
         };
         store.put_app(&app).unwrap();
         let op = store.begin_operation("a", "install", "{}").unwrap();
         store.journal(op, "render").unwrap();
         drop(store);
         let store = Database::open(&dir).unwrap();
-        assert_eq!(store.app("a").unwrap(), Some(app));
+        let named = AppRecord {
+            name: "a".into(),
+            ..app
+        };
+        assert_eq!(store.app("a").unwrap(), Some(named));
         let unfinished = store.unfinished_operations().unwrap();
         assert_eq!(unfinished.len(), 1);
         assert_eq!(unfinished[0].steps, ["begin", "render"]);
@@ -501,6 +648,103 @@ mod tests {
             store.recent_operations(10).unwrap()[0].outcome.as_deref(),
             Some("done")
         );
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    /// A store at schema 7 (before apps had names) with these app ids.
+    fn store_before_names(dir: &Path, ids: &[&str]) {
+        std::fs::create_dir_all(dir).unwrap();
+        let conn = Connection::open(Layout::new(dir).database()).unwrap();
+        for sql in &MIGRATIONS[..7] {
+            conn.execute_batch(sql).unwrap();
+        }
+        for (at, id) in ids.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO apps (id, source, settings, limits, compose_hash, state, installed_at)
+                 VALUES (?1, 's', '{}', '{}', 'h', 'installed', ?2)",
+                params![id, at as i64],
+            )
+            .unwrap();
+        }
+        conn.execute_batch("PRAGMA user_version = 7").unwrap();
+    }
+
+    #[test]
+    fn apps_installed_before_names_get_unique_names_from_their_ids() {
+        let dir = home("names");
+        store_before_names(&dir, &["my_app", "jellyfin", "my-app", "berth", "www_"]);
+        let store = Database::open(&dir).unwrap();
+        let name = |id: &str| store.app(id).unwrap().unwrap().name;
+        // An id that is a name keeps it, even when an older app's id makes the same.
+        assert_eq!(name("my-app"), "my-app");
+        assert_eq!(name("my_app"), "my-app-2");
+        assert_eq!(name("jellyfin"), "jellyfin");
+        assert_eq!(name("berth"), "berth-app");
+        assert_eq!(name("www_"), "www-app");
+        // Nothing else changed.
+        let app = store.app("my_app").unwrap().unwrap();
+        assert_eq!(
+            (app.source.as_str(), app.state.as_str()),
+            ("s", "installed")
+        );
+        assert!(!app.gate);
+        // Names stay across reopening.
+        drop(store);
+        let store = Database::open(&dir).unwrap();
+        assert_eq!(store.app("my_app").unwrap().unwrap().name, "my-app-2");
+        assert_eq!(store.app_by_name("my-app-2").unwrap().unwrap().id, "my_app");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+
+    #[test]
+    fn renames_are_checked_and_kept_by_put_app() {
+        let dir = home("rename");
+        store_before_names(&dir, &["a", "b"]);
+        let store = Database::open(&dir).unwrap();
+        store.set_app_name("a", "wiki").unwrap();
+        store.set_app_gate("a", true).unwrap();
+        let err = store.set_app_name("b", "wiki").unwrap_err();
+        assert!(
+            matches!(err, Error::NameTaken { ref app, .. } if app == "a"),
+            "{err}"
+        );
+        assert!(err.to_string().contains("taken by the app a"), "{err}");
+        let err = store.set_app_name("b", "Wiki!").unwrap_err().to_string();
+        assert!(err.contains("lowercase letters"), "{err}");
+        assert!(store.set_app_name("b", "berth").is_err());
+        assert_eq!(store.app("b").unwrap().unwrap().name, "b", "unchanged");
+        assert!(matches!(
+            store.set_app_name("nope", "x"),
+            Err(Error::NotInstalled { .. })
+        ));
+        // Renaming to its own name is no change, not a conflict.
+        store.set_app_name("a", "wiki").unwrap();
+        // An update or a restore records the app again: name and gate stay.
+        let mut record = store.app("a").unwrap().unwrap();
+        record.compose_hash = "new".into();
+        record.name = String::new();
+        record.gate = false;
+        store.put_app(&record).unwrap();
+        let again = store.app("a").unwrap().unwrap();
+        assert_eq!(
+            (again.name.as_str(), again.gate, again.compose_hash.as_str()),
+            ("wiki", true, "new")
+        );
+        assert!(
+            store.app_by_name("a").unwrap().is_none(),
+            "the old name is free"
+        );
+        // A new app whose id is taken as a name gets another.
+        store.set_app_name("b", "c").unwrap();
+        store
+            .put_app(&AppRecord {
+                id: "c".into(),
+                name: String::new(),
+                gate: false,
+                ..record
+            })
+            .unwrap();
+        assert_eq!(store.app("c").unwrap().unwrap().name, "c-2");
         std::fs::remove_dir_all(&dir).ok();
     }
 

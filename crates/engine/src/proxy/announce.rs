@@ -20,10 +20,10 @@ use crate::Result;
 /// The label that means Berth itself rather than an app.
 const BERTH: &str = "berth";
 
-/// The name an installed app answers by (its id, for now): the one place
-/// that maps an app to its name, for the announcements and the DNS answerer.
+/// The name an installed app answers by (chosen at install, see
+/// [`super::app_for_label`] for the other way), for the announcements.
 pub fn app_name(record: &AppRecord) -> &str {
-    &record.id
+    &record.name
 }
 
 /// The names of the installed apps that have a web page (the proxy leads

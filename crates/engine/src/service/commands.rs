@@ -186,7 +186,21 @@ commands! {
         /// name → a share); a request left out gets none.
         #[serde(default)]
         shares: BTreeMap<String, ShareName>,
+        /// Its name on the proxy (`<name>.<domain>`): lowercase letters,
+        /// digits and `-`; by default one made from its id.
+        #[serde(default)]
+        name: Option<String>,
+        /// Only people logged in to Berth may open it through the proxy.
+        #[serde(default)]
+        gate: bool,
     } -> super::Started;
+    /// Gives an app another name on the proxy (its id, folder and
+    /// containers stay): it answers by the new name at once, no longer by
+    /// the old.
+    Immediate rename: Rename { app: AppId, name: String } -> super::AppInfo;
+    /// Turns an app's login gate on (only people logged in to Berth may
+    /// open it through the proxy) or off.
+    Immediate app_gate: AppGate { app: AppId, gate: bool } -> super::AppInfo;
     /// Uninstall; data is kept unless `purgeData`, images unless `removeImages`.
     Operation uninstall: Uninstall {
         app: AppId,
@@ -448,7 +462,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 46);
+        assert_eq!(COMMANDS.len(), 48);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));

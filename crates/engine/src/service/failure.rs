@@ -95,6 +95,7 @@ impl Error {
             | Error::InvalidAppId { .. }
             | Error::InvalidLimit { .. }
             | Error::InvalidName(_)
+            | Error::BadAppName { .. }
             | Error::BadRequest { .. }
             | Error::NoComposeFile { .. }
             | Error::UnknownShareRequest { .. }
@@ -105,7 +106,9 @@ impl Error {
             Error::InvalidSettings { .. } => ErrorCode::Invalid,
             Error::ConsentRequired { .. } => ErrorCode::ConsentRequired,
             Error::NotInstalled { .. } | Error::NoShare { .. } => ErrorCode::NotFound,
-            Error::ShareExists { .. } | Error::ShareInUse { .. } => ErrorCode::Conflict,
+            Error::ShareExists { .. } | Error::ShareInUse { .. } | Error::NameTaken { .. } => {
+                ErrorCode::Conflict
+            }
             Error::ShareRefused { .. } => ErrorCode::Refused,
             Error::AlreadyInstalled { .. } | Error::Busy { .. } | Error::InTransition { .. } => {
                 ErrorCode::Conflict

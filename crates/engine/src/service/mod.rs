@@ -50,6 +50,8 @@ pub struct Service {
     history: Arc<Mutex<StatsHistory>>,
     /// Berth's own smbd, for the shares offered over SMB.
     smb: crate::shares::Smb,
+    /// How "Open" reaches apps by name, when the reverse proxy is on.
+    open_by_name: std::sync::RwLock<Option<crate::proxy::OpenByName>>,
 }
 
 /// How a command answers, by its [`CommandKind`].
@@ -210,7 +212,32 @@ impl Service {
             registry: Registry::new(),
             updates: tokio::sync::Mutex::new(None),
             history: Arc::default(),
+            open_by_name: Default::default(),
         }
+    }
+
+    /// Tells the service how apps are opened by name (the reverse proxy's
+    /// names and ports), or that they are not (`None`): apps' `openUrl`.
+    pub fn set_open_by_name(&self, open: Option<crate::proxy::OpenByName>) {
+        *self.open_by_name.write().unwrap_or_else(|p| p.into_inner()) = open;
+    }
+
+    /// Where an app named `name` opens by name, with `path`, if it does.
+    pub(crate) fn open_url(&self, name: &str, path: &str) -> Option<String> {
+        let base = self
+            .open_by_name
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()?
+            .url(name)?;
+        Some(format!(
+            "{base}{}",
+            if path.starts_with('/') {
+                path.to_string()
+            } else {
+                format!("/{path}")
+            }
+        ))
     }
 
     /// The apps (engine, store, stores of apps) this service runs.

@@ -82,6 +82,10 @@ impl AppSource {
 #[serde(rename_all = "camelCase")]
 pub struct AppInfo {
     pub id: String,
+    /// Its name on the proxy (`<name>.<domain>`, `<name>-<server>.local`).
+    pub name: String,
+    /// Only people logged in to Berth may open it through the proxy.
+    pub gate: bool,
     pub state: AppState,
     /// Where it came from, as recorded (`store/app@version` or a path).
     pub source: String,
@@ -92,6 +96,9 @@ pub struct AppInfo {
     pub open_port: Option<u16>,
     /// The path on that port.
     pub open_path: Option<String>,
+    /// Where "Open" goes by the app's name (the proxy's, with its path),
+    /// when the proxy is on and the app has a page; else open the host port.
+    pub open_url: Option<String>,
     /// The limits every service runs under (none: unlimited).
     pub limits: LimitsInfo,
     /// What the storage guard holds it for ("Movies (drive not present)"):

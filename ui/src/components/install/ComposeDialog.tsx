@@ -5,7 +5,7 @@
 // installed from a file: edit its compose file and update to it, through
 // the same pipeline as every update (snapshot, swap, health check, the old
 // version back if the new one fails).
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, invoke } from "../../api";
 import type { ComposeReport } from "../../bindings";
 import { useOperation } from "../../hooks/useOperation";
@@ -19,6 +19,9 @@ import {
   severityText,
   succeeded,
   summaryLines,
+  GATE_TEXT,
+  nameChoiceProblem,
+  suggestedName,
 } from "../../logic";
 import { Dialog } from "../dialog/Dialog";
 import { OperationProgress } from "../operation/Operation";
@@ -37,6 +40,18 @@ export function ComposeDialog({ target, onClose }: { target: ComposeTarget; onCl
   const [consent, setConsent] = useState(false);
   const [problems, setProblems] = useState<string[]>([]);
   const [checking, setChecking] = useState(false);
+  // Its name on Berth's proxy: by default one made from its id.
+  const [name, setName] = useState("");
+  const [gate, setGate] = useState(false);
+  const [takenBy, setTakenBy] = useState<Record<string, string>>({});
+  useEffect(() => {
+    if (mode !== "install") return;
+    invoke("apps").then(
+      (apps) => setTakenBy(Object.fromEntries(apps.map((a) => [a.name, a.id]))),
+      () => {}, // unknown: the daemon checks
+    );
+  }, [mode]);
+  const nameError = name.trim() ? nameChoiceProblem(name.trim(), takenBy) : null;
   const { operation, events, pulls, finished, start } = useOperation();
   const app = target.kind === "update" ? target.app : appId.trim() || report?.appId || "";
 
@@ -74,13 +89,14 @@ export function ComposeDialog({ target, onClose }: { target: ComposeTarget; onCl
   async function submit(e: FormEvent) {
     e.preventDefault();
     const found = composeProblems({ mode, text, appId: appId.trim(), report, consent });
+    if (mode === "install" && nameError) found.push(nameError);
     setProblems(found);
     if (found.length) return;
     try {
       await start(() =>
         target.kind === "update"
           ? invoke("update", { app: target.app, compose: text, consent })
-          : invoke("install", { compose: text, appId: app, consent }),
+          : invoke("install", { compose: text, appId: app, consent, name: name.trim() || null, gate }),
       );
     } catch (err) {
       setProblems(composeFailure(failureOf(err)));
@@ -140,6 +156,27 @@ export function ComposeDialog({ target, onClose }: { target: ComposeTarget; onCl
               />
               <small>Names its folder and containers. By default the file's name, else its first service's.</small>
             </label>
+          )}
+          {mode === "install" && (
+            <>
+              <label className="field">
+                Name
+                <input
+                  name="appName"
+                  autoComplete="off"
+                  spellCheck={false}
+                  placeholder={app ? suggestedName(app, Object.keys(takenBy)) : "from the app id"}
+                  value={name}
+                  aria-invalid={nameError ? true : undefined}
+                  onChange={(e) => setName(e.target.value)}
+                />
+                <small>{nameError ?? "Its address on your network: lowercase letters, digits and -. By default made from the app id."}</small>
+              </label>
+              <label className="check">
+                <input type="checkbox" name="gate" checked={gate} onChange={(e) => setGate(e.target.checked)} /> Require Berth login
+              </label>
+              <small className="muted">{GATE_TEXT}</small>
+            </>
           )}
           <div className="actions start">
             <button type="button" onClick={() => void check()} disabled={checking}>

@@ -5,7 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, invoke } from "../../api";
 import type { CatalogAppInfo, DownloadSize, ShareInfo } from "../../bindings";
 import { useOperation } from "../../hooks/useOperation";
-import { choicesToSend, downloadText, initialChoices, installFailure, parseSize, settingsProblems, settingsToSend, type ShareChoices } from "../../logic";
+import { choicesToSend, downloadText, GATE_TEXT, initialChoices, installFailure, nameChoiceProblem, parseSize, settingsProblems, settingsToSend, suggestedName, type ShareChoices } from "../../logic";
 import { SharePicker } from "../shares/SharePicker";
 import { Dialog } from "../dialog/Dialog";
 import { OperationProgress } from "../operation/Operation";
@@ -22,6 +22,13 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
   const [cpus, setCpus] = useState("");
   const [memory, setMemory] = useState("");
   const [consent, setConsent] = useState(false);
+  // Its name on Berth's proxy: the one it would get, until the user types another.
+  const [takenBy, setTakenBy] = useState<Record<string, string>>({});
+  const [name, setName] = useState<string | null>(null);
+  const [gate, setGate] = useState(false);
+  const suggested = suggestedName(m.id, Object.keys(takenBy));
+  const shownName = name ?? suggested;
+  const nameError = name === null ? null : nameChoiceProblem(name.trim(), takenBy);
   const [problems, setProblems] = useState<string[]>([]);
   // Settings the server said have no value: their fields are marked.
   const [missing, setMissing] = useState<string[]>([]);
@@ -38,6 +45,17 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
       alive = false;
     };
   }, [m.id, info.store]);
+
+  useEffect(() => {
+    let alive = true;
+    invoke("apps").then(
+      (apps) => alive && setTakenBy(Object.fromEntries(apps.map((a) => [a.name, a.id]))),
+      () => {}, // unknown: the daemon checks
+    );
+    return () => {
+      alive = false;
+    };
+  }, []);
 
   // The server's shares, for the folders the app asks for: each request
   // starts on the share it suggests, when the server has it.
@@ -64,6 +82,7 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
     if (memory.trim() && mem === null) found.push("Memory must be a size like 512m or 2g.");
     if (cpus.trim() && !(Number(cpus) > 0)) found.push("CPUs must be a number above 0.");
     if (permissions.length > 0 && !consent) found.push("Tick the box to allow what this app asks of your server.");
+    if (nameError) found.push(nameError);
     setProblems(found);
     if (found.length) return;
     try {
@@ -78,6 +97,8 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
           pids: null,
           consent,
           shares: choicesToSend(choices),
+          name: name === null ? null : name.trim(),
+          gate,
         }),
       );
     } catch (err) {
@@ -128,6 +149,15 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
               </div>
             );
           })}
+          <div className="field">
+            <label htmlFor="install-name">Name</label>
+            <input id="install-name" name="appName" value={shownName} onChange={(e) => setName(e.target.value)} aria-invalid={nameError ? true : undefined} autoComplete="off" spellCheck={false} />
+            <small>{nameError ?? "Its address on your network: lowercase letters, digits and -."}</small>
+          </div>
+          <label className="check">
+            <input type="checkbox" name="gate" checked={gate} onChange={(e) => setGate(e.target.checked)} /> Require Berth login
+          </label>
+          <small className="muted">{GATE_TEXT}</small>
           {requests.length > 0 && <SharePicker requests={requests} shares={shares} choices={choices} onChange={setChoices} />}
           <fieldset>
             <legend>Limits</legend>

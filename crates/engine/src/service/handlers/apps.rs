@@ -39,7 +39,10 @@ impl Service {
                 let found = services.remove(&record.id).unwrap_or_default();
                 let open = self.apps.open_address(&record);
                 let held = self.apps.db().held(&record.id).ok().flatten();
-                app_info(record, found, open, held, (Vec::new(), Vec::new()))
+                let url = open
+                    .as_ref()
+                    .and_then(|o| self.open_url(&record.name, &o.path));
+                app_info(record, found, (open, url), held, (Vec::new(), Vec::new()))
             })
             .collect())
     }
@@ -64,7 +67,28 @@ impl Service {
                 .unwrap_or_default(),
             AppSource::File { .. } => Vec::new(),
         };
-        Ok(app_info(record, services, open, held, (shares, requests)))
+        let url = open
+            .as_ref()
+            .and_then(|o| self.open_url(&record.name, &o.path));
+        Ok(app_info(
+            record,
+            services,
+            (open, url),
+            held,
+            (shares, requests),
+        ))
+    }
+
+    pub(in crate::service) async fn rename(&self, a: args::Rename) -> Result<AppInfo> {
+        self.require_installed(&a.app)?;
+        self.apps.db().set_app_name(&a.app, &a.name)?;
+        self.status(args::Status { app: a.app }).await
+    }
+
+    pub(in crate::service) async fn app_gate(&self, a: args::AppGate) -> Result<AppInfo> {
+        self.require_installed(&a.app)?;
+        self.apps.db().set_app_gate(&a.app, a.gate)?;
+        self.status(args::Status { app: a.app }).await
     }
 
     pub(in crate::service) async fn ops(&self, a: args::Ops) -> Result<Vec<OperationInfo>> {
@@ -103,12 +127,18 @@ impl Service {
             (None, None, Some(file), _) => load_file(file.as_ref(), &LoadOptions::default())?.name,
             (None, None, None, text) => suggested_id(text.as_deref().unwrap_or_default())?,
         };
+        if let Some(name) = &a.name {
+            crate::proxy::check_app_name(name)?;
+        }
         let busy = self.claim(&app)?;
         let text = a.compose.take();
-        let request = match &text {
+        let (name, gate) = (a.name.take(), a.gate);
+        let mut request = match &text {
             Some(text) => self.text_install_request(a, app, text)?,
             None => self.install_request(a, app)?,
         };
+        request.name = name;
+        request.gate = gate;
         let op = match self.apps.begin_install(&request) {
             Ok(op) => op,
             Err(e) => {
@@ -219,6 +249,8 @@ impl Service {
             consent: a.consent,
             source: None,
             shares: Vec::new(),
+            name: None,
+            gate: false,
         })
     }
 
@@ -233,6 +265,8 @@ impl Service {
                 consent: a.consent,
                 source: None,
                 shares: Vec::new(),
+                name: None,
+                gate: false,
             }),
             (None, Some(app)) => self.apps.prepare_catalog_install(&CatalogInstall {
                 app: app.into(),
@@ -264,7 +298,7 @@ fn limits_of(a: &args::Install) -> ServiceLimits {
 fn app_info(
     record: AppRecord,
     services: Vec<ServiceStatus>,
-    open: Option<OpenAddress>,
+    (open, open_url): (Option<OpenAddress>, Option<String>),
     held: Option<String>,
     (shares, share_requests): (Vec<AppShare>, Vec<ShareRequest>),
 ) -> AppInfo {
@@ -298,10 +332,13 @@ fn app_info(
         state: AppState::parse(&record.state),
         origin: AppSource::parse(&record.source),
         id: record.id,
+        name: record.name,
+        gate: record.gate,
         source: record.source,
         services,
         open_port: open.as_ref().map(|o| o.port),
         open_path: open.map(|o| o.path),
+        open_url,
         limits: LimitsInfo::from(limits),
         held,
         shares,

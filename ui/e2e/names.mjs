@@ -1,0 +1,169 @@
+// End to end in real headless Chromium against a real `berth serve` with its
+// reverse proxy on a loopback port, apps under the domain home.test (which
+// Chromium resolves to 127.0.0.1 by --host-resolver-rules): an app installed
+// with a name is opened from its page by that name; renamed on the page, it
+// opens by the new name; with "Require Berth login" on, opening it in a
+// browser that is not logged in at Berth's name goes through Berth's login
+// at berth.home.test and lands on the app. Run on its own
+// (`node e2e/names.mjs`, about a minute) or after flow.mjs (`npm run e2e`).
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, "../..");
+const berth = process.env.BERTH_BIN ?? join(repo, "target/debug/berth");
+const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const out = join(here, "../e2e-output/names");
+const PASSWORD = "a long enough password";
+const APP = "names-e2e";
+const DOMAIN = "home.test";
+const IMAGE = "127.0.0.1:5000/berth-test/box:1.0";
+
+function fail(message) {
+  throw new Error(message);
+}
+if (!existsSync(berth)) fail(`no berth binary at ${berth}: build it first (cargo build), or set BERTH_BIN`);
+if (!existsSync(browserPath)) fail(`no Chromium at ${browserPath}: apt-get install chromium (or set CHROMIUM)`);
+try {
+  execFileSync("docker", ["info"], { stdio: "ignore" });
+} catch {
+  fail("the Docker engine is not running: run .ci/setup-docker");
+}
+
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
+const home = mkdtempSync(join(tmpdir(), "berth-e2e-names-"));
+const log = [];
+const daemon = spawn(berth, ["--home", home, "serve", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--proxy-domain", DOMAIN], {
+  stdio: ["ignore", "ignore", "pipe"],
+});
+daemon.stderr.on("data", (d) => log.push(d.toString()));
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, check, seconds = 60) {
+  const end = Date.now() + seconds * 1000;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) fail(`timed out waiting for ${what}\n${log.join("")}`);
+    await sleep(200);
+  }
+}
+let step = 0;
+async function shot(page, name) {
+  await page.waitForLoadState("networkidle").catch(() => {});
+  const file = join(out, `${String(++step).padStart(2, "0")}-${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(`  page ${name}: ${file}`);
+}
+function cleanupDocker() {
+  try {
+    const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${APP}`]).toString().split(/\s+/).filter(Boolean);
+    if (ids.length) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
+    execFileSync("docker", ["network", "rm", `${APP}_default`], { stdio: "ignore" });
+  } catch {
+    /* nothing left */
+  }
+}
+const addressIn = (file) => until(`the daemon's ${file}`, () => existsSync(join(home, file)) && readFileSync(join(home, file), "utf8").trim());
+
+/** Clicks "Open" and returns the page it opened, once loaded. */
+async function open(context, page) {
+  const [opened] = await Promise.all([context.waitForEvent("page"), page.getByRole("link", { name: "Open", exact: true }).click()]);
+  await opened.waitForLoadState();
+  return opened;
+}
+
+let browser;
+let dir;
+try {
+  cleanupDocker();
+  const base = `http://${await addressIn("http.addr")}`;
+  const port = (await addressIn("proxy.addr")).split(":").pop();
+  console.log(`berth serve at ${base}, its proxy on port ${port}, home ${home}`);
+
+  // An app of static pages, installed with a name.
+  dir = mkdtempSync(join(tmpdir(), "berth-e2e-names-app-"));
+  const compose = join(dir, "compose.yml");
+  writeFileSync(compose, `services:\n  web:\n    image: ${IMAGE}\n    command: [sh, -c, "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"]\n    volumes: ['./data:/www']\n    ports: ['18531:80']\n`);
+  execFileSync(berth, ["--home", home, "install", compose, "--id", APP, "--name", "pages"], { stdio: "ignore" });
+  writeFileSync(join(home, "apps", APP, "data", "index.html"), "<!doctype html><title>pages</title><h1>The pages app, by name</h1>\n");
+
+  browser = await chromium.launch({
+    executablePath: browserPath,
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", `--host-resolver-rules=MAP *.${DOMAIN} 127.0.0.1`],
+  });
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(30000);
+
+  // Setup, then the app's page: its name, and "Open" goes there.
+  await page.goto(base);
+  await page.getByRole("heading", { name: "Welcome to Berth" }).waitFor();
+  await page.getByLabel("Setup code").fill(readFileSync(join(home, "setup-code"), "utf8").trim());
+  await page.getByLabel("User name").fill("admin");
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Password again").fill(PASSWORD);
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.getByRole("heading", { name: "Home", exact: true }).waitFor();
+  await page.goto(`${base}/#/apps/${APP}`);
+  await page.getByRole("heading", { name: APP, exact: true }).waitFor();
+  const address = page.getByTestId("app-address");
+  await address.filter({ hasText: `http://pages.${DOMAIN}:${port}/` }).waitFor();
+  await shot(page, "app-named");
+  let app = await open(context, page);
+  if (app.url() !== `http://pages.${DOMAIN}:${port}/`) fail(`Open went to ${app.url()}`);
+  await app.getByRole("heading", { name: "The pages app, by name" }).waitFor();
+  await shot(app, "opened-by-name");
+  await app.close();
+
+  // A name that is taken or invalid is refused in the page; a good one moves it.
+  const name = page.getByRole("textbox", { name: "Name", exact: true });
+  await name.fill("Bad_Name");
+  await page.getByRole("alert").filter({ hasText: "lowercase letters, digits and -" }).waitFor();
+  await name.fill("shelf");
+  await page.getByRole("button", { name: "Rename" }).click();
+  await page.getByRole("status").filter({ hasText: "It answers as shelf now." }).waitFor();
+  await address.filter({ hasText: `http://shelf.${DOMAIN}:${port}/` }).waitFor();
+  app = await open(context, page);
+  if (app.url() !== `http://shelf.${DOMAIN}:${port}/`) fail(`after the rename Open went to ${app.url()}`);
+  await app.getByRole("heading", { name: "The pages app, by name" }).waitFor();
+  await app.close();
+
+  // The login gate: on, a browser not logged in at Berth's name is asked to
+  // log in there first, then lands on the app.
+  await page.getByLabel("Require Berth login").click(); // ticked once the daemon says so
+  await until("the gate to be on", async () => JSON.parse(execFileSync(berth, ["--home", home, "status", APP, "--json"]).toString()).gate === true, 20);
+  await until("the gate's box to be ticked", () => page.getByLabel("Require Berth login").isChecked(), 20);
+  await shot(page, "gate-on");
+  app = await open(context, page);
+  if (!app.url().startsWith(`http://berth.${DOMAIN}:${port}/gate?app=shelf`)) fail(`a gated app opened ${app.url()}, not Berth's gate`);
+  await app.getByRole("heading", { name: "Log in to Berth" }).waitFor();
+  await shot(app, "gate-login");
+  await app.getByLabel("User name").fill("admin");
+  await app.getByLabel("Password").fill(PASSWORD);
+  await app.getByRole("button", { name: "Log in" }).click();
+  await app.waitForURL(`http://shelf.${DOMAIN}:${port}/`);
+  await app.getByRole("heading", { name: "The pages app, by name" }).waitFor();
+  await shot(app, "gate-passed");
+  const cookies = await context.cookies(`http://shelf.${DOMAIN}:${port}/`);
+  const gate = cookies.find((c) => c.name === "berth_gate");
+  if (!gate || !gate.httpOnly || gate.sameSite !== "Lax" || gate.domain !== `shelf.${DOMAIN}`) fail(`the gate cookie is ${JSON.stringify(gate)}`);
+  console.log("names end-to-end: ok");
+} catch (e) {
+  console.error(`names end-to-end FAILED: ${e.stack ?? e}`);
+  console.error(`daemon log:\n${log.join("")}`);
+  process.exitCode = 1;
+} finally {
+  await browser?.close().catch(() => {});
+  daemon.kill("SIGTERM");
+  await sleep(500);
+  cleanupDocker();
+  rmSync(home, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
