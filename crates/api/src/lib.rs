@@ -36,5 +36,8 @@ pub use berth_engine::service::{
 pub use client::Client;
 pub use error::ApiError;
 pub use http::{HTTP_ONLY_ROUTES, OPEN_ROUTES, SETUP_CODE_FILE, STORE_UPLOAD_LIMIT};
-pub use owner::{serve, Owner, ProxyOptions, Web, DEFAULT_LISTEN, HTTP_ADDR_FILE, PROXY_ADDR_FILE};
+pub use owner::{
+    serve, Owner, ProxyOptions, Web, DEFAULT_LISTEN, DEFAULT_PROXY_LISTEN,
+    DEFAULT_PROXY_TLS_LISTEN, HTTP_ADDR_FILE, PROXY_ADDR_FILE, PROXY_TLS_ADDR_FILE,
+};
 pub use socket::SOCKET_NAME;

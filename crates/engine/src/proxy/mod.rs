@@ -11,6 +11,7 @@
 
 mod names;
 mod routes;
+pub mod tls;
 
 pub use names::{Destination, Names};
 pub use routes::{Route, Routes};

@@ -41,6 +41,11 @@ impl Names {
         &self.domain
     }
 
+    /// This server's short host name (the `<server>` of `<app>-<server>.local`).
+    pub fn server(&self) -> &str {
+        &self.server
+    }
+
     /// Berth's own names, for the UI's allowed hosts.
     pub fn berth_names(&self) -> Vec<String> {
         vec![
