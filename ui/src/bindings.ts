@@ -1679,6 +1679,8 @@ export type SystemInfo = {
 	disks: DiskInfo[],
 	docker: DockerInfo,
 	berthVersion: string,
+	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
+	caFingerprint: string | null,
 };
 
 /**  The last update check. */

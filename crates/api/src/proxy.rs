@@ -345,7 +345,12 @@ pub(crate) async fn serve_proxy(proxy: Proxy, listener: tokio::net::TcpListener)
             }
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(server.clone(), proxy.clone(), peer, stream));
+        tokio::spawn(serve_connection(
+            server.clone(),
+            proxy.clone(),
+            peer,
+            stream,
+        ));
     }
 }
 

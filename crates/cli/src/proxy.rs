@@ -36,7 +36,10 @@ pub fn run(home: &HomeArg, cmd: ProxyCommand) -> Result<ExitCode> {
         }
         ProxyCommand::Trust => {
             trust(&cert)?;
-            println!("this server now trusts {} (SHA-256 {fingerprint})", cert.display());
+            println!(
+                "this server now trusts {} (SHA-256 {fingerprint})",
+                cert.display()
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -46,7 +49,10 @@ fn ca(home: &Path) -> Result<(PathBuf, String)> {
     let cert = ca_cert_path(home);
     if !cert.exists() {
         if std::fs::metadata(home.join(berth_engine::proxy::tls::TLS_DIR)).is_ok() {
-            bail!("cannot read {}: run this command as the user running Berth (sudo)", cert.display());
+            bail!(
+                "cannot read {}: run this command as the user running Berth (sudo)",
+                cert.display()
+            );
         }
         bail!(
             "{} has no HTTPS certificate authority yet: it is made when `berth serve` first starts its HTTPS proxy",
@@ -59,10 +65,13 @@ fn ca(home: &Path) -> Result<(PathBuf, String)> {
 }
 
 fn trust(cert: &Path) -> Result<()> {
-    let tool = ["/usr/sbin/update-ca-certificates", "/usr/bin/update-ca-certificates"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.exists());
+    let tool = [
+        "/usr/sbin/update-ca-certificates",
+        "/usr/bin/update-ca-certificates",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists());
     let Some(tool) = tool else {
         bail!(
             "update-ca-certificates is not installed (apt install ca-certificates); or add {} to this system's trust store by hand",
@@ -73,7 +82,12 @@ fn trust(cert: &Path) -> Result<()> {
     let target = Path::new(LOCAL_CA_DIR).join(format!("berth-{server}.crt"));
     std::fs::create_dir_all(LOCAL_CA_DIR)
         .and_then(|_| std::fs::copy(cert, &target))
-        .with_context(|| format!("cannot write {} (run this as root: sudo berth proxy trust)", target.display()))?;
+        .with_context(|| {
+            format!(
+                "cannot write {} (run this as root: sudo berth proxy trust)",
+                target.display()
+            )
+        })?;
     let status = std::process::Command::new(&tool)
         .status()
         .with_context(|| format!("cannot run {}", tool.display()))?;

@@ -328,22 +328,32 @@ fn load(dir: &Path) -> Result<Authority> {
     let key_path = dir.join(CA_KEY_FILE);
     let cert_pem = read(CA_CERT_FILE)?;
     let key_pem = read(CA_KEY_FILE)?;
-    let broken = |path: &Path, message: String| Error::Certificate {
+    let broken = |path: &Path, message: String| {
+        Error::Certificate {
         path: path.to_path_buf(),
         message: format!(
             "{message}; Berth does not replace it by itself (devices trust it): put the right file back, or move the folder {} aside to make a new CA",
             dir.display()
         ),
+    }
     };
     let cert_der = pem_to_der(&cert_pem)
         .ok_or_else(|| broken(&cert_path, "it is not a PEM certificate".into()))?;
     let key = KeyPair::from_pem(&key_pem)
         .map_err(|e| broken(&key_path, format!("it is not a readable private key ({e})")))?;
     let public = key.public_key_raw().to_vec();
-    let issuer = Issuer::from_ca_cert_pem(&cert_pem, key)
-        .map_err(|e| broken(&cert_path, format!("it is not a readable CA certificate ({e})")))?;
-    let (_, parsed) = x509_parser::parse_x509_certificate(&cert_der)
-        .map_err(|e| broken(&cert_path, format!("it is not a readable certificate ({e})")))?;
+    let issuer = Issuer::from_ca_cert_pem(&cert_pem, key).map_err(|e| {
+        broken(
+            &cert_path,
+            format!("it is not a readable CA certificate ({e})"),
+        )
+    })?;
+    let (_, parsed) = x509_parser::parse_x509_certificate(&cert_der).map_err(|e| {
+        broken(
+            &cert_path,
+            format!("it is not a readable certificate ({e})"),
+        )
+    })?;
     if parsed.public_key().subject_public_key.data.as_ref() != public.as_slice() {
         return Err(broken(
             &key_path,
@@ -508,12 +518,10 @@ mod tests {
         let mut roots = rustls::RootCertStore::empty();
         roots.add(authority.cert_der.clone()).unwrap();
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let verifier = rustls::client::WebPkiServerVerifier::builder_with_provider(
-            Arc::new(roots),
-            provider,
-        )
-        .build()
-        .unwrap();
+        let verifier =
+            rustls::client::WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
         verifier
             .verify_server_cert(
                 &chain[0],
@@ -626,7 +634,10 @@ mod tests {
             / (24 * 3600);
         assert_eq!(days, 90);
         let san = cert.subject_alternative_name().unwrap().unwrap();
-        assert_eq!(format!("{:?}", san.value.general_names), "[DNSName(\"wiki.home.test\")]");
+        assert_eq!(
+            format!("{:?}", san.value.general_names),
+            "[DNSName(\"wiki.home.test\")]"
+        );
         // Kept while more than 30 days are left…
         let later = certs.for_name("Wiki.Home.Test.", t0 + 59 * DAY).unwrap();
         assert!(Arc::ptr_eq(&first, &later));
@@ -635,10 +646,12 @@ mod tests {
         assert!(!Arc::ptr_eq(&first, &renewed));
         assert_ne!(first.cert[0], renewed.cert[0]);
         let (_, cert) = x509_parser::parse_x509_certificate(&renewed.cert[0]).unwrap();
-        assert!(cert.validity().not_after.timestamp() > {
-            let t = (t0 + 61 * DAY + 89 * DAY).duration_since(SystemTime::UNIX_EPOCH);
-            t.unwrap().as_secs() as i64
-        });
+        assert!(
+            cert.validity().not_after.timestamp() > {
+                let t = (t0 + 61 * DAY + 89 * DAY).duration_since(SystemTime::UNIX_EPOCH);
+                t.unwrap().as_secs() as i64
+            }
+        );
         std::fs::remove_dir_all(&home).unwrap();
     }
 
