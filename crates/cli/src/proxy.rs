@@ -47,17 +47,16 @@ pub fn run(home: &HomeArg, cmd: ProxyCommand) -> Result<ExitCode> {
 
 fn ca(home: &Path) -> Result<(PathBuf, String)> {
     let cert = ca_cert_path(home);
-    if !cert.exists() {
-        if std::fs::metadata(home.join(berth_engine::proxy::tls::TLS_DIR)).is_ok() {
-            bail!(
-                "cannot read {}: run this command as the user running Berth (sudo)",
-                cert.display()
-            );
-        }
-        bail!(
+    match std::fs::metadata(&cert) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
             "{} has no HTTPS certificate authority yet: it is made when `berth serve` first starts its HTTPS proxy",
             home.display()
-        );
+        ),
+        Err(e) => bail!(
+            "cannot read {} ({e}): run this command as the user running Berth (sudo)",
+            cert.display()
+        ),
     }
     let fingerprint = ca_fingerprint(home)
         .with_context(|| format!("{} is not a readable PEM certificate", cert.display()))?;
