@@ -49,6 +49,15 @@ fn default_ports_taken_are_a_warning_and_asked_ones_an_error() {
     }
     assert!(!home.join(berth_api::PROXY_ADDR_FILE).exists());
     assert!(!home.join(berth_api::PROXY_TLS_ADDR_FILE).exists());
+    // Without an HTTPS listener no CA was made, and `berth proxy ca` says so.
+    assert!(!home.join("tls").exists());
+    let ca = berth(&home, &["proxy", "ca"]);
+    assert_eq!(ca.status.code(), Some(2));
+    assert!(
+        text(&ca).contains("no HTTPS certificate authority yet"),
+        "{}",
+        text(&ca)
+    );
     drop(daemon);
 
     // Asked for, the same ports are an error, and the daemon stops.
