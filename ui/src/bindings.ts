@@ -889,7 +889,7 @@ export type Replies_Deserialize = {
 	snapshots: SnapshotInfo[],
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
-	system: SystemInfo,
+	system: SystemInfo_Deserialize,
 	stats: AppStats[],
 	statsHistory: Sample[],
 	logSearch: LogEntry[],
@@ -942,7 +942,7 @@ export type Replies_Serialize = {
 	snapshots: SnapshotInfo[],
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
-	system: SystemInfo,
+	system: SystemInfo_Serialize,
 	stats: AppStats[],
 	statsHistory: Sample[],
 	logSearch: LogEntry[],
@@ -1666,7 +1666,28 @@ export type StoreInfo_Serialize = {
 export type StoreName = string;
 
 /**  This server, as the system page shows it. */
-export type SystemInfo = {
+export type SystemInfo = SystemInfo_Serialize | SystemInfo_Deserialize;
+
+/**  This server, as the system page shows it. */
+export type SystemInfo_Deserialize = {
+	hostname: string,
+	cpu: CpuInfo,
+	load: LoadAverage,
+	memory: MemoryInfo,
+	uptimeSeconds: number | null,
+	/**
+	 *  The filesystems holding Berth's home and Docker's root folder (one
+	 *  entry each, even when they are the same filesystem).
+	 */
+	disks: DiskInfo[],
+	docker: DockerInfo,
+	berthVersion: string,
+	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
+	caFingerprint?: string | null,
+};
+
+/**  This server, as the system page shows it. */
+export type SystemInfo_Serialize = {
 	hostname: string,
 	cpu: CpuInfo,
 	load: LoadAverage,

@@ -42,7 +42,7 @@ export function SystemPage() {
       {error && <p role="alert" className="error">{error}</p>}
       {!info && !error && <p>Loading…</p>}
       {info && <Host info={info} />}
-      {info && <Https fingerprint={info.caFingerprint} />}
+      {info && <Https fingerprint={info.caFingerprint ?? null} />}
 
       <h2>What apps use</h2>
       {statsError && <p role="alert" className="error">{statsError}</p>}
