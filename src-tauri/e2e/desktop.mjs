@@ -73,7 +73,7 @@ const serve = async () => {
   while (!(await socketUp())) {
     if (Date.now() > end) fail(`berth serve did not start: ${log}`);
     if (!daemon || daemon.exitCode !== null) {
-      daemon = spawn(berth, ["--home", home, "serve", "--listen", "none"], { stdio: ["ignore", "ignore", "pipe"] });
+      daemon = spawn(berth, ["--home", home, "serve", "--listen", "none", "--proxy-listen", "none", "--proxy-tls-listen", "none"], { stdio: ["ignore", "ignore", "pipe"] });
       daemon.stderr.on("data", (d) => (log += d));
     }
     await sleep(250);

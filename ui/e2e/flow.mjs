@@ -64,7 +64,7 @@ const store = join(mkdtempSync(join(tmpdir(), "berth-e2e-store-")), "store");
 cpSync(join(repo, "tests/store"), store, { recursive: true });
 const log = [];
 // The daemon samples what apps use every second (not every 10), so the charts fill in quickly.
-const daemon = spawn(berth, ["--home", home, "serve", "--listen", "127.0.0.1:0"], {
+const daemon = spawn(berth, ["--home", home, "serve", "--listen", "127.0.0.1:0", "--proxy-listen", "none", "--proxy-tls-listen", "none"], {
   stdio: ["ignore", "ignore", "pipe"],
   env: { ...process.env, BERTH_STATS_SECS: "1" },
 });

@@ -909,7 +909,7 @@ export type Replies_Deserialize = {
 	snapshots: SnapshotInfo[],
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
-	system: SystemInfo,
+	system: SystemInfo_Deserialize,
 	stats: AppStats[],
 	statsHistory: Sample[],
 	logSearch: LogEntry[],
@@ -964,7 +964,7 @@ export type Replies_Serialize = {
 	snapshots: SnapshotInfo[],
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
-	system: SystemInfo,
+	system: SystemInfo_Serialize,
 	stats: AppStats[],
 	statsHistory: Sample[],
 	logSearch: LogEntry[],
@@ -1712,7 +1712,10 @@ export type StoreInfo_Serialize = {
 export type StoreName = string;
 
 /**  This server, as the system page shows it. */
-export type SystemInfo = {
+export type SystemInfo = SystemInfo_Serialize | SystemInfo_Deserialize;
+
+/**  This server, as the system page shows it. */
+export type SystemInfo_Deserialize = {
 	hostname: string,
 	cpu: CpuInfo,
 	load: LoadAverage,
@@ -1725,6 +1728,26 @@ export type SystemInfo = {
 	disks: DiskInfo[],
 	docker: DockerInfo,
 	berthVersion: string,
+	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
+	caFingerprint?: string | null,
+};
+
+/**  This server, as the system page shows it. */
+export type SystemInfo_Serialize = {
+	hostname: string,
+	cpu: CpuInfo,
+	load: LoadAverage,
+	memory: MemoryInfo,
+	uptimeSeconds: number | null,
+	/**
+	 *  The filesystems holding Berth's home and Docker's root folder (one
+	 *  entry each, even when they are the same filesystem).
+	 */
+	disks: DiskInfo[],
+	docker: DockerInfo,
+	berthVersion: string,
+	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
+	caFingerprint: string | null,
 };
 
 /**  The last update check. */

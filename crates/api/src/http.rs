@@ -177,6 +177,7 @@ pub(crate) fn router(state: Http) -> Router {
         .route("/api/setup", post(setup))
         .route("/api/login", post(login))
         .route("/api/logout", post(logout))
+        .route("/ca.crt", get(ca_cert))
         .merge(protected)
         .fallback(get(ui))
         .layer(middleware::from_fn(check_origin))
@@ -192,6 +193,45 @@ pub(crate) async fn serve_http(app: Router, listener: tokio::net::TcpListener) {
         app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await;
+}
+
+/// This server's CA certificate (public: every device that is to trust
+/// Berth's HTTPS names downloads it), PEM.
+async fn ca_cert(State(state): State<Http>) -> Response {
+    let home = state.service.app_manager().home();
+    match std::fs::read(berth_engine::proxy::tls::ca_cert_path(home)) {
+        Ok(pem) => {
+            let host = crate::hosts::hostname().unwrap_or_else(|| "berth".into());
+            let server: String = host
+                .split('.')
+                .next()
+                .unwrap_or("berth")
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect();
+            (
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-x509-ca-cert"),
+                    ),
+                    (
+                        header::CONTENT_DISPOSITION,
+                        HeaderValue::from_str(&format!(
+                            "attachment; filename=\"berth-{server}-ca.crt\""
+                        ))
+                        .unwrap_or(HeaderValue::from_static("attachment")),
+                    ),
+                ],
+                pem,
+            )
+                .into_response()
+        }
+        Err(_) => error(
+            StatusCode::NOT_FOUND,
+            "this server has no HTTPS certificate authority yet (it is made when the HTTPS proxy first starts)",
+        ),
+    }
 }
 
 async fn security_headers(request: Request, next: Next) -> Response {

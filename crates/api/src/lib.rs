@@ -43,6 +43,7 @@ pub use dns::DnsOptions;
 pub use error::ApiError;
 pub use http::{HTTP_ONLY_ROUTES, OPEN_ROUTES, SETUP_CODE_FILE, STORE_UPLOAD_LIMIT};
 pub use owner::{
-    serve, Owner, ProxyOptions, Web, DEFAULT_LISTEN, DNS_ADDR_FILE, HTTP_ADDR_FILE, PROXY_ADDR_FILE,
+    serve, Owner, ProxyOptions, Web, DEFAULT_LISTEN, DEFAULT_PROXY_LISTEN,
+    DEFAULT_PROXY_TLS_LISTEN, DNS_ADDR_FILE, HTTP_ADDR_FILE, PROXY_ADDR_FILE, PROXY_TLS_ADDR_FILE,
 };
 pub use socket::SOCKET_NAME;

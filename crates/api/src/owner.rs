@@ -10,6 +10,7 @@ use std::sync::Arc;
 use berth_engine::apps::Apps;
 use berth_engine::lifecycle::Engine;
 use berth_engine::metrics::sample_forever;
+use berth_engine::proxy::tls::{Authority, Certificates};
 use berth_engine::proxy::Names;
 use berth_engine::rewrite::HostSettings;
 use berth_engine::service::{Answer, Event, Request, Service, Started};
@@ -28,12 +29,26 @@ pub const HTTP_ADDR_FILE: &str = "http.addr";
 pub const PROXY_ADDR_FILE: &str = "proxy.addr";
 /// The file in the home where the daemon writes its DNS answerer's address.
 pub const DNS_ADDR_FILE: &str = "dns.addr";
+/// The file in the home where the daemon writes its HTTPS proxy's address.
+pub const PROXY_TLS_ADDR_FILE: &str = "proxy-tls.addr";
+/// Where the reverse proxy listens unless told otherwise (HTTP).
+pub const DEFAULT_PROXY_LISTEN: &str = "0.0.0.0:80";
+/// Where the reverse proxy listens unless told otherwise (HTTPS).
+pub const DEFAULT_PROXY_TLS_LISTEN: &str = "0.0.0.0:443";
 
 /// Where the reverse proxy listens, the names it answers to, and how
 /// devices learn them: announced over mDNS (`mdns`), answered over DNS
 /// (`dns`).
 pub struct ProxyOptions {
-    pub listen: std::net::SocketAddr,
+    /// HTTP, if at all.
+    pub listen: Option<std::net::SocketAddr>,
+    /// HTTPS (certificates from this server's CA under `<home>/tls/`), if at all.
+    pub tls_listen: Option<std::net::SocketAddr>,
+    /// `listen` is the default, not asked for: if it cannot be bound
+    /// (taken, not root), a warning says so and Berth goes on without it.
+    pub listen_optional: bool,
+    /// The same for `tls_listen`.
+    pub tls_listen_optional: bool,
     pub names: Names,
     /// Announce `berth-<server>.local` and `<app>-<server>.local` over mDNS.
     pub mdns: bool,
@@ -42,7 +57,7 @@ pub struct ProxyOptions {
 }
 
 impl ProxyOptions {
-    /// The proxy on `listen`, apps named under `domain`, by default
+    /// The proxy on `listen` (HTTP only), apps named under `domain`, by default
     /// `<this server's short host name>.local`; always also as
     /// `<app>-<server>.local`.
     pub fn new(listen: std::net::SocketAddr, domain: Option<&str>) -> Self {
@@ -52,7 +67,10 @@ impl ProxyOptions {
             .map(str::to_string)
             .unwrap_or_else(|| format!("{server}.local"));
         ProxyOptions {
-            listen,
+            listen: Some(listen),
+            tls_listen: None,
+            listen_optional: false,
+            tls_listen_optional: false,
             names: Names::new(&domain, &server),
             mdns: true,
             dns: None,
@@ -71,6 +89,8 @@ pub struct Web {
     pub dns: Option<std::net::SocketAddr>,
     /// Whether the proxy's names are announced over mDNS.
     pub mdns: bool,
+    /// The reverse proxy over HTTPS.
+    pub proxy_tls: Option<std::net::SocketAddr>,
 }
 
 /// A listener on `addr`, or an error saying which option picks another.
@@ -83,6 +103,25 @@ async fn bind(
             "cannot listen on {addr} ({e}); pick another address with {option}"
         ))
     })
+}
+
+/// As [`bind`]; when `optional` (a default port, not asked for), a port
+/// that cannot be had is one warning line and no listener.
+async fn bind_maybe(
+    addr: std::net::SocketAddr,
+    option: &str,
+    optional: bool,
+) -> Result<Option<tokio::net::TcpListener>, ApiError> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => Ok(Some(listener)),
+        Err(e) if optional => {
+            eprintln!(
+                "berth: warning: not serving apps by name on {addr} ({e}); Berth goes on without it (run it as root, free the port, or pick another with {option}, or turn it off with none)"
+            );
+            Ok(None)
+        }
+        Err(_) => bind(addr, option).await.map(Some),
+    }
 }
 
 /// The single owner of a Berth home: holds its lock, the Docker engine and
@@ -253,8 +292,26 @@ impl Owner {
             Some(addr) => Some(bind(addr, "--listen ADDR:PORT").await?),
             None => None,
         };
-        let proxy_listener = match &proxy {
-            Some(p) => Some(bind(p.listen, "--proxy-listen ADDR:PORT").await?),
+        let proxy_listener = match proxy.as_ref().and_then(|p| Some((p.listen?, p))) {
+            Some((addr, p)) => {
+                bind_maybe(addr, "--proxy-listen ADDR:PORT", p.listen_optional).await?
+            }
+            None => None,
+        };
+        let tls = match proxy.as_ref().and_then(|p| Some((p.tls_listen?, p))) {
+            Some((addr, p)) => {
+                match bind_maybe(addr, "--proxy-tls-listen ADDR:PORT", p.tls_listen_optional)
+                    .await?
+                {
+                    Some(listener) => {
+                        let authority = Arc::new(Authority::open(&self.home, &p.names)?);
+                        let certificates =
+                            Arc::new(Certificates::new(authority.clone(), p.names.clone()));
+                        Some((listener, certificates.server_config()?, authority))
+                    }
+                    None => None,
+                }
+            }
             None => None,
         };
         let dns_sockets = match proxy.as_ref().and_then(|p| p.dns.as_ref()) {
@@ -277,15 +334,18 @@ impl Owner {
             tokio::spawn(crate::http::serve_http(router.clone(), listener));
             web.http = Some(bound);
         }
-        if let (Some(listener), Some(options)) = (proxy_listener, proxy) {
-            let bound = listener.local_addr()?;
-            std::fs::write(self.home.join(PROXY_ADDR_FILE), bound.to_string())?;
+        if let Some(options) = proxy {
+            let http_bound = proxy_listener
+                .as_ref()
+                .map(|l| l.local_addr())
+                .transpose()?;
+            let tls_bound = tls.as_ref().map(|(l, _, _)| l.local_addr()).transpose()?;
             // "Open" goes to apps by name from now on.
             self.service
                 .set_open_by_name(Some(berth_engine::proxy::OpenByName {
                     names: options.names.clone(),
-                    http_port: Some(bound.port()),
-                    https_port: None,
+                    http_port: http_bound.map(|a| a.port()),
+                    https_port: tls_bound.map(|a| a.port()),
                 }));
             if let (Some(sockets), Some(dns)) = (dns_sockets, options.dns) {
                 let at = sockets.local_addr()?;
@@ -293,9 +353,9 @@ impl Owner {
                 std::fs::write(self.home.join(DNS_ADDR_FILE), at.to_string())?;
                 web.dns = Some(at);
             }
-            if options.mdns {
-                if let Some(announcer) =
-                    crate::mdns::Announcer::start(options.names.clone(), bound.port())
+            let announced_port = http_bound.or(tls_bound).map(|a| a.port());
+            if let (true, Some(port)) = (options.mdns, announced_port) {
+                if let Some(announcer) = crate::mdns::Announcer::start(options.names.clone(), port)
                 {
                     tokio::spawn(
                         announcer
@@ -307,8 +367,21 @@ impl Owner {
                 }
             }
             let proxy = crate::proxy::Proxy::new(self.service.clone(), options.names, router, gate);
-            tokio::spawn(crate::proxy::serve_proxy(proxy, listener));
-            web.proxy = Some(bound);
+            if let (Some(listener), Some(bound)) = (proxy_listener, http_bound) {
+                std::fs::write(self.home.join(PROXY_ADDR_FILE), bound.to_string())?;
+                tokio::spawn(crate::proxy::serve_proxy(proxy.clone(), listener));
+                web.proxy = Some(bound);
+            }
+            if let (Some((listener, config, authority)), Some(bound)) = (tls, tls_bound) {
+                std::fs::write(self.home.join(PROXY_TLS_ADDR_FILE), bound.to_string())?;
+                eprintln!(
+                    "berth: HTTPS certificates from the local CA {} (SHA-256 {}); devices trust it once (see /ca.crt)",
+                    authority.cert_path().display(),
+                    authority.fingerprint()
+                );
+                tokio::spawn(crate::proxy::serve_proxy_tls(proxy, listener, config));
+                web.proxy_tls = Some(bound);
+            }
         }
         Ok(web)
     }
@@ -377,6 +450,7 @@ pub async fn serve(
     let _ = std::fs::remove_file(home.join(HTTP_ADDR_FILE));
     let _ = std::fs::remove_file(home.join(PROXY_ADDR_FILE));
     let _ = std::fs::remove_file(home.join(DNS_ADDR_FILE));
+    let _ = std::fs::remove_file(home.join(PROXY_TLS_ADDR_FILE));
     let domain = proxy.as_ref().map(|p| p.names.domain().to_string());
     let domain_for_dns = domain.clone();
     if listen.is_some() || proxy.is_some() {
@@ -384,10 +458,17 @@ pub async fn serve(
         if let Some(addr) = web.http {
             eprintln!("berth: web UI at {}", shown(addr));
         }
-        if let (Some(addr), Some(domain)) = (web.proxy, domain) {
+        if let (Some(addr), Some(domain)) = (web.proxy, &domain) {
             eprintln!(
                 "berth: apps by name at {} (Host <app>.{domain} or <app>-<server>.local; Berth itself as berth.{domain})",
                 shown(addr)
+            );
+        }
+        if let (Some(addr), Some(domain)) = (web.proxy_tls, &domain) {
+            eprintln!(
+                "berth: apps by name over HTTPS on port {} of {} (https://<app>.{domain}, https://berth.{domain})",
+                addr.port(),
+                addr.ip()
             );
         }
         if web.mdns {

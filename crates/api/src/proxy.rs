@@ -4,7 +4,8 @@
 //! Which name means what and where an app answers is the engine's
 //! ([`berth_engine::proxy`]); this file only carries HTTP.
 //!
-//! HTTP/1.1 and cleartext HTTP/2 (hyper-util's auto builder); bodies stream
+//! HTTP/1.1 and HTTP/2, in clear or over TLS with certificates from this
+//! server's own CA ([`serve_proxy_tls`]; hyper-util's auto builder); bodies stream
 //! both ways with hyper's back-pressure (nothing is buffered whole);
 //! WebSocket and other upgrades are joined and copied both ways;
 //! hop-by-hop headers are dropped; `X-Forwarded-For`, `-Proto` and `-Host`
@@ -37,6 +38,8 @@ const ROUTE_KEEP: Duration = Duration::from_secs(2);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a client may take to send a request's head.
 const HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take for the TLS handshake.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Headers that describe one connection, not the request (RFC 9110 §7.6.1):
 /// never passed on.
@@ -63,7 +66,7 @@ pub(crate) struct Proxy {
     client: Client<HttpConnector, Incoming>,
     /// The login gate's tickets and cookies, shared with Berth's web UI.
     gate: Arc<Gate>,
-    /// Whether this listener is HTTPS (the gate's cookie is then `Secure`).
+    /// Requests came over TLS (`X-Forwarded-Proto: https`; the gate's cookie is then `Secure`).
     https: bool,
 }
 
@@ -81,6 +84,22 @@ impl Proxy {
             client: Client::builder(TokioExecutor::new()).build(connector),
             gate,
             https: false,
+        }
+    }
+
+    /// The same proxy (routes, client), for requests that came over TLS.
+    pub(crate) fn over_tls(&self) -> Self {
+        Proxy {
+            https: true,
+            ..self.clone()
+        }
+    }
+
+    fn proto(&self) -> &'static str {
+        if self.https {
+            "https"
+        } else {
+            "http"
         }
     }
 
@@ -113,6 +132,12 @@ impl Proxy {
         if let Ok(host) = HeaderValue::from_str(&host) {
             // HTTP/2 carries the name in the authority only; Berth's checks read `Host`.
             request.headers_mut().entry(header::HOST).or_insert(host);
+        }
+        if self.https {
+            // Berth's own checks (the session cookie's `Secure`) read this.
+            request
+                .headers_mut()
+                .insert("x-forwarded-proto", HeaderValue::from_static("https"));
         }
         request.extensions_mut().insert(ConnectInfo(peer));
         match self.berth.oneshot(request).await {
@@ -240,7 +265,7 @@ impl Proxy {
         let to = request.uri().path_and_query().map_or("/", |p| p.as_str());
         let location = format!(
             "{}://{berth}{GATE_PAGE}?app={}&to={}",
-            if self.https { "https" } else { "http" },
+            self.proto(),
             gate::encode(name),
             gate::encode(to)
         );
@@ -316,13 +341,12 @@ impl Proxy {
         remove_hop_by_hop(headers);
         remove_berth_session(headers);
         headers.remove(KEY_HEADER);
-        let proto = if self.https { "https" } else { "http" };
         if let Some(protocol) = &upgrade {
             headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
             headers.insert(header::UPGRADE, protocol.clone());
         }
         forwarded_for(headers, peer);
-        headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
+        headers.insert("x-forwarded-proto", HeaderValue::from_static(self.proto()));
         if let Ok(host) = HeaderValue::from_str(host) {
             headers.insert("x-forwarded-host", host.clone());
             // Apps make their links from the name they were asked by.
@@ -372,14 +396,68 @@ impl Proxy {
     }
 }
 
-/// Serves the proxy on `listener` until the process ends.
-pub(crate) async fn serve_proxy(proxy: Proxy, listener: tokio::net::TcpListener) {
+type Server = Arc<hyper_util::server::conn::auto::Builder<TokioExecutor>>;
+
+fn server() -> Server {
     let mut server = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
     server
         .http1()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT);
-    let server = Arc::new(server);
+    Arc::new(server)
+}
+
+/// Serves one client connection (clear or TLS) with `proxy`.
+async fn serve_connection<I>(server: Server, proxy: Proxy, peer: SocketAddr, io: I)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request| {
+        let proxy = proxy.clone();
+        async move { Ok::<_, Infallible>(proxy.handle(peer, request).await) }
+    });
+    let _ = server
+        .serve_connection_with_upgrades(TokioIo::new(io), service)
+        .await;
+}
+
+/// Serves the proxy over TLS on `listener` until the process ends: the
+/// certificate is chosen by the name the client asks for (SNI), HTTP/2 or
+/// HTTP/1.1 by ALPN.
+pub(crate) async fn serve_proxy_tls(
+    proxy: Proxy,
+    listener: tokio::net::TcpListener,
+    tls: Arc<rustls::ServerConfig>,
+) {
+    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+    let proxy = proxy.over_tls();
+    let server = server();
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                eprintln!("berth: the HTTPS proxy cannot accept a connection: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (proxy, server, acceptor) = (proxy.clone(), server.clone(), acceptor.clone());
+        tokio::spawn(async move {
+            // A name that is not ours gets no certificate: the handshake
+            // fails, and there is nothing to answer.
+            if let Ok(Ok(stream)) =
+                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+            {
+                serve_connection(server, proxy, peer, stream).await;
+            }
+        });
+    }
+}
+
+/// Serves the proxy on `listener` until the process ends.
+pub(crate) async fn serve_proxy(proxy: Proxy, listener: tokio::net::TcpListener) {
+    let server = server();
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
@@ -391,17 +469,12 @@ pub(crate) async fn serve_proxy(proxy: Proxy, listener: tokio::net::TcpListener)
             }
         };
         let _ = stream.set_nodelay(true);
-        let proxy = proxy.clone();
-        let server = server.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let proxy = proxy.clone();
-                async move { Ok::<_, Infallible>(proxy.handle(peer, request).await) }
-            });
-            let _ = server
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .await;
-        });
+        tokio::spawn(serve_connection(
+            server.clone(),
+            proxy.clone(),
+            peer,
+            stream,
+        ));
     }
 }
 

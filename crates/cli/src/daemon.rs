@@ -24,7 +24,7 @@ pub struct HomeArg {
 }
 
 impl HomeArg {
-    fn resolve(&self) -> Result<PathBuf> {
+    pub(crate) fn resolve(&self) -> Result<PathBuf> {
         match &self.home {
             Some(home) => Ok(home.clone()),
             None => Ok(default_home()?),
@@ -55,15 +55,19 @@ pub struct NameFlags {
 /// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
 /// `listen` is `ADDR:PORT` for the web UI, or `none`; `allow_hosts` are
 /// names it answers to besides this server's own; the reverse proxy runs
-/// on `proxy_listen` (else `$BERTH_PROXY_LISTEN`, else not at all), naming
-/// apps under `proxy_domain` (else `$BERTH_PROXY_DOMAIN`), its names
-/// announced and answered as `name_flags` say.
+/// on `proxy_listen` (else `$BERTH_PROXY_LISTEN`, else port 80) and over
+/// HTTPS on `proxy_tls_listen` (else `$BERTH_PROXY_TLS_LISTEN`, else port
+/// 443), either `none`, naming apps under `proxy_domain` (else
+/// `$BERTH_PROXY_DOMAIN`), its names announced and answered as
+/// `name_flags` say. A default port that cannot be had is a warning;
+/// an address asked for that cannot be had is an error.
 pub fn serve(
     home: &HomeArg,
     listen: &str,
     allow_hosts: &[String],
     proxy_listen: Option<&str>,
     proxy_domain: Option<&str>,
+    proxy_tls_listen: Option<&str>,
     name_flags: &NameFlags,
 ) -> Result<ExitCode> {
     let home = home.resolve()?;
@@ -74,21 +78,48 @@ pub fn serve(
         })?),
     };
     let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-    let proxy_listen = proxy_listen
-        .map(str::to_string)
-        .or_else(|| from_env("BERTH_PROXY_LISTEN"));
     let proxy_domain = proxy_domain
         .map(str::to_string)
         .or_else(|| from_env("BERTH_PROXY_DOMAIN"));
-    let proxy = match proxy_listen.as_deref() {
-        None | Some("none" | "off") => None,
-        Some(addr) => {
-            let addr = addr.parse::<std::net::SocketAddr>().with_context(|| {
-                format!("--proxy-listen {addr}: write an address and port like 0.0.0.0:80 or 127.0.0.1:8080, or none")
-            })?;
-            Some(ProxyOptions::new(addr, proxy_domain.as_deref()))
+    // (address, whether it is only the default)
+    let choose = |given: Option<&str>, env: &str, default: &str, option: &str| {
+        let (value, optional) = match given.map(str::to_string).or_else(|| from_env(env)) {
+            Some(value) => (value, false),
+            None => (default.to_string(), true),
+        };
+        match value.trim() {
+            "none" | "off" => Ok((None, optional)),
+            addr => addr
+                .parse::<std::net::SocketAddr>()
+                .map(|a| (Some(a), optional))
+                .with_context(|| {
+                    format!("{option} {addr}: write an address and port like {default} or 127.0.0.1:8443, or none")
+                }),
         }
     };
+    let (http, http_optional) = choose(
+        proxy_listen,
+        "BERTH_PROXY_LISTEN",
+        berth_api::DEFAULT_PROXY_LISTEN,
+        "--proxy-listen",
+    )?;
+    let (tls, tls_optional) = choose(
+        proxy_tls_listen,
+        "BERTH_PROXY_TLS_LISTEN",
+        berth_api::DEFAULT_PROXY_TLS_LISTEN,
+        "--proxy-tls-listen",
+    )?;
+    let proxy = (http.is_some() || tls.is_some()).then(|| {
+        let mut options = ProxyOptions::new(
+            http.unwrap_or(std::net::SocketAddr::from(([0, 0, 0, 0], 0))),
+            proxy_domain.as_deref(),
+        );
+        options.listen = http;
+        options.tls_listen = tls;
+        options.listen_optional = http_optional;
+        options.tls_listen_optional = tls_optional;
+        options
+    });
     let proxy = name_options(proxy, name_flags, &from_env)?;
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(berth_api::serve(

@@ -10,6 +10,7 @@ mod catalog;
 mod compose;
 mod daemon;
 mod monitor;
+mod proxy;
 mod shares;
 mod updates;
 
@@ -41,11 +42,18 @@ enum Command {
         /// name, `<name>.local`, its addresses and localhost always work.
         #[arg(long = "allow-host", value_name = "NAME")]
         allow_hosts: Vec<String>,
-        /// Where the reverse proxy listens (ADDR:PORT; default
-        /// $BERTH_PROXY_LISTEN, else off): each app answers there by its
-        /// own name, Berth itself as berth.<domain>.
+        /// Where the reverse proxy listens for HTTP (ADDR:PORT or `none`;
+        /// default $BERTH_PROXY_LISTEN, else 0.0.0.0:80, skipped with a
+        /// warning if it cannot be had): each app answers there by its own
+        /// name, Berth itself as berth.<domain>.
         #[arg(long, value_name = "ADDR:PORT")]
         proxy_listen: Option<String>,
+        /// Where the reverse proxy listens for HTTPS (ADDR:PORT or `none`;
+        /// default $BERTH_PROXY_TLS_LISTEN, else 0.0.0.0:443, skipped with
+        /// a warning if it cannot be had), with certificates from this
+        /// server's own CA (see `berth proxy ca`).
+        #[arg(long, value_name = "ADDR:PORT")]
+        proxy_tls_listen: Option<String>,
         /// The domain apps are named under on the proxy (default
         /// $BERTH_PROXY_DOMAIN, else <this server's name>.local); they also
         /// answer as <app>-<server>.local.
@@ -147,6 +155,10 @@ enum Command {
         #[arg(long, short = 'o')]
         out: Option<std::path::PathBuf>,
     },
+    /// The reverse proxy's HTTPS certificate authority: show it, or make
+    /// this server trust it.
+    #[command(subcommand)]
+    Proxy(proxy::ProxyCommand),
     /// Versions of this client and of the daemon.
     Version,
     /// Read, check and render compose files, offline (no daemon needed).
@@ -163,6 +175,7 @@ fn main() -> ExitCode {
             allow_hosts,
             proxy_listen,
             proxy_domain,
+            proxy_tls_listen,
             names,
         } => daemon::serve(
             &home,
@@ -170,8 +183,10 @@ fn main() -> ExitCode {
             &allow_hosts,
             proxy_listen.as_deref(),
             proxy_domain.as_deref(),
+            proxy_tls_listen.as_deref(),
             &names,
         ),
+        Command::Proxy(cmd) => proxy::run(&home, cmd),
         Command::Install(cmd) => apps::install(&home, cmd),
         Command::Catalog(cmd) => catalog::run(&home, cmd),
         Command::Shares(cmd) => shares::run(&home, cmd),

@@ -5,7 +5,11 @@
 //! unknown app is 404, a foreign name 421; a 100 MB download streams with
 //! the daemon's memory flat; Berth's session never reaches an app; a
 //! WebSocket handshake and its frames pass both ways; a stopped app is 503
-//! until it is started again.
+//! until it is started again. The same over HTTPS (`BERTH_PROXY_TLS_LISTEN`):
+//! a client trusting only the server's own CA reaches apps and Berth by name
+//! (HTTP/2 and HTTP/1.1, WebSocket), each name with a certificate of its
+//! own; a client without the CA, or a name not ours, gets nowhere; the CA
+//! is the same after a restart.
 
 mod common;
 
@@ -87,9 +91,13 @@ fn client(proxy: SocketAddr, names: &[&str]) -> reqwest::blocking::Client {
 }
 
 fn proxy_addr(home: &Path) -> SocketAddr {
+    addr_in(home, berth_api::PROXY_ADDR_FILE)
+}
+
+fn addr_in(home: &Path, file: &str) -> SocketAddr {
     let start = Instant::now();
     loop {
-        if let Ok(addr) = std::fs::read_to_string(home.join(berth_api::PROXY_ADDR_FILE)) {
+        if let Ok(addr) = std::fs::read_to_string(home.join(file)) {
             return addr.trim().parse().unwrap();
         }
         assert!(
@@ -127,10 +135,12 @@ fn the_proxy_serves_apps_and_berth_by_name() {
         &home,
         &[
             ("BERTH_PROXY_LISTEN", "127.0.0.1:0"),
+            ("BERTH_PROXY_TLS_LISTEN", "127.0.0.1:0"),
             ("BERTH_PROXY_DOMAIN", DOMAIN),
         ],
     );
     let proxy = proxy_addr(&home);
+    let tls = addr_in(&home, berth_api::PROXY_TLS_ADDR_FILE);
     let port = proxy.port();
     let name = |app: &str| format!("{app}.{DOMAIN}");
     let local = format!("{alpha}-{}.local", short_hostname());
@@ -270,6 +280,12 @@ fn the_proxy_serves_apps_and_berth_by_name() {
     download_streams(&http, &url(&alpha_name, "/big"), &data(alpha), daemon.id());
     websocket_echoes(proxy, &echo_name);
 
+    let ca = https_by_name(
+        &home,
+        tls,
+        [&alpha_name, &beta_name, &echo_name, &berth_name],
+    );
+
     // A stopped app answers 503 once the short-lived route is looked up again.
     berth_ok(&home, &["stop", beta]);
     std::thread::sleep(Duration::from_secs(3));
@@ -290,6 +306,202 @@ fn the_proxy_serves_apps_and_berth_by_name() {
         );
         std::thread::sleep(Duration::from_millis(200));
     }
+
+    // The CA is kept: after a restart it is the same one devices trust.
+    drop(daemon);
+    let _daemon = Daemon::start(
+        Path::new(env!("CARGO_BIN_EXE_berth")),
+        &home,
+        &[
+            ("BERTH_PROXY_TLS_LISTEN", "127.0.0.1:0"),
+            ("BERTH_PROXY_DOMAIN", DOMAIN),
+        ],
+    );
+    let tls = addr_in(&home, berth_api::PROXY_TLS_ADDR_FILE);
+    assert!(
+        !home.join(berth_api::PROXY_ADDR_FILE).exists(),
+        "the HTTP proxy was not asked for this time"
+    );
+    let after = std::fs::read_to_string(home.join("tls/ca.crt")).unwrap();
+    assert_eq!(fingerprint_of(&after), fingerprint_of(&ca));
+    let page = trusting(&ca, tls, &[&alpha_name])
+        .get(format!("https://{alpha_name}:{}/", tls.port()))
+        .send()
+        .unwrap();
+    assert_eq!(page.text().unwrap(), "alpha page\n");
+    let shown = berth_ok(&home, &["proxy", "ca"]);
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(shown.contains(&fingerprint_of(&ca)), "{shown}");
+}
+
+/// The HTTPS side: the CA as the web UI offers it, apps and Berth by name
+/// for a client trusting only that CA, the certificate per name, the
+/// refusals. Returns the CA (PEM).
+fn https_by_name(home: &Path, tls: SocketAddr, [alpha, beta, echo, berth]: [&str; 4]) -> String {
+    let port = tls.port();
+    let url = |host: &str, path: &str| format!("https://{host}:{port}{path}");
+    let ca = std::fs::read_to_string(home.join("tls/ca.crt")).unwrap();
+    assert!(ca.starts_with("-----BEGIN CERTIFICATE-----"), "{ca}");
+    let mode = |p: &str| {
+        std::fs::metadata(home.join(p))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode("tls"), 0o700);
+    assert_eq!(mode("tls/ca.key"), 0o600);
+
+    // The web UI offers the CA to anyone (it is public), as a download.
+    let offered = reqwest::blocking::get(format!("{}/ca.crt", http_base(home))).unwrap();
+    assert_eq!(offered.status(), 200);
+    assert_eq!(
+        offered.headers()["content-type"],
+        "application/x-x509-ca-cert"
+    );
+    let disposition = offered.headers()["content-disposition"].to_str().unwrap();
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"berth-{}-ca.crt\"", short_hostname())
+    );
+    assert_eq!(offered.text().unwrap(), ca);
+
+    let client = trusting(
+        &ca,
+        tls,
+        &[alpha, beta, berth, "evil.test", "a.b.home.test"],
+    );
+    // HTTP/2 by ALPN, the name's own certificate.
+    let page = client.get(url(alpha, "/")).send().unwrap();
+    assert_eq!(page.version(), reqwest::Version::HTTP_2);
+    let info = page.extensions().get::<reqwest::tls::TlsInfo>().unwrap();
+    let der = info.peer_certificate().expect("a certificate").to_vec();
+    let (_, cert) = x509_parser::parse_x509_certificate(&der).unwrap();
+    let san = cert.subject_alternative_name().unwrap().unwrap();
+    assert_eq!(
+        format!("{:?}", san.value.general_names),
+        format!("[DNSName({alpha:?})]")
+    );
+    assert!(
+        cert.issuer().to_string().contains("Berth local CA for"),
+        "{}",
+        cert.issuer()
+    );
+    assert_eq!(page.text().unwrap(), "alpha page\n");
+    // HTTP/1.1 too.
+    let h1 = trusting_with(&ca, tls, &[alpha], |b| b.http1_only());
+    let page = h1.get(url(alpha, "/")).send().unwrap();
+    assert_eq!(page.version(), reqwest::Version::HTTP_11);
+    assert_eq!(page.text().unwrap(), "alpha page\n");
+
+    // The app learns it was asked over HTTPS, and by which name.
+    let seen = client.get(url(beta, "/")).send().unwrap().text().unwrap();
+    assert!(seen.contains("HTTP_X_FORWARDED_PROTO=https"), "{seen}");
+    assert!(seen.contains(&format!("HTTP_HOST={beta}:{port}")), "{seen}");
+
+    // Berth itself: the CA there too, and a login whose cookie is Secure.
+    let health = client.get(url(berth, "/api/health")).send().unwrap();
+    assert_eq!(health.status(), 200);
+    let offered = client.get(url(berth, "/ca.crt")).send().unwrap();
+    assert_eq!(offered.text().unwrap(), ca);
+    let login = client
+        .post(url(berth, "/api/login"))
+        // As the page at that name sends it (over HTTP/2 the name is the authority).
+        .header("origin", format!("https://{berth}:{port}"))
+        .json(&serde_json::json!({"user": "admin", "password": "a long passphrase"}))
+        .send()
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.starts_with("berth_session="), "{cookie}");
+    assert!(cookie.contains("; Secure"), "{cookie}");
+
+    // A WebSocket over TLS (HTTP/1.1 by ALPN).
+    websocket_echoes_on(tls_stream(&ca, tls, echo).unwrap(), echo);
+
+    // No certificate for a name not ours (or not a host name), so no handshake.
+    for name in ["evil.test", "a.b.home.test"] {
+        let refused = client.get(url(name, "/")).send();
+        assert!(refused.is_err(), "{name}: {refused:?}");
+        let Err(e) = tls_stream(&ca, tls, name) else {
+            panic!("{name}: the handshake succeeded");
+        };
+        assert!(e.to_lowercase().contains("alert"), "{name}: {e}");
+    }
+    // A client that does not trust Berth's CA refuses Berth's certificates.
+    let stranger = reqwest::blocking::Client::builder()
+        .resolve(alpha, tls)
+        .build()
+        .unwrap();
+    let refused = stranger.get(url(alpha, "/")).send();
+    assert!(refused.is_err(), "{refused:?}");
+    ca
+}
+
+/// A client that trusts only `ca` and sends `names` to `tls`.
+fn trusting(ca: &str, tls: SocketAddr, names: &[&str]) -> reqwest::blocking::Client {
+    trusting_with(ca, tls, names, |b| b)
+}
+
+fn trusting_with(
+    ca: &str,
+    tls: SocketAddr,
+    names: &[&str],
+    more: impl FnOnce(reqwest::blocking::ClientBuilder) -> reqwest::blocking::ClientBuilder,
+) -> reqwest::blocking::Client {
+    let ca = reqwest::Certificate::from_pem(ca.as_bytes()).unwrap();
+    let builder = names
+        .iter()
+        .fold(reqwest::blocking::Client::builder(), |b, name| {
+            b.resolve(name, tls)
+        })
+        .tls_certs_only([ca])
+        .tls_info(true)
+        .timeout(Duration::from_secs(60));
+    more(builder).build().unwrap()
+}
+
+/// A TLS connection to `tls` asking for `name` (HTTP/1.1 by ALPN), trusting
+/// only `ca`, its handshake done; or the handshake's error.
+fn tls_stream(
+    ca: &str,
+    tls: SocketAddr,
+    name: &str,
+) -> Result<rustls::StreamOwned<rustls::ClientConnection, TcpStream>, String> {
+    use rustls::pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(rustls::pki_types::CertificateDer::from_pem_slice(ca.as_bytes()).unwrap())
+        .unwrap();
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let server = rustls::pki_types::ServerName::try_from(name.to_string()).unwrap();
+    let connection = rustls::ClientConnection::new(std::sync::Arc::new(config), server).unwrap();
+    let socket = TcpStream::connect(tls).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut stream = rustls::StreamOwned::new(connection, socket);
+    while stream.conn.is_handshaking() {
+        stream
+            .conn
+            .complete_io(&mut stream.sock)
+            .map_err(|e| e.to_string())?;
+    }
+    assert_eq!(stream.conn.alpn_protocol(), Some(&b"http/1.1"[..]));
+    Ok(stream)
+}
+
+/// `AB:CD:…` of a PEM certificate, as `berth proxy ca` shows it.
+fn fingerprint_of(pem: &str) -> String {
+    use rustls::pki_types::pem::PemObject;
+    let der = rustls::pki_types::CertificateDer::from_pem_slice(pem.as_bytes()).unwrap();
+    berth_engine::proxy::tls::fingerprint(&der)
 }
 
 /// 100 MB of random bytes made in the app's data folder arrive whole and in
@@ -343,10 +555,15 @@ fn download_streams(http: &reqwest::blocking::Client, url: &str, data: &Path, pi
 /// A WebSocket handshake through the proxy (the app computes the accept
 /// key), then frames both ways on the upgraded connection.
 fn websocket_echoes(proxy: SocketAddr, host: &str) {
-    let mut socket = TcpStream::connect(proxy).unwrap();
+    let socket = TcpStream::connect(proxy).unwrap();
     socket
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
+    websocket_echoes_on(socket, host);
+}
+
+/// The same on a connection already made (clear or TLS).
+fn websocket_echoes_on(mut socket: impl Read + Write, host: &str) {
     write!(
         socket,
         "GET /chat HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"

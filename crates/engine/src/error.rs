@@ -141,6 +141,9 @@ pub enum Error {
     /// A request that cannot be carried out as asked (missing or conflicting arguments).
     #[error("{message}")]
     BadRequest { message: String },
+    /// The proxy's local certificate authority cannot be read or made.
+    #[error("the HTTPS certificate authority {path}: {message}")]
+    Certificate { path: PathBuf, message: String },
     #[error("the database {path} failed: {message}")]
     Database { path: PathBuf, message: String },
     #[error("{path} is damaged ({message}); move it aside and Berth will start a new one")]

@@ -11,7 +11,9 @@ pub struct Daemon(pub Child);
 impl Daemon {
     /// Starts `berth serve` (binary `bin`) for `home` with the HTTP API on a
     /// free loopback port and the extra environment `env`; its log goes to
-    /// `HOME/daemon.log`. Returns once its socket is there.
+    /// `HOME/daemon.log`. Returns once its socket is there. The reverse
+    /// proxy is off unless `env` sets `BERTH_PROXY_LISTEN` or
+    /// `BERTH_PROXY_TLS_LISTEN`.
     pub fn start(bin: &Path, home: &Path, env: &[(&str, &str)]) -> Daemon {
         Self::start_listening(bin, home, "127.0.0.1:0", env)
     }
@@ -24,6 +26,9 @@ impl Daemon {
             .arg("--home")
             .arg(home)
             .args(["serve", "--listen", listen])
+            // Tests never take ports 80 and 443; a test's own env wins.
+            .env("BERTH_PROXY_LISTEN", "none")
+            .env("BERTH_PROXY_TLS_LISTEN", "none")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(log)

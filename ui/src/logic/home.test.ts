@@ -72,6 +72,7 @@ describe("server health", () => {
     ] as SystemInfo["disks"],
     docker: {} as SystemInfo["docker"],
     berthVersion: "0.1.0",
+    caFingerprint: null,
   });
 
   it("gives the processor, memory and each disk as a percent with a level", () => {

@@ -2,7 +2,7 @@
 // Docker engine, Berth), and what every installed app uses now. Refreshed
 // every 10 seconds.
 import { useState } from "react";
-import { invoke } from "../api";
+import { inDesktop, invoke } from "../api";
 import type { AppStats, DiskInfo, SystemInfo } from "../bindings";
 import { Bar } from "../components/Bar";
 import { usePolling } from "../hooks/usePolling";
@@ -42,6 +42,7 @@ export function SystemPage() {
       {error && <p role="alert" className="error">{error}</p>}
       {!info && !error && <p>Loading…</p>}
       {info && <Host info={info} />}
+      {info && <Https fingerprint={info.caFingerprint ?? null} />}
 
       <h2>What apps use</h2>
       {statsError && <p role="alert" className="error">{statsError}</p>}
@@ -132,6 +133,66 @@ function Host({ info }: { info: SystemInfo }) {
           </dd>
         </dl>
       </div>
+    </div>
+  );
+}
+
+/** The proxy's certificate authority: where to get it, and how each kind
+ *  of device trusts it once so that https://<app>.<domain> opens without a
+ *  warning. */
+function Https({ fingerprint }: { fingerprint: string | null }) {
+  return (
+    <div className="card" data-testid="https-card">
+      <h2>HTTPS on this network</h2>
+      {!fingerprint ? (
+        <p className="muted">
+          HTTPS is not set up yet: Berth makes its certificate authority when <code>berth serve</code> first starts its
+          HTTPS proxy (port 443).
+        </p>
+      ) : (
+        <>
+          <p>
+            Apps open as <code>https://&lt;app&gt;.&lt;server&gt;.local</code> with certificates from this server's own
+            certificate authority. Install it once on each device (phones, laptops) so browsers trust it. It can only
+            vouch for this server's names, never for any other site.
+          </p>
+          {inDesktop() ? (
+            <p>
+              To trust it on this computer, run <code>sudo berth proxy trust</code>. Other devices download it from
+              Berth's web page, <code>/ca.crt</code>.
+            </p>
+          ) : (
+            <p>
+              <a href="/ca.crt" download data-testid="ca-download">
+                Download the certificate
+              </a>
+            </p>
+          )}
+          <p className="muted">
+            Fingerprint (SHA-256), to compare with what the device shows: <code data-testid="ca-fingerprint">{fingerprint}</code>
+          </p>
+          <details>
+            <summary>How to install it</summary>
+            <dl>
+              <dt>Windows</dt>
+              <dd>Double-click the file → Install Certificate → Local Machine → "Place all certificates in the following store" → Trusted Root Certification Authorities.</dd>
+              <dt>macOS</dt>
+              <dd>Double-click the file to open Keychain Access, add it to the System keychain, then open it → Trust → "When using this certificate": Always Trust.</dd>
+              <dt>iPhone and iPad</dt>
+              <dd>Download it in Safari and allow the profile; then Settings → Profile Downloaded → Install; then Settings → General → About → Certificate Trust Settings → turn it on.</dd>
+              <dt>Android</dt>
+              <dd>Settings → Security → Encryption &amp; credentials → Install a certificate → CA certificate, and pick the file.</dd>
+              <dt>Linux</dt>
+              <dd>
+                Copy it to <code>/usr/local/share/ca-certificates/</code> and run <code>sudo update-ca-certificates</code> (on
+                this server itself: <code>sudo berth proxy trust</code>).
+              </dd>
+              <dt>Firefox</dt>
+              <dd>It keeps its own list: Settings → Privacy &amp; Security → Certificates → View Certificates → Authorities → Import, and tick "Trust this CA to identify websites".</dd>
+            </dl>
+          </details>
+        </>
+      )}
     </div>
   );
 }

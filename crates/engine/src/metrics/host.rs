@@ -25,6 +25,8 @@ pub struct SystemInfo {
     pub disks: Vec<DiskInfo>,
     pub docker: DockerInfo,
     pub berth_version: String,
+    /// The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one.
+    pub ca_fingerprint: Option<String>,
 }
 
 /// The processor.
@@ -130,6 +132,7 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
         disks,
         docker,
         berth_version: env!("CARGO_PKG_VERSION").to_string(),
+        ca_fingerprint: crate::proxy::tls::ca_fingerprint(home),
     })
 }
 

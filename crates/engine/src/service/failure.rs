@@ -127,6 +127,7 @@ impl Error {
             | Error::Docker { .. }
             | Error::ServiceFailed { .. }
             | Error::Database { .. }
+            | Error::Certificate { .. }
             | Error::CorruptState { .. }
             | Error::Snapshot { .. }
             | Error::RolledBack { .. }

@@ -1,0 +1,116 @@
+//! `berth proxy`: the reverse proxy's HTTPS certificate authority, which
+//! devices trust once so that `https://<app>.<domain>` opens without a
+//! warning. Read from the home's `tls/` folder (no daemon needed).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use berth_engine::proxy::tls::{ca_cert_path, ca_fingerprint};
+use clap::Subcommand;
+
+use crate::daemon::HomeArg;
+
+/// Where Debian and Ubuntu take local CA certificates from.
+const LOCAL_CA_DIR: &str = "/usr/local/share/ca-certificates";
+
+#[derive(Subcommand)]
+pub enum ProxyCommand {
+    /// Where the CA certificate is and its SHA-256 fingerprint (compare it
+    /// with what a device shows when it installs the certificate).
+    Ca,
+    /// Make this server itself trust the CA: copies it to
+    /// /usr/local/share/ca-certificates/berth-<server>.crt and runs
+    /// update-ca-certificates (needs root).
+    Trust,
+}
+
+pub fn run(home: &HomeArg, cmd: ProxyCommand) -> Result<ExitCode> {
+    let home = home.resolve()?;
+    let (cert, fingerprint) = ca(&home)?;
+    match cmd {
+        ProxyCommand::Ca => {
+            println!("{}", cert.display());
+            println!("SHA-256 {fingerprint}");
+            Ok(ExitCode::SUCCESS)
+        }
+        ProxyCommand::Trust => {
+            trust(&cert)?;
+            println!(
+                "this server now trusts {} (SHA-256 {fingerprint})",
+                cert.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn ca(home: &Path) -> Result<(PathBuf, String)> {
+    let cert = ca_cert_path(home);
+    match std::fs::metadata(&cert) {
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+            "{} has no HTTPS certificate authority yet: it is made when `berth serve` first starts its HTTPS proxy",
+            home.display()
+        ),
+        Err(e) => bail!(
+            "cannot read {} ({e}): run this command as the user running Berth (sudo)",
+            cert.display()
+        ),
+    }
+    let fingerprint = ca_fingerprint(home)
+        .with_context(|| format!("{} is not a readable PEM certificate", cert.display()))?;
+    Ok((cert, fingerprint))
+}
+
+fn trust(cert: &Path) -> Result<()> {
+    let tool = [
+        "/usr/sbin/update-ca-certificates",
+        "/usr/bin/update-ca-certificates",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists());
+    let Some(tool) = tool else {
+        bail!(
+            "update-ca-certificates is not installed (apt install ca-certificates); or add {} to this system's trust store by hand",
+            cert.display()
+        );
+    };
+    let server = server_name();
+    let target = Path::new(LOCAL_CA_DIR).join(format!("berth-{server}.crt"));
+    std::fs::create_dir_all(LOCAL_CA_DIR)
+        .and_then(|_| std::fs::copy(cert, &target))
+        .with_context(|| {
+            format!(
+                "cannot write {} (run this as root: sudo berth proxy trust)",
+                target.display()
+            )
+        })?;
+    let status = std::process::Command::new(&tool)
+        .status()
+        .with_context(|| format!("cannot run {}", tool.display()))?;
+    if !status.success() {
+        bail!("{} failed ({status})", tool.display());
+    }
+    Ok(())
+}
+
+/// This machine's short host name, as in the CA's name.
+fn server_name() -> String {
+    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+    let name: String = name
+        .trim()
+        .split('.')
+        .next()
+        .unwrap_or_default()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect();
+    if name.is_empty() {
+        "berth".into()
+    } else {
+        name
+    }
+}
