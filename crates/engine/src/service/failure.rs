@@ -126,6 +126,7 @@ impl Error {
             | Error::Database { .. }
             | Error::CorruptState { .. }
             | Error::Snapshot { .. }
+            | Error::Backup { .. }
             | Error::RolledBack { .. }
             | Error::MigrationFailed { .. }
             | Error::NotReady { .. }

@@ -193,6 +193,8 @@ pub enum OperationKind {
     Shares,
     /// A share's files given to the apps' user and group (its `app` is `share:NAME`).
     Ownership,
+    /// The app backed up to a target.
+    Backup,
 }
 
 impl OperationKind {
@@ -210,6 +212,7 @@ impl OperationKind {
             OperationKind::Disk => "disk",
             OperationKind::Shares => "shares",
             OperationKind::Ownership => "ownership",
+            OperationKind::Backup => "backup",
         }
     }
 
@@ -227,6 +230,7 @@ impl OperationKind {
             "disk" => OperationKind::Disk,
             "shares" => OperationKind::Shares,
             "ownership" => OperationKind::Ownership,
+            "backup" => OperationKind::Backup,
             _ => return None,
         })
     }
