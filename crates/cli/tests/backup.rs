@@ -157,6 +157,8 @@ fn an_app_is_backed_up_destroyed_restored_byte_identical_and_restic_reads_it() {
     assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
     assert_eq!(list[0]["app"], app.as_str());
     assert_eq!(list[0]["version"], "compose");
+    let time = list[0]["time"].as_str().unwrap();
+    assert!(time.ends_with('Z') && !time.contains('.'), "{time}");
 
     // A second backup of unchanged data adds (almost) nothing.
     let again = json(&berth_ok(&home, &["backup", "run", &app, "--json"]));
@@ -182,6 +184,16 @@ fn an_app_is_backed_up_destroyed_restored_byte_identical_and_restic_reads_it() {
     let bad = berth(&home, &["restore", &app, "../x"]);
     assert!(!bad.status.success());
     assert!(text(&bad).contains("not a backup id"), "{}", text(&bad));
+
+    // A backup the target does not have: one clear sentence, nothing changed.
+    let missing = berth(&home, &["restore", &app, "ffffffff"]);
+    assert!(!missing.status.success());
+    let said = text(&missing);
+    assert!(said.contains("there is no backup ffffffff"), "{said}");
+    assert!(
+        said.trim().lines().count() <= 2,
+        "a sentence, not a page: {said}"
+    );
 
     // Restore the first backup.
     let restored = text(&berth_ok(&home, &["restore", &app, &id]));

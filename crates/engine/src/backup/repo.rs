@@ -52,8 +52,14 @@ pub struct Sent {
 
 fn fail(what: &str) -> impl Fn(Box<rustic_core::RusticError>) -> Error + '_ {
     move |e| Error::Backup {
-        message: format!("{what}: {e}"),
+        message: format!("{what}: {}", brief(&e)),
     }
+}
+
+/// A rustic error in one line (its `Display` runs to a page, with a backtrace).
+fn brief(e: &rustic_core::RusticError) -> String {
+    let log = e.display_log();
+    log.strip_prefix("Error: ").unwrap_or(&log).to_string()
 }
 
 fn backends(target: &Target) -> Result<rustic_core::RepositoryBackends> {
@@ -79,10 +85,14 @@ pub(super) fn init_or_open(target: &Target, password: &str) -> Result<bool> {
     let repo = Repository::new(&options(), &backends).map_err(fail("opening the repository"))?;
     if exists {
         repo.open(&credentials).map_err(|e| Error::Backup {
-            message: format!(
-                "{} holds a restic repository this password does not open (give the password it was made with): {e}",
-                target.location()
-            ),
+            message: if e.is_incorrect_password() {
+                format!(
+                    "{} holds a restic repository this password does not open: give the password it was made with",
+                    target.location()
+                )
+            } else {
+                format!("opening the repository at {}: {}", target.location(), brief(&e))
+            },
         })?;
         Ok(false)
     } else {
@@ -122,7 +132,7 @@ fn info(snap: &rustic_core::repofile::SnapshotFile) -> BackupInfo {
     BackupInfo {
         short_id: id.chars().take(8).collect(),
         id,
-        time: snap.time.timestamp().to_string(),
+        time: format!("{:.0}", snap.time.timestamp()),
         app: tag_value(snap, "app"),
         version: tag_value(snap, "version"),
         host: snap.hostname.clone(),
@@ -203,7 +213,11 @@ pub fn fetch_snapshot(
     let snap = repo
         .get_snapshot_from_str(id, |_| true)
         .map_err(|e| Error::BadRequest {
-            message: format!("there is no backup {id} (see `berth backup list`): {e}"),
+            message: format!(
+                "there is no backup {id} at {} (see `berth backup list`): {}",
+                target.location(),
+                brief(&e)
+            ),
         })?;
     let found = info(&snap);
     if found.app != app {
