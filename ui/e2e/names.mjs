@@ -1,6 +1,8 @@
 // End to end in real headless Chromium against a real `berth serve` with its
-// reverse proxy on a loopback port, apps under the domain home.test (which
-// Chromium resolves to 127.0.0.1 by --host-resolver-rules): an app installed
+// reverse proxy's HTTPS listener on a loopback port, apps under the domain
+// home.test (which Chromium resolves to 127.0.0.1 by --host-resolver-rules),
+// and Berth's local CA trusted by Chromium the way a Linux desktop trusts it
+// (its NSS database, by certutil; no certificate error is ignored): an app installed
 // with a name is opened from its page by that name; renamed on the page, it
 // opens by the new name; with "Require Berth login" on, opening it in a
 // browser that is not logged in at Berth's name goes through Berth's login
@@ -29,6 +31,11 @@ function fail(message) {
 if (!existsSync(berth)) fail(`no berth binary at ${berth}: build it first (cargo build), or set BERTH_BIN`);
 if (!existsSync(browserPath)) fail(`no Chromium at ${browserPath}: apt-get install chromium (or set CHROMIUM)`);
 try {
+  execFileSync("certutil", ["-H"], { stdio: "ignore" });
+} catch (e) {
+  if (e.code === "ENOENT") fail("no certutil (Chromium's trust store is set up with it): apt-get install libnss3-tools");
+}
+try {
   execFileSync("docker", ["info"], { stdio: "ignore" });
 } catch {
   fail("the Docker engine is not running: run .ci/setup-docker");
@@ -38,7 +45,7 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const home = mkdtempSync(join(tmpdir(), "berth-e2e-names-"));
 const log = [];
-const daemon = spawn(berth, ["--home", home, "serve", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--proxy-domain", DOMAIN], {
+const daemon = spawn(berth, ["--home", home, "serve", "--listen", "127.0.0.1:0", "--proxy-listen", "127.0.0.1:0", "--proxy-tls-listen", "127.0.0.1:0", "--proxy-domain", DOMAIN], {
   stdio: ["ignore", "ignore", "pipe"],
 });
 daemon.stderr.on("data", (d) => log.push(d.toString()));
@@ -80,11 +87,19 @@ async function open(context, page) {
 
 let browser;
 let dir;
+let nss;
 try {
   cleanupDocker();
   const base = `http://${await addressIn("http.addr")}`;
-  const port = (await addressIn("proxy.addr")).split(":").pop();
-  console.log(`berth serve at ${base}, its proxy on port ${port}, home ${home}`);
+  const port = (await addressIn("proxy-tls.addr")).split(":").pop();
+  console.log(`berth serve at ${base}, its proxy's HTTPS on port ${port}, home ${home}`);
+  // Chromium trusts Berth's CA as a desktop would: in the NSS database of the
+  // (throwaway) home it runs with.
+  nss = mkdtempSync(join(tmpdir(), "berth-e2e-names-nss-"));
+  const db = `sql:${join(nss, ".pki/nssdb")}`;
+  mkdirSync(join(nss, ".pki/nssdb"), { recursive: true });
+  execFileSync("certutil", ["-d", db, "-N", "--empty-password"]);
+  execFileSync("certutil", ["-d", db, "-A", "-t", "C,,", "-n", "Berth e2e CA", "-i", join(home, "tls", "ca.crt")]);
 
   // An app of static pages, installed with a name.
   dir = mkdtempSync(join(tmpdir(), "berth-e2e-names-app-"));
@@ -97,6 +112,7 @@ try {
     executablePath: browserPath,
     headless: true,
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run", `--host-resolver-rules=MAP *.${DOMAIN} 127.0.0.1`],
+    env: { ...process.env, HOME: nss },
   });
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const page = await context.newPage();
@@ -114,10 +130,10 @@ try {
   await page.goto(`${base}/#/apps/${APP}`);
   await page.getByRole("heading", { name: APP, exact: true }).waitFor();
   const address = page.getByTestId("app-address");
-  await address.filter({ hasText: `http://pages.${DOMAIN}:${port}/` }).waitFor();
+  await address.filter({ hasText: `https://pages.${DOMAIN}:${port}/` }).waitFor();
   await shot(page, "app-named");
   let app = await open(context, page);
-  if (app.url() !== `http://pages.${DOMAIN}:${port}/`) fail(`Open went to ${app.url()}`);
+  if (app.url() !== `https://pages.${DOMAIN}:${port}/`) fail(`Open went to ${app.url()}`);
   await app.getByRole("heading", { name: "The pages app, by name" }).waitFor();
   await shot(app, "opened-by-name");
   await app.close();
@@ -129,9 +145,9 @@ try {
   await name.fill("shelf");
   await page.getByRole("button", { name: "Rename" }).click();
   await page.getByRole("status").filter({ hasText: "It answers as shelf now." }).waitFor();
-  await address.filter({ hasText: `http://shelf.${DOMAIN}:${port}/` }).waitFor();
+  await address.filter({ hasText: `https://shelf.${DOMAIN}:${port}/` }).waitFor();
   app = await open(context, page);
-  if (app.url() !== `http://shelf.${DOMAIN}:${port}/`) fail(`after the rename Open went to ${app.url()}`);
+  if (app.url() !== `https://shelf.${DOMAIN}:${port}/`) fail(`after the rename Open went to ${app.url()}`);
   await app.getByRole("heading", { name: "The pages app, by name" }).waitFor();
   await app.close();
 
@@ -142,18 +158,18 @@ try {
   await until("the gate's box to be ticked", () => page.getByLabel("Require Berth login").isChecked(), 20);
   await shot(page, "gate-on");
   app = await open(context, page);
-  if (!app.url().startsWith(`http://berth.${DOMAIN}:${port}/gate?app=shelf`)) fail(`a gated app opened ${app.url()}, not Berth's gate`);
+  if (!app.url().startsWith(`https://berth.${DOMAIN}:${port}/gate?app=shelf`)) fail(`a gated app opened ${app.url()}, not Berth's gate`);
   await app.getByRole("heading", { name: "Log in to Berth" }).waitFor();
   await shot(app, "gate-login");
   await app.getByLabel("User name").fill("admin");
   await app.getByLabel("Password").fill(PASSWORD);
   await app.getByRole("button", { name: "Log in" }).click();
-  await app.waitForURL(`http://shelf.${DOMAIN}:${port}/`);
+  await app.waitForURL(`https://shelf.${DOMAIN}:${port}/`);
   await app.getByRole("heading", { name: "The pages app, by name" }).waitFor();
   await shot(app, "gate-passed");
-  const cookies = await context.cookies(`http://shelf.${DOMAIN}:${port}/`);
+  const cookies = await context.cookies(`https://shelf.${DOMAIN}:${port}/`);
   const gate = cookies.find((c) => c.name === "berth_gate");
-  if (!gate || !gate.httpOnly || gate.sameSite !== "Lax" || gate.domain !== `shelf.${DOMAIN}`) fail(`the gate cookie is ${JSON.stringify(gate)}`);
+  if (!gate || !gate.httpOnly || gate.sameSite !== "Lax" || !gate.secure || gate.domain !== `shelf.${DOMAIN}`) fail(`the gate cookie is ${JSON.stringify(gate)}`);
   console.log("names end-to-end: ok");
 } catch (e) {
   console.error(`names end-to-end FAILED: ${e.stack ?? e}`);
@@ -166,4 +182,5 @@ try {
   cleanupDocker();
   rmSync(home, { recursive: true, force: true });
   if (dir) rmSync(dir, { recursive: true, force: true });
+  if (nss) rmSync(nss, { recursive: true, force: true });
 }

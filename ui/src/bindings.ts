@@ -295,6 +295,40 @@ export type AppUpdate_Serialize = {
 	error: string | null,
 };
 
+/**  A backup of an app, as `restic snapshots` shows it too. */
+export type BackupInfo = {
+	/**  The snapshot's id (64 hex digits; restic shows the first 8). */
+	id: string,
+	shortId: string,
+	/**  When it was taken (RFC 3339). */
+	time: string,
+	app: string,
+	/**  The app's version then. */
+	version: string,
+	host: string,
+	files: number | null,
+	bytes: number | null,
+	/**
+	 *  Bytes this backup added to the repository (after deduplication and
+	 *  compression).
+	 */
+	added: number | null,
+};
+
+/**  What a backup did. */
+export type BackupReport = {
+	operation: number | null,
+	target: string,
+	backup: BackupInfo,
+	/**
+	 *  `stopped`: the app was stopped for the copy and started again;
+	 *  `not running`: it was not running.
+	 */
+	consistency: string,
+	/**  How long the app was stopped, in milliseconds. */
+	downtimeMs: number | null,
+};
+
 /**  An app of a store, in full. */
 export type CatalogAppInfo = CatalogAppInfo_Serialize | CatalogAppInfo_Deserialize;
 
@@ -769,7 +803,9 @@ export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restar
 /**  The shares given to the app changed. */
 "shares" | 
 /**  A share's files given to the apps' user and group (its `app` is `share:NAME`). */
-"ownership";
+"ownership" | 
+/**  The app backed up to a target. */
+"backup";
 
 /**  How an operation ended. */
 export type Outcome = "done" | 
@@ -907,6 +943,11 @@ export type Replies_Deserialize = {
 	update: Started,
 	rollback: Started,
 	snapshots: SnapshotInfo[],
+	backupTargets: Target[],
+	backupTargetAdd: TargetAdded_Deserialize,
+	backup: BackupReport,
+	backups: BackupInfo[],
+	restore: Started,
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
 	system: SystemInfo_Deserialize,
@@ -962,6 +1003,11 @@ export type Replies_Serialize = {
 	update: Started,
 	rollback: Started,
 	snapshots: SnapshotInfo[],
+	backupTargets: Target[],
+	backupTargetAdd: TargetAdded_Serialize,
+	backup: BackupReport,
+	backups: BackupInfo[],
+	restore: Started,
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
 	system: SystemInfo_Serialize,
@@ -1223,6 +1269,43 @@ export type Request =
 /**  The kept snapshots of an app, newest first. */
 { command: "snapshots"; args: {
 	app: AppId,
+} } | 
+/**  The backup targets: where backups go. */
+{ command: "backupTargets"; args: Record<string, never> } | 
+/**
+ *  Adds a folder as a backup target (an external drive, a NAS mount):
+ *  creates a restic repository there, or opens the one there with
+ *  `password` (the one another Berth made it with). The password is
+ *  generated the first time and answered once; it is kept root-only in
+ *  the home's `backup/`.
+ */
+{ command: "backupTargetAdd"; args: {
+	path: string,
+	name?: string | null,
+	password?: string | null,
+} } | 
+/**
+ *  Backs an app up to a target (the only one unless named): stopped
+ *  while its data is copied, started again, then sent.
+ */
+{ command: "backup"; args: {
+	app: AppId,
+	target?: string | null,
+} } | 
+/**  The backups at a target (of one app, when given), newest first. */
+{ command: "backups"; args: {
+	app?: AppId | null,
+	target?: string | null,
+} } | 
+/**
+ *  Restores an app from a backup (its id, or a unique prefix): its
+ *  files, data and images then, as a rollback does (the current state
+ *  snapshotted first; a failure puts it back); streams progress.
+ */
+{ command: "restore"; args: {
+	app: AppId,
+	backup: string,
+	target?: string | null,
 } } | 
 /**
  *  Remove the images no app, container or kept snapshot needs (only
@@ -1749,6 +1832,49 @@ export type SystemInfo_Serialize = {
 	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
 	caFingerprint: string | null,
 };
+
+/**  A configured backup target. */
+export type Target = {
+	/**  Its name (`folder` unless given). */
+	name: string,
+} & TargetKind;
+
+/**
+ *  A target just added; `password` only when it was generated now (shown
+ *  once: the user keeps a copy to restore without this server).
+ */
+export type TargetAdded = TargetAdded_Serialize | TargetAdded_Deserialize;
+
+/**
+ *  A target just added; `password` only when it was generated now (shown
+ *  once: the user keeps a copy to restore without this server).
+ */
+export type TargetAdded_Deserialize = {
+	target: Target,
+	/**  The repository was created now (else an existing one was opened). */
+	created: boolean,
+	password?: string | null,
+	/**  The file holding the password on this server. */
+	password_file: string,
+};
+
+/**
+ *  A target just added; `password` only when it was generated now (shown
+ *  once: the user keeps a copy to restore without this server).
+ */
+export type TargetAdded_Serialize = {
+	target: Target,
+	/**  The repository was created now (else an existing one was opened). */
+	created: boolean,
+	password: string | null,
+	/**  The file holding the password on this server. */
+	password_file: string,
+};
+
+/**  Where backups go. */
+export type TargetKind = 
+/**  A folder on this server: an external drive, a NAS mount. */
+{ kind: "folder"; path: string };
 
 /**  The last update check. */
 export type UpdatesInfo = UpdatesInfo_Serialize | UpdatesInfo_Deserialize;

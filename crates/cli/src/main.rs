@@ -6,6 +6,7 @@
 //! invalid input, or a command that failed.
 
 mod apps;
+mod backup;
 mod catalog;
 mod compose;
 mod daemon;
@@ -133,6 +134,19 @@ enum Command {
     /// Images: clean up those no app needs.
     #[command(subcommand)]
     Images(updates::ImagesCommand),
+    /// Backups of apps to a folder (a restic repository): targets, run, list.
+    #[command(subcommand)]
+    Backup(backup::BackupCommand),
+    /// Restore an app from a backup (see `berth backup list APP`): its files,
+    /// data and images then; its current state is snapshotted first and a
+    /// failure puts it back.
+    Restore {
+        id: AppId,
+        /// The backup's id (or a unique prefix, as `berth backup list` shows it).
+        backup: String,
+        #[arg(long)]
+        target: Option<String>,
+    },
     /// This server: CPU, load, memory, disks, the Docker engine.
     System {
         #[arg(long)]
@@ -215,6 +229,8 @@ fn main() -> ExitCode {
         Command::Rollback(cmd) => updates::rollback(&home, cmd),
         Command::Snapshots { id, json } => updates::snapshots(&home, id, json),
         Command::Images(cmd) => updates::images(&home, cmd),
+        Command::Backup(cmd) => backup::run(&home, cmd),
+        Command::Restore { id, backup, target } => backup::restore(&home, id, backup, target),
         Command::System { json } => monitor::system(&home, json),
         Command::Stats { id, json } => monitor::stats(&home, id, json),
         Command::Limits(cmd) => monitor::limits(&home, cmd),

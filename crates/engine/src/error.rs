@@ -157,6 +157,9 @@ pub enum Error {
     },
     #[error("the snapshot of {app} failed: {message}")]
     Snapshot { app: String, message: String },
+    /// A backup target, its repository, a backup or a restore failed.
+    #[error("backup: {message}")]
+    Backup { message: String },
     #[error("the update of {app} failed and was rolled back; {app} runs as before: {why}")]
     RolledBack { app: String, why: String },
     #[error("the migration {service} of {app} failed: {why}")]

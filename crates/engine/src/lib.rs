@@ -16,6 +16,7 @@
 //! ```
 
 pub mod apps;
+pub mod backup;
 pub mod catalog;
 pub mod compose;
 pub mod db;

@@ -10,6 +10,7 @@
 //! `snapshot.rs` keeps the copies an update can return to; `diagnose.rs`
 //! writes the redacted bundle a bug report needs.
 
+mod backup;
 mod check;
 mod diagnose;
 mod disk;
@@ -37,6 +38,7 @@ use crate::model::Step;
 use crate::rewrite::{HostSettings, PortAllocator};
 use crate::{Error, Result};
 
+pub use backup::{BackupManifest, BackupPlan, BackupReport};
 pub use check::{catalog_images, newer, AppUpdate};
 pub use diagnose::{DiagnoseReport, REDACTED};
 pub use disk::{DiskCapReport, DiskChange, DiskPlan, DiskUsage, MIN_DISK_CAP};

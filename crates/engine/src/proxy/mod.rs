@@ -14,8 +14,8 @@
 //! answerer's part (our names, the clients it serves, forwarding the rest).
 
 pub mod announce;
-pub mod dns;
 mod app_names;
+pub mod dns;
 mod names;
 mod routes;
 pub mod tls;

@@ -351,6 +351,43 @@ commands! {
     } -> super::Started;
     /// The kept snapshots of an app, newest first.
     Immediate snapshots: Snapshots { app: AppId } -> Vec<super::SnapshotInfo>;
+    /// The backup targets: where backups go.
+    Immediate backup_targets: BackupTargets {} -> Vec<crate::backup::Target>;
+    /// Adds a folder as a backup target (an external drive, a NAS mount):
+    /// creates a restic repository there, or opens the one there with
+    /// `password` (the one another Berth made it with). The password is
+    /// generated the first time and answered once; it is kept root-only in
+    /// the home's `backup/`.
+    Immediate backup_target_add: BackupTargetAdd {
+        path: String,
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default)]
+        password: Option<String>,
+    } -> crate::backup::TargetAdded;
+    /// Backs an app up to a target (the only one unless named): stopped
+    /// while its data is copied, started again, then sent.
+    Job backup: Backup {
+        app: AppId,
+        #[serde(default)]
+        target: Option<String>,
+    } -> crate::apps::BackupReport;
+    /// The backups at a target (of one app, when given), newest first.
+    Immediate backups: Backups {
+        #[serde(default)]
+        app: Option<AppId>,
+        #[serde(default)]
+        target: Option<String>,
+    } -> Vec<crate::backup::BackupInfo>;
+    /// Restores an app from a backup (its id, or a unique prefix): its
+    /// files, data and images then, as a rollback does (the current state
+    /// snapshotted first; a failure puts it back); streams progress.
+    Operation restore: Restore {
+        app: AppId,
+        backup: String,
+        #[serde(default)]
+        target: Option<String>,
+    } -> super::Started;
     /// Remove the images no app, container or kept snapshot needs (only
     /// those unused for `olderThanDays` when given); `dryRun` only lists them.
     Immediate images_prune: ImagesPrune {
@@ -462,7 +499,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 48);
+        assert_eq!(COMMANDS.len(), 53);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));

@@ -130,6 +130,7 @@ impl Error {
             | Error::Certificate { .. }
             | Error::CorruptState { .. }
             | Error::Snapshot { .. }
+            | Error::Backup { .. }
             | Error::RolledBack { .. }
             | Error::MigrationFailed { .. }
             | Error::NotReady { .. }

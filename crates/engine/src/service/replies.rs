@@ -200,6 +200,8 @@ pub enum OperationKind {
     Shares,
     /// A share's files given to the apps' user and group (its `app` is `share:NAME`).
     Ownership,
+    /// The app backed up to a target.
+    Backup,
 }
 
 impl OperationKind {
@@ -217,6 +219,7 @@ impl OperationKind {
             OperationKind::Disk => "disk",
             OperationKind::Shares => "shares",
             OperationKind::Ownership => "ownership",
+            OperationKind::Backup => "backup",
         }
     }
 
@@ -234,6 +237,7 @@ impl OperationKind {
             "disk" => OperationKind::Disk,
             "shares" => OperationKind::Shares,
             "ownership" => OperationKind::Ownership,
+            "backup" => OperationKind::Backup,
             _ => return None,
         })
     }

@@ -207,7 +207,7 @@ impl Apps {
     }
 
     /// Whether any container of `app` runs (or tries to).
-    async fn app_running(&self, app: &str) -> Result<bool> {
+    pub(in crate::apps) async fn app_running(&self, app: &str) -> Result<bool> {
         Ok(self.engine.status(app).await?.iter().any(|s| {
             !matches!(
                 s.state,

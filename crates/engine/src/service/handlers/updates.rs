@@ -66,7 +66,7 @@ impl Service {
     }
 
     /// Plans and starts an update (or rollback) of the app `busy` holds.
-    async fn start_update(
+    pub(in crate::service) async fn start_update(
         self: &Arc<Self>,
         busy: Busy,
         target: UpdateTarget,

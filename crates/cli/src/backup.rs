@@ -1,0 +1,216 @@
+//! Backups: `berth backup target add-folder|list`, `berth backup run`,
+//! `berth backup list`, `berth restore`. Printing only; the daemon does the work.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use berth_api::{args, AppId, Request};
+use berth_engine::apps::{human_bytes, BackupReport};
+use berth_engine::backup::{BackupInfo, Target, TargetAdded, TargetKind};
+use clap::Subcommand;
+
+use crate::daemon::{client, run_operation, HomeArg, ProgressView};
+
+#[derive(Subcommand)]
+pub enum BackupCommand {
+    /// Where backups go.
+    #[command(subcommand)]
+    Target(TargetCommand),
+    /// Back an app up now: it is stopped while its data is copied, started
+    /// again, and the copy is sent to the target.
+    Run {
+        id: AppId,
+        /// The target (needed only when there are several).
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The backups at the target (of one app, when given), newest first.
+    List {
+        id: Option<AppId>,
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum TargetCommand {
+    /// Add a folder (an external drive, a NAS mount) as a backup target: a
+    /// restic repository is created there (or the one there opened).
+    AddFolder {
+        path: PathBuf,
+        /// Its name (default: folder).
+        #[arg(long)]
+        name: Option<String>,
+        /// A file holding the password of the repository already there (one
+        /// another Berth made); by default a new password is generated.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The backup targets.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
+    match cmd {
+        BackupCommand::Target(TargetCommand::AddFolder {
+            path,
+            name,
+            password_file,
+            json,
+        }) => {
+            let path = std::path::absolute(&path)
+                .with_context(|| format!("the folder {}", path.display()))?;
+            let password = password_file
+                .map(|f| {
+                    std::fs::read_to_string(&f)
+                        .map(|p| p.trim().to_string())
+                        .with_context(|| format!("reading the password file {}", f.display()))
+                })
+                .transpose()?;
+            let added: TargetAdded = client(home)?.call(
+                &Request::from(args::BackupTargetAdd {
+                    path: path.to_string_lossy().into_owned(),
+                    name,
+                    password,
+                }),
+                |_| {},
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&added)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            println!(
+                "Backup target {} added: {} ({} restic repository).",
+                added.target.name,
+                added.target.location(),
+                if added.created {
+                    "a new"
+                } else {
+                    "an existing"
+                }
+            );
+            if let Some(password) = &added.password {
+                println!();
+                println!("The repository's password (shown only now):");
+                println!();
+                println!("    {password}");
+                println!();
+                println!(
+                    "Keep a copy somewhere other than this server: without it no one can restore"
+                );
+                println!(
+                    "these backups, with Berth or with restic. This server keeps it in {} (root only).",
+                    added.password_file.display()
+                );
+            }
+        }
+        BackupCommand::Target(TargetCommand::List { json }) => {
+            let list: Vec<Target> =
+                client(home)?.call(&Request::from(args::BackupTargets {}), |_| {})?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!(
+                    "No backup target yet: add one with `berth backup target add-folder PATH`."
+                );
+            } else {
+                for t in list {
+                    let kind = match t.kind {
+                        TargetKind::Folder { .. } => "folder",
+                    };
+                    println!("{}  {kind}  {}", t.name, t.location());
+                }
+            }
+        }
+        BackupCommand::Run { id, target, json } => {
+            let mut view = ProgressView::new();
+            let result: Result<BackupReport, _> = client(home)?.call(
+                &Request::from(args::Backup {
+                    app: id.clone(),
+                    target,
+                }),
+                |e| view.show(e),
+            );
+            view.finish();
+            let report = result?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+                return Ok(ExitCode::SUCCESS);
+            }
+            let b = &report.backup;
+            println!(
+                "Backed up {id} ({}) to {}: backup {} — {} files, {}, {} new after deduplication and compression.",
+                b.version,
+                report.target,
+                b.short_id,
+                b.files,
+                human_bytes(b.bytes),
+                human_bytes(b.added)
+            );
+            match report.consistency.as_str() {
+                "stopped" => println!(
+                    "{id} was stopped while its data was copied ({:.1} s) and started again.",
+                    report.downtime_ms as f64 / 1000.0
+                ),
+                other => println!("{id} was {other}; its data was copied as it was."),
+            }
+        }
+        BackupCommand::List { id, target, json } => {
+            let list: Vec<BackupInfo> = client(home)?.call(
+                &Request::from(args::Backups {
+                    app: id.clone(),
+                    target,
+                }),
+                |_| {},
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                match id {
+                    Some(id) => println!("No backups of {id} yet (`berth backup run {id}`)."),
+                    None => println!("No backups yet (`berth backup run APP`)."),
+                }
+            } else {
+                for b in list {
+                    println!(
+                        "{}  {}  {}  {}  {}  {}",
+                        b.short_id,
+                        b.time,
+                        b.app,
+                        b.version,
+                        human_bytes(b.bytes),
+                        b.host
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `berth restore APP BACKUP`.
+pub fn restore(
+    home: &HomeArg,
+    id: AppId,
+    backup: String,
+    target: Option<String>,
+) -> Result<ExitCode> {
+    run_operation(
+        home,
+        Request::from(args::Restore {
+            app: id,
+            backup,
+            target,
+        }),
+    )
+}

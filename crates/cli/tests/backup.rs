@@ -1,0 +1,253 @@
+//! Backups end to end, through the CLI and one daemon on the real engine: an
+//! app from a compose file with a data folder and a named volume holding
+//! known random bytes is backed up to a folder target (stopped for the copy,
+//! running again after), its data destroyed, and restored from the backup:
+//! both files byte-identical and the app running. Debian's `restic` reads
+//! the repository Berth wrote: it lists the backup and restores the same
+//! bytes, without Berth.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+mod common;
+use common::*;
+
+use berth_testkit::BOX_10;
+
+fn run(cmd: &str, args: &[&str]) -> String {
+    let out = Command::new(cmd).args(args).output().unwrap();
+    assert!(out.status.success(), "{cmd} {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+fn sha256(path: &Path) -> String {
+    let out = run("sha256sum", &[path.to_str().unwrap()]);
+    out.split_whitespace().next().unwrap().to_string()
+}
+
+/// The sha256 of a file inside the app's container.
+fn sha256_in(container: &str, path: &str) -> String {
+    let out = run("docker", &["exec", container, "sha256sum", path]);
+    out.split_whitespace().next().unwrap().to_string()
+}
+
+fn running(container: &str) -> bool {
+    run(
+        "docker",
+        &["inspect", "-f", "{{.State.Running}}", container],
+    ) == "true"
+}
+
+/// Debian's restic, or a failing test saying how to get it.
+fn restic() -> PathBuf {
+    let found = Command::new("restic").arg("version").output();
+    match found {
+        Ok(out) if out.status.success() => PathBuf::from("restic"),
+        _ => panic!(
+            "this test reads Berth's backups with restic: apt install restic (scripts/setup installs it)"
+        ),
+    }
+}
+
+fn restic_run(repo: &Path, password_file: &Path, args: &[&str]) -> String {
+    let out = Command::new(restic())
+        .arg("-r")
+        .arg(repo)
+        .arg("--password-file")
+        .arg(password_file)
+        .arg("--no-cache")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "restic {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn an_app_is_backed_up_destroyed_restored_byte_identical_and_restic_reads_it() {
+    require_testbed();
+    restic();
+    let app = format!("bk{}", std::process::id());
+    let _cleanup = AppCleanup::new(&app);
+    let home = TempHome::new(&format!("backup-{app}"));
+    let src = home.join("src");
+    std::fs::create_dir_all(&src).unwrap();
+    let compose = src.join("compose.yml");
+    std::fs::write(
+        &compose,
+        format!(
+            "services:\n  web:\n    image: {BOX_10}\n    volumes: ['./data:/data', 'db:/db']\nvolumes:\n  db: {{}}\n"
+        ),
+    )
+    .unwrap();
+    let _daemon = start_daemon(&home);
+    berth_ok(&home, &["install", compose.to_str().unwrap(), "--id", &app]);
+    let container = format!("{app}-web-1");
+    assert!(running(&container), "the app runs after its install");
+
+    // Known bytes: a few MB in the data folder, a few in the named volume.
+    let data_file = home.join("apps").join(&app).join("data").join("blob.bin");
+    run(
+        "sh",
+        &[
+            "-c",
+            &format!("head -c 4000000 /dev/urandom > '{}'", data_file.display()),
+        ],
+    );
+    run(
+        "docker",
+        &[
+            "exec",
+            &container,
+            "sh",
+            "-c",
+            "mkdir -p /db/sub && head -c 3000000 /dev/urandom > /db/sub/vol.bin",
+        ],
+    );
+    let data_sum = sha256(&data_file);
+    let vol_sum = sha256_in(&container, "/db/sub/vol.bin");
+
+    // Without a target: a clear refusal.
+    let none = berth(&home, &["backup", "run", &app]);
+    assert!(!none.status.success());
+    assert!(
+        text(&none).contains("berth backup target add-folder"),
+        "{}",
+        text(&none)
+    );
+
+    // A folder target: a new repository, its password shown once.
+    let repo = home.join("target");
+    let added = json(&berth_ok(
+        &home,
+        &[
+            "backup",
+            "target",
+            "add-folder",
+            repo.to_str().unwrap(),
+            "--json",
+        ],
+    ));
+    assert_eq!(added["created"], true, "{added}");
+    let password = added["password"].as_str().expect("shown once").to_string();
+    let password_file = home.join("backup").join("password");
+    assert_eq!(
+        std::fs::read_to_string(&password_file).unwrap().trim(),
+        password
+    );
+    let said = text(&berth_ok(&home, &["backup", "target", "list"]));
+    assert!(said.contains(repo.to_str().unwrap()), "{said}");
+
+    // The backup: stopped for the copy, running again after.
+    let report = json(&berth_ok(&home, &["backup", "run", &app, "--json"]));
+    assert_eq!(report["consistency"], "stopped", "{report}");
+    let id = report["backup"]["shortId"].as_str().unwrap().to_string();
+    assert!(
+        report["backup"]["bytes"].as_u64().unwrap() >= 7_000_000,
+        "{report}"
+    );
+    assert!(running(&container), "the app runs again after its backup");
+    // The local copy it sent is gone.
+    let kept = home.join("snapshots").join(&app);
+    let left: Vec<_> = std::fs::read_dir(&kept)
+        .map(|d| d.flatten().map(|e| e.file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "local copies left: {left:?}");
+    let list = json(&berth_ok(&home, &["backup", "list", &app, "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 1, "{list}");
+    assert_eq!(list[0]["app"], app.as_str());
+    assert_eq!(list[0]["version"], "compose");
+    let time = list[0]["time"].as_str().unwrap();
+    assert!(time.ends_with('Z') && !time.contains('.'), "{time}");
+
+    // A second backup of unchanged data adds (almost) nothing.
+    let again = json(&berth_ok(&home, &["backup", "run", &app, "--json"]));
+    assert!(
+        again["backup"]["added"].as_u64().unwrap() < 200_000,
+        "deduplicated: {again}"
+    );
+
+    // Destroy the data: the file removed, the volume's file overwritten.
+    std::fs::remove_file(&data_file).unwrap();
+    run(
+        "docker",
+        &[
+            "exec",
+            &container,
+            "sh",
+            "-c",
+            "echo ruined > /db/sub/vol.bin && echo new > /db/stray",
+        ],
+    );
+
+    // A backup id that is not one: refused clearly.
+    let bad = berth(&home, &["restore", &app, "../x"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("not a backup id"), "{}", text(&bad));
+
+    // A backup the target does not have: one clear sentence, nothing changed.
+    let missing = berth(&home, &["restore", &app, "ffffffff"]);
+    assert!(!missing.status.success());
+    let said = text(&missing);
+    assert!(said.contains("there is no backup ffffffff"), "{said}");
+    assert!(
+        said.trim().lines().count() <= 2,
+        "a sentence, not a page: {said}"
+    );
+
+    // Restore the first backup.
+    let restored = text(&berth_ok(&home, &["restore", &app, &id]));
+    assert!(restored.contains("done"), "{restored}");
+    assert_eq!(sha256(&data_file), data_sum, "the data folder's file");
+    assert!(running(&container), "the app runs after the restore");
+    assert_eq!(
+        sha256_in(&container, "/db/sub/vol.bin"),
+        vol_sum,
+        "the volume's file"
+    );
+    let stray = Command::new("docker")
+        .args(["exec", &container, "test", "-e", "/db/stray"])
+        .status()
+        .unwrap();
+    assert!(!stray.success(), "the volume is as backed up, nothing more");
+
+    // Debian's restic reads what Berth wrote: the snapshot, tagged with the
+    // app, and the same bytes restored without Berth.
+    let snaps = restic_run(&repo, &password_file, &["snapshots", "--json"]);
+    let snaps: serde_json::Value = serde_json::from_str(&snaps).unwrap();
+    let snaps = snaps.as_array().unwrap();
+    assert_eq!(snaps.len(), 2, "{snaps:?}");
+    let first = snaps
+        .iter()
+        .find(|s| s["short_id"] == id.as_str())
+        .unwrap_or_else(|| panic!("restic does not list {id}: {snaps:?}"));
+    let tags: Vec<&str> = first["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(tags.contains(&format!("app={app}").as_str()), "{tags:?}");
+    assert_eq!(first["paths"][0], format!("/berth/{app}"), "{first}");
+    let out = home.join("restic-out");
+    restic_run(
+        &repo,
+        &password_file,
+        &["restore", &id, "--target", out.to_str().unwrap()],
+    );
+    let root = out.join("berth").join(&app);
+    assert_eq!(sha256(&root.join("data/blob.bin")), data_sum);
+    let volumes: Vec<PathBuf> = std::fs::read_dir(root.join("volumes"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(volumes.len(), 1, "{volumes:?}");
+    assert_eq!(sha256(&volumes[0].join("sub/vol.bin")), vol_sum);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root.join("backup.json")).unwrap()).unwrap();
+    assert_eq!(manifest["app"], app.as_str());
+    assert_eq!(manifest["consistency"], "stopped");
+    assert!(root.join("compose.yml").is_file());
+    restic_run(&repo, &password_file, &["check"]);
+}

@@ -1,0 +1,355 @@
+//! Backing up an app to a target and restoring it from one (the targets and
+//! the repository are in `crate::backup`).
+//!
+//! A backup stops the app (if it runs), takes the same verified snapshot an
+//! update takes (data folder, named volumes, rendered compose file, store
+//! files, record, exact images) plus `backup.json` (version, settings,
+//! generated secrets, image digests), starts the app again, then sends the
+//! snapshot to the target while the app runs, and drops the local copy. The
+//! app is down only for the local copy. Journaled as operation `backup`: a
+//! crash leaves no stopped app and no stray copy once settled.
+//!
+//! A restore fetches a backup into the app's snapshots, then rolls back to
+//! it with the update pipeline: the current state is snapshotted first, the
+//! files swapped, the data put back, the containers recreated from the
+//! restored compose file; any failure, or a crash, puts the app back as it was.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::snapshot::{remove_tree, snapshot_id, Snapshot};
+use super::update::store_source;
+use super::{Apps, Progress};
+use crate::backup::{fetch_snapshot, send_snapshot, BackupInfo, Target};
+use crate::db::{now_ms, OperationRecord};
+use crate::lifecycle::ImageRef;
+use crate::model::Step;
+use crate::{Error, Result};
+
+/// A backup as journaled: all a restart needs to settle it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupPlan {
+    pub app: String,
+    /// The local snapshot sent (taken at the `snapshot` step, dropped at `clean`).
+    pub snapshot: String,
+    /// The app ran when the backup began: it is started again.
+    pub was_running: bool,
+    /// The target's name.
+    pub target: String,
+}
+
+/// `backup.json` in every backup: what restoring the app needs beyond its files.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackupManifest {
+    /// The Berth that wrote it.
+    pub berth: String,
+    pub app: String,
+    /// Where the app came from (`store/app@version`, or a compose file's path).
+    pub source: String,
+    pub version: String,
+    /// The user's settings, as the record keeps them (JSON).
+    pub settings: String,
+    /// The secrets Berth generated for the app (the repository is encrypted).
+    pub secrets: BTreeMap<String, String>,
+    /// The image each reference named.
+    pub images: Vec<ImageRef>,
+    /// Each reference's registry digests (`repo@sha256:…`), to pull by digest.
+    pub image_digests: BTreeMap<String, Vec<String>>,
+    /// How the data was kept consistent: `stopped` (the app was stopped for
+    /// the copy) or `not running` (it was already stopped).
+    pub consistency: String,
+    pub taken_at: i64,
+}
+
+/// What a backup did.
+#[derive(Debug, Clone, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupReport {
+    #[specta(type = f64)]
+    pub operation: i64,
+    pub target: String,
+    pub backup: BackupInfo,
+    /// `stopped`: the app was stopped for the copy and started again;
+    /// `not running`: it was not running.
+    pub consistency: String,
+    /// How long the app was stopped, in milliseconds.
+    #[specta(type = f64)]
+    pub downtime_ms: u64,
+}
+
+/// The version an app's record names: its store version, else `compose`.
+pub fn app_version(source: &str) -> String {
+    match store_source(source) {
+        Some((_, _, version)) => version.to_string(),
+        None => "compose".to_string(),
+    }
+}
+
+impl Apps {
+    /// Checks and journals a backup of `app` to `target`.
+    pub async fn begin_backup(&self, app: &str, target: &Target) -> Result<(i64, BackupPlan)> {
+        self.installed_record(app)?;
+        self.check_snapshot_space(app).await?;
+        let mut plan = BackupPlan {
+            app: app.to_string(),
+            snapshot: String::new(),
+            was_running: self.app_running(app).await?,
+            target: target.name.clone(),
+        };
+        let op = self.db.begin_operation(
+            app,
+            "backup",
+            &serde_json::to_string(&plan).expect("plans serialize"),
+        )?;
+        let started = self
+            .db
+            .operation(op)?
+            .map(|o| o.started_at)
+            .unwrap_or_else(now_ms);
+        plan.snapshot = snapshot_id(op, started);
+        self.db
+            .set_operation_request(op, &serde_json::to_string(&plan).expect("plans serialize"))?;
+        self.boundary();
+        Ok((op, plan))
+    }
+
+    /// Runs a begun backup to its end; the app runs again afterwards if it
+    /// ran before, whatever happened.
+    pub async fn run_backup(
+        &self,
+        op: i64,
+        plan: &BackupPlan,
+        target: &Target,
+        password: &str,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<BackupReport> {
+        let result = self
+            .backup_steps(op, plan, target, password, progress)
+            .await;
+        let settled = self.settle_backup_plan(plan).await;
+        match (result, settled) {
+            (Ok(report), Ok(())) => {
+                self.db.finish_operation(op, "done", None)?;
+                Ok(report)
+            }
+            (Ok(_), Err(e)) | (Err(e), Ok(())) => {
+                self.db
+                    .finish_operation(op, "failed", Some(&e.to_string()))?;
+                Err(e)
+            }
+            (Err(e), Err(undo)) => {
+                self.db
+                    .note_operation_error(op, &format!("{e}; then: {undo}"))?;
+                Err(Error::Unsettled {
+                    cause: Box::new(e),
+                    then: "settle this backup",
+                })
+            }
+        }
+    }
+
+    async fn backup_steps(
+        &self,
+        op: i64,
+        plan: &BackupPlan,
+        target: &Target,
+        password: &str,
+        progress: &mut (dyn FnMut(Progress) + Send),
+    ) -> Result<BackupReport> {
+        let app = plan.app.as_str();
+        let record = self.installed_record(app)?;
+        let project = self.load_rendered(app)?;
+        let images = self.engine.image_ids(&project).await?;
+        let mut image_digests = BTreeMap::new();
+        for image in &images {
+            if let Some(digests) = self.engine.local_repo_digests(&image.reference).await? {
+                image_digests.insert(image.reference.clone(), digests);
+            }
+        }
+        let version = app_version(&record.source);
+        let stopped_at = std::time::Instant::now();
+        if plan.was_running {
+            self.step(op, Step::Stop, progress, self.engine.stop(&project))
+                .await?;
+        }
+        let snapshot = self
+            .step(
+                op,
+                Step::Snapshot,
+                progress,
+                self.take_snapshot(app, &plan.snapshot, op, "for a backup", images.clone()),
+            )
+            .await?;
+        let dir = self.snapshots_dir(app).join(&snapshot.id);
+        let manifest = BackupManifest {
+            berth: env!("CARGO_PKG_VERSION").to_string(),
+            app: app.to_string(),
+            source: record.source.clone(),
+            version: version.clone(),
+            settings: record.settings.clone(),
+            secrets: self.db.secrets(app)?,
+            images,
+            image_digests,
+            consistency: if plan.was_running {
+                "stopped"
+            } else {
+                "not running"
+            }
+            .into(),
+            taken_at: now_ms(),
+        };
+        let file = dir.join("backup.json");
+        std::fs::write(
+            &file,
+            serde_json::to_vec_pretty(&manifest).expect("manifests serialize"),
+        )
+        .map_err(|cause| Error::Write { path: file, cause })?;
+        if plan.was_running {
+            self.step(op, Step::Start, progress, async {
+                self.engine.start(&project, &mut |_| {}).await
+            })
+            .await?;
+        }
+        let downtime_ms = stopped_at.elapsed().as_millis() as u64;
+        let sent = self
+            .step(op, Step::Copy, progress, async {
+                let (target, password, app, version, dir) = (
+                    target.clone(),
+                    password.to_string(),
+                    app.to_string(),
+                    version.clone(),
+                    dir.clone(),
+                );
+                tokio::task::spawn_blocking(move || {
+                    send_snapshot(&target, &password, &app, &version, &dir)
+                })
+                .await
+                .map_err(|e| Error::Internal {
+                    message: format!("the backup's task failed: {e}"),
+                })?
+            })
+            .await?;
+        Ok(BackupReport {
+            operation: op,
+            target: target.name.clone(),
+            backup: sent.info,
+            consistency: manifest.consistency,
+            downtime_ms,
+        })
+    }
+
+    /// Puts things as they were before the backup, whatever step it reached:
+    /// the local copy dropped, the app running if it ran. Idempotent.
+    async fn settle_backup_plan(&self, plan: &BackupPlan) -> Result<()> {
+        let app = plan.app.as_str();
+        self.drop_partial_snapshot(app, &plan.snapshot)?;
+        let dir = self.snapshots_dir(app).join(&plan.snapshot);
+        remove_tree(&dir).map_err(|cause| Error::Write { path: dir, cause })?;
+        if plan.was_running && !self.app_running(app).await? {
+            let project = self.load_rendered(app)?;
+            self.engine.start(&project, &mut |_| {}).await?;
+        }
+        Ok(())
+    }
+
+    /// Settles a backup a crash interrupted: it is not finished, the app is
+    /// as it was.
+    pub(in crate::apps) async fn settle_backup(&self, op: &OperationRecord) -> Result<()> {
+        let plan: BackupPlan = self.journaled_plan(op)?;
+        self.settle_backup_plan(&plan).await?;
+        let why = match &op.error {
+            Some(error) => format!("{error}; the app was put back as it was"),
+            None => "interrupted; the app was put back as it was when Berth restarted; run the backup again".into(),
+        };
+        self.db.finish_operation(op.id, "interrupted", Some(&why))
+    }
+
+    /// Fetches backup `id` of `app` from `target` into the app's snapshots,
+    /// ready to roll back to; returns the local snapshot's id.
+    pub async fn fetch_backup(
+        &self,
+        app: &str,
+        target: &Target,
+        password: &str,
+        id: &str,
+    ) -> Result<String> {
+        self.installed_record(app)?;
+        let root = self.snapshots_dir(app);
+        let partial = root.join(format!("fetch-{id}.partial"));
+        remove_tree(&partial).map_err(|cause| Error::Write {
+            path: partial.clone(),
+            cause,
+        })?;
+        let found = {
+            let (target, password, app, id, partial) = (
+                target.clone(),
+                password.to_string(),
+                app.to_string(),
+                id.to_string(),
+                partial.clone(),
+            );
+            tokio::task::spawn_blocking(move || {
+                fetch_snapshot(&target, &password, &app, &id, &partial)
+            })
+            .await
+            .map_err(|e| Error::Internal {
+                message: format!("the restore's task failed: {e}"),
+            })??
+        };
+        let bad = |message: String| Error::Backup { message };
+        let json = partial.join("snapshot.json");
+        let mut snapshot: Snapshot = std::fs::read(&json)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice(&b).map_err(|e| e.to_string()))
+            .map_err(|e| {
+                bad(format!(
+                    "backup {} holds no readable snapshot.json ({e}); was it written by Berth?",
+                    found.short_id
+                ))
+            })?;
+        let manifest: Option<BackupManifest> = std::fs::read(partial.join("backup.json"))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(m) = &manifest {
+            // Secrets the app had then and this server has no longer.
+            self.db.add_secrets(app, &m.secrets)?;
+        }
+        let stamp = snapshot
+            .id
+            .split("-op")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let local = format!("{stamp}-backup-{}", found.short_id);
+        snapshot.id = local.clone();
+        snapshot.app = app.to_string();
+        snapshot.reason = format!("restored from backup {}", found.short_id);
+        std::fs::write(
+            &json,
+            serde_json::to_vec_pretty(&snapshot).expect("snapshots serialize"),
+        )
+        .map_err(|cause| Error::Write {
+            path: json.clone(),
+            cause,
+        })?;
+        let done = root.join(&local);
+        remove_tree(&done).map_err(|cause| Error::Write {
+            path: done.clone(),
+            cause,
+        })?;
+        std::fs::rename(&partial, &done).map_err(|cause| Error::Write { path: done, cause })?;
+        Ok(local)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::app_version;
+
+    #[test]
+    fn versions_read_from_the_source() {
+        assert_eq!(app_version("berth/jellyfin@10.10.7"), "10.10.7");
+        assert_eq!(app_version("/srv/x/compose.yml"), "compose");
+    }
+}

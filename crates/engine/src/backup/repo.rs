@@ -1,0 +1,256 @@
+//! The repository itself, through `rustic_core`: created (format version 2,
+//! compressed, as restic 0.14 and later read), a folder of an app sent as a
+//! snapshot, the snapshots listed, one fetched back into a folder. Blocking
+//! calls: run them off the async runtime (`spawn_blocking`).
+
+use std::path::{Path, PathBuf};
+
+use rustic_backend::BackendOptions;
+use rustic_core::{
+    BackupOptions, ConfigOptions, Credentials, KeyOptions, LocalDestination, LsOptions,
+    ParentOptions, PathList, Repository, RepositoryOptions, RestoreOptions, SnapshotOptions,
+};
+use serde::{Deserialize, Serialize};
+
+use super::Target;
+use crate::{Error, Result};
+
+/// Where an app's files are in a snapshot: `/berth/<app>/` (its data folder
+/// under `data/`, each named volume under `volumes/<name>/`, the rendered
+/// `compose.yml`, the store files under `files/`, `snapshot.json` and
+/// `backup.json`).
+pub const APP_ROOT: &str = "/berth";
+
+/// A backup of an app, as `restic snapshots` shows it too.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct BackupInfo {
+    /// The snapshot's id (64 hex digits; restic shows the first 8).
+    pub id: String,
+    pub short_id: String,
+    /// When it was taken (RFC 3339).
+    pub time: String,
+    pub app: String,
+    /// The app's version then.
+    pub version: String,
+    pub host: String,
+    #[specta(type = f64)]
+    pub files: u64,
+    #[specta(type = f64)]
+    pub bytes: u64,
+    /// Bytes this backup added to the repository (after deduplication and
+    /// compression).
+    #[specta(type = f64)]
+    pub added: u64,
+}
+
+/// What sending a snapshot did.
+#[derive(Debug, Clone)]
+pub struct Sent {
+    pub info: BackupInfo,
+}
+
+fn fail(what: &str) -> impl Fn(Box<rustic_core::RusticError>) -> Error + '_ {
+    move |e| Error::Backup {
+        message: format!("{what}: {}", brief(&e)),
+    }
+}
+
+/// A rustic error in one line (its `Display` runs to a page, with a backtrace).
+fn brief(e: &rustic_core::RusticError) -> String {
+    let log = e.display_log();
+    log.strip_prefix("Error: ").unwrap_or(&log).to_string()
+}
+
+fn backends(target: &Target) -> Result<rustic_core::RepositoryBackends> {
+    BackendOptions::default()
+        .repository(target.repository())
+        .to_backends()
+        .map_err(fail("reaching the backup target"))
+}
+
+fn options() -> RepositoryOptions {
+    // No cache: the folder target is local; a cache would sit in root's home.
+    RepositoryOptions::default().no_cache(true)
+}
+
+/// Creates the repository at `target`, or opens the one there; `true` when
+/// created. A repository the password does not open is refused.
+pub(super) fn init_or_open(target: &Target, password: &str) -> Result<bool> {
+    let credentials = Credentials::password(password);
+    let backends = backends(target)?;
+    let exists = match &target.kind {
+        super::TargetKind::Folder { path } => path.join("config").exists(),
+    };
+    let repo = Repository::new(&options(), &backends).map_err(fail("opening the repository"))?;
+    if exists {
+        repo.open(&credentials).map_err(|e| Error::Backup {
+            message: if e.is_incorrect_password() {
+                format!(
+                    "{} holds a restic repository this password does not open: give the password it was made with",
+                    target.location()
+                )
+            } else {
+                format!("opening the repository at {}: {}", target.location(), brief(&e))
+            },
+        })?;
+        Ok(false)
+    } else {
+        let config = ConfigOptions::default().set_version(2u32);
+        repo.init(&credentials, &KeyOptions::default(), &config)
+            .map_err(fail("creating the repository"))?;
+        Ok(true)
+    }
+}
+
+fn open(target: &Target, password: &str) -> Result<Repository<rustic_core::OpenStatus>> {
+    Repository::new(&options(), &backends(target)?)
+        .map_err(fail("opening the repository"))?
+        .open(&Credentials::password(password))
+        .map_err(fail("opening the repository"))
+}
+
+/// `app=ID` and `version=V` tags, and the `berth` tag.
+fn tags(app: &str, version: &str) -> String {
+    // Tags are a comma-separated list.
+    let version = version.replace(',', "_");
+    format!("berth,app={app},version={version}")
+}
+
+fn tag_value(snap: &rustic_core::repofile::SnapshotFile, key: &str) -> String {
+    let prefix = format!("{key}=");
+    snap.tags
+        .iter()
+        .find_map(|t| t.strip_prefix(&prefix))
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn info(snap: &rustic_core::repofile::SnapshotFile) -> BackupInfo {
+    let id = snap.id.to_string();
+    let summary = snap.summary.clone().unwrap_or_default();
+    BackupInfo {
+        short_id: id.chars().take(8).collect(),
+        id,
+        time: format!("{:.0}", snap.time.timestamp()),
+        app: tag_value(snap, "app"),
+        version: tag_value(snap, "version"),
+        host: snap.hostname.clone(),
+        files: summary.total_files_processed,
+        bytes: summary.total_bytes_processed,
+        added: summary.data_added,
+    }
+}
+
+/// Sends the folder `dir` (a local snapshot of `app`) to `target` as a
+/// snapshot whose path is `/berth/<app>`, tagged with the app and version.
+pub fn send_snapshot(
+    target: &Target,
+    password: &str,
+    app: &str,
+    version: &str,
+    dir: &Path,
+) -> Result<Sent> {
+    let repo = open(target, password)?
+        .to_indexed_ids()
+        .map_err(fail("reading the repository's index"))?;
+    // The folder is a fresh copy each time: files are matched with the last
+    // backup's by size and time, not by inode or change time.
+    let parent = ParentOptions::default()
+        .ignore_ctime(true)
+        .ignore_inode(true);
+    let options = BackupOptions::default()
+        .as_path(PathBuf::from(format!("{APP_ROOT}/{app}")))
+        .parent_opts(parent);
+    let source = PathList::from_iter([dir.to_path_buf()])
+        .sanitize()
+        .map_err(|e| Error::Backup {
+            message: format!("the folder {}: {e}", dir.display()),
+        })?;
+    let snap = SnapshotOptions::default()
+        .label(app.to_string())
+        .description(format!("Berth backup of {app} ({version})"))
+        .add_tags(&tags(app, version))
+        .and_then(|o| o.to_snapshot())
+        .map_err(fail("describing the snapshot"))?;
+    let snap = repo
+        .backup(&options, &source, snap)
+        .map_err(fail("writing the backup"))?;
+    Ok(Sent { info: info(&snap) })
+}
+
+/// The backups at `target` (of `app` only, when given), newest first.
+pub fn list_snapshots(
+    target: &Target,
+    password: &str,
+    app: Option<&str>,
+) -> Result<Vec<BackupInfo>> {
+    let repo = open(target, password)?;
+    let snaps = repo
+        .get_matching_snapshots(|s| s.tags.contains("berth"))
+        .map_err(fail("listing the backups"))?;
+    let mut list: Vec<BackupInfo> = snaps
+        .iter()
+        .map(info)
+        .filter(|b| app.is_none_or(|a| b.app == a))
+        .collect();
+    list.sort_by(|a, b| b.time.cmp(&a.time));
+    Ok(list)
+}
+
+/// Fetches backup `id` (or a unique prefix) of `app` into `dest` (created;
+/// owners, modes and times as backed up); returns the backup.
+pub fn fetch_snapshot(
+    target: &Target,
+    password: &str,
+    app: &str,
+    id: &str,
+    dest: &Path,
+) -> Result<BackupInfo> {
+    let repo = open(target, password)?
+        .to_indexed()
+        .map_err(fail("reading the repository's index"))?;
+    let snap = repo
+        .get_snapshot_from_str(id, |_| true)
+        .map_err(|e| Error::BadRequest {
+            message: format!(
+                "there is no backup {id} at {} (see `berth backup list`): {}",
+                target.location(),
+                brief(&e)
+            ),
+        })?;
+    let found = info(&snap);
+    if found.app != app {
+        return Err(Error::BadRequest {
+            message: format!(
+                "backup {} is of {}, not of {app}",
+                found.short_id,
+                if found.app.is_empty() {
+                    "no Berth app"
+                } else {
+                    &found.app
+                }
+            ),
+        });
+    }
+    let node = repo
+        .node_from_snapshot_path(&format!("{}:{APP_ROOT}/{app}", snap.id), |_| true)
+        .map_err(fail("finding the app's files in the backup"))?;
+    let ls = repo
+        .ls(&node, &LsOptions::default())
+        .map_err(fail("reading the backup"))?;
+    std::fs::create_dir_all(dest).map_err(|cause| Error::Write {
+        path: dest.to_path_buf(),
+        cause,
+    })?;
+    let dest_str = format!("{}/", dest.display());
+    let destination =
+        LocalDestination::new(&dest_str, true, false).map_err(fail("preparing the restore"))?;
+    let opts = RestoreOptions::default().numeric_id(true);
+    let plan = repo
+        .prepare_restore(&opts, ls.clone(), &destination, false)
+        .map_err(fail("planning the restore"))?;
+    repo.restore(plan, &opts, ls, &destination)
+        .map_err(fail("restoring the backup"))?;
+    Ok(found)
+}

@@ -1,0 +1,96 @@
+//! Backups: targets, backing an app up, listing backups, restoring an app
+//! from one (`crate::backup`, `crate::apps::backup`).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use super::super::commands::args;
+use super::super::{Operation, Service};
+use crate::apps::UpdateTarget;
+use crate::backup::{list_snapshots, valid_snapshot_id, BackupInfo, Target, TargetAdded, Targets};
+use crate::{Error, Result};
+
+impl Service {
+    fn targets(&self) -> Targets {
+        Targets::new(self.apps.home())
+    }
+
+    pub(in crate::service) async fn backup_targets(
+        &self,
+        _: args::BackupTargets,
+    ) -> Result<Vec<Target>> {
+        self.targets().list()
+    }
+
+    pub(in crate::service) async fn backup_target_add(
+        &self,
+        a: args::BackupTargetAdd,
+    ) -> Result<TargetAdded> {
+        let targets = self.targets();
+        // Creating a repository derives its key (scrypt): off the runtime.
+        tokio::task::spawn_blocking(move || {
+            targets.add_folder(
+                a.name.as_deref(),
+                &PathBuf::from(a.path),
+                a.password.as_deref(),
+            )
+        })
+        .await
+        .map_err(|e| Error::Internal {
+            message: format!("adding the target failed: {e}"),
+        })?
+    }
+
+    pub(in crate::service) async fn backup(self: &Arc<Self>, a: args::Backup) -> Result<Operation> {
+        self.require_installed(&a.app)?;
+        let targets = self.targets();
+        let target = targets.get(a.target.as_deref())?;
+        let password = targets.password()?;
+        let busy = self.claim(&a.app)?;
+        let (op, plan) = self.apps.begin_backup(&a.app, &target).await?;
+        Ok(self.spawn_job(busy, op, move |s, r| async move {
+            s.apps
+                .run_backup(op, &plan, &target, &password, &mut r.progress())
+                .await
+        }))
+    }
+
+    pub(in crate::service) async fn backups(&self, a: args::Backups) -> Result<Vec<BackupInfo>> {
+        let targets = self.targets();
+        let target = targets.get(a.target.as_deref())?;
+        let password = targets.password()?;
+        let app = a.app.map(String::from);
+        tokio::task::spawn_blocking(move || list_snapshots(&target, &password, app.as_deref()))
+            .await
+            .map_err(|e| Error::Internal {
+                message: format!("listing the backups failed: {e}"),
+            })?
+    }
+
+    pub(in crate::service) async fn restore(
+        self: &Arc<Self>,
+        a: args::Restore,
+    ) -> Result<Operation> {
+        if !valid_snapshot_id(&a.backup) {
+            return Err(Error::BadRequest {
+                message: format!(
+                    "{:?} is not a backup id: give the id `berth backup list` shows (hex digits)",
+                    a.backup
+                ),
+            });
+        }
+        self.require_installed(&a.app)?;
+        let targets = self.targets();
+        let target = targets.get(a.target.as_deref())?;
+        let password = targets.password()?;
+        let busy = self.claim(&a.app)?;
+        let local = self
+            .apps
+            .fetch_backup(&a.app, &target, &password, &a.backup)
+            .await?;
+        // A rollback to it: the current state snapshotted first, journaled,
+        // undone on failure or after a crash.
+        self.start_update(busy, UpdateTarget::Snapshot(Some(local)), false)
+            .await
+    }
+}
