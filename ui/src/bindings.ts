@@ -945,6 +945,7 @@ export type Replies_Deserialize = {
 	snapshots: SnapshotInfo[],
 	backupTargets: Target[],
 	backupTargetAdd: TargetAdded_Deserialize,
+	backupSshKey: string,
 	backup: BackupReport,
 	backups: BackupInfo[],
 	restore: Started,
@@ -1005,6 +1006,7 @@ export type Replies_Serialize = {
 	snapshots: SnapshotInfo[],
 	backupTargets: Target[],
 	backupTargetAdd: TargetAdded_Serialize,
+	backupSshKey: string,
 	backup: BackupReport,
 	backups: BackupInfo[],
 	restore: Started,
@@ -1273,17 +1275,23 @@ export type Request =
 /**  The backup targets: where backups go. */
 { command: "backupTargets"; args: Record<string, never> } | 
 /**
- *  Adds a folder as a backup target (an external drive, a NAS mount):
- *  creates a restic repository there, or opens the one there with
- *  `password` (the one another Berth made it with). The password is
- *  generated the first time and answered once; it is kept root-only in
- *  the home's `backup/`.
+ *  Adds a backup target: a folder (an external drive, a NAS mount) when
+ *  `path` is a path, an SFTP server when it is `sftp://user@host[:port]/path`
+ *  (logged into with the key `backupSshKey` answers). Creates a restic
+ *  repository there, or opens the one there with `password` (the one
+ *  another Berth made it with). The password is generated the first time
+ *  and answered once; it is kept root-only in the home's `backup/`.
  */
 { command: "backupTargetAdd"; args: {
 	path: string,
 	name?: string | null,
 	password?: string | null,
 } } | 
+/**
+ *  Berth's SSH public key for SFTP targets (made the first time): the
+ *  line to add to the server's `~/.ssh/authorized_keys`.
+ */
+{ command: "backupSshKey"; args: Record<string, never> } | 
 /**
  *  Backs an app up to a target (the only one unless named): stopped
  *  while its data is copied, started again, then sent.
@@ -1874,7 +1882,12 @@ export type TargetAdded_Serialize = {
 /**  Where backups go. */
 export type TargetKind = 
 /**  A folder on this server: an external drive, a NAS mount. */
-{ kind: "folder"; path: string };
+{ kind: "folder"; path: string } | 
+/**
+ *  A folder on another machine over SFTP (any SSH server: a NAS, a
+ *  friend's server), logged into with Berth's own key.
+ */
+{ kind: "sftp"; user: string; host: string; port: number; path: string; key: string; knownHosts: string };
 
 /**  The last update check. */
 export type UpdatesInfo = UpdatesInfo_Serialize | UpdatesInfo_Deserialize;

@@ -1,4 +1,4 @@
-//! Backups: `berth backup target add-folder|list`, `berth backup run`,
+//! Backups: `berth backup target add-folder|add-sftp|ssh-key|list`, `berth backup run`,
 //! `berth backup list`, `berth restore`. Printing only; the daemon does the work.
 
 use std::path::PathBuf;
@@ -53,6 +53,29 @@ pub enum TargetCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Add a folder on another machine over SFTP (any SSH server: a NAS, a
+    /// friend's server) as a backup target. Berth logs in with its own key
+    /// (`berth backup target ssh-key` prints it: add it to the user's
+    /// ~/.ssh/authorized_keys there) and trusts the server's host key the
+    /// first time.
+    AddSftp {
+        /// sftp://user@host[:port]/path (an absolute path; /~/path for one
+        /// in the user's home).
+        url: String,
+        /// Its name (default: sftp).
+        #[arg(long)]
+        name: Option<String>,
+        /// A file holding the password of the repository already there (one
+        /// another Berth made); by default this Berth's password is used, or
+        /// a new one generated.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Berth's SSH public key for SFTP targets: the line to add to the
+    /// server's ~/.ssh/authorized_keys (made the first time).
+    SshKey,
     /// The backup targets.
     List {
         #[arg(long)]
@@ -70,49 +93,30 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
         }) => {
             let path = std::path::absolute(&path)
                 .with_context(|| format!("the folder {}", path.display()))?;
-            let password = password_file
-                .map(|f| {
-                    std::fs::read_to_string(&f)
-                        .map(|p| p.trim().to_string())
-                        .with_context(|| format!("reading the password file {}", f.display()))
-                })
-                .transpose()?;
-            let added: TargetAdded = client(home)?.call(
-                &Request::from(args::BackupTargetAdd {
-                    path: path.to_string_lossy().into_owned(),
-                    name,
-                    password,
-                }),
-                |_| {},
+            add_target(
+                home,
+                path.to_string_lossy().into_owned(),
+                name,
+                password_file,
+                json,
             )?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&added)?);
-                return Ok(ExitCode::SUCCESS);
-            }
-            println!(
-                "Backup target {} added: {} ({} restic repository).",
-                added.target.name,
-                added.target.location(),
-                if added.created {
-                    "a new"
-                } else {
-                    "an existing"
-                }
-            );
-            if let Some(password) = &added.password {
-                println!();
-                println!("The repository's password (shown only now):");
-                println!();
-                println!("    {password}");
-                println!();
-                println!(
-                    "Keep a copy somewhere other than this server: without it no one can restore"
-                );
-                println!(
-                    "these backups, with Berth or with restic. This server keeps it in {} (root only).",
-                    added.password_file.display()
+        }
+        BackupCommand::Target(TargetCommand::AddSftp {
+            url,
+            name,
+            password_file,
+            json,
+        }) => {
+            if !url.starts_with("sftp:") {
+                anyhow::bail!(
+                    "{url:?} is not an SFTP location: write sftp://user@host[:port]/path"
                 );
             }
+            add_target(home, url, name, password_file, json)?;
+        }
+        BackupCommand::Target(TargetCommand::SshKey) => {
+            let key: String = client(home)?.call(&Request::from(args::BackupSshKey {}), |_| {})?;
+            println!("{key}");
         }
         BackupCommand::Target(TargetCommand::List { json }) => {
             let list: Vec<Target> =
@@ -127,6 +131,7 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
                 for t in list {
                     let kind = match t.kind {
                         TargetKind::Folder { .. } => "folder",
+                        TargetKind::Sftp { .. } => "sftp",
                     };
                     println!("{}  {kind}  {}", t.name, t.location());
                 }
@@ -213,4 +218,57 @@ pub fn restore(
             target,
         }),
     )
+}
+
+/// Adds a target at `place` (a folder's absolute path or an SFTP URL) and
+/// says what was made, with the password the first time.
+fn add_target(
+    home: &HomeArg,
+    place: String,
+    name: Option<String>,
+    password_file: Option<PathBuf>,
+    json: bool,
+) -> Result<()> {
+    let password = password_file
+        .map(|f| {
+            std::fs::read_to_string(&f)
+                .map(|p| p.trim().to_string())
+                .with_context(|| format!("reading the password file {}", f.display()))
+        })
+        .transpose()?;
+    let added: TargetAdded = client(home)?.call(
+        &Request::from(args::BackupTargetAdd {
+            path: place,
+            name,
+            password,
+        }),
+        |_| {},
+    )?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&added)?);
+        return Ok(());
+    }
+    println!(
+        "Backup target {} added: {} ({} restic repository).",
+        added.target.name,
+        added.target.location(),
+        if added.created {
+            "a new"
+        } else {
+            "an existing"
+        }
+    );
+    if let Some(password) = &added.password {
+        println!();
+        println!("The repository's password (shown only now):");
+        println!();
+        println!("    {password}");
+        println!();
+        println!("Keep a copy somewhere other than this server: without it no one can restore");
+        println!(
+            "these backups, with Berth or with restic. This server keeps it in {} (root only).",
+            added.password_file.display()
+        );
+    }
+    Ok(())
 }

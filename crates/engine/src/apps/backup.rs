@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use super::snapshot::{remove_tree, snapshot_id, Snapshot};
 use super::update::store_source;
 use super::{Apps, Progress};
-use crate::backup::{fetch_snapshot, send_snapshot, BackupInfo, Target};
+use crate::backup::{fetch_snapshot, reach, send_snapshot, BackupInfo, Target};
 use crate::db::{now_ms, OperationRecord};
 use crate::lifecycle::ImageRef;
 use crate::model::Step;
@@ -168,6 +168,15 @@ impl Apps {
             }
         }
         let version = app_version(&record.source);
+        // The target first: one that cannot be reached costs no downtime.
+        {
+            let (target, password) = (target.clone(), password.to_string());
+            tokio::task::spawn_blocking(move || reach(&target, &password))
+                .await
+                .map_err(|e| Error::Internal {
+                    message: format!("the backup's task failed: {e}"),
+                })??;
+        }
         let stopped_at = std::time::Instant::now();
         if plan.was_running {
             self.step(op, Step::Stop, progress, self.engine.stop(&project))

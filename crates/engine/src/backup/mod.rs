@@ -13,6 +13,7 @@
 //! reuses the update's snapshots.
 
 mod repo;
+mod sftp;
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -20,7 +21,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-pub use repo::{fetch_snapshot, list_snapshots, send_snapshot, BackupInfo, Sent, APP_ROOT};
+pub use repo::{fetch_snapshot, list_snapshots, reach, send_snapshot, BackupInfo, Sent, APP_ROOT};
+pub use sftp::{ssh_command, Endpoint};
 
 use crate::{Error, Result};
 
@@ -30,6 +32,21 @@ use crate::{Error, Result};
 pub enum TargetKind {
     /// A folder on this server: an external drive, a NAS mount.
     Folder { path: PathBuf },
+    /// A folder on another machine over SFTP (any SSH server: a NAS, a
+    /// friend's server), logged into with Berth's own key.
+    #[serde(rename_all = "camelCase")]
+    Sftp {
+        user: String,
+        host: String,
+        port: u16,
+        /// The repository's folder there (absolute, or relative to the
+        /// user's home).
+        path: String,
+        /// Berth's private key (in `<home>/backup/ssh/`).
+        key: PathBuf,
+        /// Berth's known-hosts file for its targets.
+        known_hosts: PathBuf,
+    },
 }
 
 /// A configured backup target.
@@ -42,17 +59,90 @@ pub struct Target {
 }
 
 impl Target {
-    /// The repository's location as rustic's backend options take it.
-    fn repository(&self) -> String {
+    /// Where it is, for people.
+    pub fn location(&self) -> String {
         match &self.kind {
             TargetKind::Folder { path } => path.to_string_lossy().into_owned(),
+            TargetKind::Sftp { .. } => self.endpoint().expect("sftp").location(),
         }
     }
 
-    /// Where it is, for people.
-    pub fn location(&self) -> String {
-        self.repository()
+    /// How to reach an SFTP target.
+    fn endpoint(&self) -> Option<Endpoint> {
+        match &self.kind {
+            TargetKind::Sftp {
+                user,
+                host,
+                port,
+                path,
+                key,
+                known_hosts,
+            } => Some(Endpoint {
+                user: user.clone(),
+                host: host.clone(),
+                port: *port,
+                path: path.clone(),
+                key: key.clone(),
+                known_hosts: known_hosts.clone(),
+            }),
+            TargetKind::Folder { .. } => None,
+        }
     }
+}
+
+/// `sftp://user@host[:port]/path` (an absolute path; `/~/path` for one in
+/// the user's home) or restic's `sftp:user@host:/path`, as (user, host,
+/// port, path).
+pub fn parse_sftp(url: &str) -> Result<(String, String, u16, String)> {
+    let bad = |why: &str| Error::BadRequest {
+        message: format!(
+            "{url:?} is not an SFTP location ({why}): write sftp://user@host[:port]/path"
+        ),
+    };
+    let (userhost, port, path) = if let Some(rest) = url.strip_prefix("sftp://") {
+        let (authority, path) = rest
+            .split_once('/')
+            .ok_or_else(|| bad("no path after the host"))?;
+        let path = match path.strip_prefix("~/") {
+            Some(home) => home.to_string(),
+            None => format!("/{path}"),
+        };
+        let (userhost, port) = match authority.rsplit_once(':') {
+            Some((uh, port)) => (
+                uh,
+                port.parse::<u16>()
+                    .ok()
+                    .filter(|p| *p > 0)
+                    .ok_or_else(|| bad("the port is not a number"))?,
+            ),
+            None => (authority, 22),
+        };
+        (userhost.to_string(), port, path)
+    } else if let Some(rest) = url.strip_prefix("sftp:") {
+        let (userhost, path) = rest
+            .split_once(':')
+            .ok_or_else(|| bad("no path after the host"))?;
+        (userhost.to_string(), 22, path.to_string())
+    } else {
+        return Err(bad("it does not start with sftp://"));
+    };
+    let (user, host) = userhost
+        .split_once('@')
+        .ok_or_else(|| bad("no user: write user@host"))?;
+    let plain = |s: &str| {
+        !s.is_empty()
+            && !s.starts_with('-')
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    };
+    if !plain(user) || !plain(host.trim_start_matches('[').trim_end_matches(']')) {
+        return Err(bad("the user or host has characters ssh would not take"));
+    }
+    let path = path.trim_end_matches('/').to_string();
+    if path.is_empty() || path.split('/').any(|p| p == "..") || path.contains('\0') {
+        return Err(bad("the path is empty or climbs with .."));
+    }
+    Ok((user.to_string(), host.to_string(), port, path))
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -121,7 +211,7 @@ impl Targets {
             }),
             None => match all.len() {
                 0 => Err(Error::BadRequest {
-                    message: "no backup target is configured: add one with `berth backup target add-folder PATH`".into(),
+                    message: "no backup target is configured: add one with `berth backup target add-folder PATH` or `add-sftp sftp://user@host/path`".into(),
                 }),
                 1 => Ok(all.into_iter().next().expect("one")),
                 _ => Err(Error::BadRequest {
@@ -141,7 +231,7 @@ impl Targets {
             .map(|s| s.trim().to_string())
             .map_err(|cause| match cause.kind() {
                 std::io::ErrorKind::NotFound => Error::BadRequest {
-                    message: "no backup target is configured: add one with `berth backup target add-folder PATH`".into(),
+                    message: "no backup target is configured: add one with `berth backup target add-folder PATH` or `add-sftp sftp://user@host/path`".into(),
                 },
                 _ => Error::Read { path: file, cause },
             })
@@ -156,19 +246,115 @@ impl Targets {
         path: &Path,
         password: Option<&str>,
     ) -> Result<TargetAdded> {
-        let name = name.unwrap_or("folder").to_string();
-        if !valid_target_name(&name) {
-            return Err(Error::BadRequest {
-                message: format!(
-                    "{name:?} is not a valid target name: use letters, digits, - and _ (at most 32)"
-                ),
-            });
-        }
         if !path.is_absolute() {
             return Err(Error::BadRequest {
                 message: format!(
                     "the backup folder must be an absolute path: {}",
                     path.display()
+                ),
+            });
+        }
+        let kind = TargetKind::Folder {
+            path: path.to_path_buf(),
+        };
+        self.add(name.unwrap_or("folder"), kind, password, || {
+            std::fs::create_dir_all(path).map_err(|cause| Error::Write {
+                path: path.to_path_buf(),
+                cause,
+            })
+        })
+    }
+
+    /// Adds an SFTP target at `url` (`sftp://user@host[:port]/path`):
+    /// logs in with Berth's key (`ssh_key` makes it; the server must
+    /// have it in its authorized keys), trusts the server's host key the
+    /// first time, and creates (or opens) the repository there.
+    pub fn add_sftp(
+        &self,
+        name: Option<&str>,
+        url: &str,
+        password: Option<&str>,
+    ) -> Result<TargetAdded> {
+        let (user, host, port, path) = parse_sftp(url)?;
+        let kind = TargetKind::Sftp {
+            user,
+            host,
+            port,
+            path,
+            key: self.ssh_dir().join("id_ed25519"),
+            known_hosts: self.ssh_dir().join("known_hosts"),
+        };
+        self.add(name.unwrap_or("sftp"), kind, password, || {
+            self.ssh_key().map(|_| ())
+        })
+    }
+
+    fn ssh_dir(&self) -> PathBuf {
+        self.dir.join("ssh")
+    }
+
+    /// Berth's SSH public key for SFTP targets (one line, as
+    /// `authorized_keys` takes it), made with `ssh-keygen` the first time.
+    pub fn ssh_key(&self) -> Result<String> {
+        self.make_dir()?;
+        let dir = self.ssh_dir();
+        let write = |cause| Error::Write {
+            path: dir.clone(),
+            cause,
+        };
+        std::fs::create_dir_all(&dir).map_err(write)?;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).map_err(write)?;
+        let key = dir.join("id_ed25519");
+        let public = dir.join("id_ed25519.pub");
+        if !key.exists() {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "server".into());
+            let made = std::process::Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C"])
+                .arg(format!("berth@{host}"))
+                .arg("-f")
+                .arg(&key)
+                .stdin(std::process::Stdio::null())
+                .output()
+                .map_err(|e| Error::Backup {
+                    message: if e.kind() == std::io::ErrorKind::NotFound {
+                        "SFTP targets need the ssh client: apt install openssh-client".into()
+                    } else {
+                        format!("running ssh-keygen: {e}")
+                    },
+                })?;
+            if !made.status.success() {
+                return Err(Error::Backup {
+                    message: format!(
+                        "ssh-keygen could not make Berth's key: {}",
+                        String::from_utf8_lossy(&made.stderr).trim()
+                    ),
+                });
+            }
+        }
+        std::fs::read_to_string(&public)
+            .map(|s| s.trim().to_string())
+            .map_err(|cause| Error::Read {
+                path: public,
+                cause,
+            })
+    }
+
+    /// Adds a target of `kind` named `name`, once `prepare` has made what
+    /// it needs, and its repository opens (or is created) with the password.
+    fn add(
+        &self,
+        name: &str,
+        kind: TargetKind,
+        password: Option<&str>,
+        prepare: impl FnOnce() -> Result<()>,
+    ) -> Result<TargetAdded> {
+        let name = name.to_string();
+        if !valid_target_name(&name) {
+            return Err(Error::BadRequest {
+                message: format!(
+                    "{name:?} is not a valid target name: use letters, digits, - and _ (at most 32)"
                 ),
             });
         }
@@ -202,16 +388,8 @@ impl Targets {
             (None, Some(given)) => (given.to_string(), false),
             (None, None) => (new_password()?, true),
         };
-        let target = Target {
-            name,
-            kind: TargetKind::Folder {
-                path: path.to_path_buf(),
-            },
-        };
-        std::fs::create_dir_all(path).map_err(|cause| Error::Write {
-            path: path.to_path_buf(),
-            cause,
-        })?;
+        let target = Target { name, kind };
+        prepare()?;
         let created = repo::init_or_open(&target, &password)?;
         // Only once the repository opens with it is the password kept.
         write_private(&self.password_file(), password.as_bytes())?;
@@ -321,6 +499,39 @@ mod tests {
         assert!(!third.password_file().exists());
         for d in [home, folder, temp("home2"), temp("home3")] {
             let _ = std::fs::remove_dir_all(d);
+        }
+    }
+
+    #[test]
+    fn sftp_locations_are_read_and_hostile_ones_refused() {
+        let p = |u: &str| parse_sftp(u).map_err(|e| e.to_string());
+        assert_eq!(
+            p("sftp://backup@nas.lan:2222/volume1/berth/").unwrap(),
+            (
+                "backup".into(),
+                "nas.lan".into(),
+                2222,
+                "/volume1/berth".into()
+            )
+        );
+        assert_eq!(
+            p("sftp://me@10.0.0.5/~/berth").unwrap(),
+            ("me".into(), "10.0.0.5".into(), 22, "berth".into())
+        );
+        assert_eq!(
+            p("sftp:me@nas:/srv/b").unwrap(),
+            ("me".into(), "nas".into(), 22, "/srv/b".into())
+        );
+        for bad in [
+            "sftp://nas/srv",                  // no user
+            "sftp://me@nas",                   // no path
+            "sftp://me@nas:x/srv",             // port
+            "sftp://me@-oProxyCommand=sh/srv", // an ssh option as a host
+            "sftp://-lroot@nas/srv",           // an ssh option as a user
+            "sftp://me@nas/srv/../etc",        // climbing
+            "/srv/backups",                    // not sftp
+        ] {
+            assert!(p(bad).is_err(), "{bad} accepted");
         }
     }
 

@@ -4,15 +4,17 @@
 //! calls: run them off the async runtime (`spawn_blocking`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rustic_backend::BackendOptions;
 use rustic_core::{
-    BackupOptions, ConfigOptions, Credentials, KeyOptions, LocalDestination, LsOptions,
+    BackupOptions, ConfigOptions, Credentials, FileType, KeyOptions, LocalDestination, LsOptions,
     ParentOptions, PathList, Repository, RepositoryOptions, RestoreOptions, SnapshotOptions,
 };
 use serde::{Deserialize, Serialize};
 
-use super::Target;
+use super::sftp::SftpBackend;
+use super::{Target, TargetKind};
 use crate::{Error, Result};
 
 /// Where an app's files are in a snapshot: `/berth/<app>/` (its data folder
@@ -63,10 +65,22 @@ fn brief(e: &rustic_core::RusticError) -> String {
 }
 
 fn backends(target: &Target) -> Result<rustic_core::RepositoryBackends> {
-    BackendOptions::default()
-        .repository(target.repository())
-        .to_backends()
-        .map_err(fail("reaching the backup target"))
+    match &target.kind {
+        TargetKind::Folder { path } => BackendOptions::default()
+            .repository(path.to_string_lossy())
+            .to_backends()
+            .map_err(fail("reaching the backup target")),
+        TargetKind::Sftp { .. } => {
+            let endpoint = target.endpoint().expect("an SFTP target");
+            let backend = SftpBackend::connect(&endpoint).map_err(|message| Error::Backup {
+                message: format!("the backup target {}: {message}", target.name),
+            })?;
+            Ok(rustic_core::RepositoryBackends::new(
+                Arc::new(backend),
+                None,
+            ))
+        }
+    }
 }
 
 fn options() -> RepositoryOptions {
@@ -79,9 +93,11 @@ fn options() -> RepositoryOptions {
 pub(super) fn init_or_open(target: &Target, password: &str) -> Result<bool> {
     let credentials = Credentials::password(password);
     let backends = backends(target)?;
-    let exists = match &target.kind {
-        super::TargetKind::Folder { path } => path.join("config").exists(),
-    };
+    let exists = !backends
+        .repository()
+        .list(FileType::Config)
+        .map_err(fail("looking for a repository at the target"))?
+        .is_empty();
     let repo = Repository::new(&options(), &backends).map_err(fail("opening the repository"))?;
     if exists {
         repo.open(&credentials).map_err(|e| Error::Backup {
@@ -108,6 +124,14 @@ fn open(target: &Target, password: &str) -> Result<Repository<rustic_core::OpenS
         .map_err(fail("opening the repository"))?
         .open(&Credentials::password(password))
         .map_err(fail("opening the repository"))
+}
+
+/// Opens the repository at `target` and lets it go: a backup checks this
+/// before it stops the app, so a target that cannot be reached (a NAS that
+/// is off, a key the server refuses, a host key that changed) costs no
+/// downtime.
+pub fn reach(target: &Target, password: &str) -> Result<()> {
+    open(target, password).map(|_| ())
 }
 
 /// `app=ID` and `version=V` tags, and the `berth` tag.

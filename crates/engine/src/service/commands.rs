@@ -353,11 +353,12 @@ commands! {
     Immediate snapshots: Snapshots { app: AppId } -> Vec<super::SnapshotInfo>;
     /// The backup targets: where backups go.
     Immediate backup_targets: BackupTargets {} -> Vec<crate::backup::Target>;
-    /// Adds a folder as a backup target (an external drive, a NAS mount):
-    /// creates a restic repository there, or opens the one there with
-    /// `password` (the one another Berth made it with). The password is
-    /// generated the first time and answered once; it is kept root-only in
-    /// the home's `backup/`.
+    /// Adds a backup target: a folder (an external drive, a NAS mount) when
+    /// `path` is a path, an SFTP server when it is `sftp://user@host[:port]/path`
+    /// (logged into with the key `backupSshKey` answers). Creates a restic
+    /// repository there, or opens the one there with `password` (the one
+    /// another Berth made it with). The password is generated the first time
+    /// and answered once; it is kept root-only in the home's `backup/`.
     Immediate backup_target_add: BackupTargetAdd {
         path: String,
         #[serde(default)]
@@ -365,6 +366,9 @@ commands! {
         #[serde(default)]
         password: Option<String>,
     } -> crate::backup::TargetAdded;
+    /// Berth's SSH public key for SFTP targets (made the first time): the
+    /// line to add to the server's `~/.ssh/authorized_keys`.
+    Immediate backup_ssh_key: BackupSshKey {} -> String;
     /// Backs an app up to a target (the only one unless named): stopped
     /// while its data is copied, started again, then sent.
     Job backup: Backup {
@@ -499,7 +503,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 53);
+        assert_eq!(COMMANDS.len(), 54);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));

@@ -29,16 +29,29 @@ impl Service {
         let targets = self.targets();
         // Creating a repository derives its key (scrypt): off the runtime.
         tokio::task::spawn_blocking(move || {
-            targets.add_folder(
-                a.name.as_deref(),
-                &PathBuf::from(a.path),
-                a.password.as_deref(),
-            )
+            if a.path.starts_with("sftp:") {
+                targets.add_sftp(a.name.as_deref(), &a.path, a.password.as_deref())
+            } else {
+                targets.add_folder(
+                    a.name.as_deref(),
+                    &PathBuf::from(a.path),
+                    a.password.as_deref(),
+                )
+            }
         })
         .await
         .map_err(|e| Error::Internal {
             message: format!("adding the target failed: {e}"),
         })?
+    }
+
+    pub(in crate::service) async fn backup_ssh_key(&self, _: args::BackupSshKey) -> Result<String> {
+        let targets = self.targets();
+        tokio::task::spawn_blocking(move || targets.ssh_key())
+            .await
+            .map_err(|e| Error::Internal {
+                message: format!("making the SSH key failed: {e}"),
+            })?
     }
 
     pub(in crate::service) async fn backup(self: &Arc<Self>, a: args::Backup) -> Result<Operation> {
