@@ -1,5 +1,5 @@
 // The shell: first-run setup or login, then the pages, routed by the URL hash
-// (#/ home, #/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/shares, #/stores,
+// (#/ home, #/catalog, #/app/<store>/<id>, #/apps, #/apps/<id>, #/shares, #/backups, #/stores,
 // #/ops, #/logs/<id>, #/system, #/account).
 import { useCallback, useEffect, useState, type ReactNode } from "react";
 import { authState, inDesktop, logout, setUnauthorizedHandler } from "./api";
@@ -12,6 +12,7 @@ import { Dashboard } from "./pages/Dashboard";
 import { InstalledAppPage } from "./pages/InstalledApp";
 import { MyAppsPage } from "./pages/MyApps";
 import { SharesPage } from "./pages/Shares";
+import { BackupsPage } from "./pages/Backups";
 import { StoresPage } from "./pages/Stores";
 import { UpdatesProvider, useUpdates } from "./updates";
 import { OpsPage } from "./pages/Ops";
@@ -30,7 +31,7 @@ function useHash(): string[] {
 }
 
 /** The pages with a link in the menu. */
-const ROUTED = ["catalog", "apps", "shares", "stores", "ops", "system", "account"];
+const ROUTED = ["catalog", "apps", "shares", "backups", "stores", "ops", "system", "account"];
 
 type Session = { state: "loading" } | { state: "setup" } | { state: "login" } | { state: "in"; user: string };
 
@@ -87,6 +88,9 @@ export function App() {
     case "shares":
       body = <SharesPage />;
       break;
+    case "backups":
+      body = <BackupsPage />;
+      break;
     case "stores":
       body = <StoresPage />;
       break;
@@ -112,6 +116,7 @@ export function App() {
           {link("catalog", "App store")}
           {link("apps", "My apps", <UpdatesBadge />)}
           {link("shares", "Shares")}
+          {link("backups", "Backups")}
           {link("stores", "Stores")}
           {link("ops", "History")}
           {link("system", "Server")}

@@ -1,0 +1,60 @@
+import { describe, expect, it } from "vitest";
+import type { BackupInfo, BackupReport, Target } from "../bindings";
+import { backupDone, backupLine, backupTime, newestByApp, targetPlace, targetProblem } from "./backups";
+
+const backup = (app: string, time: string, over: Partial<BackupInfo> = {}): BackupInfo => ({
+  id: "a".repeat(64),
+  shortId: "aaaaaaaa",
+  time,
+  app,
+  version: "1.2.0",
+  host: "box",
+  files: 3,
+  bytes: 7_000_000,
+  added: 1000,
+  ...over,
+});
+
+describe("backups", () => {
+  it("checks a target's place before it is sent", () => {
+    expect(targetProblem("folder", "/mnt/usb/b")).toBeNull();
+    expect(targetProblem("folder", "mnt/usb")).toMatch(/starting with \//);
+    expect(targetProblem("folder", " ")).toMatch(/Give the folder/);
+    expect(targetProblem("sftp", "sftp://backup@nas.lan:2222/volume1/berth")).toBeNull();
+    expect(targetProblem("sftp", "sftp://me@10.0.0.5/~/berth")).toBeNull();
+    expect(targetProblem("sftp", "nas:/srv")).toMatch(/sftp:\/\/user@host\/path/);
+    expect(targetProblem("sftp", "sftp://nas/srv")).toMatch(/sftp:\/\/user@host\/path/);
+    expect(targetProblem("sftp", "sftp://me@nas:99999/srv")).toMatch(/port/);
+    expect(targetProblem("sftp", "sftp://me@nas/srv/../etc")).toMatch(/climb/);
+    expect(targetProblem("sftp", "sftp://me@nas/")).toMatch(/root/);
+  });
+
+  it("writes a target's place as the user typed it", () => {
+    const sftp = { name: "nas", kind: "sftp", user: "me", host: "nas", port: 22, path: "berth", key: "/k", knownHosts: "/h" } as Target;
+    expect(targetPlace(sftp)).toBe("sftp://me@nas/~/berth");
+    expect(targetPlace({ ...sftp, port: 2222, path: "/srv/b" } as Target)).toBe("sftp://me@nas:2222/srv/b");
+    expect(targetPlace({ name: "folder", kind: "folder", path: "/mnt/b" })).toBe("/mnt/b");
+  });
+
+  it("keeps each app's newest backup", () => {
+    const newest = newestByApp([
+      backup("wiki", "2026-12-01T03:00:00Z"),
+      backup("wiki", "2026-12-03T03:00:00Z", { shortId: "bbbbbbbb" }),
+      backup("photos", "2026-12-02T03:00:00Z"),
+    ]);
+    expect(newest.wiki.shortId).toBe("bbbbbbbb");
+    expect(Object.keys(newest).sort()).toEqual(["photos", "wiki"]);
+  });
+
+  it("says when, which version and how big", () => {
+    expect(backupTime("2026-12-03T09:40:12Z")).toBe("2026-12-03 09:40 UTC");
+    expect(backupLine(backup("wiki", "2026-12-03T09:40:12Z"))).toBe("2026-12-03 09:40 UTC · version 1.2.0 · 6.7 MB");
+    expect(backupLine(backup("x", "2026-12-03T09:40:12Z", { version: "compose" }))).toContain("from its compose file");
+  });
+
+  it("says how a backup went and how long the app was down", () => {
+    const r: BackupReport = { operation: 4, target: "nas", backup: backup("wiki", "2026-12-03T09:40:12Z"), consistency: "stopped", downtimeMs: 1500 };
+    expect(backupDone(r)).toBe("Backed up to nas as aaaaaaaa (6.7 MB, 1000 B new); it was stopped for 1.5 s for a consistent copy.");
+    expect(backupDone({ ...r, consistency: "not running" })).toContain("it was not running");
+  });
+});
