@@ -329,6 +329,14 @@ export type BackupReport = {
 	downtimeMs: number | null,
 };
 
+/**  The CA, trusted. */
+export type CaTrusted = {
+	/**  The copy the system's trust store is built from. */
+	path: string,
+	/**  Its SHA-256 fingerprint. */
+	fingerprint: string,
+};
+
 /**  An app of a store, in full. */
 export type CatalogAppInfo = CatalogAppInfo_Serialize | CatalogAppInfo_Deserialize;
 
@@ -952,6 +960,7 @@ export type Replies_Deserialize = {
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
 	system: SystemInfo_Deserialize,
+	caTrust: CaTrusted,
 	stats: AppStats[],
 	statsHistory: Sample[],
 	logSearch: LogEntry[],
@@ -1013,6 +1022,7 @@ export type Replies_Serialize = {
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
 	system: SystemInfo_Serialize,
+	caTrust: CaTrusted,
 	stats: AppStats[],
 	statsHistory: Sample[],
 	logSearch: LogEntry[],
@@ -1330,6 +1340,11 @@ export type Request =
 } } | 
 /**  This server: CPU, load, memory, disks, the Docker engine. */
 { command: "system"; args: Record<string, never> } | 
+/**
+ *  Makes this server itself trust the HTTPS proxy's certificate
+ *  authority (its system trust store, through update-ca-certificates).
+ */
+{ command: "caTrust"; args: Record<string, never> } | 
 /**  What apps use now: one app, or every installed app. */
 { command: "stats"; args: {
 	app?: AppId | null,
@@ -1821,6 +1836,8 @@ export type SystemInfo_Deserialize = {
 	berthVersion: string,
 	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
 	caFingerprint?: string | null,
+	/**  This server itself trusts that CA (its system trust store has it). */
+	caTrusted: boolean,
 };
 
 /**  This server, as the system page shows it. */
@@ -1839,6 +1856,8 @@ export type SystemInfo_Serialize = {
 	berthVersion: string,
 	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
 	caFingerprint: string | null,
+	/**  This server itself trusts that CA (its system trust store has it). */
+	caTrusted: boolean,
 };
 
 /**  A configured backup target. */

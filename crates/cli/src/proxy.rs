@@ -11,9 +11,6 @@ use clap::Subcommand;
 
 use crate::daemon::HomeArg;
 
-/// Where Debian and Ubuntu take local CA certificates from.
-const LOCAL_CA_DIR: &str = "/usr/local/share/ca-certificates";
-
 #[derive(Subcommand)]
 pub enum ProxyCommand {
     /// Where the CA certificate is and its SHA-256 fingerprint (compare it
@@ -35,10 +32,17 @@ pub fn run(home: &HomeArg, cmd: ProxyCommand) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         ProxyCommand::Trust => {
-            trust(&cert)?;
+            let trusted = berth_engine::proxy::trust::trust(&home).map_err(|e| match e {
+                berth_engine::Error::Write { path, cause } => anyhow::anyhow!(
+                    "cannot write {} ({cause}): run this as root (sudo berth proxy trust)",
+                    path.display()
+                ),
+                e => e.into(),
+            })?;
             println!(
-                "this server now trusts {} (SHA-256 {fingerprint})",
-                cert.display()
+                "this server now trusts {} as {} (SHA-256 {fingerprint})",
+                cert.display(),
+                trusted.path
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -61,56 +65,4 @@ fn ca(home: &Path) -> Result<(PathBuf, String)> {
     let fingerprint = ca_fingerprint(home)
         .with_context(|| format!("{} is not a readable PEM certificate", cert.display()))?;
     Ok((cert, fingerprint))
-}
-
-fn trust(cert: &Path) -> Result<()> {
-    let tool = [
-        "/usr/sbin/update-ca-certificates",
-        "/usr/bin/update-ca-certificates",
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists());
-    let Some(tool) = tool else {
-        bail!(
-            "update-ca-certificates is not installed (apt install ca-certificates); or add {} to this system's trust store by hand",
-            cert.display()
-        );
-    };
-    let server = server_name();
-    let target = Path::new(LOCAL_CA_DIR).join(format!("berth-{server}.crt"));
-    std::fs::create_dir_all(LOCAL_CA_DIR)
-        .and_then(|_| std::fs::copy(cert, &target))
-        .with_context(|| {
-            format!(
-                "cannot write {} (run this as root: sudo berth proxy trust)",
-                target.display()
-            )
-        })?;
-    let status = std::process::Command::new(&tool)
-        .status()
-        .with_context(|| format!("cannot run {}", tool.display()))?;
-    if !status.success() {
-        bail!("{} failed ({status})", tool.display());
-    }
-    Ok(())
-}
-
-/// This machine's short host name, as in the CA's name.
-fn server_name() -> String {
-    let name = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-    let name: String = name
-        .trim()
-        .split('.')
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase()
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
-        .collect();
-    if name.is_empty() {
-        "berth".into()
-    } else {
-        name
-    }
 }

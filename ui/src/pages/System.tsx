@@ -42,7 +42,7 @@ export function SystemPage() {
       {error && <p role="alert" className="error">{error}</p>}
       {!info && !error && <p>Loading…</p>}
       {info && <Host info={info} />}
-      {info && <Https fingerprint={info.caFingerprint ?? null} />}
+      {info && <Https fingerprint={info.caFingerprint ?? null} trusted={info.caTrusted} />}
 
       <h2>What apps use</h2>
       {statsError && <p role="alert" className="error">{statsError}</p>}
@@ -140,7 +140,22 @@ function Host({ info }: { info: SystemInfo }) {
 /** The proxy's certificate authority: where to get it, and how each kind
  *  of device trusts it once so that https://<app>.<domain> opens without a
  *  warning. */
-function Https({ fingerprint }: { fingerprint: string | null }) {
+function Https({ fingerprint, trusted }: { fingerprint: string | null; trusted: boolean }) {
+  const [said, setSaid] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const trust = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      const t = await invoke("caTrust");
+      setSaid(`This server trusts it now (${t.path}): its browsers and tools open the apps' https:// names without a warning.`);
+    } catch (e) {
+      setError((e as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <div className="card" data-testid="https-card">
       <h2>HTTPS on this network</h2>
@@ -157,10 +172,22 @@ function Https({ fingerprint }: { fingerprint: string | null }) {
             vouch for this server's names, never for any other site.
           </p>
           {inDesktop() ? (
-            <p>
-              To trust it on this computer, run <code>sudo berth proxy trust</code>. Other devices download it from
-              Berth's web page, <code>/ca.crt</code>.
-            </p>
+            <>
+              {said ? (
+                <p role="status" className="ok" data-testid="ca-trusted">{said}</p>
+              ) : trusted ? (
+                <p data-testid="ca-trusted">This server trusts it already.</p>
+              ) : (
+                <p>
+                  <button onClick={() => void trust()} disabled={busy} data-testid="ca-trust">
+                    {busy ? "Trusting…" : "Trust it on this server"}
+                  </button>{" "}
+                  (or run <code>sudo berth proxy trust</code>).
+                </p>
+              )}
+              {error && <p role="alert" className="error">{error}</p>}
+              <p>Other devices download it from Berth's web page, <code>/ca.crt</code>.</p>
+            </>
           ) : (
             <p>
               <a href="/ca.crt" download data-testid="ca-download">

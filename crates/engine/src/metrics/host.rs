@@ -27,6 +27,8 @@ pub struct SystemInfo {
     pub berth_version: String,
     /// The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one.
     pub ca_fingerprint: Option<String>,
+    /// This server itself trusts that CA (its system trust store has it).
+    pub ca_trusted: bool,
 }
 
 /// The processor.
@@ -133,6 +135,7 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
         docker,
         berth_version: env!("CARGO_PKG_VERSION").to_string(),
         ca_fingerprint: crate::proxy::tls::ca_fingerprint(home),
+        ca_trusted: crate::proxy::trust::is_trusted(home),
     })
 }
 

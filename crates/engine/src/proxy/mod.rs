@@ -19,6 +19,7 @@ pub mod dns;
 mod names;
 mod routes;
 pub mod tls;
+pub mod trust;
 
 pub use app_names::{
     app_for_label, check_app_name, name_from_id, name_problem, unique_name, valid_app_name,

@@ -408,6 +408,9 @@ commands! {
     } -> crate::registry::DownloadSize;
     /// This server: CPU, load, memory, disks, the Docker engine.
     Immediate system: System {} -> crate::metrics::SystemInfo;
+    /// Makes this server itself trust the HTTPS proxy's certificate
+    /// authority (its system trust store, through update-ca-certificates).
+    Immediate ca_trust: CaTrust {} -> crate::proxy::trust::CaTrusted;
     /// What apps use now: one app, or every installed app.
     Immediate stats: Stats {
         #[serde(default)]
@@ -503,7 +506,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 54);
+        assert_eq!(COMMANDS.len(), 55);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));

@@ -19,6 +19,18 @@ impl Service {
         system(self.apps.engine(), self.apps.home()).await
     }
 
+    pub(in crate::service) async fn ca_trust(
+        &self,
+        _: args::CaTrust,
+    ) -> Result<crate::proxy::trust::CaTrusted> {
+        let home = self.apps.home().to_path_buf();
+        tokio::task::spawn_blocking(move || crate::proxy::trust::trust(&home))
+            .await
+            .map_err(|e| crate::Error::Internal {
+                message: format!("trusting the CA failed: {e}"),
+            })?
+    }
+
     pub(in crate::service) async fn stats(&self, a: args::Stats) -> Result<Vec<AppStats>> {
         let apps: Vec<String> = match a.app {
             Some(app) => {
