@@ -27,6 +27,8 @@ pub struct SystemInfo {
     pub berth_version: String,
     /// The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one.
     pub ca_fingerprint: Option<String>,
+    /// The certificate from an ACME CA (`berth serve --acme-email`), when asked for.
+    pub acme: Option<crate::proxy::acme::AcmeStatus>,
 }
 
 /// The processor.
@@ -133,6 +135,7 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
         docker,
         berth_version: env!("CARGO_PKG_VERSION").to_string(),
         ca_fingerprint: crate::proxy::tls::ca_fingerprint(home),
+        acme: None,
     })
 }
 
