@@ -86,8 +86,7 @@ pub fn domain_problem(domain: &str) -> Option<String> {
         || !domain.split('.').all(|l| {
             !l.is_empty()
                 && l.len() <= 63
-                && l.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
         })
     {
         return Some(format!(
@@ -189,7 +188,9 @@ impl Acme {
             Ok(Some(issued)) => acme.install(issued),
             Ok(None) => {}
             Err(e) => {
-                eprintln!("berth: ACME: the kept certificate is not used ({e}); a new one is asked for")
+                eprintln!(
+                    "berth: ACME: the kept certificate is not used ({e}); a new one is asked for"
+                )
             }
         }
         Ok(Arc::new(acme))
@@ -213,7 +214,10 @@ impl Acme {
     }
 
     pub fn status(&self) -> AcmeStatus {
-        self.status.lock().unwrap_or_else(|p| p.into_inner()).clone()
+        self.status
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// How long to wait before the next attempt at `now`: none when there
@@ -328,12 +332,8 @@ impl Acme {
     /// The account: the one kept for this directory, else a new one (kept).
     async fn account(&self) -> Result<Account, String> {
         let builder = || match &self.options.ca_file {
-            Some(pem) => Account::builder_with_root(pem).map_err(|e| {
-                format!(
-                    "cannot use {} as the ACME server's CA: {e}",
-                    pem.display()
-                )
-            }),
+            Some(pem) => Account::builder_with_root(pem)
+                .map_err(|e| format!("cannot use {} as the ACME server's CA: {e}", pem.display())),
             None => Account::builder().map_err(|e| format!("no HTTPS client for ACME: {e}")),
         };
         let path = self.dir.join(ACCOUNT_FILE);
