@@ -32,9 +32,12 @@ impl HomeArg {
     }
 }
 
-/// How devices learn the proxy's names (`berth serve` flags).
+/// How devices learn the proxy's names, and the certificate for a real
+/// domain (`berth serve` flags).
 #[derive(Args, Clone, Default)]
 pub struct NameFlags {
+    #[command(flatten)]
+    pub acme: AcmeFlags,
     /// Announce berth-<server>.local and <app>-<server>.local over mDNS:
     /// on or off (default $BERTH_MDNS, else on when the proxy listens).
     #[arg(long, value_name = "on|off")]
@@ -97,7 +100,6 @@ pub fn serve(
     proxy_domain: Option<&str>,
     proxy_tls_listen: Option<&str>,
     name_flags: &NameFlags,
-    acme_flags: &AcmeFlags,
 ) -> Result<ExitCode> {
     let home = home.resolve()?;
     let listen = match listen {
@@ -150,7 +152,7 @@ pub fn serve(
         options
     });
     let mut proxy = name_options(proxy, name_flags, &from_env)?;
-    if let Some(acme) = acme_options(acme_flags, &from_env)? {
+    if let Some(acme) = acme_options(&name_flags.acme, &from_env)? {
         let domain = proxy_domain.as_deref().unwrap_or_default();
         match &mut proxy {
             Some(p) if p.tls_listen.is_some() && proxy_domain.is_some() => {

@@ -62,8 +62,6 @@ enum Command {
         proxy_domain: Option<String>,
         #[command(flatten)]
         names: daemon::NameFlags,
-        #[command(flatten)]
-        acme: daemon::AcmeFlags,
     },
     /// Install an app from a store, or from a compose file.
     Install(apps::InstallCmd),
@@ -193,7 +191,6 @@ fn main() -> ExitCode {
             proxy_domain,
             proxy_tls_listen,
             names,
-            acme,
         } => daemon::serve(
             &home,
             &listen,
@@ -202,7 +199,6 @@ fn main() -> ExitCode {
             proxy_domain.as_deref(),
             proxy_tls_listen.as_deref(),
             &names,
-            &acme,
         ),
         Command::Proxy(cmd) => proxy::run(&home, cmd),
         Command::Install(cmd) => apps::install(&home, cmd),

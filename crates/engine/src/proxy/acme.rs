@@ -490,7 +490,6 @@ impl Acme {
                     .map_err(|e| format!("the ACME server did not take the challenge: {e}"))?;
             }
         }
-        drop(authorizations);
         let status = order.poll_ready(&retries()).await.map_err(|e| {
             format!(
                 "DNS validation of _acme-challenge.{} failed: {e}",
