@@ -14,6 +14,62 @@ export const commands = {
 };
 
 /* Types */
+/**
+ *  The ACME certificate's state, for people (`berth proxy status`, the
+ *  system page).
+ */
+export type AcmeStatus = AcmeStatus_Serialize | AcmeStatus_Deserialize;
+
+/**
+ *  The ACME certificate's state, for people (`berth proxy status`, the
+ *  system page).
+ */
+export type AcmeStatus_Deserialize = {
+	/**  The names asked for: `*.<domain>` and `<domain>`. */
+	names: string[],
+	/**  The ACME directory. */
+	directory: string,
+	/**  A certificate from the ACME CA is being served. */
+	issued: boolean,
+	/**  When it expires (RFC 3339). */
+	expires?: string | null,
+	/**  When Berth starts renewing it (RFC 3339). */
+	renews?: string | null,
+	/**  An attempt is under way. */
+	working: boolean,
+	/**  Why the last attempt failed, if it did (cleared by a success). */
+	lastError?: string | null,
+	/**  When the last attempt ended (RFC 3339). */
+	lastAttempt?: string | null,
+	/**  When the next attempt is due (RFC 3339), after a failure. */
+	nextAttempt?: string | null,
+};
+
+/**
+ *  The ACME certificate's state, for people (`berth proxy status`, the
+ *  system page).
+ */
+export type AcmeStatus_Serialize = {
+	/**  The names asked for: `*.<domain>` and `<domain>`. */
+	names: string[],
+	/**  The ACME directory. */
+	directory: string,
+	/**  A certificate from the ACME CA is being served. */
+	issued: boolean,
+	/**  When it expires (RFC 3339). */
+	expires: string | null,
+	/**  When Berth starts renewing it (RFC 3339). */
+	renews: string | null,
+	/**  An attempt is under way. */
+	working: boolean,
+	/**  Why the last attempt failed, if it did (cleared by a success). */
+	lastError: string | null,
+	/**  When the last attempt ended (RFC 3339). */
+	lastAttempt: string | null,
+	/**  When the next attempt is due (RFC 3339), after a failure. */
+	nextAttempt: string | null,
+};
+
 /**  An app's data folder. */
 export type AppDisk = AppDisk_Serialize | AppDisk_Deserialize;
 
@@ -1813,6 +1869,8 @@ export type SystemInfo_Deserialize = {
 	berthVersion: string,
 	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
 	caFingerprint?: string | null,
+	/**  The certificate from an ACME CA (`berth serve --acme-email`), when asked for. */
+	acme?: AcmeStatus_Deserialize | null,
 };
 
 /**  This server, as the system page shows it. */
@@ -1831,6 +1889,8 @@ export type SystemInfo_Serialize = {
 	berthVersion: string,
 	/**  The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one. */
 	caFingerprint: string | null,
+	/**  The certificate from an ACME CA (`berth serve --acme-email`), when asked for. */
+	acme: AcmeStatus_Serialize | null,
 };
 
 /**  A configured backup target. */
