@@ -14,6 +14,62 @@ export const commands = {
 };
 
 /* Types */
+/**
+ *  The ACME certificate's state, for people (`berth proxy status`, the
+ *  system page).
+ */
+export type AcmeStatus = AcmeStatus_Serialize | AcmeStatus_Deserialize;
+
+/**
+ *  The ACME certificate's state, for people (`berth proxy status`, the
+ *  system page).
+ */
+export type AcmeStatus_Deserialize = {
+	/**  The names asked for: `*.<domain>` and `<domain>`. */
+	names: string[],
+	/**  The ACME directory. */
+	directory: string,
+	/**  A certificate from the ACME CA is being served. */
+	issued: boolean,
+	/**  When it expires (RFC 3339). */
+	expires?: string | null,
+	/**  When Berth starts renewing it (RFC 3339). */
+	renews?: string | null,
+	/**  An attempt is under way. */
+	working: boolean,
+	/**  Why the last attempt failed, if it did (cleared by a success). */
+	lastError?: string | null,
+	/**  When the last attempt ended (RFC 3339). */
+	lastAttempt?: string | null,
+	/**  When the next attempt is due (RFC 3339), after a failure. */
+	nextAttempt?: string | null,
+};
+
+/**
+ *  The ACME certificate's state, for people (`berth proxy status`, the
+ *  system page).
+ */
+export type AcmeStatus_Serialize = {
+	/**  The names asked for: `*.<domain>` and `<domain>`. */
+	names: string[],
+	/**  The ACME directory. */
+	directory: string,
+	/**  A certificate from the ACME CA is being served. */
+	issued: boolean,
+	/**  When it expires (RFC 3339). */
+	expires: string | null,
+	/**  When Berth starts renewing it (RFC 3339). */
+	renews: string | null,
+	/**  An attempt is under way. */
+	working: boolean,
+	/**  Why the last attempt failed, if it did (cleared by a success). */
+	lastError: string | null,
+	/**  When the last attempt ended (RFC 3339). */
+	lastAttempt: string | null,
+	/**  When the next attempt is due (RFC 3339), after a failure. */
+	nextAttempt: string | null,
+};
+
 /**  An app's data folder. */
 export type AppDisk = AppDisk_Serialize | AppDisk_Deserialize;
 
@@ -1838,6 +1894,8 @@ export type SystemInfo_Deserialize = {
 	caFingerprint?: string | null,
 	/**  This server itself trusts that CA (its system trust store has it). */
 	caTrusted: boolean,
+	/**  The certificate from an ACME CA (`berth serve --acme-email`), when asked for. */
+	acme?: AcmeStatus_Deserialize | null,
 };
 
 /**  This server, as the system page shows it. */
@@ -1858,6 +1916,8 @@ export type SystemInfo_Serialize = {
 	caFingerprint: string | null,
 	/**  This server itself trusts that CA (its system trust store has it). */
 	caTrusted: boolean,
+	/**  The certificate from an ACME CA (`berth serve --acme-email`), when asked for. */
+	acme: AcmeStatus_Serialize | null,
 };
 
 /**  A configured backup target. */
@@ -1906,7 +1966,16 @@ export type TargetKind =
  *  A folder on another machine over SFTP (any SSH server: a NAS, a
  *  friend's server), logged into with Berth's own key.
  */
-{ kind: "sftp"; user: string; host: string; port: number; path: string; key: string; knownHosts: string };
+{ kind: "sftp"; user: string; host: string; port: number; 
+/**
+ *  The repository's folder there (absolute, or relative to the
+ *  user's home).
+ */
+path: string; 
+/**  Berth's private key (in `<home>/backup/ssh/`). */
+key: string; 
+/**  Berth's known-hosts file for its targets. */
+knownHosts: string };
 
 /**  The last update check. */
 export type UpdatesInfo = UpdatesInfo_Serialize | UpdatesInfo_Deserialize;

@@ -17,6 +17,7 @@
 //! let apps: Vec<AppInfo> = client.call(&args::Apps {}.into(), |_event| {}).unwrap();
 //! ```
 
+mod acme;
 mod auth;
 mod client;
 mod dns;

@@ -54,6 +54,8 @@ pub struct ProxyOptions {
     pub mdns: bool,
     /// The DNS answerer, if any.
     pub dns: Option<crate::DnsOptions>,
+    /// A certificate for `*.<domain>` from an ACME CA, if asked for.
+    pub acme: Option<berth_engine::proxy::acme::AcmeOptions>,
 }
 
 impl ProxyOptions {
@@ -74,6 +76,7 @@ impl ProxyOptions {
             names: Names::new(&domain, &server),
             mdns: true,
             dns: None,
+            acme: None,
         }
     }
 }
@@ -305,11 +308,26 @@ impl Owner {
                 {
                     Some(listener) => {
                         let authority = Arc::new(Authority::open(&self.home, &p.names)?);
-                        let certificates =
-                            Arc::new(Certificates::new(authority.clone(), p.names.clone()));
-                        Some((listener, certificates.server_config()?, authority))
+                        let mut certificates =
+                            Certificates::new(authority.clone(), p.names.clone());
+                        if let Some(options) = &p.acme {
+                            let acme = berth_engine::proxy::acme::Acme::open(
+                                &self.home,
+                                p.names.domain(),
+                                options.clone(),
+                            )?;
+                            certificates = certificates.with_acme(acme.clone());
+                            self.service.set_acme(Some(acme.clone()));
+                            tokio::spawn(crate::acme::keep(acme));
+                        }
+                        Some((listener, Arc::new(certificates).server_config()?, authority))
                     }
-                    None => None,
+                    None => {
+                        if p.acme.is_some() {
+                            eprintln!("berth: warning: no ACME certificate is asked for: the HTTPS proxy does not listen");
+                        }
+                        None
+                    }
                 }
             }
             None => None,

@@ -32,9 +32,12 @@ impl HomeArg {
     }
 }
 
-/// How devices learn the proxy's names (`berth serve` flags).
+/// How devices learn the proxy's names, and the certificate for a real
+/// domain (`berth serve` flags).
 #[derive(Args, Clone, Default)]
 pub struct NameFlags {
+    #[command(flatten)]
+    pub acme: AcmeFlags,
     /// Announce berth-<server>.local and <app>-<server>.local over mDNS:
     /// on or off (default $BERTH_MDNS, else on when the proxy listens).
     #[arg(long, value_name = "on|off")]
@@ -50,6 +53,34 @@ pub struct NameFlags {
     /// else this server's address on the interface of its default route).
     #[arg(long = "dns-address", value_name = "IP")]
     pub dns_addresses: Vec<String>,
+}
+
+/// A certificate browsers trust from an ACME CA, for a real domain
+/// (`berth serve` flags).
+#[derive(Args, Clone, Default)]
+pub struct AcmeFlags {
+    /// Ask an ACME CA (Let's Encrypt unless --acme-directory) for one
+    /// certificate for *.<proxy domain> and <proxy domain>, renewed by
+    /// itself, with this contact address (default $BERTH_ACME_EMAIL; off
+    /// when neither is set). Needs --proxy-domain set to a domain you own
+    /// and --acme-dns-hook.
+    #[arg(long, value_name = "EMAIL")]
+    pub acme_email: Option<String>,
+    /// The command that publishes the DNS-01 TXT records (default
+    /// $BERTH_ACME_DNS_HOOK): run as `PATH set _acme-challenge.<domain>
+    /// VALUE` before validation, `PATH unset _acme-challenge.<domain>
+    /// VALUE` after; it should exit 0 once the record is published.
+    #[arg(long, value_name = "PATH")]
+    pub acme_dns_hook: Option<PathBuf>,
+    /// The ACME directory URL (default $BERTH_ACME_DIRECTORY, else Let's
+    /// Encrypt's production directory).
+    #[arg(long, value_name = "URL")]
+    pub acme_directory: Option<String>,
+    /// PEM certificate(s) to trust for the ACME server's own HTTPS, for a
+    /// private ACME server like step-ca (default $BERTH_ACME_CA_FILE, else
+    /// the system's roots).
+    #[arg(long, value_name = "PEM")]
+    pub acme_ca_file: Option<PathBuf>,
 }
 
 /// `berth serve`: runs the daemon in the foreground until SIGINT/SIGTERM.
@@ -120,7 +151,24 @@ pub fn serve(
         options.tls_listen_optional = tls_optional;
         options
     });
-    let proxy = name_options(proxy, name_flags, &from_env)?;
+    let mut proxy = name_options(proxy, name_flags, &from_env)?;
+    if let Some(acme) = acme_options(&name_flags.acme, &from_env)? {
+        let domain = proxy_domain.as_deref().unwrap_or_default();
+        match &mut proxy {
+            Some(p) if p.tls_listen.is_some() && proxy_domain.is_some() => {
+                if let Some(problem) = berth_engine::proxy::acme::domain_problem(domain) {
+                    anyhow::bail!("--acme-email: {problem}");
+                }
+                p.acme = Some(acme);
+            }
+            Some(p) if p.tls_listen.is_some() => anyhow::bail!(
+                "--acme-email asks for a certificate for a domain you own: set --proxy-domain (or $BERTH_PROXY_DOMAIN) to it, e.g. home.example.com"
+            ),
+            _ => anyhow::bail!(
+                "--acme-email gets a certificate for the HTTPS proxy: start it too (--proxy-tls-listen ADDR:PORT)"
+            ),
+        }
+    }
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(berth_api::serve(
         &home,
@@ -130,6 +178,73 @@ pub fn serve(
         allow_hosts,
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The ACME options the flags, else the environment, give; `None` without
+/// an email.
+fn acme_options(
+    flags: &AcmeFlags,
+    from_env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<berth_engine::proxy::acme::AcmeOptions>> {
+    let Some(email) = flags
+        .acme_email
+        .clone()
+        .or_else(|| from_env("BERTH_ACME_EMAIL"))
+    else {
+        if flags.acme_dns_hook.is_some() || flags.acme_directory.is_some() {
+            anyhow::bail!("--acme-dns-hook and --acme-directory go with --acme-email EMAIL (the ACME account's contact)");
+        }
+        return Ok(None);
+    };
+    let email = email.trim().to_string();
+    if !email.contains('@') || email.contains(char::is_whitespace) || email.starts_with('@') {
+        anyhow::bail!("--acme-email {email}: write an email address like you@example.com");
+    }
+    let Some(hook) = flags
+        .acme_dns_hook
+        .clone()
+        .or_else(|| from_env("BERTH_ACME_DNS_HOOK").map(PathBuf::from))
+    else {
+        anyhow::bail!("--acme-email needs --acme-dns-hook PATH: the command that publishes the _acme-challenge TXT record at your DNS provider (run as `PATH set|unset _acme-challenge.<domain> VALUE`)");
+    };
+    let hook = std::path::absolute(&hook)
+        .with_context(|| format!("--acme-dns-hook {}", hook.display()))?;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        match std::fs::metadata(&hook) {
+            Ok(m) if m.is_file() && m.permissions().mode() & 0o111 != 0 => {}
+            Ok(_) => anyhow::bail!(
+                "--acme-dns-hook {}: not an executable file (chmod +x it)",
+                hook.display()
+            ),
+            Err(e) => anyhow::bail!("--acme-dns-hook {}: {e}", hook.display()),
+        }
+    }
+    let directory = flags
+        .acme_directory
+        .clone()
+        .or_else(|| from_env("BERTH_ACME_DIRECTORY"))
+        .unwrap_or_else(|| berth_engine::proxy::acme::LETS_ENCRYPT.to_string());
+    if !directory.starts_with("https://") {
+        anyhow::bail!("--acme-directory {directory}: write the ACME directory's https:// URL");
+    }
+    let ca_file = flags
+        .acme_ca_file
+        .clone()
+        .or_else(|| from_env("BERTH_ACME_CA_FILE").map(PathBuf::from));
+    if let Some(pem) = &ca_file {
+        let text = std::fs::read_to_string(pem)
+            .with_context(|| format!("--acme-ca-file {}", pem.display()))?;
+        if !text.contains("-----BEGIN CERTIFICATE-----") {
+            anyhow::bail!("--acme-ca-file {}: not a PEM certificate", pem.display());
+        }
+    }
+    Ok(Some(berth_engine::proxy::acme::AcmeOptions {
+        email,
+        hook,
+        directory,
+        ca_file,
+    }))
 }
 
 /// The proxy with its names announced (mDNS) and answered (DNS) as the

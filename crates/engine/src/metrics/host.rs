@@ -29,6 +29,8 @@ pub struct SystemInfo {
     pub ca_fingerprint: Option<String>,
     /// This server itself trusts that CA (its system trust store has it).
     pub ca_trusted: bool,
+    /// The certificate from an ACME CA (`berth serve --acme-email`), when asked for.
+    pub acme: Option<crate::proxy::acme::AcmeStatus>,
 }
 
 /// The processor.
@@ -136,6 +138,7 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
         berth_version: env!("CARGO_PKG_VERSION").to_string(),
         ca_fingerprint: crate::proxy::tls::ca_fingerprint(home),
         ca_trusted: crate::proxy::trust::is_trusted(home),
+        acme: None,
     })
 }
 

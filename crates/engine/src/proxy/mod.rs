@@ -13,6 +13,7 @@
 //! announces over mDNS and on which interfaces; [`dns`] is the optional DNS
 //! answerer's part (our names, the clients it serves, forwarding the rest).
 
+pub mod acme;
 pub mod announce;
 mod app_names;
 pub mod dns;

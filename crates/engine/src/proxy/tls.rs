@@ -388,6 +388,8 @@ pub struct Certificates {
     names: Names,
     cache: Mutex<HashMap<String, Leaf>>,
     limit: usize,
+    /// The ACME certificate, served for names under the domain once issued.
+    acme: Option<Arc<super::acme::Acme>>,
 }
 
 impl Certificates {
@@ -402,7 +404,15 @@ impl Certificates {
             names,
             cache: Mutex::new(HashMap::new()),
             limit: limit.max(1),
+            acme: None,
         }
+    }
+
+    /// These certificates, with `acme`'s served instead of the local CA's
+    /// for names under its domain once it has one.
+    pub fn with_acme(mut self, acme: Arc<super::acme::Acme>) -> Self {
+        self.acme = Some(acme);
+        self
     }
 
     pub fn authority(&self) -> &Arc<Authority> {
@@ -415,6 +425,9 @@ impl Certificates {
         let name = name.trim_end_matches('.').to_ascii_lowercase();
         if !self.is_ours(&name) {
             return None;
+        }
+        if let Some(key) = self.acme.as_ref().and_then(|acme| acme.cert_for(&name)) {
+            return Some(key);
         }
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(leaf) = cache.get(&name) {

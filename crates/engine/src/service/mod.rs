@@ -52,6 +52,8 @@ pub struct Service {
     smb: crate::shares::Smb,
     /// How "Open" reaches apps by name, when the reverse proxy is on.
     open_by_name: std::sync::RwLock<Option<crate::proxy::OpenByName>>,
+    /// The ACME certificate's state, when the proxy asks for one.
+    acme: std::sync::RwLock<Option<Arc<crate::proxy::acme::Acme>>>,
 }
 
 /// How a command answers, by its [`CommandKind`].
@@ -213,6 +215,7 @@ impl Service {
             updates: tokio::sync::Mutex::new(None),
             history: Arc::default(),
             open_by_name: Default::default(),
+            acme: Default::default(),
         }
     }
 
@@ -220,6 +223,21 @@ impl Service {
     /// names and ports), or that they are not (`None`): apps' `openUrl`.
     pub fn set_open_by_name(&self, open: Option<crate::proxy::OpenByName>) {
         *self.open_by_name.write().unwrap_or_else(|p| p.into_inner()) = open;
+    }
+
+    /// Tells the service about the proxy's ACME certificate (its status
+    /// shows in `system`).
+    pub fn set_acme(&self, acme: Option<Arc<crate::proxy::acme::Acme>>) {
+        *self.acme.write().unwrap_or_else(|p| p.into_inner()) = acme;
+    }
+
+    /// The ACME certificate's status, if one is asked for.
+    pub(crate) fn acme_status(&self) -> Option<crate::proxy::acme::AcmeStatus> {
+        self.acme
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .as_ref()
+            .map(|a| a.status())
     }
 
     /// Where an app named `name` opens by name, with `path`, if it does.

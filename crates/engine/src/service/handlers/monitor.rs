@@ -16,7 +16,9 @@ use crate::Result;
 
 impl Service {
     pub(in crate::service) async fn system(&self, _: args::System) -> Result<SystemInfo> {
-        system(self.apps.engine(), self.apps.home()).await
+        let mut info = system(self.apps.engine(), self.apps.home()).await?;
+        info.acme = self.acme_status();
+        Ok(info)
     }
 
     pub(in crate::service) async fn ca_trust(
