@@ -275,6 +275,24 @@ impl Apps {
         id: &str,
     ) -> Result<String> {
         self.installed_record(app)?;
+        let (local, manifest) = self.fetch_into_snapshots(app, target, password, id).await?;
+        if let Some(m) = &manifest {
+            // Secrets the app had then and this server has no longer.
+            self.db.add_secrets(app, &m.secrets)?;
+        }
+        Ok(local)
+    }
+
+    /// Fetches backup `id` of `app` into `<snapshots>/<app>/<stamp>-backup-<short id>`
+    /// (through `fetch-<id>.partial`, so a snapshot that exists is whole);
+    /// returns its id and the backup's `backup.json`.
+    pub(in crate::apps) async fn fetch_into_snapshots(
+        &self,
+        app: &str,
+        target: &Target,
+        password: &str,
+        id: &str,
+    ) -> Result<(String, Option<BackupManifest>)> {
         let root = self.snapshots_dir(app);
         let partial = root.join(format!("fetch-{id}.partial"));
         remove_tree(&partial).map_err(|cause| Error::Write {
@@ -311,10 +329,6 @@ impl Apps {
         let manifest: Option<BackupManifest> = std::fs::read(partial.join("backup.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
-        if let Some(m) = &manifest {
-            // Secrets the app had then and this server has no longer.
-            self.db.add_secrets(app, &m.secrets)?;
-        }
         let stamp = snapshot
             .id
             .split("-op")
@@ -339,7 +353,29 @@ impl Apps {
             cause,
         })?;
         std::fs::rename(&partial, &done).map_err(|cause| Error::Write { path: done, cause })?;
-        Ok(local)
+        Ok((local, manifest))
+    }
+
+    /// Drops what fetches a crash interrupted (`<snapshots>/*/fetch-*.partial`):
+    /// a restore that had not begun yet, nothing to settle but the files. Call
+    /// it at start, before any operation runs.
+    pub fn drop_stray_fetches(&self) {
+        let Ok(apps) = std::fs::read_dir(self.layout.snapshots_root()) else {
+            return;
+        };
+        for dir in apps.flatten() {
+            let Ok(entries) = std::fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("fetch-") && name.ends_with(".partial") {
+                    if let Err(e) = remove_tree(&entry.path()) {
+                        eprintln!("berth: cannot remove {}: {e}", entry.path().display());
+                    }
+                }
+            }
+        }
     }
 }
 
