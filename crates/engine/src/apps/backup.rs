@@ -1,13 +1,13 @@
 //! Backing up an app to a target and restoring it from one (the targets and
 //! the repository are in `crate::backup`).
 //!
-//! A backup stops the app (if it runs), takes the same verified snapshot an
-//! update takes (data folder, named volumes, rendered compose file, store
-//! files, record, exact images) plus `backup.json` (version, settings,
-//! generated secrets, image digests), starts the app again, then sends the
-//! snapshot to the target while the app runs, and drops the local copy. The
-//! app is down only for the local copy. Journaled as operation `backup`: a
-//! crash leaves no stopped app and no stray copy once settled.
+//! A backup stops the app (if it runs), brings its kept local copy up to
+//! date (`backup_copy.rs`: data folder, named volumes, rendered compose
+//! file, store files, record, exact images; only changed files copied)
+//! plus `backup.json` (version, settings, generated secrets, image
+//! digests), starts the app again, then sends the copy to the target while
+//! the app runs. The app is down only while the copy is updated. Journaled
+//! as operation `backup`: a crash leaves no stopped app once settled.
 //!
 //! A restore fetches a backup into the app's snapshots, then rolls back to
 //! it with the update pipeline: the current state is snapshotted first, the
@@ -173,15 +173,15 @@ impl Apps {
             self.step(op, Step::Stop, progress, self.engine.stop(&project))
                 .await?;
         }
-        let snapshot = self
-            .step(
-                op,
-                Step::Snapshot,
-                progress,
-                self.take_snapshot(app, &plan.snapshot, op, "for a backup", images.clone()),
-            )
-            .await?;
-        let dir = self.snapshots_dir(app).join(&snapshot.id);
+        // The kept copy brought up to date: only what changed is copied.
+        self.step(
+            op,
+            Step::Snapshot,
+            progress,
+            self.update_backup_copy(app, &plan.snapshot, op, images.clone()),
+        )
+        .await?;
+        let dir = self.backup_copy_dir(app);
         let manifest = BackupManifest {
             berth: env!("CARGO_PKG_VERSION").to_string(),
             app: app.to_string(),

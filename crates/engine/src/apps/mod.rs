@@ -11,6 +11,7 @@
 //! writes the redacted bundle a bug report needs.
 
 mod backup;
+mod backup_copy;
 mod check;
 mod diagnose;
 mod disk;
