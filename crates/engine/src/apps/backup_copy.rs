@@ -227,3 +227,69 @@ fn same_attributes(path: &Path, m: &fs::Metadata) -> io::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &Path) -> String {
+        fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn a_kept_copy_follows_changes_removals_and_type_changes() {
+        let root = std::env::temp_dir().join(format!("berth-sync-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&root);
+        let (from, to) = (root.join("from"), root.join("to"));
+        fs::create_dir_all(from.join("a/b")).unwrap();
+        fs::write(from.join("a/b/keep"), "same").unwrap();
+        fs::write(from.join("a/gone"), "x").unwrap();
+        fs::write(from.join("becomes-dir"), "file").unwrap();
+        fs::set_permissions(from.join("a/b/keep"), fs::Permissions::from_mode(0o640)).unwrap();
+        std::os::unix::fs::symlink("b/keep", from.join("a/link")).unwrap();
+        sync_tree(&from, &to).unwrap();
+        assert_eq!(read(&to.join("a/b/keep")), "same");
+        assert_eq!(
+            fs::read_link(to.join("a/link")).unwrap(),
+            Path::new("b/keep")
+        );
+        let meta = |p: &Path| fs::symlink_metadata(p).unwrap();
+        assert_eq!(meta(&to.join("a/b/keep")).mode() & 0o777, 0o640);
+        assert_eq!(
+            meta(&to.join("a/b/keep")).mtime_nsec(),
+            meta(&from.join("a/b/keep")).mtime_nsec()
+        );
+        let inode = meta(&to.join("a/b/keep")).ino();
+
+        // Changed (same size, new time), removed, a file become a folder.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(from.join("a/b/keep"), "diff").unwrap();
+        fs::remove_file(from.join("a/gone")).unwrap();
+        fs::remove_file(from.join("becomes-dir")).unwrap();
+        fs::create_dir(from.join("becomes-dir")).unwrap();
+        fs::write(from.join("becomes-dir/inside"), "in").unwrap();
+        fs::write(from.join("new"), "new").unwrap();
+        sync_tree(&from, &to).unwrap();
+        assert_eq!(read(&to.join("a/b/keep")), "diff");
+        assert!(!to.join("a/gone").exists());
+        assert_eq!(read(&to.join("becomes-dir/inside")), "in");
+        assert_eq!(read(&to.join("new")), "new");
+        assert_ne!(meta(&to.join("a/b/keep")).ino(), inode, "copied again");
+
+        // Unchanged: left as it is (same inode), no temporary files.
+        let inode = meta(&to.join("new")).ino();
+        sync_tree(&from, &to).unwrap();
+        assert_eq!(meta(&to.join("new")).ino(), inode);
+        let names: Vec<_> = fs::read_dir(&to)
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(names.iter().all(|n| !n.contains("berth-copy")), "{names:?}");
+
+        // No source: an empty copy.
+        sync_tree(&root.join("none"), &to).unwrap();
+        assert_eq!(fs::read_dir(&to).unwrap().count(), 0);
+        let _ = fs::remove_dir_all(&root);
+    }
+}
