@@ -869,7 +869,9 @@ export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restar
 /**  A share's files given to the apps' user and group (its `app` is `share:NAME`). */
 "ownership" | 
 /**  The app backed up to a target. */
-"backup";
+"backup" | 
+/**  An app that was not installed here installed from a backup. */
+"restore";
 
 /**  How an operation ended. */
 export type Outcome = "done" | 

@@ -153,6 +153,8 @@ impl Owner {
         }
         let engine = Engine::connect().await?;
         let apps = Apps::open(home, engine, host)?;
+        // A restore's fetch a crash interrupted had not begun the restore.
+        apps.drop_stray_fetches();
         let service = Arc::new(Service::new(apps));
         // Capped data folders are mounted again before anything runs on them.
         match service.app_manager().mount_disks().await {

@@ -1,13 +1,13 @@
 //! Backing up an app to a target and restoring it from one (the targets and
 //! the repository are in `crate::backup`).
 //!
-//! A backup stops the app (if it runs), takes the same verified snapshot an
-//! update takes (data folder, named volumes, rendered compose file, store
-//! files, record, exact images) plus `backup.json` (version, settings,
-//! generated secrets, image digests), starts the app again, then sends the
-//! snapshot to the target while the app runs, and drops the local copy. The
-//! app is down only for the local copy. Journaled as operation `backup`: a
-//! crash leaves no stopped app and no stray copy once settled.
+//! A backup stops the app (if it runs), brings its kept local copy up to
+//! date (`backup_copy.rs`: data folder, named volumes, rendered compose
+//! file, store files, record, exact images; only changed files copied)
+//! plus `backup.json` (version, settings, generated secrets, image
+//! digests), starts the app again, then sends the copy to the target while
+//! the app runs. The app is down only while the copy is updated. Journaled
+//! as operation `backup`: a crash leaves no stopped app once settled.
 //!
 //! A restore fetches a backup into the app's snapshots, then rolls back to
 //! it with the update pipeline: the current state is snapshotted first, the
@@ -182,15 +182,15 @@ impl Apps {
             self.step(op, Step::Stop, progress, self.engine.stop(&project))
                 .await?;
         }
-        let snapshot = self
-            .step(
-                op,
-                Step::Snapshot,
-                progress,
-                self.take_snapshot(app, &plan.snapshot, op, "for a backup", images.clone()),
-            )
-            .await?;
-        let dir = self.snapshots_dir(app).join(&snapshot.id);
+        // The kept copy brought up to date: only what changed is copied.
+        self.step(
+            op,
+            Step::Snapshot,
+            progress,
+            self.update_backup_copy(app, &plan.snapshot, op, images.clone()),
+        )
+        .await?;
+        let dir = self.backup_copy_dir(app);
         let manifest = BackupManifest {
             berth: env!("CARGO_PKG_VERSION").to_string(),
             app: app.to_string(),
@@ -284,6 +284,24 @@ impl Apps {
         id: &str,
     ) -> Result<String> {
         self.installed_record(app)?;
+        let (local, manifest) = self.fetch_into_snapshots(app, target, password, id).await?;
+        if let Some(m) = &manifest {
+            // Secrets the app had then and this server has no longer.
+            self.db.add_secrets(app, &m.secrets)?;
+        }
+        Ok(local)
+    }
+
+    /// Fetches backup `id` of `app` into `<snapshots>/<app>/<stamp>-backup-<short id>`
+    /// (through `fetch-<id>.partial`, so a snapshot that exists is whole);
+    /// returns its id and the backup's `backup.json`.
+    pub(in crate::apps) async fn fetch_into_snapshots(
+        &self,
+        app: &str,
+        target: &Target,
+        password: &str,
+        id: &str,
+    ) -> Result<(String, Option<BackupManifest>)> {
         let root = self.snapshots_dir(app);
         let partial = root.join(format!("fetch-{id}.partial"));
         remove_tree(&partial).map_err(|cause| Error::Write {
@@ -320,10 +338,6 @@ impl Apps {
         let manifest: Option<BackupManifest> = std::fs::read(partial.join("backup.json"))
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok());
-        if let Some(m) = &manifest {
-            // Secrets the app had then and this server has no longer.
-            self.db.add_secrets(app, &m.secrets)?;
-        }
         let stamp = snapshot
             .id
             .split("-op")
@@ -348,7 +362,29 @@ impl Apps {
             cause,
         })?;
         std::fs::rename(&partial, &done).map_err(|cause| Error::Write { path: done, cause })?;
-        Ok(local)
+        Ok((local, manifest))
+    }
+
+    /// Drops what fetches a crash interrupted (`<snapshots>/*/fetch-*.partial`):
+    /// a restore that had not begun yet, nothing to settle but the files. Call
+    /// it at start, before any operation runs.
+    pub fn drop_stray_fetches(&self) {
+        let Ok(apps) = std::fs::read_dir(self.layout.snapshots_root()) else {
+            return;
+        };
+        for dir in apps.flatten() {
+            let Ok(entries) = std::fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if name.starts_with("fetch-") && name.ends_with(".partial") {
+                    if let Err(e) = remove_tree(&entry.path()) {
+                        eprintln!("berth: cannot remove {}: {e}", entry.path().display());
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 //! writes the redacted bundle a bug report needs.
 
 mod backup;
+mod backup_copy;
 mod check;
 mod diagnose;
 mod disk;
@@ -20,6 +21,7 @@ mod install;
 mod limits;
 mod power;
 mod reconcile;
+mod restore;
 mod shares;
 mod snapshot;
 mod uninstall;
@@ -47,6 +49,7 @@ pub use images::{parse_age, PruneOptions, PruneReport, PrunedImage};
 pub use install::InstallRequest;
 pub use limits::{LimitsBegun, LimitsReport, ServiceLimitsApplied};
 pub use power::Power;
+pub use restore::RestorePlan;
 pub use shares::SharesPlan;
 pub use snapshot::{free_space, human_bytes, snapshots_to_keep, Snapshot, Tally};
 pub use uninstall::UninstallOptions;

@@ -77,6 +77,7 @@ impl Apps {
             "shares" => self.settle_shares(op).await,
             "disk" => self.settle_disk(op).await,
             "backup" => self.settle_backup(op).await,
+            "restore" => self.settle_restore(op).await,
             // Start, stop and restart change nothing Berth must undo: Docker
             // holds the truth of what runs.
             "start" | "stop" | "restart" => self.db.finish_operation(

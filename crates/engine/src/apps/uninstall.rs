@@ -120,6 +120,9 @@ impl Apps {
             self.step(op, Step::Purge, progress, async {
                 self.db.delete_secrets(app)?;
                 self.delete_snapshots(app)?;
+                let copy = self.backup_copy_dir(app);
+                super::snapshot::remove_tree(&copy)
+                    .map_err(|cause| Error::Write { path: copy, cause })?;
                 self.delete_disk(app).await?;
                 let data = self.layout.data_dir(app);
                 match std::fs::remove_dir_all(&data) {

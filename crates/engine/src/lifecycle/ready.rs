@@ -62,6 +62,30 @@ impl Engine {
         Ok(out)
     }
 
+    /// Whether this engine has the image `id` (`sha256:…`).
+    pub async fn has_image(&self, id: &str) -> Result<bool> {
+        match self.docker().inspect_image(id).await {
+            Ok(_) => Ok(true),
+            Err(bollard::errors::Error::DockerResponseServerError {
+                status_code: 404, ..
+            }) => Ok(false),
+            Err(e) => Err(docker_err(format!("inspect image {id}"))(e)),
+        }
+    }
+
+    /// The id of the image `reference` names here.
+    pub async fn image_id(&self, reference: &str) -> Result<String> {
+        self.docker()
+            .inspect_image(reference)
+            .await
+            .map_err(docker_err(format!("inspect image {reference}")))?
+            .id
+            .ok_or_else(|| crate::Error::Docker {
+                action: format!("inspect image {reference}"),
+                message: "the engine gave no id".into(),
+            })
+    }
+
     /// Points `image.reference` at `image.id` again (a rollback after an
     /// update moved the tag). Fails if the old image is gone.
     pub async fn retag(&self, image: &ImageRef) -> Result<()> {

@@ -202,6 +202,8 @@ pub enum OperationKind {
     Ownership,
     /// The app backed up to a target.
     Backup,
+    /// An app that was not installed here installed from a backup.
+    Restore,
 }
 
 impl OperationKind {
@@ -220,6 +222,7 @@ impl OperationKind {
             OperationKind::Shares => "shares",
             OperationKind::Ownership => "ownership",
             OperationKind::Backup => "backup",
+            OperationKind::Restore => "restore",
         }
     }
 
@@ -238,6 +241,7 @@ impl OperationKind {
             "shares" => OperationKind::Shares,
             "ownership" => OperationKind::Ownership,
             "backup" => OperationKind::Backup,
+            "restore" => OperationKind::Restore,
             _ => return None,
         })
     }

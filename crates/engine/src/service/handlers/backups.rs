@@ -92,10 +92,21 @@ impl Service {
                 ),
             });
         }
-        self.require_installed(&a.app)?;
         let targets = self.targets();
         let target = targets.get(a.target.as_deref())?;
         let password = targets.password()?;
+        if self.apps.db().app(&a.app)?.is_none() {
+            // Not installed here (a new server, or after an uninstall): an
+            // install from the backup, journaled and undone like one.
+            let busy = self.claim(&a.app)?;
+            let (op, mut plan) = self.apps.begin_restore(&a.app, &a.backup, &target).await?;
+            return Ok(self.spawn_operation(busy, op, move |s, r| async move {
+                s.apps
+                    .run_restore(op, &mut plan, &target, &password, &mut r.progress())
+                    .await
+            }));
+        }
+        self.require_installed(&a.app)?;
         let busy = self.claim(&a.app)?;
         let local = self
             .apps
