@@ -13,6 +13,8 @@
 //! reuses the update's snapshots.
 
 mod repo;
+pub mod retention;
+pub mod schedule;
 
 use std::io::Write;
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
