@@ -27,6 +27,10 @@ pub struct SystemInfo {
     pub berth_version: String,
     /// The SHA-256 fingerprint of the CA the HTTPS proxy's certificates come from, once there is one.
     pub ca_fingerprint: Option<String>,
+    /// How many apps have a backup warning (no successful backup for a day
+    /// while backups failed or were missed): `backupStatus` says which.
+    #[serde(default)]
+    pub backup_warnings: u32,
 }
 
 /// The processor.
@@ -133,6 +137,7 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
         docker,
         berth_version: env!("CARGO_PKG_VERSION").to_string(),
         ca_fingerprint: crate::proxy::tls::ca_fingerprint(home),
+        backup_warnings: 0,
     })
 }
 

@@ -216,14 +216,11 @@ impl Service {
         };
         let text = match result {
             Ok(p) if p.forgotten.is_empty() => {
-                format!(
-                    "{} backups of {app} kept; none beyond the keep rules",
-                    p.kept
-                )
+                format!("{app}: {} kept, none beyond the keep rules", p.kept)
             }
             Ok(p) => {
                 let line = format!(
-                    "{} backups of {app} kept; {} forgotten ({}); {} of unused data pruned",
+                    "{app}: {} kept, {} forgotten ({}), {} of unused data pruned",
                     p.kept,
                     p.forgotten.len(),
                     p.forgotten

@@ -16,7 +16,15 @@ use crate::Result;
 
 impl Service {
     pub(in crate::service) async fn system(&self, _: args::System) -> Result<SystemInfo> {
-        system(self.apps.engine(), self.apps.home()).await
+        let mut info = system(self.apps.engine(), self.apps.home()).await?;
+        info.backup_warnings = match self.backup_overview() {
+            Ok(o) => o.warnings,
+            Err(e) => {
+                eprintln!("berth: the backups' status: {e}");
+                0
+            }
+        };
+        Ok(info)
     }
 
     pub(in crate::service) async fn stats(&self, a: args::Stats) -> Result<Vec<AppStats>> {
