@@ -73,6 +73,7 @@ describe("server health", () => {
     docker: {} as SystemInfo["docker"],
     berthVersion: "0.1.0",
     caFingerprint: null,
+    backupWarnings: 0,
   });
 
   it("gives the processor, memory and each disk as a percent with a level", () => {
