@@ -70,6 +70,43 @@ export type AcmeStatus_Serialize = {
 	nextAttempt: string | null,
 };
 
+/**  An app's backups at a glance. */
+export type AppBackupStatus = AppBackupStatus_Serialize | AppBackupStatus_Deserialize;
+
+/**  An app's backups at a glance. */
+export type AppBackupStatus_Deserialize = {
+	app: string,
+	/**  Backed up on schedule (daily at `at`). */
+	scheduled: boolean,
+	at: string,
+	lastSuccess?: BackupRun_Deserialize | null,
+	lastFailure?: BackupRun_Deserialize | null,
+	/**  When its next scheduled backup is due (ms). */
+	nextDue?: number | null,
+	/**
+	 *  Set when the app has had no successful backup for a day while
+	 *  backups failed or were missed: why, in words.
+	 */
+	warning?: string | null,
+};
+
+/**  An app's backups at a glance. */
+export type AppBackupStatus_Serialize = {
+	app: string,
+	/**  Backed up on schedule (daily at `at`). */
+	scheduled: boolean,
+	at: string,
+	lastSuccess: BackupRun_Serialize | null,
+	lastFailure: BackupRun_Serialize | null,
+	/**  When its next scheduled backup is due (ms). */
+	nextDue: number | null,
+	/**
+	 *  Set when the app has had no successful backup for a day while
+	 *  backups failed or were missed: why, in words.
+	 */
+	warning: string | null,
+};
+
 /**  An app's data folder. */
 export type AppDisk = AppDisk_Serialize | AppDisk_Deserialize;
 
@@ -249,6 +286,39 @@ export type AppMeta_Serialize = {
 	shares?: ShareRequest_Serialize[],
 };
 
+/**  One app's schedule as it applies. */
+export type AppSchedule = AppSchedule_Serialize | AppSchedule_Deserialize;
+
+/**  One app's schedule as it applies. */
+export type AppSchedule_Deserialize = {
+	app: string,
+	/**  Daily at this server-local time, `HH:MM`. */
+	at: string,
+	enabled: boolean,
+	keep: Keep,
+	/**  The target's name; the only one when not given. */
+	target?: string | null,
+	/**  It has a schedule of its own (else every app's applies). */
+	overridden: boolean,
+	/**  When its next scheduled backup is due (ms). */
+	nextDue?: number | null,
+};
+
+/**  One app's schedule as it applies. */
+export type AppSchedule_Serialize = {
+	app: string,
+	/**  Daily at this server-local time, `HH:MM`. */
+	at: string,
+	enabled: boolean,
+	keep: Keep,
+	/**  The target's name; the only one when not given. */
+	target: string | null,
+	/**  It has a schedule of its own (else every app's applies). */
+	overridden: boolean,
+	/**  When its next scheduled backup is due (ms). */
+	nextDue: number | null,
+};
+
 /**  A share mounted in an app. */
 export type AppShare = {
 	/**  The app's request (its name in app.yml). */
@@ -371,6 +441,27 @@ export type BackupInfo = {
 	added: number | null,
 };
 
+/**  Every app's backups at a glance. */
+export type BackupOverview = BackupOverview_Serialize | BackupOverview_Deserialize;
+
+/**  Every app's backups at a glance. */
+export type BackupOverview_Deserialize = {
+	/**  A backup target is configured. */
+	configured: boolean,
+	/**  How many apps have a warning. */
+	warnings: number,
+	apps: AppBackupStatus_Deserialize[],
+};
+
+/**  Every app's backups at a glance. */
+export type BackupOverview_Serialize = {
+	/**  A backup target is configured. */
+	configured: boolean,
+	/**  How many apps have a warning. */
+	warnings: number,
+	apps: AppBackupStatus_Serialize[],
+};
+
 /**  What a backup did. */
 export type BackupReport = {
 	operation: number | null,
@@ -383,6 +474,29 @@ export type BackupReport = {
 	consistency: string,
 	/**  How long the app was stopped, in milliseconds. */
 	downtimeMs: number | null,
+};
+
+/**  A backup of an app as the journal recorded it. */
+export type BackupRun = BackupRun_Serialize | BackupRun_Deserialize;
+
+/**  A backup of an app as the journal recorded it. */
+export type BackupRun_Deserialize = {
+	/**  The `backup` operation. */
+	operation: number | null,
+	/**  When it ended (ms). */
+	at: number | null,
+	/**  Why it failed. */
+	error?: string | null,
+};
+
+/**  A backup of an app as the journal recorded it. */
+export type BackupRun_Serialize = {
+	/**  The `backup` operation. */
+	operation: number | null,
+	/**  When it ended (ms). */
+	at: number | null,
+	/**  Why it failed. */
+	error: string | null,
 };
 
 /**  The CA, trusted. */
@@ -732,6 +846,17 @@ export type ImageDownload = {
 	presentLayers: number | null,
 };
 
+/**
+ *  How many backups of an app are kept: the newest of each of the last
+ *  `daily` days, `weekly` weeks and `monthly` months (restic's `forget
+ *  --keep-daily/--keep-weekly/--keep-monthly`); 0 keeps none by that rule.
+ */
+export type Keep = {
+	daily: number,
+	weekly: number,
+	monthly: number,
+};
+
 /**  What a limits change did to one service's container (`Engine::apply_limits`). */
 export type LimitsApplied = 
 /**  Its limits already matched. */
@@ -884,6 +1009,27 @@ export type Outcome = "done" |
 /**  Interrupted; nothing needed undoing. */
 "interrupted";
 
+/**  One app's own schedule: each field given replaces the rule of every app. */
+export type Override = Override_Serialize | Override_Deserialize;
+
+/**  One app's own schedule: each field given replaces the rule of every app. */
+export type Override_Deserialize = {
+	at?: string | null,
+	enabled?: boolean | null,
+	keep?: Keep | null,
+	target?: string | null,
+	changedAt?: number | null,
+};
+
+/**  One app's own schedule: each field given replaces the rule of every app. */
+export type Override_Serialize = {
+	at: string | null,
+	enabled: boolean | null,
+	keep: Keep | null,
+	target: string | null,
+	changedAt: number | null,
+};
+
 /**  A share's files given to the apps' user and group. */
 export type OwnershipFixed = OwnershipFixed_Serialize | OwnershipFixed_Deserialize;
 
@@ -927,6 +1073,25 @@ export type PruneReport = {
 	keptForRollback: PrunedImage[],
 	/**  Images left because they were used too recently. */
 	tooRecent: number | null,
+};
+
+/**  What retention did at a target. */
+export type Pruned = {
+	target: string,
+	/**  The backups forgotten, beyond the keep rules. */
+	forgotten: BackupInfo[],
+	/**  The backups of the apps looked at that are kept. */
+	kept: number,
+	/**
+	 *  The data no backup needs any more: removed, or marked to be removed
+	 *  by the next prune a day later.
+	 */
+	unusedBytes: number | null,
+	/**
+	 *  Whether the repository was pruned (only when a backup was forgotten,
+	 *  or when asked).
+	 */
+	pruned: boolean,
 };
 
 /**  An image a cleanup removes (or would). */
@@ -1015,6 +1180,10 @@ export type Replies_Deserialize = {
 	backup: BackupReport,
 	backups: BackupInfo[],
 	restore: Started,
+	backupSchedule: ScheduleInfo_Deserialize,
+	backupScheduleSet: ScheduleInfo_Deserialize,
+	backupStatus: BackupOverview_Deserialize,
+	backupPrune: Pruned[],
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
 	system: SystemInfo_Deserialize,
@@ -1077,6 +1246,10 @@ export type Replies_Serialize = {
 	backup: BackupReport,
 	backups: BackupInfo[],
 	restore: Started,
+	backupSchedule: ScheduleInfo_Serialize,
+	backupScheduleSet: ScheduleInfo_Serialize,
+	backupStatus: BackupOverview_Serialize,
+	backupPrune: Pruned[],
 	imagesPrune: PruneReport,
 	downloadSize: DownloadSize,
 	system: SystemInfo_Serialize,
@@ -1384,6 +1557,42 @@ export type Request =
 	target?: string | null,
 } } | 
 /**
+ *  The backup schedule: every app's rule (daily at 03:00 server-local
+ *  time once a target exists), each app's own, and when each app's next
+ *  backup is due.
+ */
+{ command: "backupSchedule"; args: Record<string, never> } | 
+/**
+ *  Changes the backup schedule of every app, or of one (`app`): its time
+ *  of day (`at`, `HH:MM` server-local), on or off, how many backups are
+ *  kept (daily, weekly, monthly) and the target; `reset` makes the app
+ *  follow every app's schedule again.
+ */
+{ command: "backupScheduleSet"; args: {
+	app?: AppId | null,
+	at?: string | null,
+	enabled?: boolean | null,
+	keepDaily?: number | null,
+	keepWeekly?: number | null,
+	keepMonthly?: number | null,
+	target?: string | null,
+	reset?: boolean,
+} } | 
+/**
+ *  Each app's backups: the last success, the last failure, when the next
+ *  is due, and a warning when it has had no successful backup for a day
+ *  while backups failed or were missed; how many apps have one.
+ */
+{ command: "backupStatus"; args: Record<string, never> } | 
+/**
+ *  Forgets the backups beyond each app's keep rules (one app's, when
+ *  given) and prunes the data no backup needs any more.
+ */
+{ command: "backupPrune"; args: {
+	app?: AppId | null,
+	target?: string | null,
+} } | 
+/**
  *  Remove the images no app, container or kept snapshot needs (only
  *  those unused for `olderThanDays` when given); `dryRun` only lists them.
  */
@@ -1488,11 +1697,86 @@ export type Resources_Serialize = {
 	minimum: ResourceSpec_Serialize,
 };
 
+/**  The schedule of every app. */
+export type Rule = Rule_Serialize | Rule_Deserialize;
+
+/**  The schedule of every app. */
+export type Rule_Deserialize = {
+	/**  Daily at this server-local time, `HH:MM`. */
+	at: string,
+	/**  Backups run on schedule. */
+	enabled: boolean,
+	keep: Keep,
+	/**  The target's name; the only one when not given. */
+	target?: string | null,
+	/**
+	 *  When its time or on/off last changed (ms): an earlier time of day
+	 *  is not a missed run.
+	 */
+	changedAt: number | null,
+};
+
+/**  The schedule of every app. */
+export type Rule_Serialize = {
+	/**  Daily at this server-local time, `HH:MM`. */
+	at: string,
+	/**  Backups run on schedule. */
+	enabled: boolean,
+	keep: Keep,
+	/**  The target's name; the only one when not given. */
+	target: string | null,
+	/**
+	 *  When its time or on/off last changed (ms): an earlier time of day
+	 *  is not a missed run.
+	 */
+	changedAt: number | null,
+};
+
 /**  An app's total use at one moment. */
 export type Sample = {
 	/**  When (ms since the epoch). */
 	at: number | null,
 	usage: Usage,
+};
+
+/**  The whole schedule, as `schedule.json` holds it. */
+export type Schedule = Schedule_Serialize | Schedule_Deserialize;
+
+/**  The backup schedule: every app's rule, and each app's as it applies. */
+export type ScheduleInfo = ScheduleInfo_Serialize | ScheduleInfo_Deserialize;
+
+/**  The backup schedule: every app's rule, and each app's as it applies. */
+export type ScheduleInfo_Deserialize = {
+	/**  `None` until a backup target is configured. */
+	schedule?: Schedule_Deserialize | null,
+	apps: AppSchedule_Deserialize[],
+	/**  The server's time zone, which the times of day are in. */
+	timeZone: string,
+};
+
+/**  The backup schedule: every app's rule, and each app's as it applies. */
+export type ScheduleInfo_Serialize = {
+	/**  `None` until a backup target is configured. */
+	schedule: Schedule_Serialize | null,
+	apps: AppSchedule_Serialize[],
+	/**  The server's time zone, which the times of day are in. */
+	timeZone: string,
+};
+
+/**  The whole schedule, as `schedule.json` holds it. */
+export type Schedule_Deserialize = {
+	/**  When the schedule came into effect (ms). */
+	since: number | null,
+	all: Rule_Deserialize,
+	apps?: { [key in string]: Override_Deserialize },
+};
+
+/**  The whole schedule, as `schedule.json` holds it. */
+export type Schedule_Serialize = {
+	/**  When the schedule came into effect (ms). */
+	since: number | null,
+	all: Rule_Serialize,
+	apps: { [key in string]: Override_Serialize },
 };
 
 /**  One service of an app. */
@@ -1898,6 +2182,11 @@ export type SystemInfo_Deserialize = {
 	caTrusted: boolean,
 	/**  The certificate from an ACME CA (`berth serve --acme-email`), when asked for. */
 	acme?: AcmeStatus_Deserialize | null,
+	/**
+	 *  How many apps have a backup warning (no successful backup for a day
+	 *  while backups failed or were missed): `backupStatus` says which.
+	 */
+	backupWarnings?: number,
 };
 
 /**  This server, as the system page shows it. */
@@ -1920,6 +2209,11 @@ export type SystemInfo_Serialize = {
 	caTrusted: boolean,
 	/**  The certificate from an ACME CA (`berth serve --acme-email`), when asked for. */
 	acme: AcmeStatus_Serialize | null,
+	/**
+	 *  How many apps have a backup warning (no successful backup for a day
+	 *  while backups failed or were missed): `backupStatus` says which.
+	 */
+	backupWarnings: number,
 };
 
 /**  A configured backup target. */

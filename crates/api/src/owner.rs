@@ -207,6 +207,13 @@ impl Owner {
                 every,
             ));
         }
+        // Scheduled backups, once a target exists: looked at every 30 s
+        // (sooner when one is due sooner), run one at a time.
+        tokio::spawn(
+            service
+                .clone()
+                .run_backup_schedule(std::time::Duration::from_secs(30)),
+        );
         if let Some(every) = update_check_interval() {
             let checker = service.clone();
             tokio::spawn(async move {

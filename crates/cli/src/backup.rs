@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use berth_api::{args, AppId, Request};
+use berth_api::{args, AppId, EventKind, Request};
 use berth_engine::apps::{human_bytes, BackupReport};
 use berth_engine::backup::{BackupInfo, Target, TargetAdded, TargetKind};
 use clap::Subcommand;
@@ -22,6 +22,26 @@ pub enum BackupCommand {
     Run {
         id: AppId,
         /// The target (needed only when there are several).
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// The backup schedule (every app daily at 03:00 by default, once a
+    /// target exists); `set` changes it.
+    Schedule(crate::backup_schedule::ScheduleArgs),
+    /// Each app's last successful and failed backup and when the next is
+    /// due; a warning for an app with no successful backup for a day while
+    /// backups failed or were missed.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget the backups beyond the keep rules (of one app, with --app)
+    /// and prune the data no backup needs any more.
+    Prune {
+        #[arg(long)]
+        app: Option<AppId>,
         #[arg(long)]
         target: Option<String>,
         #[arg(long)]
@@ -139,12 +159,19 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
         }
         BackupCommand::Run { id, target, json } => {
             let mut view = ProgressView::new();
+            // What retention did after the backup (a line), said after the report.
+            let mut retention = None;
             let result: Result<BackupReport, _> = client(home)?.call(
                 &Request::from(args::Backup {
                     app: id.clone(),
                     target,
                 }),
-                |e| view.show(e),
+                |e| match &e.kind {
+                    EventKind::Log { service, text, .. } if service == "retention" => {
+                        retention = Some(text.clone())
+                    }
+                    _ => view.show(e),
+                },
             );
             view.finish();
             let report = result?;
@@ -169,6 +196,14 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
                 ),
                 other => println!("{id} was {other}; its data was copied as it was."),
             }
+            if let Some(line) = retention {
+                println!("Retention: {line}.");
+            }
+        }
+        BackupCommand::Schedule(a) => return crate::backup_schedule::schedule(home, a),
+        BackupCommand::Status { json } => return crate::backup_schedule::status(home, json),
+        BackupCommand::Prune { app, target, json } => {
+            return crate::backup_schedule::prune(home, app, target, json)
         }
         BackupCommand::List { id, target, json } => {
             let list: Vec<BackupInfo> = client(home)?.call(

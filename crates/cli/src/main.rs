@@ -7,6 +7,7 @@
 
 mod apps;
 mod backup;
+mod backup_schedule;
 mod catalog;
 mod compose;
 mod daemon;
@@ -134,7 +135,8 @@ enum Command {
     /// Images: clean up those no app needs.
     #[command(subcommand)]
     Images(updates::ImagesCommand),
-    /// Backups of apps to a folder (a restic repository): targets, run, list.
+    /// Backups of apps to a folder (a restic repository): targets, run, list,
+    /// schedule, status, prune.
     #[command(subcommand)]
     Backup(backup::BackupCommand),
     /// Restore an app from a backup (see `berth backup list APP`): its files,

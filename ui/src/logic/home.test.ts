@@ -74,6 +74,7 @@ describe("server health", () => {
     berthVersion: "0.1.0",
     caFingerprint: null,
     caTrusted: false,
+    backupWarnings: 0,
   });
 
   it("gives the processor, memory and each disk as a percent with a level", () => {

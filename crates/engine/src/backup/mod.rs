@@ -13,6 +13,8 @@
 //! reuses the update's snapshots.
 
 mod repo;
+pub mod retention;
+pub mod schedule;
 mod sftp;
 
 use std::io::Write;

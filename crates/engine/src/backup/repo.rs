@@ -52,7 +52,7 @@ pub struct Sent {
     pub info: BackupInfo,
 }
 
-fn fail(what: &str) -> impl Fn(Box<rustic_core::RusticError>) -> Error + '_ {
+pub(super) fn fail(what: &str) -> impl Fn(Box<rustic_core::RusticError>) -> Error + '_ {
     move |e| Error::Backup {
         message: format!("{what}: {}", brief(&e)),
     }
@@ -119,7 +119,7 @@ pub(super) fn init_or_open(target: &Target, password: &str) -> Result<bool> {
     }
 }
 
-fn open(target: &Target, password: &str) -> Result<Repository<rustic_core::OpenStatus>> {
+pub(super) fn open(target: &Target, password: &str) -> Result<Repository<rustic_core::OpenStatus>> {
     Repository::new(&options(), &backends(target)?)
         .map_err(fail("opening the repository"))?
         .open(&Credentials::password(password))
@@ -150,7 +150,7 @@ fn tag_value(snap: &rustic_core::repofile::SnapshotFile, key: &str) -> String {
         .to_string()
 }
 
-fn info(snap: &rustic_core::repofile::SnapshotFile) -> BackupInfo {
+pub(super) fn info(snap: &rustic_core::repofile::SnapshotFile) -> BackupInfo {
     let id = snap.id.to_string();
     let summary = snap.summary.clone().unwrap_or_default();
     BackupInfo {

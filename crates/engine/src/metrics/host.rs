@@ -31,6 +31,10 @@ pub struct SystemInfo {
     pub ca_trusted: bool,
     /// The certificate from an ACME CA (`berth serve --acme-email`), when asked for.
     pub acme: Option<crate::proxy::acme::AcmeStatus>,
+    /// How many apps have a backup warning (no successful backup for a day
+    /// while backups failed or were missed): `backupStatus` says which.
+    #[serde(default)]
+    pub backup_warnings: u32,
 }
 
 /// The processor.
@@ -139,6 +143,7 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
         ca_fingerprint: crate::proxy::tls::ca_fingerprint(home),
         ca_trusted: crate::proxy::trust::is_trusted(home),
         acme: None,
+        backup_warnings: 0,
     })
 }
 

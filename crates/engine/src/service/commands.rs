@@ -392,6 +392,44 @@ commands! {
         #[serde(default)]
         target: Option<String>,
     } -> super::Started;
+    /// The backup schedule: every app's rule (daily at 03:00 server-local
+    /// time once a target exists), each app's own, and when each app's next
+    /// backup is due.
+    Immediate backup_schedule: BackupSchedule {} -> crate::backup::schedule::ScheduleInfo;
+    /// Changes the backup schedule of every app, or of one (`app`): its time
+    /// of day (`at`, `HH:MM` server-local), on or off, how many backups are
+    /// kept (daily, weekly, monthly) and the target; `reset` makes the app
+    /// follow every app's schedule again.
+    Immediate backup_schedule_set: BackupScheduleSet {
+        #[serde(default)]
+        app: Option<AppId>,
+        #[serde(default)]
+        at: Option<String>,
+        #[serde(default)]
+        enabled: Option<bool>,
+        #[serde(default)]
+        keep_daily: Option<u32>,
+        #[serde(default)]
+        keep_weekly: Option<u32>,
+        #[serde(default)]
+        keep_monthly: Option<u32>,
+        #[serde(default)]
+        target: Option<String>,
+        #[serde(default)]
+        reset: bool,
+    } -> crate::backup::schedule::ScheduleInfo;
+    /// Each app's backups: the last success, the last failure, when the next
+    /// is due, and a warning when it has had no successful backup for a day
+    /// while backups failed or were missed; how many apps have one.
+    Immediate backup_status: BackupStatus {} -> crate::backup::schedule::BackupOverview;
+    /// Forgets the backups beyond each app's keep rules (one app's, when
+    /// given) and prunes the data no backup needs any more.
+    Immediate backup_prune: BackupPrune {
+        #[serde(default)]
+        app: Option<AppId>,
+        #[serde(default)]
+        target: Option<String>,
+    } -> Vec<crate::backup::retention::Pruned>;
     /// Remove the images no app, container or kept snapshot needs (only
     /// those unused for `olderThanDays` when given); `dryRun` only lists them.
     Immediate images_prune: ImagesPrune {
@@ -506,7 +544,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 55);
+        assert_eq!(COMMANDS.len(), 59);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));

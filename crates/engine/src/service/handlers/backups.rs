@@ -11,7 +11,7 @@ use crate::backup::{list_snapshots, valid_snapshot_id, BackupInfo, Target, Targe
 use crate::{Error, Result};
 
 impl Service {
-    fn targets(&self) -> Targets {
+    pub(in crate::service) fn targets(&self) -> Targets {
         Targets::new(self.apps.home())
     }
 
@@ -62,9 +62,17 @@ impl Service {
         let busy = self.claim(&a.app)?;
         let (op, plan) = self.apps.begin_backup(&a.app, &target).await?;
         Ok(self.spawn_job(busy, op, move |s, r| async move {
-            s.apps
-                .run_backup(op, &plan, &target, &password, &mut r.progress())
-                .await
+            let report = {
+                // Shared with other backups; a prune waits for it.
+                let _sharing = crate::backup::retention::REPOSITORY.read().await;
+                s.apps
+                    .run_backup(op, &plan, &target, &password, &mut r.progress())
+                    .await?
+            };
+            // Its backups beyond the keep rules forgotten, the data pruned.
+            s.retain_after_backup(&plan.app, &target, &password, &r)
+                .await;
+            Ok(report)
         }))
     }
 

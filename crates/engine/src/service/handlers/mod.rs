@@ -2,6 +2,7 @@
 //! named in `commands.rs`, grouped by area.
 
 mod apps;
+mod backup_schedule;
 mod backups;
 mod catalog;
 mod compose;

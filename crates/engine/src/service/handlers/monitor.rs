@@ -18,6 +18,13 @@ impl Service {
     pub(in crate::service) async fn system(&self, _: args::System) -> Result<SystemInfo> {
         let mut info = system(self.apps.engine(), self.apps.home()).await?;
         info.acme = self.acme_status();
+        info.backup_warnings = match self.backup_overview() {
+            Ok(o) => o.warnings,
+            Err(e) => {
+                eprintln!("berth: the backups' status: {e}");
+                0
+            }
+        };
         Ok(info)
     }
 
