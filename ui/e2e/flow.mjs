@@ -730,6 +730,15 @@ try {
   const backupsSaid = page.getByTestId("backups-result");
   await until("the backup to end", async () => (await backupsSaid.count()) > 0 && (await backupsSaid.innerText()).includes("Backed up to folder"), 120);
   console.log(`  backup: ${await backupsSaid.innerText()}`);
+  await until("the app's row to say it was backed up", async () => (await backupRow.getByTestId("backup-health").innerText()).startsWith("Last backed up today"), 15);
+  // The schedule: every app daily at 03:00 by default; moved to 04:30 in the page.
+  const scheduleSentence = page.getByTestId("schedule-sentence");
+  if (!(await scheduleSentence.innerText()).includes("daily at 03:00")) fail(`the schedule says ${await scheduleSentence.innerText()}`);
+  await page.locator('input[name="schedule-at"]').fill("04:30");
+  await page.getByRole("button", { name: "Save schedule" }).click();
+  await until("the schedule to say 04:30", async () => (await scheduleSentence.innerText()).includes("daily at 04:30"), 15);
+  const kept = JSON.parse(execFileSync(berth, ["--home", home, "backup", "schedule", "--json"]).toString());
+  if (kept.schedule.all.at !== "04:30") fail(`the daemon's schedule is ${JSON.stringify(kept.schedule.all)}`);
   await shot(page, "backups");
   writeFileSync(marker, "changed after the backup\n");
   await backupRow.getByRole("button", { name: "Restore…" }).click();
@@ -739,7 +748,7 @@ try {
   await until("the restore to end", async () => (await backupsSaid.count()) > 0 && (await backupsSaid.innerText()).includes("restored"), 180);
   if (readFileSync(marker, "utf8") !== "as backed up\n") fail(`after the restore the file holds ${readFileSync(marker, "utf8")}`);
   await page.evaluate((app) => (window.location.hash = `#/apps/${app}`), APP);
-  console.log("  backups: a folder target added, the app backed up and restored from the page; its file as backed up");
+  console.log("  backups: a folder target added, the app backed up (its row says so), the schedule moved to 04:30, the app restored from the page; its file as backed up");
 
   // Reclaim space: a dry run says what a cleanup would free.
   await page.getByRole("link", { name: "← My apps" }).click();

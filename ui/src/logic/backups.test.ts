@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BackupInfo, BackupReport, Target } from "../bindings";
-import { backupDone, backupLine, backupTime, newestByApp, targetPlace, targetProblem } from "./backups";
+import { backupDone, backupHealth, backupLine, backupTime, newestByApp, scheduleProblem, scheduleSentence, targetPlace, targetProblem, whenText } from "./backups";
 
 const backup = (app: string, time: string, over: Partial<BackupInfo> = {}): BackupInfo => ({
   id: "a".repeat(64),
@@ -56,5 +56,45 @@ describe("backups", () => {
     const r: BackupReport = { operation: 4, target: "nas", backup: backup("wiki", "2026-12-03T09:40:12Z"), consistency: "stopped", downtimeMs: 1500 };
     expect(backupDone(r)).toBe("Backed up to nas as aaaaaaaa (6.7 MB, 1000 B new); it was stopped for 1.5 s for a consistent copy.");
     expect(backupDone({ ...r, consistency: "not running" })).toContain("it was not running");
+  });
+});
+
+describe("backup schedule and status", () => {
+  const keep = { daily: 7, weekly: 4, monthly: 6 };
+  it("says the schedule in a sentence", () => {
+    expect(scheduleSentence({ at: "03:00", enabled: true, keep }, "Europe/Paris")).toBe(
+      "Every app is backed up daily at 03:00 (Europe/Paris), keeping the newest of each of the last 7 days, 4 weeks and 6 months.",
+    );
+    expect(scheduleSentence({ at: "03:00", enabled: false, keep }, "UTC")).toMatch(/^Apps are not backed up on a schedule/);
+  });
+
+  it("checks the schedule form", () => {
+    expect(scheduleProblem("03:00", keep)).toBeNull();
+    expect(scheduleProblem("3:00", keep)).toMatch(/HH:MM/);
+    expect(scheduleProblem("24:00", keep)).toMatch(/HH:MM/);
+    expect(scheduleProblem("03:00", { daily: 0, weekly: 0, monthly: 0 })).toMatch(/at least one/);
+    expect(scheduleProblem("03:00", { daily: -1, weekly: 0, monthly: 1 })).toMatch(/whole numbers/);
+  });
+
+  it("names days relative to now", () => {
+    const now = new Date(2026, 11, 3, 10, 0).getTime();
+    expect(whenText(new Date(2026, 11, 3, 3, 5).getTime(), now)).toBe("today 03:05");
+    expect(whenText(new Date(2026, 11, 4, 3, 0).getTime(), now)).toBe("tomorrow 03:00");
+    expect(whenText(new Date(2026, 11, 2, 3, 0).getTime(), now)).toBe("yesterday 03:00");
+    expect(whenText(new Date(2026, 10, 20, 3, 0).getTime(), now)).toBe("2026-11-20 03:00");
+  });
+
+  it("puts a warning or a newer failure first", () => {
+    const now = new Date(2026, 11, 3, 10, 0).getTime();
+    const base = { app: "wiki", scheduled: true, at: "03:00", nextDue: null };
+    const ok = { operation: 1, at: new Date(2026, 11, 3, 3, 0).getTime() };
+    const failed = { operation: 2, at: new Date(2026, 11, 3, 4, 0).getTime(), error: "the NAS is off" };
+    expect(backupHealth({ ...base, lastSuccess: ok, lastFailure: null, warning: null }, now)).toEqual({ text: "Last backed up today 03:00", bad: false });
+    expect(backupHealth({ ...base, lastSuccess: ok, lastFailure: failed, warning: null }, now)).toEqual({
+      text: "The last backup failed (today 04:00): the NAS is off",
+      bad: true,
+    });
+    expect(backupHealth({ ...base, lastSuccess: null, lastFailure: failed, warning: "no successful backup for a day" }, now).text).toBe("no successful backup for a day");
+    expect(backupHealth({ ...base, lastSuccess: null, lastFailure: null, warning: null }, now).text).toBe("Not backed up yet");
   });
 });

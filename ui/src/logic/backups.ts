@@ -1,6 +1,6 @@
 // Backups: where they go (targets), what each app has, and the words for a
 // backup's progress and result.
-import type { BackupInfo, BackupReport, Step, Target, TargetAdded } from "../bindings";
+import type { AppBackupStatus, BackupInfo, BackupReport, Keep, Step, Target, TargetAdded } from "../bindings";
 import { formatBytes } from "./format";
 
 /** What kind of place a target is, in words. */
@@ -86,4 +86,44 @@ export function backupDone(r: BackupReport): string {
 export function targetAdded(a: TargetAdded): string {
   const repo = a.created ? "a new restic repository was made there" : "the restic repository there was opened";
   return `${a.target.name} is added: ${targetPlace(a.target)}; ${repo}.`;
+}
+
+/** Every app's schedule, in a sentence. */
+export function scheduleSentence(rule: { at: string; enabled: boolean; keep: Keep }, timeZone: string): string {
+  const keep = `keeping the newest of each of the last ${rule.keep.daily} days, ${rule.keep.weekly} weeks and ${rule.keep.monthly} months`;
+  return rule.enabled
+    ? `Every app is backed up daily at ${rule.at} (${timeZone}), ${keep}.`
+    : `Apps are not backed up on a schedule (only those set apart, and when you click Back up now); backups are kept ${keep.replace("keeping ", "")}.`;
+}
+
+/** A time in ms as the user's clock shows it: "today 03:00", "tomorrow 03:00", or a date. */
+export function whenText(ms: number, now: number = Date.now()): string {
+  const d = new Date(ms);
+  const hm = `${String(d.getHours()).padStart(2, "0")}:${String(d.getMinutes()).padStart(2, "0")}`;
+  const day = (t: number) => new Date(t).toDateString();
+  if (day(ms) === day(now)) return `today ${hm}`;
+  if (day(ms) === day(now + 86_400_000)) return `tomorrow ${hm}`;
+  if (day(ms) === day(now - 86_400_000)) return `yesterday ${hm}`;
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")} ${hm}`;
+}
+
+/** What an app's row says of its backups: the warning first, then the last failure if it is newer than the last success. */
+export function backupHealth(s: AppBackupStatus, now: number = Date.now()): { text: string; bad: boolean } {
+  if (s.warning) return { text: s.warning, bad: true };
+  const ok = s.lastSuccess?.at ?? null;
+  const failed = s.lastFailure?.at ?? null;
+  if (failed !== null && (ok === null || failed > ok)) {
+    return { text: `The last backup failed (${whenText(failed, now)}): ${s.lastFailure?.error ?? "see History"}`, bad: true };
+  }
+  if (ok !== null) return { text: `Last backed up ${whenText(ok, now)}`, bad: false };
+  return { text: "Not backed up yet", bad: false };
+}
+
+/** What is wrong with a schedule form before it is sent; null when it can be sent. */
+export function scheduleProblem(at: string, keep: Keep): string | null {
+  if (!/^([01]\d|2[0-3]):[0-5]\d$/.test(at)) return "The time is HH:MM on a 24-hour clock, like 03:00.";
+  const counts = [keep.daily, keep.weekly, keep.monthly];
+  if (counts.some((n) => !Number.isInteger(n) || n < 0 || n > 1000)) return "Keep counts are whole numbers from 0 to 1000.";
+  if (counts.every((n) => n === 0)) return "Keep at least one backup: one of the counts must be more than 0.";
+  return null;
 }

@@ -4,12 +4,13 @@
 // update pipeline, with a snapshot of the app as it is taken first).
 import { useCallback, useEffect, useState } from "react";
 import { invoke, listen } from "../api";
-import type { AppInfo, BackupInfo, Target, TargetAdded } from "../bindings";
+import type { AppInfo, BackupInfo, BackupOverview, ScheduleInfo, Target, TargetAdded } from "../bindings";
 import { AddTarget } from "../components/backups/AddTarget";
 import { RestoreDialog } from "../components/backups/RestoreDialog";
+import { ScheduleCard } from "../components/backups/ScheduleCard";
 import { OperationProgress } from "../components/operation/Operation";
 import { useOperation } from "../hooks/useOperation";
-import { backupDone, backupLine, backupStepText, newestByApp, resultSentence, succeeded, targetAdded, targetKindText, targetPlace } from "../logic";
+import { backupDone, backupHealth, backupLine, backupStepText, newestByApp, whenText, resultSentence, succeeded, targetAdded, targetKindText, targetPlace } from "../logic";
 
 export function BackupsPage() {
   const [targets, setTargets] = useState<Target[] | null>(null);
@@ -22,6 +23,8 @@ export function BackupsPage() {
   const [running, setRunning] = useState<{ app: string; step: string } | null>(null);
   const [restoring, setRestoring] = useState<string | null>(null);
   const [restoreOf, setRestoreOf] = useState<{ app: string; backup: BackupInfo } | null>(null);
+  const [status, setStatus] = useState<BackupOverview | null>(null);
+  const [schedule, setSchedule] = useState<ScheduleInfo | null>(null);
   const restore = useOperation();
 
   const load = useCallback(() => {
@@ -33,6 +36,8 @@ export function BackupsPage() {
       (e: Error) => setError(e.message),
     );
     invoke("apps").then(setApps, (e: Error) => setError(e.message));
+    invoke("backupStatus").then(setStatus, (e: Error) => setError(e.message));
+    invoke("backupSchedule").then(setSchedule, (e: Error) => setError(e.message));
   }, []);
   useEffect(load, [load]);
 
@@ -59,8 +64,10 @@ export function BackupsPage() {
       const report = await invoke("backup", { app, target });
       setSaid(`${app}: ${backupDone(report)}`);
       loadBackups();
+      load();
     } catch (e) {
       setError(`${app}: ${(e as Error).message}`);
+      load();
     } finally {
       setRunning(null);
     }
@@ -88,6 +95,7 @@ export function BackupsPage() {
   }, [finished, restoring]);
 
   const newest = newestByApp(backups);
+  const statusOf = (app: string) => status?.apps.find((s) => s.app === app) ?? null;
   const busy = running !== null || restoring !== null;
   return (
     <section aria-labelledby="backups-title" className="backups">
@@ -98,6 +106,11 @@ export function BackupsPage() {
       </p>
       {error && <p role="alert" className="error">{error}</p>}
       {said && <p role="status" className="ok" data-testid="backups-result">{said}</p>}
+      {status && status.warnings > 0 && (
+        <p role="alert" className="error" data-testid="backup-warnings">
+          {status.warnings === 1 ? "1 app has" : `${status.warnings} apps have`} had no successful backup for a day: see below.
+        </p>
+      )}
       {password?.password && (
         <div className="card warn" data-testid="backup-password">
           <h2>Keep this password</h2>
@@ -151,6 +164,8 @@ export function BackupsPage() {
                 <tr>
                   <th>App</th>
                   <th>Newest backup at {target}</th>
+                  <th>Health</th>
+                  <th>Next</th>
                   <th><span className="visually-hidden">Actions</span></th>
                 </tr>
               </thead>
@@ -159,6 +174,16 @@ export function BackupsPage() {
                   <tr key={a.id} data-app={a.id}>
                     <td>{a.id}</td>
                     <td>{running?.app === a.id ? <span role="status">{running.step}</span> : newest[a.id] ? backupLine(newest[a.id]) : "None yet"}</td>
+                    {(() => {
+                      const s = statusOf(a.id);
+                      const health = s ? backupHealth(s) : null;
+                      return (
+                        <>
+                          <td className={health?.bad ? "error" : undefined} data-testid="backup-health">{health?.text ?? ""}</td>
+                          <td>{s?.nextDue ? whenText(s.nextDue) : s && !s.scheduled ? "Not scheduled" : ""}</td>
+                        </>
+                      );
+                    })()}
                     <td className="actions">
                       <button onClick={() => void backUp(a.id)} disabled={busy}>
                         Back up now
@@ -178,6 +203,8 @@ export function BackupsPage() {
       {restoreOf && target && (
         <RestoreDialog app={restoreOf.app} target={target} onClose={() => setRestoreOf(null)} onRestore={(b) => void startRestore(restoreOf.app, b)} />
       )}
+
+      {schedule?.schedule && <ScheduleCard info={schedule} onSaved={load} />}
 
       <AddTarget
         onAdded={(a) => {

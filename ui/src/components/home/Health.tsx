@@ -1,5 +1,6 @@
 // The server's health at a glance on the home page: one sentence, then the
-// processor, memory and each disk as bars. The Server page has the details.
+// processor, memory and each disk as bars, and a warning when apps have gone
+// a day without a successful backup. The Server page has the details.
 import type { SystemInfo } from "../../bindings";
 import { healthOf, healthSentence } from "../../logic";
 import { Bar } from "../Bar";
@@ -11,6 +12,12 @@ export function Health({ info }: { info: SystemInfo }) {
       <p data-testid="health-sentence">
         {healthSentence(gauges)} <a href="#/system">Details</a>
       </p>
+      {(info.backupWarnings ?? 0) > 0 && (
+        <p role="alert" className="error" data-testid="backup-warning">
+          {info.backupWarnings === 1 ? "1 app has" : `${info.backupWarnings} apps have`} had no successful backup for a day.{" "}
+          <a href="#/backups">See Backups</a>
+        </p>
+      )}
       {gauges.map((g) => (
         <div key={g.label} className="gauge">
           <p className="meter-line">
