@@ -14,30 +14,6 @@ use common::*;
 
 use berth_testkit::{write_compose, BOX_10};
 
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(out.status.success(), "{cmd} {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn sha256(path: &Path) -> String {
-    let out = run("sha256sum", &[path.to_str().unwrap()]);
-    out.split_whitespace().next().unwrap().to_string()
-}
-
-/// The sha256 of a file inside the app's container.
-fn sha256_in(container: &str, path: &str) -> String {
-    let out = run("docker", &["exec", container, "sha256sum", path]);
-    out.split_whitespace().next().unwrap().to_string()
-}
-
-fn running(container: &str) -> bool {
-    run(
-        "docker",
-        &["inspect", "-f", "{{.State.Running}}", container],
-    ) == "true"
-}
-
 /// Debian's restic, or a failing test saying how to get it.
 fn restic() -> PathBuf {
     let found = Command::new("restic").arg("version").output();

@@ -22,30 +22,6 @@ use common::*;
 
 use berth_testkit::BOX_10;
 
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(out.status.success(), "{cmd} {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn sha256(path: &Path) -> String {
-    let out = run("sha256sum", &[path.to_str().unwrap()]);
-    out.split_whitespace().next().unwrap().to_string()
-}
-
-fn sha256_in(container: &str, path: &str) -> String {
-    let out = run("docker", &["exec", container, "sha256sum", path]);
-    out.split_whitespace().next().unwrap().to_string()
-}
-
-fn running(container: &str) -> bool {
-    let out = Command::new("docker")
-        .args(["inspect", "-f", "{{.State.Running}}", container])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim() == "true"
-}
-
 fn restic_check(repo: &Path, password_file: &Path) {
     let out = Command::new("restic")
         .arg("-r")

@@ -9,7 +9,6 @@
 //! byte-identical; its proxy name came back too. A restore on B killed
 //! halfway is undone at restart: nothing of the app is left.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -17,30 +16,6 @@ mod common;
 use common::*;
 
 use berth_testkit::{BOX_10, BOX_20};
-
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(out.status.success(), "{cmd} {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
-fn sha256(path: &Path) -> String {
-    let out = run("sha256sum", &[path.to_str().unwrap()]);
-    out.split_whitespace().next().unwrap().to_string()
-}
-
-fn sha256_in(container: &str, path: &str) -> String {
-    let out = run("docker", &["exec", container, "sha256sum", path]);
-    out.split_whitespace().next().unwrap().to_string()
-}
-
-fn running(container: &str) -> bool {
-    let out = Command::new("docker")
-        .args(["inspect", "-f", "{{.State.Running}}", container])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).trim() == "true"
-}
 
 fn image_of(container: &str) -> String {
     run("docker", &["inspect", "-f", "{{.Image}}", container])

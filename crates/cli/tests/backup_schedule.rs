@@ -16,12 +16,6 @@ use common::*;
 
 use berth_testkit::BOX_10;
 
-fn run(cmd: &str, args: &[&str]) -> String {
-    let out = Command::new(cmd).args(args).output().unwrap();
-    assert!(out.status.success(), "{cmd} {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
-}
-
 /// Debian's restic, or a failing test saying how to get it.
 fn restic() -> PathBuf {
     match Command::new("restic").arg("version").output() {

@@ -158,3 +158,31 @@ impl WebSession {
             .unwrap()
     }
 }
+
+/// Runs `cmd`, which must succeed; its standard output, trimmed.
+pub fn run(cmd: &str, args: &[&str]) -> String {
+    let out = std::process::Command::new(cmd).args(args).output().unwrap();
+    assert!(out.status.success(), "{cmd} {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// The sha256 of a file.
+pub fn sha256(path: &Path) -> String {
+    let out = run("sha256sum", &[path.to_str().unwrap()]);
+    out.split_whitespace().next().unwrap().to_string()
+}
+
+/// The sha256 of a file inside a container.
+pub fn sha256_in(container: &str, path: &str) -> String {
+    let out = run("docker", &["exec", container, "sha256sum", path]);
+    out.split_whitespace().next().unwrap().to_string()
+}
+
+/// Whether a container runs.
+pub fn running(container: &str) -> bool {
+    let out = std::process::Command::new("docker")
+        .args(["inspect", "-f", "{{.State.Running}}", container])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim() == "true"
+}
