@@ -747,8 +747,23 @@ try {
   await restoreDialog.getByRole("button", { name: "Restore", exact: true }).click();
   await until("the restore to end", async () => (await backupsSaid.count()) > 0 && (await backupsSaid.innerText()).includes("restored"), 180);
   if (readFileSync(marker, "utf8") !== "as backed up\n") fail(`after the restore the file holds ${readFileSync(marker, "utf8")}`);
+  // One file put back from the Files dialog: browsed to, ticked, put back; the
+  // file it replaced is kept, as the result says.
+  writeFileSync(marker, "changed again\n");
+  await backupRow.getByRole("button", { name: "Files…" }).click();
+  const filesDialog = page.getByRole("dialog", { name: `Files of ${APP}'s backups` });
+  const filesTable = filesDialog.getByTestId("backup-files");
+  await filesTable.getByRole("button", { name: "data/" }).click();
+  await filesDialog.getByRole("checkbox", { name: "Put back data/backup-marker.txt" }).check();
+  await filesDialog.getByRole("button", { name: "Put back" }).click();
+  const filesSaid = filesDialog.getByTestId("files-result");
+  await until("the file to be put back", async () => (await filesSaid.count()) > 0, 60);
+  const filesText = await filesSaid.innerText();
+  if (!filesText.includes("Put back 1 file") || !filesText.includes("kept in")) fail(`the Files dialog says ${filesText}`);
+  if (readFileSync(marker, "utf8") !== "as backed up\n") fail(`after putting it back the file holds ${readFileSync(marker, "utf8")}`);
+  await filesDialog.getByRole("button", { name: "Close" }).click();
   await page.evaluate((app) => (window.location.hash = `#/apps/${app}`), APP);
-  console.log("  backups: a folder target added, the app backed up (its row says so), the schedule moved to 04:30, the app restored from the page; its file as backed up");
+  console.log("  backups: a folder target added, the app backed up (its row says so), the schedule moved to 04:30, the app restored from the page; its file as backed up; one file put back from the Files dialog");
 
   // Reclaim space: a dry run says what a cleanup would free.
   await page.getByRole("link", { name: "← My apps" }).click();

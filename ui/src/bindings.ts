@@ -421,6 +421,35 @@ export type AppUpdate_Serialize = {
 	error: string | null,
 };
 
+/**  One entry of a folder in a backup. */
+export type BackupEntry = BackupEntry_Serialize | BackupEntry_Deserialize;
+
+/**  One entry of a folder in a backup. */
+export type BackupEntry_Deserialize = {
+	/**  Its path in the backup, from the app's root (`data/config/app.ini`). */
+	path: string,
+	name: string,
+	/**  `dir`, `file`, `symlink` or `other` (devices, sockets, pipes). */
+	kind: string,
+	/**  A file's size in bytes. */
+	size: number | null,
+	/**  When it was last modified (seconds since 1970), when known. */
+	modified?: number | null,
+};
+
+/**  One entry of a folder in a backup. */
+export type BackupEntry_Serialize = {
+	/**  Its path in the backup, from the app's root (`data/config/app.ini`). */
+	path: string,
+	name: string,
+	/**  `dir`, `file`, `symlink` or `other` (devices, sockets, pipes). */
+	kind: string,
+	/**  A file's size in bytes. */
+	size: number | null,
+	/**  When it was last modified (seconds since 1970), when known. */
+	modified: number | null,
+};
+
 /**  A backup of an app, as `restic snapshots` shows it too. */
 export type BackupInfo = {
 	/**  The snapshot's id (64 hex digits; restic shows the first 8). */
@@ -820,6 +849,43 @@ export type Failure_Serialize = {
 	details: FailureDetails_Serialize,
 };
 
+/**  What putting files back did. */
+export type FilesRestored = FilesRestored_Serialize | FilesRestored_Deserialize;
+
+/**  What putting files back did. */
+export type FilesRestored_Deserialize = {
+	operation: number | null,
+	/**  The backup's short id. */
+	backup: string,
+	/**  Where they went: the app's own folders, or the folder given. */
+	to: string,
+	files: number | null,
+	bytes: number | null,
+	/**  Files (or links) that were there and were replaced. */
+	replaced: number | null,
+	/**  Where the replaced ones are kept, when there were any. */
+	keptIn?: string | null,
+	/**  Devices, sockets and pipes, which are not put back. */
+	skipped: number | null,
+};
+
+/**  What putting files back did. */
+export type FilesRestored_Serialize = {
+	operation: number | null,
+	/**  The backup's short id. */
+	backup: string,
+	/**  Where they went: the app's own folders, or the folder given. */
+	to: string,
+	files: number | null,
+	bytes: number | null,
+	/**  Files (or links) that were there and were replaced. */
+	replaced: number | null,
+	/**  Where the replaced ones are kept, when there were any. */
+	keptIn: string | null,
+	/**  Devices, sockets and pipes, which are not put back. */
+	skipped: number | null,
+};
+
 /**  What kind of host access a finding is about. */
 export type FindingKind = "privileged" | "capability" | "device" | "host_network" | "host_pid" | "host_ipc" | "host_uts" | "host_user_namespace" | "host_cgroup" | "docker_socket" | "system_path" | "bind_outside_app" | 
 /**
@@ -996,7 +1062,9 @@ export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restar
 /**  The app backed up to a target. */
 "backup" | 
 /**  An app that was not installed here installed from a backup. */
-"restore";
+"restore" | 
+/**  Files or folders of a backup put back while the app ran. */
+"restore-files";
 
 /**  How an operation ended. */
 export type Outcome = "done" | 
@@ -1180,6 +1248,8 @@ export type Replies_Deserialize = {
 	backup: BackupReport,
 	backups: BackupInfo[],
 	restore: Started,
+	backupFiles: BackupEntry_Deserialize[],
+	restoreFiles: FilesRestored_Deserialize,
 	backupSchedule: ScheduleInfo_Deserialize,
 	backupScheduleSet: ScheduleInfo_Deserialize,
 	backupStatus: BackupOverview_Deserialize,
@@ -1246,6 +1316,8 @@ export type Replies_Serialize = {
 	backup: BackupReport,
 	backups: BackupInfo[],
 	restore: Started,
+	backupFiles: BackupEntry_Serialize[],
+	restoreFiles: FilesRestored_Serialize,
 	backupSchedule: ScheduleInfo_Serialize,
 	backupScheduleSet: ScheduleInfo_Serialize,
 	backupStatus: BackupOverview_Serialize,
@@ -1554,6 +1626,29 @@ export type Request =
 { command: "restore"; args: {
 	app: AppId,
 	backup: string,
+	target?: string | null,
+} } | 
+/**
+ *  The entries of one folder of an app's backup (its root when `path`
+ *  is not given: `data/`, `volumes/`, `compose.yml`, …), folders first.
+ */
+{ command: "backupFiles"; args: {
+	app: AppId,
+	backup: string,
+	path?: string | null,
+	target?: string | null,
+} } | 
+/**
+ *  Puts files or folders of a backup (`data/…`, `volumes/<name>/…`) back
+ *  in the app's folders while it runs, keeping what they replace; or,
+ *  with `to`, into a new or empty folder of the server's (any path of
+ *  the backup). Streams progress.
+ */
+{ command: "restoreFiles"; args: {
+	app: AppId,
+	backup: string,
+	paths: string[],
+	to?: string | null,
 	target?: string | null,
 } } | 
 /**

@@ -1,13 +1,13 @@
 //! Backups: `berth backup target add-folder|add-sftp|ssh-key|list`, `berth backup run`,
-//! `berth backup list`, `berth restore`. Printing only; the daemon does the work.
+//! `berth backup list|files`, `berth restore` (an app, or files of it). Printing only; the daemon does the work.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use berth_api::{args, AppId, EventKind, Request};
-use berth_engine::apps::{human_bytes, BackupReport};
-use berth_engine::backup::{BackupInfo, Target, TargetAdded, TargetKind};
+use berth_engine::apps::{human_bytes, BackupReport, FilesRestored};
+use berth_engine::backup::{BackupEntry, BackupInfo, Target, TargetAdded, TargetKind};
 use clap::Subcommand;
 
 use crate::daemon::{client, run_operation, HomeArg, ProgressView};
@@ -42,6 +42,20 @@ pub enum BackupCommand {
     Prune {
         #[arg(long)]
         app: Option<AppId>,
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// What a backup of an app holds: the entries of one of its folders
+    /// (its root by default: data/, volumes/, compose.yml, …). Put one back
+    /// with `berth restore APP BACKUP --file PATH`.
+    Files {
+        id: AppId,
+        /// The backup's id (or a unique prefix).
+        backup: String,
+        /// A folder (or file) inside the backup, e.g. data/config.
+        path: Option<String>,
         #[arg(long)]
         target: Option<String>,
         #[arg(long)]
@@ -205,6 +219,37 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
         BackupCommand::Prune { app, target, json } => {
             return crate::backup_schedule::prune(home, app, target, json)
         }
+        BackupCommand::Files {
+            id,
+            backup,
+            path,
+            target,
+            json,
+        } => {
+            let list: Vec<BackupEntry> = client(home)?.call(
+                &Request::from(args::BackupFiles {
+                    app: id,
+                    backup,
+                    path,
+                    target,
+                }),
+                |_| {},
+            )?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&list)?);
+            } else if list.is_empty() {
+                println!("(an empty folder)");
+            } else {
+                for e in list {
+                    let size = match e.kind.as_str() {
+                        "dir" => "-".to_string(),
+                        _ => human_bytes(e.size),
+                    };
+                    let slash = if e.kind == "dir" { "/" } else { "" };
+                    println!("{:>10}  {}{slash}", size, e.path);
+                }
+            }
+        }
         BackupCommand::List { id, target, json } => {
             let list: Vec<BackupInfo> = client(home)?.call(
                 &Request::from(args::Backups {
@@ -238,8 +283,66 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `berth restore APP BACKUP`.
+/// `berth restore APP BACKUP [--file PATH]... [--to DIR]`.
 pub fn restore(
+    home: &HomeArg,
+    id: AppId,
+    backup: String,
+    files: Vec<String>,
+    to: Option<PathBuf>,
+    target: Option<String>,
+    json: bool,
+) -> Result<ExitCode> {
+    if files.is_empty() {
+        if to.is_some() {
+            anyhow::bail!("--to goes with --file: name the files or folders of the backup to put there (`berth backup files {id} {backup}`)");
+        }
+        return restore_app(home, id, backup, target);
+    }
+    let to = to
+        .map(|p| std::path::absolute(&p).with_context(|| format!("{}", p.display())))
+        .transpose()?;
+    let mut view = ProgressView::new();
+    let result: Result<FilesRestored, _> = client(home)?.call(
+        &Request::from(args::RestoreFiles {
+            app: id.clone(),
+            backup,
+            paths: files,
+            to: to.map(|p| p.display().to_string()),
+            target,
+        }),
+        |e| view.show(e),
+    );
+    view.finish();
+    let report = result?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "Put back {} file(s), {}, from backup {} into {}.",
+        report.files,
+        human_bytes(report.bytes),
+        report.backup,
+        report.to
+    );
+    if let Some(kept) = &report.kept_in {
+        println!(
+            "{} file(s) there were replaced; they are kept in {kept}.",
+            report.replaced
+        );
+    }
+    if report.skipped > 0 {
+        println!(
+            "{} device(s), socket(s) or pipe(s) were not put back.",
+            report.skipped
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `berth restore APP BACKUP`: the whole app.
+fn restore_app(
     home: &HomeArg,
     id: AppId,
     backup: String,

@@ -4,6 +4,7 @@ export * from "./account";
 export * from "./appShares";
 export * from "./apps";
 export * from "./backups";
+export * from "./backupFiles";
 export * from "./compose";
 export * from "./format";
 export * from "./home";

@@ -6,6 +6,7 @@ import { useCallback, useEffect, useState } from "react";
 import { invoke, listen } from "../api";
 import type { AppInfo, BackupInfo, BackupOverview, ScheduleInfo, Target, TargetAdded } from "../bindings";
 import { AddTarget } from "../components/backups/AddTarget";
+import { BrowseFiles } from "../components/backups/BrowseFiles";
 import { RestoreDialog } from "../components/backups/RestoreDialog";
 import { ScheduleCard } from "../components/backups/ScheduleCard";
 import { OperationProgress } from "../components/operation/Operation";
@@ -23,6 +24,7 @@ export function BackupsPage() {
   const [running, setRunning] = useState<{ app: string; step: string } | null>(null);
   const [restoring, setRestoring] = useState<string | null>(null);
   const [restoreOf, setRestoreOf] = useState<{ app: string; backup: BackupInfo } | null>(null);
+  const [browsing, setBrowsing] = useState<string | null>(null);
   const [status, setStatus] = useState<BackupOverview | null>(null);
   const [schedule, setSchedule] = useState<ScheduleInfo | null>(null);
   const restore = useOperation();
@@ -95,6 +97,11 @@ export function BackupsPage() {
   }, [finished, restoring]);
 
   const newest = newestByApp(backups);
+  // Apps with backups at the target that are not installed here (a new
+  // server, or after an uninstall): restoring one installs it.
+  const notHere = Object.keys(newest)
+    .filter((id) => !apps.some((a) => a.id === id))
+    .sort();
   const statusOf = (app: string) => status?.apps.find((s) => s.app === app) ?? null;
   const busy = running !== null || restoring !== null;
   return (
@@ -157,8 +164,8 @@ export function BackupsPage() {
       {target && (
         <>
           <h2>Apps</h2>
-          {apps.length === 0 && <p>No app is installed.</p>}
-          {apps.length > 0 && (
+          {apps.length === 0 && notHere.length === 0 && <p>No app is installed.</p>}
+          {apps.length + notHere.length > 0 && (
             <table data-testid="backup-apps">
               <thead>
                 <tr>
@@ -191,6 +198,22 @@ export function BackupsPage() {
                       <button onClick={() => setRestoreOf({ app: a.id, backup: newest[a.id] })} disabled={busy || !newest[a.id]}>
                         Restore…
                       </button>
+                      <button onClick={() => setBrowsing(a.id)} disabled={busy || !newest[a.id]}>
+                        Files…
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+                {notHere.map((id) => (
+                  <tr key={id} data-app={id} data-testid="backup-not-installed">
+                    <td>{id}</td>
+                    <td>{running?.app === id ? <span role="status">{running.step}</span> : backupLine(newest[id])}</td>
+                    <td>Not installed here</td>
+                    <td></td>
+                    <td className="actions">
+                      <button onClick={() => setRestoreOf({ app: id, backup: newest[id] })} disabled={busy}>
+                        Restore…
+                      </button>
                     </td>
                   </tr>
                 ))}
@@ -201,8 +224,10 @@ export function BackupsPage() {
       )}
       {restoring && <OperationProgress events={restore.events} pulls={restore.pulls} kind="rollback" />}
       {restoreOf && target && (
-        <RestoreDialog app={restoreOf.app} target={target} onClose={() => setRestoreOf(null)} onRestore={(b) => void startRestore(restoreOf.app, b)} />
+        <RestoreDialog app={restoreOf.app} target={target} installed={apps.some((a) => a.id === restoreOf.app)} onClose={() => setRestoreOf(null)} onRestore={(b) => void startRestore(restoreOf.app, b)} />
       )}
+
+      {browsing && target && <BrowseFiles app={browsing} target={target} onClose={() => setBrowsing(null)} />}
 
       {schedule?.schedule && <ScheduleCard info={schedule} onSaved={load} />}
 

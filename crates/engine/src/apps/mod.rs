@@ -12,6 +12,7 @@
 
 mod backup;
 mod backup_copy;
+mod backup_files;
 mod check;
 mod diagnose;
 mod disk;
@@ -41,6 +42,7 @@ use crate::rewrite::{HostSettings, PortAllocator};
 use crate::{Error, Result};
 
 pub use backup::{BackupManifest, BackupPlan, BackupReport};
+pub use backup_files::{FilesPlan, FilesRestored};
 pub use check::{catalog_images, newer, AppUpdate};
 pub use diagnose::{DiagnoseReport, REDACTED};
 pub use disk::{DiskCapReport, DiskChange, DiskPlan, DiskUsage, MIN_DISK_CAP};

@@ -78,6 +78,7 @@ impl Apps {
             "disk" => self.settle_disk(op).await,
             "backup" => self.settle_backup(op).await,
             "restore" => self.settle_restore(op).await,
+            "restore-files" => self.settle_restore_files(op).await,
             // Start, stop and restart change nothing Berth must undo: Docker
             // holds the truth of what runs.
             "start" | "stop" | "restart" => self.db.finish_operation(

@@ -12,6 +12,7 @@
 //! as a local snapshot and rolled back to) is in `apps/backup.rs`, which
 //! reuses the update's snapshots.
 
+mod files;
 mod repo;
 pub mod retention;
 pub mod schedule;
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+pub use files::{backup_path, fetch_path, list_files, BackupEntry};
 pub use repo::{fetch_snapshot, list_snapshots, reach, send_snapshot, BackupInfo, Sent, APP_ROOT};
 pub use sftp::{ssh_command, Endpoint};
 

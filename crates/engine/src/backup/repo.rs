@@ -227,18 +227,24 @@ pub fn list_snapshots(
     Ok(list)
 }
 
-/// Fetches backup `id` (or a unique prefix) of `app` into `dest` (created;
-/// owners, modes and times as backed up); returns the backup.
-pub fn fetch_snapshot(
+/// The repository at `target`, opened with its index read, to read files.
+pub(super) fn open_indexed(target: &Target, password: &str) -> Result<IndexedRepo> {
+    open(target, password)?
+        .to_indexed()
+        .map_err(fail("reading the repository's index"))
+}
+
+/// A repository ready to read files from.
+pub(super) type IndexedRepo = Repository<rustic_core::IndexedFullStatus>;
+
+/// Backup `id` (or a unique prefix) of `app`; refused when there is no such
+/// backup or it is another app's.
+pub(super) fn app_snapshot(
+    repo: &IndexedRepo,
     target: &Target,
-    password: &str,
     app: &str,
     id: &str,
-    dest: &Path,
-) -> Result<BackupInfo> {
-    let repo = open(target, password)?
-        .to_indexed()
-        .map_err(fail("reading the repository's index"))?;
+) -> Result<rustic_core::repofile::SnapshotFile> {
     let snap = repo
         .get_snapshot_from_str(id, |_| true)
         .map_err(|e| Error::BadRequest {
@@ -262,11 +268,37 @@ pub fn fetch_snapshot(
             ),
         });
     }
+    Ok(snap)
+}
+
+/// Fetches backup `id` (or a unique prefix) of `app` into `dest` (created;
+/// owners, modes and times as backed up); returns the backup.
+pub fn fetch_snapshot(
+    target: &Target,
+    password: &str,
+    app: &str,
+    id: &str,
+    dest: &Path,
+) -> Result<BackupInfo> {
+    let repo = open_indexed(target, password)?;
+    let snap = app_snapshot(&repo, target, app, id)?;
+    let found = info(&snap);
     let node = repo
         .node_from_snapshot_path(&format!("{}:{APP_ROOT}/{app}", snap.id), |_| true)
         .map_err(fail("finding the app's files in the backup"))?;
+    restore_node(&repo, &node, dest)?;
+    Ok(found)
+}
+
+/// Restores `node` into `dest` (created): a folder's contents, or a file
+/// as `dest/<its name>`; owners (by number), modes and times as backed up.
+pub(super) fn restore_node(
+    repo: &IndexedRepo,
+    node: &rustic_core::repofile::Node,
+    dest: &Path,
+) -> Result<()> {
     let ls = repo
-        .ls(&node, &LsOptions::default())
+        .ls(node, &LsOptions::default())
         .map_err(fail("reading the backup"))?;
     std::fs::create_dir_all(dest).map_err(|cause| Error::Write {
         path: dest.to_path_buf(),
@@ -280,6 +312,5 @@ pub fn fetch_snapshot(
         .prepare_restore(&opts, ls.clone(), &destination, false)
         .map_err(fail("planning the restore"))?;
     repo.restore(plan, &opts, ls, &destination)
-        .map_err(fail("restoring the backup"))?;
-    Ok(found)
+        .map_err(fail("restoring the backup"))
 }

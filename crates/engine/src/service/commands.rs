@@ -392,6 +392,29 @@ commands! {
         #[serde(default)]
         target: Option<String>,
     } -> super::Started;
+    /// The entries of one folder of an app's backup (its root when `path`
+    /// is not given: `data/`, `volumes/`, `compose.yml`, …), folders first.
+    Immediate backup_files: BackupFiles {
+        app: AppId,
+        backup: String,
+        #[serde(default)]
+        path: Option<String>,
+        #[serde(default)]
+        target: Option<String>,
+    } -> Vec<crate::backup::BackupEntry>;
+    /// Puts files or folders of a backup (`data/…`, `volumes/<name>/…`) back
+    /// in the app's folders while it runs, keeping what they replace; or,
+    /// with `to`, into a new or empty folder of the server's (any path of
+    /// the backup). Streams progress.
+    Job restore_files: RestoreFiles {
+        app: AppId,
+        backup: String,
+        paths: Vec<String>,
+        #[serde(default)]
+        to: Option<String>,
+        #[serde(default)]
+        target: Option<String>,
+    } -> crate::apps::FilesRestored;
     /// The backup schedule: every app's rule (daily at 03:00 server-local
     /// time once a target exists), each app's own, and when each app's next
     /// backup is due.
@@ -544,7 +567,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 59);
+        assert_eq!(COMMANDS.len(), 61);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));

@@ -204,6 +204,9 @@ pub enum OperationKind {
     Backup,
     /// An app that was not installed here installed from a backup.
     Restore,
+    /// Files or folders of a backup put back while the app ran.
+    #[serde(rename = "restore-files")]
+    RestoreFiles,
 }
 
 impl OperationKind {
@@ -223,6 +226,7 @@ impl OperationKind {
             OperationKind::Ownership => "ownership",
             OperationKind::Backup => "backup",
             OperationKind::Restore => "restore",
+            OperationKind::RestoreFiles => "restore-files",
         }
     }
 
@@ -242,6 +246,7 @@ impl OperationKind {
             "ownership" => OperationKind::Ownership,
             "backup" => OperationKind::Backup,
             "restore" => OperationKind::Restore,
+            "restore-files" => OperationKind::RestoreFiles,
             _ => return None,
         })
     }
@@ -580,6 +585,9 @@ mod tests {
             OperationKind::Disk,
             OperationKind::Shares,
             OperationKind::Ownership,
+            OperationKind::Backup,
+            OperationKind::Restore,
+            OperationKind::RestoreFiles,
         ] {
             assert_eq!(OperationKind::parse(kind.as_str()), Some(kind));
             // The wire name is the journal's word.

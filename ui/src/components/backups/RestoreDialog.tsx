@@ -6,7 +6,19 @@ import type { BackupInfo } from "../../bindings";
 import { backupLine } from "../../logic";
 import { Dialog } from "../dialog/Dialog";
 
-export function RestoreDialog({ app, target, onClose, onRestore }: { app: string; target: string; onClose: () => void; onRestore: (b: BackupInfo) => void }) {
+export function RestoreDialog({
+  app,
+  target,
+  installed = true,
+  onClose,
+  onRestore,
+}: {
+  app: string;
+  target: string;
+  installed?: boolean;
+  onClose: () => void;
+  onRestore: (b: BackupInfo) => void;
+}) {
   const [backups, setBackups] = useState<BackupInfo[] | null>(null);
   const [chosen, setChosen] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -32,10 +44,17 @@ export function RestoreDialog({ app, target, onClose, onRestore }: { app: string
           ))}
         </fieldset>
       )}
-      <p>
-        {app} goes back to the chosen backup: its version, settings and data as they were then. Berth first takes a snapshot of {app} as it
-        is now, so this restore can be rolled back too.
-      </p>
+      {installed ? (
+        <p>
+          {app} goes back to the chosen backup: its version, settings and data as they were then. Berth first takes a snapshot of {app} as it
+          is now, so this restore can be rolled back too.
+        </p>
+      ) : (
+        <p>
+          {app} is not installed on this server: it is installed from the chosen backup, with the exact images, settings and data it had then.
+          If anything fails, nothing of it is left behind.
+        </p>
+      )}
       <div className="actions">
         <button onClick={onClose}>Cancel</button>
         <button className="primary" disabled={!pick} onClick={() => pick && onRestore(pick)}>

@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use super::super::commands::args;
 use super::super::{Operation, Service};
-use crate::apps::UpdateTarget;
-use crate::backup::{list_snapshots, valid_snapshot_id, BackupInfo, Target, TargetAdded, Targets};
+use crate::apps::{FilesPlan, UpdateTarget};
+use crate::backup::{
+    list_files, list_snapshots, valid_snapshot_id, BackupEntry, BackupInfo, Target, TargetAdded,
+    Targets,
+};
 use crate::{Error, Result};
 
 impl Service {
@@ -92,14 +95,7 @@ impl Service {
         self: &Arc<Self>,
         a: args::Restore,
     ) -> Result<Operation> {
-        if !valid_snapshot_id(&a.backup) {
-            return Err(Error::BadRequest {
-                message: format!(
-                    "{:?} is not a backup id: give the id `berth backup list` shows (hex digits)",
-                    a.backup
-                ),
-            });
-        }
+        check_backup_id(&a.backup)?;
         let targets = self.targets();
         let target = targets.get(a.target.as_deref())?;
         let password = targets.password()?;
@@ -124,5 +120,60 @@ impl Service {
         // undone on failure or after a crash.
         self.start_update(busy, UpdateTarget::Snapshot(Some(local)), false)
             .await
+    }
+
+    pub(in crate::service) async fn backup_files(
+        &self,
+        a: args::BackupFiles,
+    ) -> Result<Vec<BackupEntry>> {
+        check_backup_id(&a.backup)?;
+        let targets = self.targets();
+        let target = targets.get(a.target.as_deref())?;
+        let password = targets.password()?;
+        let path = a.path.unwrap_or_default();
+        tokio::task::spawn_blocking(move || {
+            list_files(&target, &password, &a.app, &a.backup, &path)
+        })
+        .await
+        .map_err(|e| Error::Internal {
+            message: format!("reading the backup failed: {e}"),
+        })?
+    }
+
+    pub(in crate::service) async fn restore_files(
+        self: &Arc<Self>,
+        a: args::RestoreFiles,
+    ) -> Result<Operation> {
+        check_backup_id(&a.backup)?;
+        self.require_installed(&a.app)?;
+        let targets = self.targets();
+        let target = targets.get(a.target.as_deref())?;
+        let password = targets.password()?;
+        let busy = self.claim(&a.app)?;
+        let plan = FilesPlan {
+            app: a.app.to_string(),
+            backup: a.backup,
+            paths: a.paths,
+            to: a.to.map(PathBuf::from),
+            target: target.name.clone(),
+        };
+        let op = self.apps.begin_restore_files(&plan).await?;
+        Ok(self.spawn_job(busy, op, move |s, r| async move {
+            s.apps
+                .run_restore_files(op, &plan, &target, &password, &mut r.progress())
+                .await
+        }))
+    }
+}
+
+fn check_backup_id(id: &str) -> Result<()> {
+    if valid_snapshot_id(id) {
+        Ok(())
+    } else {
+        Err(Error::BadRequest {
+            message: format!(
+                "{id:?} is not a backup id: give the id `berth backup list` shows (hex digits)"
+            ),
+        })
     }
 }
