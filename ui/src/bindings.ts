@@ -2278,6 +2278,12 @@ export type SystemInfo_Deserialize = {
 	/**  The certificate from an ACME CA (`berth serve --acme-email`), when asked for. */
 	acme?: AcmeStatus_Deserialize | null,
 	/**
+	 *  Why the HTTPS proxy does not listen though it was asked to (its CA
+	 *  in `<home>/tls/` is damaged), when it does not: the rest of Berth
+	 *  runs meanwhile.
+	 */
+	httpsProblem?: string | null,
+	/**
 	 *  How many apps have a backup warning (no successful backup for a day
 	 *  while backups failed or were missed): `backupStatus` says which.
 	 */
@@ -2304,6 +2310,12 @@ export type SystemInfo_Serialize = {
 	caTrusted: boolean,
 	/**  The certificate from an ACME CA (`berth serve --acme-email`), when asked for. */
 	acme: AcmeStatus_Serialize | null,
+	/**
+	 *  Why the HTTPS proxy does not listen though it was asked to (its CA
+	 *  in `<home>/tls/` is damaged), when it does not: the rest of Berth
+	 *  runs meanwhile.
+	 */
+	httpsProblem: string | null,
 	/**
 	 *  How many apps have a backup warning (no successful backup for a day
 	 *  while backups failed or were missed): `backupStatus` says which.

@@ -315,22 +315,32 @@ impl Owner {
                 match bind_maybe(addr, "--proxy-tls-listen ADDR:PORT", p.tls_listen_optional)
                     .await?
                 {
-                    Some(listener) => {
-                        let authority = Arc::new(Authority::open(&self.home, &p.names)?);
-                        let mut certificates =
-                            Certificates::new(authority.clone(), p.names.clone());
-                        if let Some(options) = &p.acme {
-                            let acme = berth_engine::proxy::acme::Acme::open(
-                                &self.home,
-                                p.names.domain(),
-                                options.clone(),
-                            )?;
-                            certificates = certificates.with_acme(acme.clone());
-                            self.service.set_acme(Some(acme.clone()));
-                            tokio::spawn(crate::acme::keep(acme));
+                    Some(listener) => match Authority::open(&self.home, &p.names) {
+                        // A damaged CA is never replaced (devices trust
+                        // it): HTTPS stays off and says why; the UI, the
+                        // apps and plain HTTP go on.
+                        Err(e) => {
+                            eprintln!("berth: warning: the HTTPS proxy does not listen: {e}");
+                            self.service.set_https_problem(Some(e.to_string()));
+                            None
                         }
-                        Some((listener, Arc::new(certificates).server_config()?, authority))
-                    }
+                        Ok(authority) => {
+                            let authority = Arc::new(authority);
+                            let mut certificates =
+                                Certificates::new(authority.clone(), p.names.clone());
+                            if let Some(options) = &p.acme {
+                                let acme = berth_engine::proxy::acme::Acme::open(
+                                    &self.home,
+                                    p.names.domain(),
+                                    options.clone(),
+                                )?;
+                                certificates = certificates.with_acme(acme.clone());
+                                self.service.set_acme(Some(acme.clone()));
+                                tokio::spawn(crate::acme::keep(acme));
+                            }
+                            Some((listener, Arc::new(certificates).server_config()?, authority))
+                        }
+                    },
                     None => {
                         if p.acme.is_some() {
                             eprintln!("berth: warning: no ACME certificate is asked for: the HTTPS proxy does not listen");

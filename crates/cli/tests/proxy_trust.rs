@@ -120,3 +120,55 @@ fn the_server_trusts_berths_ca_after_the_desktop_asks_and_curl_opens_berth_by_na
     assert!(said.contains("this server now trusts"), "{said}");
     assert!(curl_by_name(tls.port()).status.success());
 }
+
+/// A damaged CA (its key file overwritten) is never replaced, since devices
+/// trust it, and does not take Berth down either: the daemon serves the UI
+/// and the API, the HTTPS proxy does not listen, and `system` says why.
+#[test]
+fn a_damaged_ca_turns_https_off_with_the_reason_shown_and_berth_runs_on() {
+    let home = TempHome::new("proxy-damaged-ca");
+    let env = [
+        ("BERTH_PROXY_TLS_LISTEN", "127.0.0.1:0"),
+        ("BERTH_PROXY_DOMAIN", DOMAIN),
+    ];
+    // Made once by a first daemon, then damaged.
+    {
+        let _first = Daemon::start(Path::new(env!("CARGO_BIN_EXE_berth")), &home, &env);
+        let started = std::time::Instant::now();
+        while !home.join("tls/ca.key").exists() {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "no CA made"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+    let cert = std::fs::read(home.join("tls/ca.crt")).unwrap();
+    std::fs::write(home.join("tls/ca.key"), "not a key\n").unwrap();
+    let _ = std::fs::remove_file(home.join(berth_api::PROXY_TLS_ADDR_FILE));
+    let _daemon = Daemon::start(Path::new(env!("CARGO_BIN_EXE_berth")), &home, &env);
+    let base = http_base(&home);
+    let web = WebSession::setup(&home, &base, "admin", "a long enough password");
+    let info: serde_json::Value = web
+        .post("/api/system", serde_json::json!({}))
+        .json()
+        .unwrap();
+    let problem = info["httpsProblem"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no httpsProblem: {info}"));
+    assert!(
+        problem.contains("ca.key") && problem.contains("move the folder"),
+        "{problem}"
+    );
+    assert!(
+        !home.join(berth_api::PROXY_TLS_ADDR_FILE).exists(),
+        "the HTTPS proxy listens with a damaged CA"
+    );
+    assert_eq!(
+        std::fs::read(home.join("tls/ca.crt")).unwrap(),
+        cert,
+        "the CA was replaced"
+    );
+    // The CLI works too.
+    berth_ok(&home, &["apps"]);
+}

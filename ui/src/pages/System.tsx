@@ -42,6 +42,11 @@ export function SystemPage() {
       {error && <p role="alert" className="error">{error}</p>}
       {!info && !error && <p>Loading…</p>}
       {info && <Host info={info} />}
+      {info?.httpsProblem && (
+        <p role="alert" className="error" data-testid="https-problem">
+          HTTPS is off: {info.httpsProblem}
+        </p>
+      )}
       {info && <Https fingerprint={info.caFingerprint ?? null} trusted={info.caTrusted} />}
 
       <h2>What apps use</h2>

@@ -31,6 +31,11 @@ pub struct SystemInfo {
     pub ca_trusted: bool,
     /// The certificate from an ACME CA (`berth serve --acme-email`), when asked for.
     pub acme: Option<crate::proxy::acme::AcmeStatus>,
+    /// Why the HTTPS proxy does not listen though it was asked to (its CA
+    /// in `<home>/tls/` is damaged), when it does not: the rest of Berth
+    /// runs meanwhile.
+    #[serde(default)]
+    pub https_problem: Option<String>,
     /// How many apps have a backup warning (no successful backup for a day
     /// while backups failed or were missed): `backupStatus` says which.
     #[serde(default)]
@@ -143,6 +148,7 @@ pub async fn system(engine: &Engine, home: &Path) -> Result<SystemInfo> {
         ca_fingerprint: crate::proxy::tls::ca_fingerprint(home),
         ca_trusted: crate::proxy::trust::is_trusted(home),
         acme: None,
+        https_problem: None,
         backup_warnings: 0,
     })
 }

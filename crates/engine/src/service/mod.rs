@@ -54,6 +54,7 @@ pub struct Service {
     open_by_name: std::sync::RwLock<Option<crate::proxy::OpenByName>>,
     /// The ACME certificate's state, when the proxy asks for one.
     acme: std::sync::RwLock<Option<Arc<crate::proxy::acme::Acme>>>,
+    https_problem: std::sync::RwLock<Option<String>>,
 }
 
 /// How a command answers, by its [`CommandKind`].
@@ -216,6 +217,7 @@ impl Service {
             history: Arc::default(),
             open_by_name: Default::default(),
             acme: Default::default(),
+            https_problem: Default::default(),
         }
     }
 
@@ -229,6 +231,22 @@ impl Service {
     /// shows in `system`).
     pub fn set_acme(&self, acme: Option<Arc<crate::proxy::acme::Acme>>) {
         *self.acme.write().unwrap_or_else(|p| p.into_inner()) = acme;
+    }
+
+    /// Tells the service why the HTTPS proxy does not listen though it was
+    /// asked to (its `SystemInfo.httpsProblem`).
+    pub fn set_https_problem(&self, problem: Option<String>) {
+        *self
+            .https_problem
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = problem;
+    }
+
+    pub(crate) fn https_problem(&self) -> Option<String> {
+        self.https_problem
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The ACME certificate's status, if one is asked for.

@@ -18,6 +18,7 @@ impl Service {
     pub(in crate::service) async fn system(&self, _: args::System) -> Result<SystemInfo> {
         let mut info = system(self.apps.engine(), self.apps.home()).await?;
         info.acme = self.acme_status();
+        info.https_problem = self.https_problem();
         info.backup_warnings = match self.backup_overview() {
             Ok(o) => o.warnings,
             Err(e) => {
