@@ -469,9 +469,12 @@ export type BackupReport = {
 	backup: BackupInfo,
 	/**
 	 *  `stopped`: the app was stopped for the copy and started again;
-	 *  `not running`: it was not running.
+	 *  `not running`: it was not running; `dump`: it kept running, a
+	 *  database dump (app.yml `backup.dump`) kept its data consistent.
 	 */
 	consistency: string,
+	/**  With `dump`: the program that made it (`pg_dump`). */
+	dump: string | null,
 	/**  How long the app was stopped, in milliseconds. */
 	downtimeMs: number | null,
 };
@@ -2118,7 +2121,9 @@ export type Step =
 /**  What the change left behind removed. */
 "clean" | 
 /**  New limits applied to the containers. */
-"apply";
+"apply" | 
+/**  A database dump taken (a backup) or fed back to the app (a restore). */
+"dump";
 
 /**  An app's id in its store: its folder in the store. */
 export type StoreAppId = string;

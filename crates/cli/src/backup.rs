@@ -194,6 +194,10 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
                     "{id} was stopped while its data was copied ({:.1} s) and started again.",
                     report.downtime_ms as f64 / 1000.0
                 ),
+                "dump" => println!(
+                    "{id} kept running: its data was kept consistent by a database dump ({}), no downtime.",
+                    report.dump.as_deref().unwrap_or("declared in its app.yml")
+                ),
                 other => println!("{id} was {other}; its data was copied as it was."),
             }
             if let Some(line) = retention {

@@ -33,14 +33,20 @@ impl Apps {
         self.layout.home().join("backup").join("copies").join(app)
     }
 
-    /// Brings the backup copy of `app` (stopped) up to date and describes
-    /// it as snapshot `id`; returns it.
+    /// Brings the backup copy of `app` (stopped, or `live`: running, its
+    /// database kept consistent by a dump) up to date and describes it as
+    /// snapshot `id`; returns it. The volumes named in `exclude` (compose
+    /// names; a dump covers them) are kept as empty folders, so a restore
+    /// empties them for the dump to fill. A live copy is counted as it
+    /// was copied, since the app may change its files meanwhile.
     pub(super) async fn update_backup_copy(
         &self,
         app: &str,
         id: &str,
         op: i64,
         images: Vec<ImageRef>,
+        live: bool,
+        exclude: &[String],
     ) -> Result<Snapshot> {
         let copy = self.backup_copy_dir(app);
         let fail = |what: &str, e: io::Error| Error::Snapshot {
@@ -56,6 +62,13 @@ impl Apps {
             app: app.to_string(),
         })?;
         let volumes = self.engine.project_volumes(app).await?;
+        let excluded = |name: &str| {
+            exclude
+                .iter()
+                .any(|e| name == e || name == format!("{app}_{e}"))
+        };
+        let (volumes, skipped): (Vec<_>, Vec<_>) =
+            volumes.into_iter().partition(|v| !excluded(&v.name));
         let (data_from, files_from, compose_from) = (
             self.layout.data_dir(app),
             self.layout.store_files(app),
@@ -64,6 +77,12 @@ impl Apps {
         let sources: Vec<(String, PathBuf)> = volumes
             .iter()
             .map(|v| (v.name.clone(), v.mountpoint.clone()))
+            .chain(
+                // An excluded volume: synced from nothing, an empty folder.
+                skipped
+                    .iter()
+                    .map(|v| (v.name.clone(), copy.join("volumes").join(".none"))),
+            )
             .collect();
         let (dest, data_dir) = (copy.clone(), data_from.clone());
         tokio::task::spawn_blocking(move || -> io::Result<()> {
@@ -89,12 +108,22 @@ impl Apps {
             message: format!("the backup copy's task failed: {e}"),
         })?
         .map_err(|e| fail("copying", e))?;
-        let data = self.verified(app, &data_dir, &Layout::data_in(&copy))?;
+        let counted = |from: &Path, to: &Path| match live {
+            true => self.tally(app, to),
+            false => self.verified(app, from, to),
+        };
+        let data = counted(&data_dir, &Layout::data_in(&copy))?;
         let mut tallies = BTreeMap::new();
         for v in &volumes {
             tallies.insert(
                 v.name.clone(),
-                self.verified(app, &v.mountpoint, &copy.join("volumes").join(&v.name))?,
+                counted(&v.mountpoint, &copy.join("volumes").join(&v.name))?,
+            );
+        }
+        for v in &skipped {
+            tallies.insert(
+                v.name.clone(),
+                self.tally(app, &copy.join("volumes").join(&v.name))?,
             );
         }
         let snapshot = Snapshot {
@@ -142,8 +171,13 @@ fn sync_tree(from: &Path, to: &Path) -> io::Result<()> {
         let entry = entry?;
         let name = entry.file_name();
         let (src, dst) = (entry.path(), to.join(&name));
+        // A file the running app removed meanwhile (a live copy) is skipped.
+        let m = match fs::symlink_metadata(&src) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
         seen.insert(name);
-        let m = fs::symlink_metadata(&src)?;
         let kind = m.file_type();
         let have = fs::symlink_metadata(&dst).ok();
         if kind.is_dir() {
@@ -164,7 +198,14 @@ fn sync_tree(from: &Path, to: &Path) -> io::Result<()> {
             }
             let tmp = to.join(format!(".{}.berth-copy", name_of(&dst)));
             let _ = fs::remove_file(&tmp);
-            fs::copy(&src, &tmp)?;
+            match fs::copy(&src, &tmp) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !src.exists() => {
+                    let _ = fs::remove_file(&tmp);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
             fs::rename(&tmp, &dst)?;
             same_attributes(&dst, &m)?;
         } else {
