@@ -145,7 +145,7 @@ main: { service: web, port: 80 }
 backup:
   dump:
     service: web
-    command: ["sh", "-c", "echo 'pg_dump: error: connection to server refused' >&2; exit 3"]
+    command: ["sh", "-c", "if [ -e /tmp/slow ]; then echo '-- a dump cut short'; sleep 60; fi; echo 'pg_dump: error: connection to server refused' >&2; exit 3"]
     file: db.sql
 "#,
     )
@@ -194,7 +194,7 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
     let image = SqliteImage::build(&build);
     let store = home.join("store");
     write_store(&store, &image.0);
-    let _daemon = start_daemon(&home);
+    let mut daemon = start_daemon(&home);
     let store_arg = store.to_str().unwrap();
     berth_ok(&home, &["catalog", "index", store_arg, "--name", "dumps"]);
     berth_ok(&home, &["catalog", "add", store_arg, "--name", "dumps"]);
@@ -236,6 +236,57 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
         .map(|d| d.flatten().map(|e| e.file_name()).collect())
         .unwrap_or_default();
     assert!(left.is_empty(), "no dump kept: {left:?}");
+
+    // Killed (kill -9) while the dump runs: once Berth is back the backup
+    // is interrupted, the app still runs, untouched, and no half dump is kept.
+    run("docker", &["exec", &web, "touch", "/tmp/slow"]);
+    let mut follower = Command::new(env!("CARGO_BIN_EXE_berth"))
+        .arg("--home")
+        .arg(&*home)
+        .args(["backup", "run", &bad])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let partial = dumps.join(".db.sql.partial");
+    let start = std::time::Instant::now();
+    while std::fs::metadata(&partial).map_or(true, |m| m.len() == 0) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the dump never began writing {}",
+            partial.display()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    daemon.0.kill().unwrap(); // SIGKILL
+    daemon.0.wait().unwrap();
+    std::mem::forget(daemon); // reaped: nothing left to stop
+    let _ = follower.wait();
+    let _ = std::fs::remove_file(home.join("berth.sock"));
+    let _daemon = start_daemon(&home);
+    let start = std::time::Instant::now();
+    let settled = loop {
+        let ops = json(&berth_ok(&home, &["ops", "--json"]));
+        let found = ops.as_array().unwrap().iter().find(|o| {
+            o["app"] == bad.as_str()
+                && o["kind"] == "backup"
+                && o["steps"].to_string().contains("dump")
+        });
+        if let Some(op) = found.filter(|o| !o["outcome"].is_null()) {
+            break op.clone();
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "the backup was not settled: {ops}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    assert_eq!(settled["outcome"], "interrupted", "{settled}");
+    assert!(!partial.exists(), "the half dump is gone");
+    assert!(running(&web), "the app still runs after the crash");
+    assert_eq!(started_at(&web), web_started, "never restarted");
+    let none = json(&berth_ok(&home, &["backup", "list", &bad, "--json"]));
+    assert_eq!(none.as_array().unwrap().len(), 0, "no backup: {none}");
 
     // A database of 20000 rows, still growing while it is backed up.
     sql(
@@ -360,6 +411,27 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let later: u64 = sql(&db, "SELECT max(id) FROM rows").parse().unwrap();
     assert!(later > grown && grown >= last, "{last} {grown} {later}");
+
+    // Onto a server without the app (uninstalled, its data purged): the
+    // restore installs it and feeds it the dump as well.
+    berth_ok(&home, &["uninstall", &app, "--purge-data", "--yes"]);
+    assert!(!running(&db));
+    let reinstalled = text(&berth_ok(&home, &["restore", &app, &id]));
+    assert!(reinstalled.contains("done"), "{reinstalled}");
+    assert!(running(&db), "the app runs after the restore");
+    assert_eq!(sql(&db, "PRAGMA integrity_check"), "ok");
+    assert!(
+        sql(&db, &rows_query(last)) == expected,
+        "the rows restored onto the new install differ from the dump's"
+    );
+    let ops = json(&berth_ok(&home, &["ops", "--json"]));
+    let restore = ops
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["app"] == app.as_str() && o["kind"] == "restore")
+        .unwrap_or_else(|| panic!("the restore's operation: {ops}"));
+    assert!(restore["steps"].to_string().contains("dump"), "{restore}");
 
     // Stopped, it is backed up as before: no dump (it needs the service up).
     berth_ok(&home, &["stop", &app]);
