@@ -1022,6 +1022,8 @@ export type Override_Deserialize = {
 	keep?: Keep | null,
 	target?: string | null,
 	changedAt?: number | null,
+	/**  Its shares' files are in its backups (off unless turned on for it). */
+	includeShares?: boolean | null,
 };
 
 /**  One app's own schedule: each field given replaces the rule of every app. */
@@ -1031,6 +1033,8 @@ export type Override_Serialize = {
 	keep: Keep | null,
 	target: string | null,
 	changedAt: number | null,
+	/**  Its shares' files are in its backups (off unless turned on for it). */
+	includeShares: boolean | null,
 };
 
 /**  A share's files given to the apps' user and group. */
@@ -1553,11 +1557,14 @@ export type Request =
  *  Restores an app from a backup (its id, or a unique prefix): its
  *  files, data and images then, as a rollback does (the current state
  *  snapshotted first; a failure puts it back); streams progress.
+ *  `shares` also puts back the files of the app's shares, when the
+ *  backup holds them (into the shares of the same names here).
  */
 { command: "restore"; args: {
 	app: AppId,
 	backup: string,
 	target?: string | null,
+	shares?: boolean,
 } } | 
 /**
  *  The backup schedule: every app's rule (daily at 03:00 server-local
@@ -1569,7 +1576,8 @@ export type Request =
  *  Changes the backup schedule of every app, or of one (`app`): its time
  *  of day (`at`, `HH:MM` server-local), on or off, how many backups are
  *  kept (daily, weekly, monthly) and the target; `reset` makes the app
- *  follow every app's schedule again.
+ *  follow every app's schedule again; `includeShares` (one app only)
+ *  puts the files of the app's shares in its backups, or not (the default).
  */
 { command: "backupScheduleSet"; args: {
 	app?: AppId | null,
@@ -1580,6 +1588,7 @@ export type Request =
 	keepMonthly?: number | null,
 	target?: string | null,
 	reset?: boolean,
+	includeShares?: boolean | null,
 } } | 
 /**
  *  Each app's backups: the last success, the last failure, when the next

@@ -248,6 +248,7 @@ pub fn restore(
     id: AppId,
     backup: String,
     target: Option<String>,
+    shares: bool,
 ) -> Result<ExitCode> {
     run_operation(
         home,
@@ -255,6 +256,7 @@ pub fn restore(
             app: id,
             backup,
             target,
+            shares,
         }),
     )
 }

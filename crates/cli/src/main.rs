@@ -148,6 +148,10 @@ enum Command {
         backup: String,
         #[arg(long)]
         target: Option<String>,
+        /// Also put the files of the app's shares back (from a backup that
+        /// holds them) into the shares of the same names.
+        #[arg(long)]
+        shares: bool,
     },
     /// This server: CPU, load, memory, disks, the Docker engine.
     System {
@@ -232,7 +236,12 @@ fn main() -> ExitCode {
         Command::Snapshots { id, json } => updates::snapshots(&home, id, json),
         Command::Images(cmd) => updates::images(&home, cmd),
         Command::Backup(cmd) => backup::run(&home, cmd),
-        Command::Restore { id, backup, target } => backup::restore(&home, id, backup, target),
+        Command::Restore {
+            id,
+            backup,
+            target,
+            shares,
+        } => backup::restore(&home, id, backup, target, shares),
         Command::System { json } => monitor::system(&home, json),
         Command::Stats { id, json } => monitor::stats(&home, id, json),
         Command::Limits(cmd) => monitor::limits(&home, cmd),

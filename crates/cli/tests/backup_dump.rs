@@ -115,6 +115,12 @@ backup:
     service: db
     command: ["sh", "-c", "rm -f /tmp/restore.db && sqlite3 -bail /tmp/restore.db && for i in 1 2 3 4 5 6 7 8 9 10; do sqlite3 -cmd '.timeout 10000' /data/app.db '.restore /tmp/restore.db' && rm -f /tmp/restore.db && exit 0; sleep 0.5; done; exit 1"]
   exclude: [db-data]
+shares:
+  - name: files
+    share: Documents
+    target: /files
+    access: write
+    why: The test keeps a letter there.
 "#,
     )
     .unwrap();
@@ -127,6 +133,7 @@ backup:
     command: ["sh", "-c", "trap 'exit 0' TERM; sqlite3 -cmd '.timeout 10000' /data/app.db 'CREATE TABLE IF NOT EXISTS rows(id INTEGER PRIMARY KEY, v TEXT NOT NULL)'; (while true; do sqlite3 -cmd '.timeout 10000' /data/app.db 'INSERT INTO rows(v) VALUES (hex(randomblob(32)))'; sleep 0.02; done) & wait"]
     volumes:
       - db-data:/data
+      - ./data/files:/files
 volumes:
   db-data: {{}}
 "#
@@ -198,9 +205,21 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
     let store_arg = store.to_str().unwrap();
     berth_ok(&home, &["catalog", "index", store_arg, "--name", "dumps"]);
     berth_ok(&home, &["catalog", "add", store_arg, "--name", "dumps"]);
+    berth_ok(&home, &["shares", "add", "Documents"]);
+    let letter = home.join("shares/Documents/letter.txt");
+    std::fs::write(&letter, "dear reader").unwrap();
     berth_ok(
         &home,
-        &["install", "sqlitedb", "--store", "dumps", "--id", &app],
+        &[
+            "install",
+            "sqlitedb",
+            "--store",
+            "dumps",
+            "--id",
+            &app,
+            "--share",
+            "files=Documents",
+        ],
     );
     berth_ok(
         &home,
@@ -334,6 +353,9 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
         serde_json::from_slice(&std::fs::read(root.join("backup.json")).unwrap()).unwrap();
     assert_eq!(manifest["consistency"], "dump", "{manifest}");
     assert_eq!(manifest["dump"]["file"], "app.sql", "{manifest}");
+    // Shares are not backed up unless the user opts in.
+    assert!(!root.join("shares").exists(), "no shares by default");
+    assert!(manifest.get("shares").is_none(), "{manifest}");
     // The excluded volume is an empty folder in the backup: the dump covers it.
     let volume = root.join("volumes").join(format!("{app}_db-data"));
     assert!(volume.is_dir(), "{}", volume.display());
@@ -411,6 +433,75 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
     std::thread::sleep(std::time::Duration::from_millis(500));
     let later: u64 = sql(&db, "SELECT max(id) FROM rows").parse().unwrap();
     assert!(later > grown && grown >= last, "{last} {grown} {later}");
+
+    // Its shares' files, once the user opts in for it: in the backup under
+    // shares/<name>/, and put back only by a restore that asks for them.
+    let refused = berth(
+        &home,
+        &["backup", "schedule", "set", "--include-shares", "on"],
+    );
+    assert!(!refused.status.success(), "per app only");
+    berth_ok(
+        &home,
+        &[
+            "backup",
+            "schedule",
+            "set",
+            "--app",
+            &app,
+            "--include-shares",
+            "on",
+        ],
+    );
+    let listed = text(&berth_ok(&home, &["backup", "schedule"]));
+    assert!(
+        listed.contains(&format!(
+            "The files of their shares are in the backups of: {app}."
+        )),
+        "{listed}"
+    );
+    let with = json(&berth_ok(&home, &["backup", "run", &app, "--json"]));
+    assert_eq!(with["consistency"], "dump", "{with}");
+    let with_id = with["backup"]["shortId"].as_str().unwrap().to_string();
+    let out2 = home.join("restic-out-shares");
+    restic(
+        &repo,
+        &password_file,
+        &["restore", &with_id, "--target", out2.to_str().unwrap()],
+    );
+    let root2 = out2.join("berth").join(&app);
+    assert_eq!(
+        std::fs::read_to_string(root2.join("shares/Documents/letter.txt")).unwrap(),
+        "dear reader"
+    );
+    let manifest2: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(root2.join("backup.json")).unwrap()).unwrap();
+    assert_eq!(
+        manifest2["shares"],
+        serde_json::json!(["Documents"]),
+        "{manifest2}"
+    );
+    std::fs::write(&letter, "ruined").unwrap();
+    let extra = home.join("shares/Documents/new.txt");
+    std::fs::write(&extra, "written since").unwrap();
+    berth_ok(&home, &["restore", &app, &with_id]);
+    assert_eq!(
+        std::fs::read_to_string(&letter).unwrap(),
+        "ruined",
+        "shares are not restored unless asked"
+    );
+    berth_ok(&home, &["restore", &app, &with_id, "--shares"]);
+    assert_eq!(std::fs::read_to_string(&letter).unwrap(), "dear reader");
+    assert!(extra.exists(), "files added since stay");
+    assert!(running(&db), "the app runs after the restore");
+    // A backup without shares cannot restore them: a clear refusal.
+    let none = berth(&home, &["restore", &app, &id, "--shares"]);
+    assert!(!none.status.success());
+    assert!(
+        text(&none).contains("holds no shares' files"),
+        "{}",
+        text(&none)
+    );
 
     // Onto a server without the app (uninstalled, its data purged): the
     // restore installs it and feeds it the dump as well.

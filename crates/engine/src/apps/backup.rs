@@ -43,6 +43,10 @@ pub struct BackupPlan {
     /// stopped. The file's name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dump: Option<String>,
+    /// The files of the shares given to the app are included (the user
+    /// turned it on for the app), under `shares/<name>/`.
+    #[serde(default)]
+    pub shares: bool,
 }
 
 /// `backup.json` in every backup: what restoring the app needs beyond its files.
@@ -69,6 +73,10 @@ pub struct BackupManifest {
     /// The dump the backup holds, when `consistency` is `dump`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dump: Option<DumpTaken>,
+    /// The shares whose files it holds (`shares/<name>/`), when the user
+    /// included them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<String>,
     pub taken_at: i64,
 }
 
@@ -125,6 +133,9 @@ impl Apps {
             was_running,
             target: target.name.clone(),
             dump,
+            shares: crate::backup::schedule::Schedules::new(self.layout.home())
+                .load()?
+                .is_some_and(|s| s.includes_shares(app)),
         };
         let op = self.db.begin_operation(
             app,
@@ -261,6 +272,18 @@ impl Apps {
             }
             .into(),
             dump: dump.clone(),
+            shares: match plan.shares {
+                true => {
+                    let mut names: Vec<String> = crate::shares::recorded_shares(&project)
+                        .into_iter()
+                        .map(|s| s.share)
+                        .collect();
+                    names.sort();
+                    names.dedup();
+                    names
+                }
+                false => Vec::new(),
+            },
             taken_at: now_ms(),
         };
         let file = dir.join("backup.json");
@@ -279,6 +302,9 @@ impl Apps {
             true => 0,
             false => stopped_at.elapsed().as_millis() as u64,
         };
+        // The shares' files, when included: while the app runs again.
+        self.update_backup_shares(app, &project, plan.shares)
+            .await?;
         let sent = self
             .step(op, Step::Copy, progress, async {
                 let (target, password, app, version, dir) = (

@@ -144,6 +144,117 @@ impl Apps {
     }
 }
 
+impl Apps {
+    /// Brings the kept copy's `shares/<name>/` up to date with the folders
+    /// of the shares given to `app` (`include`), or drops them (not
+    /// included); returns the shares' names. Copied while the app runs:
+    /// they are the user's files, not the app's state.
+    pub(super) async fn update_backup_shares(
+        &self,
+        app: &str,
+        project: &crate::compose::Project,
+        include: bool,
+    ) -> Result<Vec<String>> {
+        let root = self.backup_copy_dir(app).join("shares");
+        let mut shares: Vec<(String, PathBuf)> = Vec::new();
+        if include {
+            for s in crate::shares::recorded_shares(project) {
+                if !shares.iter().any(|(n, _)| *n == s.share) {
+                    shares.push((s.share.clone(), PathBuf::from(&s.path)));
+                }
+            }
+        }
+        for (name, path) in &shares {
+            if !path.is_dir() {
+                return Err(Error::Backup {
+                    message: format!(
+                        "share {name}'s folder {} is not there (is its drive connected?): its files cannot be backed up",
+                        path.display()
+                    ),
+                });
+            }
+        }
+        let names = shares.iter().map(|(n, _)| n.clone()).collect();
+        let dest = root.clone();
+        tokio::task::spawn_blocking(move || -> io::Result<()> {
+            if shares.is_empty() {
+                return remove_any(&dest);
+            }
+            fs::create_dir_all(&dest)?;
+            for entry in fs::read_dir(&dest)? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !shares.iter().any(|(n, _)| *n == name) {
+                    remove_any(&entry.path())?;
+                }
+            }
+            for (name, from) in &shares {
+                sync_tree(from, &dest.join(name))?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| Error::Internal {
+            message: format!("the backup copy's task failed: {e}"),
+        })?
+        .map_err(|e| Error::Snapshot {
+            app: app.to_string(),
+            message: format!("updating the backup copy (its shares): {e}"),
+        })?;
+        Ok(names)
+    }
+
+    /// Puts the share files a fetched backup holds (`<snapshot>/shares/<name>/`)
+    /// back into the shares of the same names here: files of the backup
+    /// replace those at the same paths, other files stay.
+    pub async fn restore_backup_shares(&self, app: &str, local: &str) -> Result<Vec<String>> {
+        let from = self.snapshots_dir(app).join(local).join("shares");
+        let mut found = Vec::new();
+        let entries = fs::read_dir(&from).map_err(|_| Error::BadRequest {
+            message: format!(
+                "this backup of {app} holds no shares' files: they are backed up only once turned on (berth backup schedule set --app {app} --include-shares on)"
+            ),
+        })?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let share = self.db.share(&name)?.ok_or_else(|| Error::BadRequest {
+                message: format!(
+                    "the backup holds files of share {name}, which this server does not have: add it (berth shares add {name} PATH) and restore again"
+                ),
+            })?;
+            found.push((name, entry.path(), PathBuf::from(share.path)));
+        }
+        let names = found.iter().map(|(n, _, _)| n.clone()).collect();
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            for (_, from, to) in &found {
+                let out = std::process::Command::new("cp")
+                    .arg("-a")
+                    .arg(format!("{}/.", from.display()))
+                    .arg(to)
+                    .output()
+                    .map_err(|cause| Error::Write {
+                        path: to.clone(),
+                        cause,
+                    })?;
+                if !out.status.success() {
+                    return Err(Error::Write {
+                        path: to.clone(),
+                        cause: io::Error::other(
+                            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                        ),
+                    });
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| Error::Internal {
+            message: format!("restoring the shares failed: {e}"),
+        })??;
+        Ok(names)
+    }
+}
+
 /// Makes `to` hold what `from` holds: files whose type, size or
 /// modification time differ are copied again, entries `from` lacks are
 /// removed; owners, modes and times as in `from`. Symlinks and special

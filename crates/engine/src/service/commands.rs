@@ -386,11 +386,15 @@ commands! {
     /// Restores an app from a backup (its id, or a unique prefix): its
     /// files, data and images then, as a rollback does (the current state
     /// snapshotted first; a failure puts it back); streams progress.
+    /// `shares` also puts back the files of the app's shares, when the
+    /// backup holds them (into the shares of the same names here).
     Operation restore: Restore {
         app: AppId,
         backup: String,
         #[serde(default)]
         target: Option<String>,
+        #[serde(default)]
+        shares: bool,
     } -> super::Started;
     /// The backup schedule: every app's rule (daily at 03:00 server-local
     /// time once a target exists), each app's own, and when each app's next
@@ -399,7 +403,8 @@ commands! {
     /// Changes the backup schedule of every app, or of one (`app`): its time
     /// of day (`at`, `HH:MM` server-local), on or off, how many backups are
     /// kept (daily, weekly, monthly) and the target; `reset` makes the app
-    /// follow every app's schedule again.
+    /// follow every app's schedule again; `includeShares` (one app only)
+    /// puts the files of the app's shares in its backups, or not (the default).
     Immediate backup_schedule_set: BackupScheduleSet {
         #[serde(default)]
         app: Option<AppId>,
@@ -417,6 +422,8 @@ commands! {
         target: Option<String>,
         #[serde(default)]
         reset: bool,
+        #[serde(default)]
+        include_shares: Option<bool>,
     } -> crate::backup::schedule::ScheduleInfo;
     /// Each app's backups: the last success, the last failure, when the next
     /// is due, and a warning when it has had no successful backup for a day
