@@ -6,8 +6,14 @@
 //! file, store files, record, exact images; only changed files copied)
 //! plus `backup.json` (version, settings, generated secrets, image
 //! digests), starts the app again, then sends the copy to the target while
-//! the app runs. The app is down only while the copy is updated. Journaled
-//! as operation `backup`: a crash leaves no stopped app once settled.
+//! the app runs. The app is down only while the copy is updated. An app
+//! whose app.yml declares a dump (`backup.dump`) and runs is not stopped:
+//! the dump is taken in its running service into the copy's `dumps/`,
+//! the rest copied live, and a restore feeds the dump to its declared
+//! `backup.restore` command once the app runs. The shares given to the app
+//! are included (`shares/<name>/`) only when the user turned them on for
+//! it. Journaled as operation `backup`: a crash leaves no stopped app and
+//! no half dump once settled.
 //!
 //! A restore fetches a backup into the app's snapshots, then rolls back to
 //! it with the update pipeline: the current state is snapshotted first, the

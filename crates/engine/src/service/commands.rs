@@ -370,7 +370,8 @@ commands! {
     /// line to add to the server's `~/.ssh/authorized_keys`.
     Immediate backup_ssh_key: BackupSshKey {} -> String;
     /// Backs an app up to a target (the only one unless named): stopped
-    /// while its data is copied, started again, then sent.
+    /// while its data is copied, started again, then sent; an app whose
+    /// app.yml declares a database dump is dumped while it runs instead.
     Job backup: Backup {
         app: AppId,
         #[serde(default)]
