@@ -390,6 +390,9 @@ impl AppMeta {
             if empty(&b.dump.command) {
                 out.push("backup.dump.command is empty: give the command that writes the dump to its standard output".into());
             }
+            if !b.exclude.is_empty() && b.restore.is_none() {
+                out.push("backup.exclude needs backup.restore: without it a restore would leave the excluded volumes empty".into());
+            }
             if b.restore.as_ref().is_some_and(|r| empty(&r.command)) {
                 out.push("backup.restore.command is empty: give the command that reads the dump on its standard input".into());
             }
@@ -586,6 +589,17 @@ mod tests {
                 .iter()
                 .any(|p| p.contains("\"other\" is not a named volume")),
             "{against:?}"
+        );
+        let no_restore = meta_with(
+            "backup:\n  dump: { service: db, command: [x], file: f }\n  exclude: [db-data]\n",
+        );
+        assert!(
+            no_restore
+                .problems()
+                .iter()
+                .any(|p| p.contains("exclude needs backup.restore")),
+            "{:?}",
+            no_restore.problems()
         );
         for file in ["a/b.sql", "..", ".hidden"] {
             let m = meta_with(&format!(
