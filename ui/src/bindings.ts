@@ -463,7 +463,27 @@ export type BackupOverview_Serialize = {
 };
 
 /**  What a backup did. */
-export type BackupReport = {
+export type BackupReport = BackupReport_Serialize | BackupReport_Deserialize;
+
+/**  What a backup did. */
+export type BackupReport_Deserialize = {
+	operation: number | null,
+	target: string,
+	backup: BackupInfo,
+	/**
+	 *  `stopped`: the app was stopped for the copy and started again;
+	 *  `not running`: it was not running; `dump`: it kept running, a
+	 *  database dump (app.yml `backup.dump`) kept its data consistent.
+	 */
+	consistency: string,
+	/**  With `dump`: the program that made it (`pg_dump`). */
+	dump?: string | null,
+	/**  How long the app was stopped, in milliseconds. */
+	downtimeMs: number | null,
+};
+
+/**  What a backup did. */
+export type BackupReport_Serialize = {
 	operation: number | null,
 	target: string,
 	backup: BackupInfo,
@@ -1184,7 +1204,7 @@ export type Replies_Deserialize = {
 	backupTargets: Target[],
 	backupTargetAdd: TargetAdded_Deserialize,
 	backupSshKey: string,
-	backup: BackupReport,
+	backup: BackupReport_Deserialize,
 	backups: BackupInfo[],
 	restore: Started,
 	backupSchedule: ScheduleInfo_Deserialize,
@@ -1250,7 +1270,7 @@ export type Replies_Serialize = {
 	backupTargets: Target[],
 	backupTargetAdd: TargetAdded_Serialize,
 	backupSshKey: string,
-	backup: BackupReport,
+	backup: BackupReport_Serialize,
 	backups: BackupInfo[],
 	restore: Started,
 	backupSchedule: ScheduleInfo_Serialize,
@@ -1542,7 +1562,8 @@ export type Request =
 { command: "backupSshKey"; args: Record<string, never> } | 
 /**
  *  Backs an app up to a target (the only one unless named): stopped
- *  while its data is copied, started again, then sent.
+ *  while its data is copied, started again, then sent; an app whose
+ *  app.yml declares a database dump is dumped while it runs instead.
  */
 { command: "backup"; args: {
 	app: AppId,
