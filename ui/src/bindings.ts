@@ -492,15 +492,38 @@ export type BackupOverview_Serialize = {
 };
 
 /**  What a backup did. */
-export type BackupReport = {
+export type BackupReport = BackupReport_Serialize | BackupReport_Deserialize;
+
+/**  What a backup did. */
+export type BackupReport_Deserialize = {
 	operation: number | null,
 	target: string,
 	backup: BackupInfo,
 	/**
 	 *  `stopped`: the app was stopped for the copy and started again;
-	 *  `not running`: it was not running.
+	 *  `not running`: it was not running; `dump`: it kept running, a
+	 *  database dump (app.yml `backup.dump`) kept its data consistent.
 	 */
 	consistency: string,
+	/**  With `dump`: the program that made it (`pg_dump`). */
+	dump?: string | null,
+	/**  How long the app was stopped, in milliseconds. */
+	downtimeMs: number | null,
+};
+
+/**  What a backup did. */
+export type BackupReport_Serialize = {
+	operation: number | null,
+	target: string,
+	backup: BackupInfo,
+	/**
+	 *  `stopped`: the app was stopped for the copy and started again;
+	 *  `not running`: it was not running; `dump`: it kept running, a
+	 *  database dump (app.yml `backup.dump`) kept its data consistent.
+	 */
+	consistency: string,
+	/**  With `dump`: the program that made it (`pg_dump`). */
+	dump: string | null,
 	/**  How long the app was stopped, in milliseconds. */
 	downtimeMs: number | null,
 };
@@ -1087,6 +1110,8 @@ export type Override_Deserialize = {
 	keep?: Keep | null,
 	target?: string | null,
 	changedAt?: number | null,
+	/**  Its shares' files are in its backups (off unless turned on for it). */
+	includeShares?: boolean | null,
 };
 
 /**  One app's own schedule: each field given replaces the rule of every app. */
@@ -1096,6 +1121,8 @@ export type Override_Serialize = {
 	keep: Keep | null,
 	target: string | null,
 	changedAt: number | null,
+	/**  Its shares' files are in its backups (off unless turned on for it). */
+	includeShares: boolean | null,
 };
 
 /**  A share's files given to the apps' user and group. */
@@ -1245,7 +1272,7 @@ export type Replies_Deserialize = {
 	backupTargets: Target[],
 	backupTargetAdd: TargetAdded_Deserialize,
 	backupSshKey: string,
-	backup: BackupReport,
+	backup: BackupReport_Deserialize,
 	backups: BackupInfo[],
 	restore: Started,
 	backupFiles: BackupEntry_Deserialize[],
@@ -1313,7 +1340,7 @@ export type Replies_Serialize = {
 	backupTargets: Target[],
 	backupTargetAdd: TargetAdded_Serialize,
 	backupSshKey: string,
-	backup: BackupReport,
+	backup: BackupReport_Serialize,
 	backups: BackupInfo[],
 	restore: Started,
 	backupFiles: BackupEntry_Serialize[],
@@ -1607,7 +1634,8 @@ export type Request =
 { command: "backupSshKey"; args: Record<string, never> } | 
 /**
  *  Backs an app up to a target (the only one unless named): stopped
- *  while its data is copied, started again, then sent.
+ *  while its data is copied, started again, then sent; an app whose
+ *  app.yml declares a database dump is dumped while it runs instead.
  */
 { command: "backup"; args: {
 	app: AppId,
@@ -1622,11 +1650,14 @@ export type Request =
  *  Restores an app from a backup (its id, or a unique prefix): its
  *  files, data and images then, as a rollback does (the current state
  *  snapshotted first; a failure puts it back); streams progress.
+ *  `shares` also puts back the files of the app's shares, when the
+ *  backup holds them (into the shares of the same names here).
  */
 { command: "restore"; args: {
 	app: AppId,
 	backup: string,
 	target?: string | null,
+	shares?: boolean,
 } } | 
 /**
  *  The entries of one folder of an app's backup (its root when `path`
@@ -1661,7 +1692,8 @@ export type Request =
  *  Changes the backup schedule of every app, or of one (`app`): its time
  *  of day (`at`, `HH:MM` server-local), on or off, how many backups are
  *  kept (daily, weekly, monthly) and the target; `reset` makes the app
- *  follow every app's schedule again.
+ *  follow every app's schedule again; `includeShares` (one app only)
+ *  puts the files of the app's shares in its backups, or not (the default).
  */
 { command: "backupScheduleSet"; args: {
 	app?: AppId | null,
@@ -1672,6 +1704,7 @@ export type Request =
 	keepMonthly?: number | null,
 	target?: string | null,
 	reset?: boolean,
+	includeShares?: boolean | null,
 } } | 
 /**
  *  Each app's backups: the last success, the last failure, when the next
@@ -2213,7 +2246,9 @@ export type Step =
 /**  What the change left behind removed. */
 "clean" | 
 /**  New limits applied to the containers. */
-"apply";
+"apply" | 
+/**  A database dump taken (a backup) or fed back to the app (a restore). */
+"dump";
 
 /**  An app's id in its store: its folder in the store. */
 export type StoreAppId = string;

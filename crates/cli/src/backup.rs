@@ -208,6 +208,10 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
                     "{id} was stopped while its data was copied ({:.1} s) and started again.",
                     report.downtime_ms as f64 / 1000.0
                 ),
+                "dump" => println!(
+                    "{id} kept running: its data was kept consistent by a database dump ({}), no downtime.",
+                    report.dump.as_deref().unwrap_or("declared in its app.yml")
+                ),
                 other => println!("{id} was {other}; its data was copied as it was."),
             }
             if let Some(line) = retention {
@@ -283,21 +287,50 @@ pub fn run(home: &HomeArg, cmd: BackupCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `berth restore APP BACKUP [--file PATH]... [--to DIR]`.
-pub fn restore(
-    home: &HomeArg,
+/// `berth restore`: an app, or files of it.
+#[derive(clap::Args)]
+pub struct RestoreArgs {
     id: AppId,
+    /// The backup's id (or a unique prefix, as `berth backup list` shows it).
     backup: String,
+    /// A file or folder of the backup to put back (data/… or
+    /// volumes/NAME/…), keeping what it replaces; repeatable.
+    #[arg(long = "file", value_name = "PATH")]
     files: Vec<String>,
+    /// Put the --file ones into this new or empty folder instead (any
+    /// path of the backup, the app untouched).
+    #[arg(long, value_name = "FOLDER")]
     to: Option<PathBuf>,
+    #[arg(long)]
     target: Option<String>,
+    /// Also put the files of the app's shares back (from a backup that
+    /// holds them) into the shares of the same names.
+    #[arg(long)]
+    shares: bool,
+    /// With --file: what was put back, as JSON.
+    #[arg(long)]
     json: bool,
-) -> Result<ExitCode> {
+}
+
+/// `berth restore APP BACKUP [--shares]`, or `--file PATH... [--to DIR]`.
+pub fn restore(home: &HomeArg, a: RestoreArgs) -> Result<ExitCode> {
+    let RestoreArgs {
+        id,
+        backup,
+        files,
+        to,
+        target,
+        shares,
+        json,
+    } = a;
     if files.is_empty() {
         if to.is_some() {
             anyhow::bail!("--to goes with --file: name the files or folders of the backup to put there (`berth backup files {id} {backup}`)");
         }
-        return restore_app(home, id, backup, target);
+        return restore_app(home, id, backup, target, shares);
+    }
+    if shares {
+        anyhow::bail!("--shares restores a whole app's shares: use it without --file");
     }
     let to = to
         .map(|p| std::path::absolute(&p).with_context(|| format!("{}", p.display())))
@@ -347,6 +380,7 @@ fn restore_app(
     id: AppId,
     backup: String,
     target: Option<String>,
+    shares: bool,
 ) -> Result<ExitCode> {
     run_operation(
         home,
@@ -354,6 +388,7 @@ fn restore_app(
             app: id,
             backup,
             target,
+            shares,
         }),
     )
 }

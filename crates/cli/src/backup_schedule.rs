@@ -53,9 +53,21 @@ pub enum ScheduleCommand {
         /// The app follows every app's schedule again (with --app).
         #[arg(long, requires = "app")]
         reset: bool,
+        /// Include the files of the shares given to the app in its backups
+        /// (on), or not (off, the default); with --app.
+        #[arg(long, requires = "app", value_name = "on|off", value_parser = on_off)]
+        include_shares: Option<bool>,
         #[arg(long)]
         json: bool,
     },
+}
+
+fn on_off(s: &str) -> std::result::Result<bool, String> {
+    match s {
+        "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(format!("{s:?}: say on or off")),
+    }
 }
 
 pub fn schedule(home: &HomeArg, a: ScheduleArgs) -> Result<ExitCode> {
@@ -74,6 +86,7 @@ pub fn schedule(home: &HomeArg, a: ScheduleArgs) -> Result<ExitCode> {
             keep_monthly,
             target,
             reset,
+            include_shares,
             json,
         }) => {
             let enabled = match (on, off) {
@@ -87,9 +100,10 @@ pub fn schedule(home: &HomeArg, a: ScheduleArgs) -> Result<ExitCode> {
                 && keep_weekly.is_none()
                 && keep_monthly.is_none()
                 && target.is_none()
+                && include_shares.is_none()
                 && !reset;
             if nothing {
-                bail!("nothing to change: give --at, --on/--off, --keep-daily/--keep-weekly/--keep-monthly, --target or --reset");
+                bail!("nothing to change: give --at, --on/--off, --keep-daily/--keep-weekly/--keep-monthly, --target, --include-shares or --reset");
             }
             let info = client(home)?.call(
                 &Request::from(args::BackupScheduleSet {
@@ -101,6 +115,7 @@ pub fn schedule(home: &HomeArg, a: ScheduleArgs) -> Result<ExitCode> {
                     keep_monthly,
                     target,
                     reset,
+                    include_shares,
                 }),
                 |_| {},
             )?;
@@ -152,6 +167,19 @@ pub fn schedule(home: &HomeArg, a: ScheduleArgs) -> Result<ExitCode> {
             a.target.as_deref().unwrap_or("-"),
             a.next_due.map(local_time).unwrap_or_else(|| "-".into()),
             if a.overridden { "  (its own)" } else { "" }
+        );
+    }
+    let with_shares: Vec<&str> = info
+        .apps
+        .iter()
+        .filter(|a| s.includes_shares(&a.app))
+        .map(|a| a.app.as_str())
+        .collect();
+    if !with_shares.is_empty() {
+        println!();
+        println!(
+            "The files of their shares are in the backups of: {}.",
+            with_shares.join(", ")
         );
     }
     Ok(ExitCode::SUCCESS)

@@ -143,23 +143,7 @@ enum Command {
     /// data and images then; its current state is snapshotted first and a
     /// failure puts it back. With --file: only those files or folders (see
     /// `berth backup files`), put back while the app runs.
-    Restore {
-        id: AppId,
-        /// The backup's id (or a unique prefix, as `berth backup list` shows it).
-        backup: String,
-        /// A file or folder of the backup to put back (data/… or
-        /// volumes/NAME/…), keeping what it replaces; repeatable.
-        #[arg(long = "file", value_name = "PATH")]
-        files: Vec<String>,
-        /// Put the --file ones into this new or empty folder instead (any
-        /// path of the backup, the app untouched).
-        #[arg(long, value_name = "FOLDER")]
-        to: Option<std::path::PathBuf>,
-        #[arg(long)]
-        target: Option<String>,
-        #[arg(long)]
-        json: bool,
-    },
+    Restore(backup::RestoreArgs),
     /// This server: CPU, load, memory, disks, the Docker engine.
     System {
         #[arg(long)]
@@ -243,14 +227,7 @@ fn main() -> ExitCode {
         Command::Snapshots { id, json } => updates::snapshots(&home, id, json),
         Command::Images(cmd) => updates::images(&home, cmd),
         Command::Backup(cmd) => backup::run(&home, cmd),
-        Command::Restore {
-            id,
-            backup,
-            files,
-            to,
-            target,
-            json,
-        } => backup::restore(&home, id, backup, files, to, target, json),
+        Command::Restore(a) => backup::restore(&home, a),
         Command::System { json } => monitor::system(&home, json),
         Command::Stats { id, json } => monitor::stats(&home, id, json),
         Command::Limits(cmd) => monitor::limits(&home, cmd),

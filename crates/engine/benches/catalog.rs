@@ -115,6 +115,7 @@ fn generated(n: usize) -> Catalog {
             permissions: vec![],
             resources: Default::default(),
             shares: Vec::new(),
+            backup: None,
         };
         apps.insert(
             id,

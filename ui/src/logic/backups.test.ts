@@ -53,9 +53,12 @@ describe("backups", () => {
   });
 
   it("says how a backup went and how long the app was down", () => {
-    const r: BackupReport = { operation: 4, target: "nas", backup: backup("wiki", "2026-12-03T09:40:12Z"), consistency: "stopped", downtimeMs: 1500 };
+    const r: BackupReport = { operation: 4, target: "nas", backup: backup("wiki", "2026-12-03T09:40:12Z"), consistency: "stopped", dump: null, downtimeMs: 1500 };
     expect(backupDone(r)).toBe("Backed up to nas as aaaaaaaa (6.7 MB, 1000 B new); it was stopped for 1.5 s for a consistent copy.");
     expect(backupDone({ ...r, consistency: "not running" })).toContain("it was not running");
+    expect(backupDone({ ...r, consistency: "dump", dump: "pg_dump", downtimeMs: 0 })).toContain(
+      "kept consistent by a database dump (pg_dump), no downtime",
+    );
   });
 });
 

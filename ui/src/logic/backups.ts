@@ -61,6 +61,8 @@ export function backupStepText(step: Step): string {
   switch (step) {
     case "stop":
       return "Stopping the app for a consistent copy…";
+    case "dump":
+      return "Dumping its database while it runs…";
     case "snapshot":
       return "Copying its data…";
     case "start":
@@ -78,7 +80,9 @@ export function backupDone(r: BackupReport): string {
   const down =
     r.consistency === "stopped"
       ? `it was stopped for ${((r.downtimeMs ?? 0) / 1000).toFixed(1)} s for a consistent copy`
-      : "it was not running";
+      : r.consistency === "dump"
+        ? `it kept running: its data was kept consistent by a database dump (${r.dump ?? "declared in its app.yml"}), no downtime`
+        : "it was not running";
   return `Backed up to ${r.target} as ${r.backup.shortId} (${size}); ${down}.`;
 }
 

@@ -6,8 +6,14 @@
 //! file, store files, record, exact images; only changed files copied)
 //! plus `backup.json` (version, settings, generated secrets, image
 //! digests), starts the app again, then sends the copy to the target while
-//! the app runs. The app is down only while the copy is updated. Journaled
-//! as operation `backup`: a crash leaves no stopped app once settled.
+//! the app runs. The app is down only while the copy is updated. An app
+//! whose app.yml declares a dump (`backup.dump`) and runs is not stopped:
+//! the dump is taken in its running service into the copy's `dumps/`,
+//! the rest copied live, and a restore feeds the dump to its declared
+//! `backup.restore` command once the app runs. The shares given to the app
+//! are included (`shares/<name>/`) only when the user turned them on for
+//! it. Journaled as operation `backup`: a crash leaves no stopped app and
+//! no half dump once settled.
 //!
 //! A restore fetches a backup into the app's snapshots, then rolls back to
 //! it with the update pipeline: the current state is snapshotted first, the
@@ -22,6 +28,7 @@ use super::snapshot::{remove_tree, snapshot_id, Snapshot};
 use super::update::store_source;
 use super::{Apps, Progress};
 use crate::backup::{fetch_snapshot, reach, send_snapshot, BackupInfo, Target};
+use crate::catalog::BackupHooks;
 use crate::db::{now_ms, OperationRecord};
 use crate::lifecycle::ImageRef;
 use crate::model::Step;
@@ -37,6 +44,15 @@ pub struct BackupPlan {
     pub was_running: bool,
     /// The target's name.
     pub target: String,
+    /// The app declares a dump (app.yml `backup.dump`) and runs: the dump
+    /// is taken into the kept copy's `dumps/<file>` and the app is not
+    /// stopped. The file's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dump: Option<String>,
+    /// The files of the shares given to the app are included (the user
+    /// turned it on for the app), under `shares/<name>/`.
+    #[serde(default)]
+    pub shares: bool,
 }
 
 /// `backup.json` in every backup: what restoring the app needs beyond its files.
@@ -57,9 +73,26 @@ pub struct BackupManifest {
     /// Each reference's registry digests (`repo@sha256:…`), to pull by digest.
     pub image_digests: BTreeMap<String, Vec<String>>,
     /// How the data was kept consistent: `stopped` (the app was stopped for
-    /// the copy) or `not running` (it was already stopped).
+    /// the copy), `not running` (it was already stopped) or `dump` (a dump
+    /// taken while it ran, see `dump`).
     pub consistency: String,
+    /// The dump the backup holds, when `consistency` is `dump`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dump: Option<DumpTaken>,
+    /// The shares whose files it holds (`shares/<name>/`), when the user
+    /// included them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shares: Vec<String>,
     pub taken_at: i64,
+}
+
+/// A dump a backup took: `dumps/<file>`, made by `tool` in `service`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DumpTaken {
+    pub file: String,
+    pub service: String,
+    pub tool: String,
+    pub bytes: u64,
 }
 
 /// What a backup did.
@@ -71,8 +104,11 @@ pub struct BackupReport {
     pub target: String,
     pub backup: BackupInfo,
     /// `stopped`: the app was stopped for the copy and started again;
-    /// `not running`: it was not running.
+    /// `not running`: it was not running; `dump`: it kept running, a
+    /// database dump (app.yml `backup.dump`) kept its data consistent.
     pub consistency: String,
+    /// With `dump`: the program that made it (`pg_dump`).
+    pub dump: Option<String>,
     /// How long the app was stopped, in milliseconds.
     #[specta(type = f64)]
     pub downtime_ms: u64,
@@ -91,11 +127,21 @@ impl Apps {
     pub async fn begin_backup(&self, app: &str, target: &Target) -> Result<(i64, BackupPlan)> {
         self.installed_record(app)?;
         self.check_snapshot_space(app).await?;
+        let was_running = self.app_running(app).await?;
+        // A declared dump needs its service up: only a running app takes one.
+        let dump = match was_running {
+            true => self.backup_hooks(app).map(|h| h.dump.file),
+            false => None,
+        };
         let mut plan = BackupPlan {
             app: app.to_string(),
             snapshot: String::new(),
-            was_running: self.app_running(app).await?,
+            was_running,
             target: target.name.clone(),
+            dump,
+            shares: crate::backup::schedule::Schedules::new(self.layout.home())
+                .load()?
+                .is_some_and(|s| s.includes_shares(app)),
         };
         let op = self.db.begin_operation(
             app,
@@ -177,20 +223,45 @@ impl Apps {
                     message: format!("the backup's task failed: {e}"),
                 })??;
         }
+        let dir = self.backup_copy_dir(app);
+        let hooks = match &plan.dump {
+            Some(_) => Some(self.backup_hooks(app).ok_or_else(|| Error::Backup {
+                message: format!("{app}'s app.yml no longer declares its backup dump"),
+            })?),
+            None => None,
+        };
+        let dump = match &hooks {
+            Some(hooks) => Some(
+                self.step(op, Step::Dump, progress, self.take_dump(app, hooks))
+                    .await?,
+            ),
+            None => {
+                // A dump from an earlier backup would be restored over this
+                // copy's newer data: only a backup that takes one keeps one.
+                let dumps = dir.join("dumps");
+                remove_tree(&dumps).map_err(|cause| Error::Write { path: dumps, cause })?;
+                None
+            }
+        };
+        let live = dump.is_some();
         let stopped_at = std::time::Instant::now();
-        if plan.was_running {
+        if plan.was_running && !live {
             self.step(op, Step::Stop, progress, self.engine.stop(&project))
                 .await?;
         }
-        // The kept copy brought up to date: only what changed is copied.
+        // The kept copy brought up to date: only what changed is copied
+        // (with a dump, while the app runs, without what the dump covers).
+        let exclude = hooks
+            .as_ref()
+            .map(|h| h.exclude.clone())
+            .unwrap_or_default();
         self.step(
             op,
             Step::Snapshot,
             progress,
-            self.update_backup_copy(app, &plan.snapshot, op, images.clone()),
+            self.update_backup_copy(app, &plan.snapshot, op, images.clone(), live, &exclude),
         )
         .await?;
-        let dir = self.backup_copy_dir(app);
         let manifest = BackupManifest {
             berth: env!("CARGO_PKG_VERSION").to_string(),
             app: app.to_string(),
@@ -200,12 +271,25 @@ impl Apps {
             secrets: self.db.secrets(app)?,
             images,
             image_digests,
-            consistency: if plan.was_running {
-                "stopped"
-            } else {
-                "not running"
+            consistency: match (&dump, plan.was_running) {
+                (Some(_), _) => "dump",
+                (None, true) => "stopped",
+                (None, false) => "not running",
             }
             .into(),
+            dump: dump.clone(),
+            shares: match plan.shares {
+                true => {
+                    let mut names: Vec<String> = crate::shares::recorded_shares(&project)
+                        .into_iter()
+                        .map(|s| s.share)
+                        .collect();
+                    names.sort();
+                    names.dedup();
+                    names
+                }
+                false => Vec::new(),
+            },
             taken_at: now_ms(),
         };
         let file = dir.join("backup.json");
@@ -214,13 +298,19 @@ impl Apps {
             serde_json::to_vec_pretty(&manifest).expect("manifests serialize"),
         )
         .map_err(|cause| Error::Write { path: file, cause })?;
-        if plan.was_running {
+        if plan.was_running && !live {
             self.step(op, Step::Start, progress, async {
                 self.engine.start(&project, &mut |_| {}).await
             })
             .await?;
         }
-        let downtime_ms = stopped_at.elapsed().as_millis() as u64;
+        let downtime_ms = match live || !plan.was_running {
+            true => 0,
+            false => stopped_at.elapsed().as_millis() as u64,
+        };
+        // The shares' files, when included: while the app runs again.
+        self.update_backup_shares(app, &project, plan.shares)
+            .await?;
         let sent = self
             .step(op, Step::Copy, progress, async {
                 let (target, password, app, version, dir) = (
@@ -244,6 +334,7 @@ impl Apps {
             target: target.name.clone(),
             backup: sent.info,
             consistency: manifest.consistency,
+            dump: dump.map(|d| d.tool),
             downtime_ms,
         })
     }
@@ -253,12 +344,109 @@ impl Apps {
     async fn settle_backup_plan(&self, plan: &BackupPlan) -> Result<()> {
         let app = plan.app.as_str();
         self.drop_partial_snapshot(app, &plan.snapshot)?;
+        // A dump cut short is never kept.
+        let dumps = self.backup_copy_dir(app).join("dumps");
+        if let Ok(entries) = std::fs::read_dir(&dumps) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy().ends_with(".partial") {
+                    std::fs::remove_file(entry.path()).map_err(|cause| Error::Write {
+                        path: entry.path(),
+                        cause,
+                    })?;
+                }
+            }
+        }
         let dir = self.snapshots_dir(app).join(&plan.snapshot);
         remove_tree(&dir).map_err(|cause| Error::Write { path: dir, cause })?;
         if plan.was_running && !self.app_running(app).await? {
             let project = self.load_rendered(app)?;
             self.engine.start(&project, &mut |_| {}).await?;
         }
+        Ok(())
+    }
+
+    /// The app's declared backup dump (app.yml `backup`), if it has one.
+    pub(in crate::apps) fn backup_hooks(&self, app: &str) -> Option<BackupHooks> {
+        self.installed_meta(app).ok().and_then(|m| m.backup)
+    }
+
+    /// Takes the app's declared dump into the kept copy's `dumps/<file>`:
+    /// its command run in the service's running container, its output
+    /// written beside the file and renamed into place once it succeeded,
+    /// so a failed or interrupted dump leaves the previous one.
+    async fn take_dump(&self, app: &str, hooks: &BackupHooks) -> Result<DumpTaken> {
+        let dump = &hooks.dump;
+        let dumps = self.backup_copy_dir(app).join("dumps");
+        std::fs::create_dir_all(&dumps).map_err(|cause| Error::Write {
+            path: dumps.clone(),
+            cause,
+        })?;
+        let (file, partial) = (
+            dumps.join(&dump.file),
+            dumps.join(format!(".{}.partial", dump.file)),
+        );
+        let tool = dump.tool();
+        let ran = self
+            .engine
+            .exec_in(app, &dump.service, &dump.command, None, Some(&partial))
+            .await;
+        let bytes = match ran {
+            Ok(Ok(bytes)) => bytes,
+            failed => {
+                let _ = std::fs::remove_file(&partial);
+                let why = match failed {
+                    Ok(Err(why)) => why,
+                    Err(e) => e.to_string(),
+                    Ok(Ok(_)) => unreachable!(),
+                };
+                return Err(Error::Backup {
+                    message: format!(
+                        "the dump of {app} ({tool} in service {}) failed, so no backup was made and {app} kept running: {why}",
+                        dump.service
+                    ),
+                });
+            }
+        };
+        std::fs::rename(&partial, &file).map_err(|cause| Error::Write {
+            path: file.clone(),
+            cause,
+        })?;
+        // Only the declared dump: a file it no longer declares is dropped.
+        if let Ok(entries) = std::fs::read_dir(&dumps) {
+            for entry in entries.flatten() {
+                if entry.file_name().to_string_lossy() != dump.file.as_str() {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(DumpTaken {
+            file: dump.file.clone(),
+            service: dump.service.clone(),
+            tool,
+            bytes,
+        })
+    }
+
+    /// Feeds a restored backup's dump (`<from>/dumps/<file>`) to the app's
+    /// declared `backup.restore` command, once the app runs. Nothing to do
+    /// when the backup holds no dump or the app declares no restore.
+    pub(in crate::apps) async fn load_dump(&self, app: &str, from: &std::path::Path) -> Result<()> {
+        let Some(hooks) = self.backup_hooks(app) else {
+            return Ok(());
+        };
+        let file = from.join("dumps").join(&hooks.dump.file);
+        let (Some(restore), true) = (&hooks.restore, file.is_file()) else {
+            return Ok(());
+        };
+        self.engine
+            .exec_in(app, &restore.service, &restore.command, Some(&file), None)
+            .await?
+            .map_err(|why| Error::Backup {
+                message: format!(
+                    "loading the backup's dump {} into {app} (service {}) failed: {why}",
+                    hooks.dump.file, restore.service
+                ),
+            })?;
         Ok(())
     }
 

@@ -33,14 +33,20 @@ impl Apps {
         self.layout.home().join("backup").join("copies").join(app)
     }
 
-    /// Brings the backup copy of `app` (stopped) up to date and describes
-    /// it as snapshot `id`; returns it.
+    /// Brings the backup copy of `app` (stopped, or `live`: running, its
+    /// database kept consistent by a dump) up to date and describes it as
+    /// snapshot `id`; returns it. The volumes named in `exclude` (compose
+    /// names; a dump covers them) are kept as empty folders, so a restore
+    /// empties them for the dump to fill. A live copy is counted as it
+    /// was copied, since the app may change its files meanwhile.
     pub(super) async fn update_backup_copy(
         &self,
         app: &str,
         id: &str,
         op: i64,
         images: Vec<ImageRef>,
+        live: bool,
+        exclude: &[String],
     ) -> Result<Snapshot> {
         let copy = self.backup_copy_dir(app);
         let fail = |what: &str, e: io::Error| Error::Snapshot {
@@ -56,6 +62,13 @@ impl Apps {
             app: app.to_string(),
         })?;
         let volumes = self.engine.project_volumes(app).await?;
+        let excluded = |name: &str| {
+            exclude
+                .iter()
+                .any(|e| name == e || name == format!("{app}_{e}"))
+        };
+        let (volumes, skipped): (Vec<_>, Vec<_>) =
+            volumes.into_iter().partition(|v| !excluded(&v.name));
         let (data_from, files_from, compose_from) = (
             self.layout.data_dir(app),
             self.layout.store_files(app),
@@ -64,6 +77,12 @@ impl Apps {
         let sources: Vec<(String, PathBuf)> = volumes
             .iter()
             .map(|v| (v.name.clone(), v.mountpoint.clone()))
+            .chain(
+                // An excluded volume: synced from nothing, an empty folder.
+                skipped
+                    .iter()
+                    .map(|v| (v.name.clone(), copy.join("volumes").join(".none"))),
+            )
             .collect();
         let (dest, data_dir) = (copy.clone(), data_from.clone());
         tokio::task::spawn_blocking(move || -> io::Result<()> {
@@ -89,12 +108,22 @@ impl Apps {
             message: format!("the backup copy's task failed: {e}"),
         })?
         .map_err(|e| fail("copying", e))?;
-        let data = self.verified(app, &data_dir, &Layout::data_in(&copy))?;
+        let counted = |from: &Path, to: &Path| match live {
+            true => self.tally(app, to),
+            false => self.verified(app, from, to),
+        };
+        let data = counted(&data_dir, &Layout::data_in(&copy))?;
         let mut tallies = BTreeMap::new();
         for v in &volumes {
             tallies.insert(
                 v.name.clone(),
-                self.verified(app, &v.mountpoint, &copy.join("volumes").join(&v.name))?,
+                counted(&v.mountpoint, &copy.join("volumes").join(&v.name))?,
+            );
+        }
+        for v in &skipped {
+            tallies.insert(
+                v.name.clone(),
+                self.tally(app, &copy.join("volumes").join(&v.name))?,
             );
         }
         let snapshot = Snapshot {
@@ -112,6 +141,117 @@ impl Apps {
         let file = copy.join("snapshot.json");
         fs::write(&file, json).map_err(|cause| Error::Write { path: file, cause })?;
         Ok(snapshot)
+    }
+}
+
+impl Apps {
+    /// Brings the kept copy's `shares/<name>/` up to date with the folders
+    /// of the shares given to `app` (`include`), or drops them (not
+    /// included); returns the shares' names. Copied while the app runs:
+    /// they are the user's files, not the app's state.
+    pub(super) async fn update_backup_shares(
+        &self,
+        app: &str,
+        project: &crate::compose::Project,
+        include: bool,
+    ) -> Result<Vec<String>> {
+        let root = self.backup_copy_dir(app).join("shares");
+        let mut shares: Vec<(String, PathBuf)> = Vec::new();
+        if include {
+            for s in crate::shares::recorded_shares(project) {
+                if !shares.iter().any(|(n, _)| *n == s.share) {
+                    shares.push((s.share.clone(), PathBuf::from(&s.path)));
+                }
+            }
+        }
+        for (name, path) in &shares {
+            if !path.is_dir() {
+                return Err(Error::Backup {
+                    message: format!(
+                        "share {name}'s folder {} is not there (is its drive connected?): its files cannot be backed up",
+                        path.display()
+                    ),
+                });
+            }
+        }
+        let names = shares.iter().map(|(n, _)| n.clone()).collect();
+        let dest = root.clone();
+        tokio::task::spawn_blocking(move || -> io::Result<()> {
+            if shares.is_empty() {
+                return remove_any(&dest);
+            }
+            fs::create_dir_all(&dest)?;
+            for entry in fs::read_dir(&dest)? {
+                let entry = entry?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if !shares.iter().any(|(n, _)| *n == name) {
+                    remove_any(&entry.path())?;
+                }
+            }
+            for (name, from) in &shares {
+                sync_tree(from, &dest.join(name))?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| Error::Internal {
+            message: format!("the backup copy's task failed: {e}"),
+        })?
+        .map_err(|e| Error::Snapshot {
+            app: app.to_string(),
+            message: format!("updating the backup copy (its shares): {e}"),
+        })?;
+        Ok(names)
+    }
+
+    /// Puts the share files a fetched backup holds (`<snapshot>/shares/<name>/`)
+    /// back into the shares of the same names here: files of the backup
+    /// replace those at the same paths, other files stay.
+    pub async fn restore_backup_shares(&self, app: &str, local: &str) -> Result<Vec<String>> {
+        let from = self.snapshots_dir(app).join(local).join("shares");
+        let mut found = Vec::new();
+        let entries = fs::read_dir(&from).map_err(|_| Error::BadRequest {
+            message: format!(
+                "this backup of {app} holds no shares' files: they are backed up only once turned on (berth backup schedule set --app {app} --include-shares on)"
+            ),
+        })?;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let share = self.db.share(&name)?.ok_or_else(|| Error::BadRequest {
+                message: format!(
+                    "the backup holds files of share {name}, which this server does not have: add it (berth shares add {name} PATH) and restore again"
+                ),
+            })?;
+            found.push((name, entry.path(), PathBuf::from(share.path)));
+        }
+        let names = found.iter().map(|(n, _, _)| n.clone()).collect();
+        tokio::task::spawn_blocking(move || -> Result<()> {
+            for (_, from, to) in &found {
+                let out = std::process::Command::new("cp")
+                    .arg("-a")
+                    .arg(format!("{}/.", from.display()))
+                    .arg(to)
+                    .output()
+                    .map_err(|cause| Error::Write {
+                        path: to.clone(),
+                        cause,
+                    })?;
+                if !out.status.success() {
+                    return Err(Error::Write {
+                        path: to.clone(),
+                        cause: io::Error::other(
+                            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+                        ),
+                    });
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| Error::Internal {
+            message: format!("restoring the shares failed: {e}"),
+        })??;
+        Ok(names)
     }
 }
 
@@ -142,8 +282,13 @@ fn sync_tree(from: &Path, to: &Path) -> io::Result<()> {
         let entry = entry?;
         let name = entry.file_name();
         let (src, dst) = (entry.path(), to.join(&name));
+        // A file the running app removed meanwhile (a live copy) is skipped.
+        let m = match fs::symlink_metadata(&src) {
+            Ok(m) => m,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
         seen.insert(name);
-        let m = fs::symlink_metadata(&src)?;
         let kind = m.file_type();
         let have = fs::symlink_metadata(&dst).ok();
         if kind.is_dir() {
@@ -164,7 +309,14 @@ fn sync_tree(from: &Path, to: &Path) -> io::Result<()> {
             }
             let tmp = to.join(format!(".{}.berth-copy", name_of(&dst)));
             let _ = fs::remove_file(&tmp);
-            fs::copy(&src, &tmp)?;
+            match fs::copy(&src, &tmp) {
+                Ok(_) => {}
+                Err(e) if e.kind() == io::ErrorKind::NotFound && !src.exists() => {
+                    let _ = fs::remove_file(&tmp);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
             fs::rename(&tmp, &dst)?;
             same_attributes(&dst, &m)?;
         } else {

@@ -269,6 +269,11 @@ impl Apps {
             .up(&project, &mut |e| progress(up_progress(e)))
             .await?;
         self.boundary();
+        if from.join("dumps").is_dir() {
+            // The backup's database dump fed back, now that the app runs.
+            self.step(op, Step::Dump, progress, self.load_dump(app, &from))
+                .await?;
+        }
         self.step(op, Step::Commit, progress, async {
             self.db.set_app_state(app, "installed")
         })

@@ -218,7 +218,7 @@ impl Apps {
         Ok(total)
     }
 
-    fn tally(&self, app: &str, dir: &Path) -> Result<Tally> {
+    pub(super) fn tally(&self, app: &str, dir: &Path) -> Result<Tally> {
         Tally::of(dir).map_err(|e| Error::Snapshot {
             app: app.to_string(),
             message: format!("cannot read {}: {e}", dir.display()),

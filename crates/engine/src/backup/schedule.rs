@@ -107,6 +107,9 @@ pub struct Override {
     #[serde(default)]
     #[specta(type = f64)]
     pub changed_at: i64,
+    /// Its shares' files are in its backups (off unless turned on for it).
+    #[serde(default)]
+    pub include_shares: Option<bool>,
 }
 
 /// The whole schedule, as `schedule.json` holds it.
@@ -158,6 +161,14 @@ impl Schedule {
         })
     }
 
+    /// Whether `app`'s backups include the files of its shares.
+    pub fn includes_shares(&self, app: &str) -> bool {
+        self.apps
+            .get(app)
+            .and_then(|o| o.include_shares)
+            .unwrap_or(false)
+    }
+
     /// Applies `change` at `now`.
     pub fn apply(&mut self, change: &Change, now: i64) -> Result<()> {
         if let Some(at) = &change.at {
@@ -165,6 +176,12 @@ impl Schedule {
         }
         let timing = change.at.is_some() || change.enabled.is_some();
         match &change.app {
+            None if change.include_shares.is_some() => {
+                return Err(Error::BadRequest {
+                    message: "shares are included in backups app by app: give the app (--app ID)"
+                        .into(),
+                });
+            }
             None => {
                 let all = &mut self.all;
                 let keep = change.keep_over(all.keep);
@@ -184,11 +201,16 @@ impl Schedule {
                 }
             }
             Some(app) if change.reset => {
-                // Back on the common rule; its time counts from now.
+                // Back on the common rule; its time counts from now. Whether
+                // its shares are included is not a schedule: it stays.
+                let shares = change
+                    .include_shares
+                    .or_else(|| self.apps.get(app).and_then(|o| o.include_shares));
                 self.apps.insert(
                     app.clone(),
                     Override {
                         changed_at: now,
+                        include_shares: shares,
                         ..Default::default()
                     },
                 );
@@ -209,6 +231,9 @@ impl Schedule {
                 }
                 if let Some(target) = &change.target {
                     o.target = Some(target.clone());
+                }
+                if let Some(shares) = change.include_shares {
+                    o.include_shares = Some(shares);
                 }
                 if timing {
                     o.changed_at = now;
@@ -231,6 +256,8 @@ pub struct Change {
     pub target: Option<String>,
     /// The app follows the schedule of every app again.
     pub reset: bool,
+    /// The app's shares are included in its backups, or not (one app only).
+    pub include_shares: Option<bool>,
 }
 
 impl Change {
@@ -697,6 +724,34 @@ mod tests {
             outcome: Some("failed".into()),
             error: Some(why.into()),
         }
+    }
+
+    #[test]
+    fn shares_are_included_app_by_app_off_by_default_and_survive_a_reset() {
+        let mut s = Schedule::new(1000);
+        assert!(!s.includes_shares("media"));
+        let on = |app: Option<&str>, v: bool| Change {
+            app: app.map(String::from),
+            include_shares: Some(v),
+            ..Default::default()
+        };
+        assert!(s.apply(&on(None, true), 2000).is_err(), "per app only");
+        s.apply(&on(Some("media"), true), 2000).unwrap();
+        assert!(s.includes_shares("media") && !s.includes_shares("notes"));
+        let e = s.effective("media", 0).unwrap();
+        assert!(!e.overridden, "not a schedule of its own");
+        s.apply(
+            &Change {
+                app: Some("media".into()),
+                reset: true,
+                ..Default::default()
+            },
+            3000,
+        )
+        .unwrap();
+        assert!(s.includes_shares("media"), "a reset keeps it");
+        s.apply(&on(Some("media"), false), 4000).unwrap();
+        assert!(!s.includes_shares("media"));
     }
 
     #[test]

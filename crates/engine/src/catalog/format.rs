@@ -83,6 +83,63 @@ pub struct AppMeta {
     /// picks one for each before the first start (format 2).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub shares: Vec<ShareRequest>,
+    /// How a backup keeps the app's data consistent without stopping it:
+    /// a dump taken in a running service, and how to load it back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[specta(skip)]
+    pub backup: Option<BackupHooks>,
+}
+
+/// `backup:` in app.yml: a dump a backup takes while the app runs, instead
+/// of stopping it, and the command a restore feeds it to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackupHooks {
+    pub dump: DumpHook,
+    /// Fed the dump on its standard input once a restore has started the app.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<ExecHook>,
+    /// Named volumes of compose.yml the dump covers: not copied by a
+    /// backup that takes the dump (a restore leaves them empty for the
+    /// `restore` command to fill).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude: Vec<String>,
+}
+
+/// A command run in a service's running container whose standard output
+/// is the dump.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DumpHook {
+    pub service: String,
+    pub command: Vec<String>,
+    /// Its name in the backup: `dumps/<file>`.
+    pub file: String,
+}
+
+/// A command run in a service's running container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecHook {
+    pub service: String,
+    pub command: Vec<String>,
+}
+
+impl DumpHook {
+    /// The program that makes the dump, for people (`pg_dump`, `sqlite3`):
+    /// the first word of a `sh -c` script, else the command's own.
+    pub fn tool(&self) -> String {
+        let shells = ["sh", "bash", "/bin/sh", "/bin/bash"];
+        let word = match self.command.as_slice() {
+            [shell, flag, script, ..] if shells.contains(&shell.as_str()) && flag == "-c" => script
+                .split_whitespace()
+                .find(|w| !w.contains('=') && *w != "exec"),
+            [first, ..] => Some(first.as_str()),
+            [] => None,
+        };
+        let word = word.unwrap_or_default();
+        word.rsplit('/').next().unwrap_or(word).to_string()
+    }
 }
 
 /// The index format this Berth writes for a store whose apps ask for
@@ -316,6 +373,30 @@ impl AppMeta {
                 ));
             }
         }
+        if let Some(b) = &self.backup {
+            let f = &b.dump.file;
+            if f.is_empty()
+                || f.contains('/')
+                || f.contains('\\')
+                || f == "."
+                || f == ".."
+                || f.starts_with('.')
+            {
+                out.push(format!(
+                    "backup.dump.file \"{f}\" must be a plain file name (like db.sql), without / or a leading dot"
+                ));
+            }
+            let empty = |c: &[String]| c.is_empty() || c.iter().all(|w| w.trim().is_empty());
+            if empty(&b.dump.command) {
+                out.push("backup.dump.command is empty: give the command that writes the dump to its standard output".into());
+            }
+            if !b.exclude.is_empty() && b.restore.is_none() {
+                out.push("backup.exclude needs backup.restore: without it a restore would leave the excluded volumes empty".into());
+            }
+            if b.restore.as_ref().is_some_and(|r| empty(&r.command)) {
+                out.push("backup.restore.command is empty: give the command that reads the dump on its standard input".into());
+            }
+        }
         let mut names = BTreeSet::new();
         for s in &self.settings {
             let name_ok = !s.name.is_empty()
@@ -395,6 +476,27 @@ impl AppMeta {
                 ));
             }
         }
+        if let Some(b) = &self.backup {
+            let mut services = vec![("backup.dump", &b.dump.service)];
+            if let Some(r) = &b.restore {
+                services.push(("backup.restore", &r.service));
+            }
+            for (what, service) in services {
+                if !project.services().any(|(name, _)| name == service) {
+                    out.push(format!(
+                        "{what}: service \"{service}\" is not in compose.yml"
+                    ));
+                }
+            }
+            let volumes = project.model.get("volumes").and_then(|v| v.as_mapping());
+            for v in &b.exclude {
+                if !volumes.is_some_and(|m| m.contains_key(v.as_str())) {
+                    out.push(format!(
+                        "backup.exclude: \"{v}\" is not a named volume of compose.yml (under volumes:)"
+                    ));
+                }
+            }
+        }
         for f in policy::check(project, None).findings {
             if f.severity < Severity::Warning {
                 continue;
@@ -439,6 +541,77 @@ mod tests {
     }
 
     const WEB: &str = "services:\n  web:\n    image: x\n";
+
+    fn meta_with(extra: &str) -> AppMeta {
+        serde_yaml::from_str(&format!(
+            "id: app\nname: App\nversion: 1.0.0\ntagline: t\nmain: {{ service: web, port: 80 }}\n{extra}"
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_backup_dump_names_a_service_a_command_and_a_plain_file() {
+        let db = format!(
+            "{WEB}  db:\n    image: x\n    volumes: [db-data:/data]\nvolumes:\n  db-data: {{}}\n"
+        );
+        let good = "backup:\n  dump: { service: db, command: [sh, -c, 'pg_dump -U \"$U\" app'], file: db.sql }\n  restore: { service: db, command: [psql] }\n  exclude: [db-data]\n";
+        let meta = meta_with(good);
+        assert!(meta.problems().is_empty(), "{:?}", meta.problems());
+        assert!(problems(good, &db).is_empty(), "{:?}", problems(good, &db));
+        assert_eq!(meta.backup.unwrap().dump.tool(), "pg_dump");
+
+        let bad = "backup:\n  dump: { service: nope, command: [], file: ../db.sql }\n  restore: { service: gone, command: [''] }\n  exclude: [other]\n";
+        let own = meta_with(bad).problems();
+        assert!(own.iter().any(|p| p.contains("plain file name")), "{own:?}");
+        assert!(
+            own.iter().any(|p| p.contains("dump.command is empty")),
+            "{own:?}"
+        );
+        assert!(
+            own.iter().any(|p| p.contains("restore.command is empty")),
+            "{own:?}"
+        );
+        let against = problems(bad, &db);
+        assert!(
+            against
+                .iter()
+                .any(|p| p.contains("backup.dump: service \"nope\"")),
+            "{against:?}"
+        );
+        assert!(
+            against
+                .iter()
+                .any(|p| p.contains("backup.restore: service \"gone\"")),
+            "{against:?}"
+        );
+        assert!(
+            against
+                .iter()
+                .any(|p| p.contains("\"other\" is not a named volume")),
+            "{against:?}"
+        );
+        let no_restore = meta_with(
+            "backup:\n  dump: { service: db, command: [x], file: f }\n  exclude: [db-data]\n",
+        );
+        assert!(
+            no_restore
+                .problems()
+                .iter()
+                .any(|p| p.contains("exclude needs backup.restore")),
+            "{:?}",
+            no_restore.problems()
+        );
+        for file in ["a/b.sql", "..", ".hidden"] {
+            let m = meta_with(&format!(
+                "backup:\n  dump: {{ service: db, command: [x], file: '{file}' }}\n"
+            ));
+            assert!(!m.problems().is_empty(), "{file} accepted");
+        }
+        let unknown: Result<AppMeta, _> = serde_yaml::from_str(
+            "id: app\nname: App\nversion: 1.0.0\ntagline: t\nmain: { service: web, port: 80 }\nbackup:\n  dump: { service: db, command: [x], file: f }\n  hook: x\n",
+        );
+        assert!(unknown.is_err(), "unknown fields are refused");
+    }
 
     #[test]
     fn a_migration_must_be_a_service_kept_off_by_its_profile() {

@@ -23,8 +23,9 @@ mod unpack;
 
 pub use embedded::{default_catalog, DEFAULT_CATALOG};
 pub use format::{
-    AppMeta, Index, IndexEntry, MainService, ResourceSpec, Resources, Setting, SettingKind,
-    ShareRequest, ShareUse, FORMAT, MIGRATION_PROFILE, PERMISSIONS,
+    AppMeta, BackupHooks, DumpHook, ExecHook, Index, IndexEntry, MainService, ResourceSpec,
+    Resources, Setting, SettingKind, ShareRequest, ShareUse, FORMAT, MIGRATION_PROFILE,
+    PERMISSIONS,
 };
 pub use library::{Catalogs, RefreshOutcome, StoreInfo};
 pub use remote::{fetch_remote, Fetched, RemoteSource, RemoteState};

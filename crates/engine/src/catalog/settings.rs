@@ -158,6 +158,7 @@ mod tests {
             permissions: vec![],
             resources: Default::default(),
             shares: Vec::new(),
+            backup: None,
         }
     }
 

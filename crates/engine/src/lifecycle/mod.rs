@@ -18,6 +18,7 @@ mod address;
 mod create;
 mod down;
 mod download;
+mod exec;
 mod images;
 mod inspect;
 mod limits;

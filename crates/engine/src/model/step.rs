@@ -82,6 +82,8 @@ steps! {
     Clean = "clean",
     /// New limits applied to the containers.
     Apply = "apply",
+    /// A database dump taken (a backup) or fed back to the app (a restore).
+    Dump = "dump",
 }
 
 impl std::fmt::Display for Step {

@@ -370,7 +370,8 @@ commands! {
     /// line to add to the server's `~/.ssh/authorized_keys`.
     Immediate backup_ssh_key: BackupSshKey {} -> String;
     /// Backs an app up to a target (the only one unless named): stopped
-    /// while its data is copied, started again, then sent.
+    /// while its data is copied, started again, then sent; an app whose
+    /// app.yml declares a database dump is dumped while it runs instead.
     Job backup: Backup {
         app: AppId,
         #[serde(default)]
@@ -386,11 +387,15 @@ commands! {
     /// Restores an app from a backup (its id, or a unique prefix): its
     /// files, data and images then, as a rollback does (the current state
     /// snapshotted first; a failure puts it back); streams progress.
+    /// `shares` also puts back the files of the app's shares, when the
+    /// backup holds them (into the shares of the same names here).
     Operation restore: Restore {
         app: AppId,
         backup: String,
         #[serde(default)]
         target: Option<String>,
+        #[serde(default)]
+        shares: bool,
     } -> super::Started;
     /// The entries of one folder of an app's backup (its root when `path`
     /// is not given: `data/`, `volumes/`, `compose.yml`, …), folders first.
@@ -422,7 +427,8 @@ commands! {
     /// Changes the backup schedule of every app, or of one (`app`): its time
     /// of day (`at`, `HH:MM` server-local), on or off, how many backups are
     /// kept (daily, weekly, monthly) and the target; `reset` makes the app
-    /// follow every app's schedule again.
+    /// follow every app's schedule again; `includeShares` (one app only)
+    /// puts the files of the app's shares in its backups, or not (the default).
     Immediate backup_schedule_set: BackupScheduleSet {
         #[serde(default)]
         app: Option<AppId>,
@@ -440,6 +446,8 @@ commands! {
         target: Option<String>,
         #[serde(default)]
         reset: bool,
+        #[serde(default)]
+        include_shares: Option<bool>,
     } -> crate::backup::schedule::ScheduleInfo;
     /// Each app's backups: the last success, the last failure, when the next
     /// is due, and a warning when it has had no successful backup for a day

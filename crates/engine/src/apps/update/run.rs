@@ -184,6 +184,14 @@ impl Apps {
                 })
         })
         .await?;
+        if let Some(id) = &plan.restore {
+            // A backup's database dump fed back, now that the app runs.
+            let from = self.snapshots_dir(app).join(id);
+            if from.join("dumps").is_dir() {
+                self.step(op, Step::Dump, progress, self.load_dump(app, &from))
+                    .await?;
+            }
+        }
         self.step(op, Step::Commit, progress, async {
             self.db.set_app_state(app, "installed")?;
             self.prune_snapshots(app, snapshots_to_keep()).map(drop)

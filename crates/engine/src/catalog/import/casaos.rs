@@ -199,6 +199,7 @@ fn convert(file: &Path, folder: &Path) -> std::result::Result<(AppMeta, String),
         permissions: vec![],
         resources: Default::default(),
         shares,
+        backup: None,
         id,
     };
     Ok((meta, compose))

@@ -212,6 +212,7 @@ fn convert(folder: &Path) -> std::result::Result<(AppMeta, String), String> {
         permissions: vec![],
         resources: Default::default(),
         shares,
+        backup: None,
         id,
     };
     Ok((meta, compose))

@@ -108,6 +108,7 @@ impl Service {
             keep_monthly: a.keep_monthly,
             target: a.target,
             reset: a.reset,
+            include_shares: a.include_shares,
         };
         let schedule = self.schedules().change(&change, now_ms())?;
         self.schedule_info(Some(schedule))

@@ -104,10 +104,19 @@ impl Service {
             // install from the backup, journaled and undone like one.
             let busy = self.claim(&a.app)?;
             let (op, mut plan) = self.apps.begin_restore(&a.app, &a.backup, &target).await?;
+            let shares = a.shares;
             return Ok(self.spawn_operation(busy, op, move |s, r| async move {
                 s.apps
                     .run_restore(op, &mut plan, &target, &password, &mut r.progress())
-                    .await
+                    .await?;
+                match (shares, &plan.snapshot) {
+                    (true, Some(local)) => s
+                        .apps
+                        .restore_backup_shares(&plan.app, local)
+                        .await
+                        .map(drop),
+                    _ => Ok(()),
+                }
             }));
         }
         self.require_installed(&a.app)?;
@@ -116,6 +125,11 @@ impl Service {
             .apps
             .fetch_backup(&a.app, &target, &password, &a.backup)
             .await?;
+        if a.shares {
+            // The shares' files first (asked for): they are the user's, not
+            // the app's, and stay whatever the rollback does.
+            self.apps.restore_backup_shares(&a.app, &local).await?;
+        }
         // A rollback to it: the current state snapshotted first, journaled,
         // undone on failure or after a crash.
         self.start_update(busy, UpdateTarget::Snapshot(Some(local)), false)
