@@ -75,13 +75,13 @@ export function BackupsPage() {
     }
   };
 
-  const startRestore = async (app: string, b: BackupInfo) => {
+  const startRestore = async (app: string, b: BackupInfo, shares: boolean) => {
     setRestoreOf(null);
     setSaid(null);
     setError(null);
     setRestoring(app);
     try {
-      await restore.start(() => invoke("restore", { app, backup: b.id, target }));
+      await restore.start(() => invoke("restore", { app, backup: b.id, target, shares }));
     } catch (e) {
       setError(`${app}: ${(e as Error).message}`);
       setRestoring(null);
@@ -224,7 +224,7 @@ export function BackupsPage() {
       )}
       {restoring && <OperationProgress events={restore.events} pulls={restore.pulls} kind="rollback" />}
       {restoreOf && target && (
-        <RestoreDialog app={restoreOf.app} target={target} installed={apps.some((a) => a.id === restoreOf.app)} onClose={() => setRestoreOf(null)} onRestore={(b) => void startRestore(restoreOf.app, b)} />
+        <RestoreDialog app={restoreOf.app} target={target} installed={apps.some((a) => a.id === restoreOf.app)} onClose={() => setRestoreOf(null)} onRestore={(b, shares) => void startRestore(restoreOf.app, b, shares)} />
       )}
 
       {browsing && target && <BrowseFiles app={browsing} target={target} onClose={() => setBrowsing(null)} />}

@@ -17,11 +17,12 @@ export function RestoreDialog({
   target: string;
   installed?: boolean;
   onClose: () => void;
-  onRestore: (b: BackupInfo) => void;
+  onRestore: (b: BackupInfo, shares: boolean) => void;
 }) {
   const [backups, setBackups] = useState<BackupInfo[] | null>(null);
   const [chosen, setChosen] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [shares, setShares] = useState(false);
   useEffect(() => {
     invoke("backups", { app, target }).then(
       (b) => (setBackups(b), setChosen(b[0]?.id ?? null)),
@@ -55,9 +56,13 @@ export function RestoreDialog({
           If anything fails, nothing of it is left behind.
         </p>
       )}
+      <label className="check">
+        <input type="checkbox" checked={shares} onChange={(e) => setShares(e.target.checked)} /> Also put back the files of {app}'s shares (only
+        for a backup that holds them: see the schedule's "include shares"); files added to the shares since stay.
+      </label>
       <div className="actions">
         <button onClick={onClose}>Cancel</button>
-        <button className="primary" disabled={!pick} onClick={() => pick && onRestore(pick)}>
+        <button className="primary" disabled={!pick} onClick={() => pick && onRestore(pick, shares)}>
           Restore
         </button>
       </div>
