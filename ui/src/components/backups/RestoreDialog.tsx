@@ -57,8 +57,9 @@ export function RestoreDialog({
         </p>
       )}
       <label className="check">
-        <input type="checkbox" checked={shares} onChange={(e) => setShares(e.target.checked)} /> Also put back the files of {app}'s shares (only
-        for a backup that holds them: see the schedule's "include shares"); files added to the shares since stay.
+        <input type="checkbox" checked={shares} onChange={(e) => setShares(e.target.checked)} /> Also put back the files of {app}'s shares, from
+        a backup that holds them (shares are in an app's backups once <code>berth backup schedule set --app {app} --include-shares on</code>);
+        files added to the shares since stay.
       </label>
       <div className="actions">
         <button onClick={onClose}>Cancel</button>
