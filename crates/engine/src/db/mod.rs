@@ -130,6 +130,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE apps ADD COLUMN gate INTEGER NOT NULL DEFAULT 0;
     CREATE UNIQUE INDEX apps_by_name ON apps(name);
 ",
+    // Migration 10 (9 is the dump helper's): whether an app's main web port
+    // is published on the host (`host_port`); off, it is reached by name
+    // through the proxy only.
+    "
+    ALTER TABLE apps ADD COLUMN host_port INTEGER NOT NULL DEFAULT 1;
+",
 ];
 
 /// An installed (or installing, or removing) app as recorded.
@@ -155,6 +161,15 @@ pub struct AppRecord {
     /// [`Database::set_app_gate`]; [`Database::put_app`] keeps it.
     #[serde(default)]
     pub gate: bool,
+    /// Its main web port is published on the host (`http://server:PORT`);
+    /// off, it is reached by name through the proxy only. Set by
+    /// [`Database::set_app_host_port`]; [`Database::put_app`] keeps it.
+    #[serde(default = "yes")]
+    pub host_port: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One operation and how it ended (`None` while unfinished).
@@ -535,6 +550,23 @@ impl Database {
         Ok(())
     }
 
+    /// Publishes app `id`'s main web port on the host, or not.
+    pub fn set_app_host_port(&self, id: &str, host_port: bool) -> Result<()> {
+        let changed = self
+            .conn()
+            .execute(
+                "UPDATE apps SET host_port = ?2 WHERE id = ?1",
+                params![id, host_port],
+            )
+            .map_err(|e| db_err(&self.path, e))?;
+        if changed == 0 {
+            return Err(Error::NotInstalled {
+                app: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
     /// Changes an app's state.
     pub fn set_app_state(&self, id: &str, state: &str) -> Result<()> {
         self.conn()
@@ -581,12 +613,13 @@ impl Database {
 
 /// What [`app_row`] reads, in its order.
 const APP_COLUMNS: &str =
-    "id, source, settings, limits, compose_hash, state, installed_at, COALESCE(name, ''), gate";
+    "id, source, settings, limits, compose_hash, state, installed_at, COALESCE(name, ''), gate, host_port";
 
 fn app_row(r: &rusqlite::Row) -> rusqlite::Result<AppRecord> {
     Ok(AppRecord {
         name: r.get(7)?,
         gate: r.get(8)?,
+        host_port: r.get(9)?,
         id: r.get(0)?,
         source: r.get(1)?,
         settings: r.get(2)?,
@@ -629,6 +662,7 @@ mod tests {
             installed_at: 1,
             name: String::new(),
             gate: false,
+            host_port: true,
         };
         store.put_app(&app).unwrap();
         let op = store.begin_operation("a", "install", "{}").unwrap();
@@ -742,6 +776,7 @@ mod tests {
                 id: "c".into(),
                 name: String::new(),
                 gate: false,
+                host_port: true,
                 ..record
             })
             .unwrap();

@@ -94,6 +94,9 @@ pub struct AppInfo {
     pub services: Vec<ServiceInfo>,
     /// The host port "Open" goes to (the main service's), if it publishes one.
     pub open_port: Option<u16>,
+    /// Its main web port is published on the host (`http://server:PORT`);
+    /// off, it is reached by its name through the proxy only.
+    pub host_port: bool,
     /// The path on that port.
     pub open_path: Option<String>,
     /// Where "Open" goes by the app's name (the proxy's, with its path),
@@ -204,6 +207,8 @@ pub enum OperationKind {
     Backup,
     /// An app that was not installed here installed from a backup.
     Restore,
+    /// Its main web port published on the host, or taken off it.
+    HostPort,
 }
 
 impl OperationKind {
@@ -223,6 +228,7 @@ impl OperationKind {
             OperationKind::Ownership => "ownership",
             OperationKind::Backup => "backup",
             OperationKind::Restore => "restore",
+            OperationKind::HostPort => "host_port",
         }
     }
 
@@ -242,6 +248,7 @@ impl OperationKind {
             "ownership" => OperationKind::Ownership,
             "backup" => OperationKind::Backup,
             "restore" => OperationKind::Restore,
+            "host_port" => OperationKind::HostPort,
             _ => return None,
         })
     }
