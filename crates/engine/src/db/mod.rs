@@ -195,6 +195,9 @@ pub struct OperationRecord {
 pub struct Database {
     db: Mutex<Connection>,
     path: PathBuf,
+    /// Counts changes to the apps' records (bumped after each write), so
+    /// the proxy can keep what a name leads to until it changes.
+    apps_changes: std::sync::atomic::AtomicU64,
 }
 
 pub fn now_ms() -> i64 {
@@ -231,11 +234,24 @@ impl Database {
         let store = Database {
             db: Mutex::new(conn),
             path,
+            apps_changes: Default::default(),
         };
         store.configure()?;
         store.migrate()?;
         store.name_unnamed_apps()?;
         Ok(store)
+    }
+
+    /// How many times the apps' records have changed since the store was
+    /// opened: what was read of them at one count holds while it stays.
+    pub fn apps_changes(&self) -> u64 {
+        self.apps_changes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Called after every write to the apps' records (also a failed one).
+    pub(crate) fn apps_changed(&self) {
+        self.apps_changes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -425,7 +441,8 @@ impl Database {
     /// Records an app (insert or replace), keeping its name and gate when
     /// it is recorded already; a new app gets a name from its id.
     pub fn put_app(&self, app: &AppRecord) -> Result<()> {
-        self.conn()
+        let written = self
+            .conn()
             .execute(
                 "INSERT INTO apps (id, source, settings, limits, compose_hash, state, installed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -434,7 +451,9 @@ impl Database {
                    state = excluded.state, installed_at = excluded.installed_at",
                 params![app.id, app.source, app.settings, app.limits, app.compose_hash, app.state, app.installed_at],
             )
-            .map_err(|e| db_err(&self.path, e))?;
+            .map_err(|e| db_err(&self.path, e));
+        self.apps_changed();
+        written?;
         self.name_unnamed_apps()
     }
 
@@ -490,7 +509,9 @@ impl Database {
             tx.execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name])
                 .map_err(|e| db_err(&self.path, e))?;
         }
-        tx.commit().map_err(|e| db_err(&self.path, e))
+        let committed = tx.commit().map_err(|e| db_err(&self.path, e));
+        self.apps_changed();
+        committed
     }
 
     /// The app named `name` (its name on the proxy, not its id).
@@ -516,8 +537,9 @@ impl Database {
         }
         let changed = self
             .conn()
-            .execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name])
-            .map_err(|e| match e {
+            .execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name]);
+        self.apps_changed();
+        let changed = changed.map_err(|e| match e {
                 rusqlite::Error::SqliteFailure(f, _)
                     if f.code == rusqlite::ErrorCode::ConstraintViolation =>
                 {
@@ -540,8 +562,9 @@ impl Database {
     pub fn set_app_gate(&self, id: &str, gate: bool) -> Result<()> {
         let changed = self
             .conn()
-            .execute("UPDATE apps SET gate = ?2 WHERE id = ?1", params![id, gate])
-            .map_err(|e| db_err(&self.path, e))?;
+            .execute("UPDATE apps SET gate = ?2 WHERE id = ?1", params![id, gate]);
+        self.apps_changed();
+        let changed = changed.map_err(|e| db_err(&self.path, e))?;
         if changed == 0 {
             return Err(Error::NotInstalled {
                 app: id.to_string(),
@@ -557,8 +580,9 @@ impl Database {
             .execute(
                 "UPDATE apps SET host_port = ?2 WHERE id = ?1",
                 params![id, host_port],
-            )
-            .map_err(|e| db_err(&self.path, e))?;
+            );
+        self.apps_changed();
+        let changed = changed.map_err(|e| db_err(&self.path, e))?;
         if changed == 0 {
             return Err(Error::NotInstalled {
                 app: id.to_string(),
@@ -569,21 +593,21 @@ impl Database {
 
     /// Changes an app's state.
     pub fn set_app_state(&self, id: &str, state: &str) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE apps SET state = ?2 WHERE id = ?1",
-                params![id, state],
-            )
-            .map(drop)
-            .map_err(|e| db_err(&self.path, e))
+        let written = self.conn().execute(
+            "UPDATE apps SET state = ?2 WHERE id = ?1",
+            params![id, state],
+        );
+        self.apps_changed();
+        written.map(drop).map_err(|e| db_err(&self.path, e))
     }
 
     /// Forgets an app.
     pub fn delete_app(&self, id: &str) -> Result<()> {
-        self.conn()
-            .execute("DELETE FROM apps WHERE id = ?1", [id])
-            .map(drop)
-            .map_err(|e| db_err(&self.path, e))
+        let written = self
+            .conn()
+            .execute("DELETE FROM apps WHERE id = ?1", [id]);
+        self.apps_changed();
+        written.map(drop).map_err(|e| db_err(&self.path, e))
     }
 
     pub fn app(&self, id: &str) -> Result<Option<AppRecord>> {
@@ -723,6 +747,19 @@ mod tests {
             ("s", "installed")
         );
         assert!(!app.gate);
+        // What the proxy keeps of a name holds until the apps change.
+        let cache = crate::proxy::AppsByName::default();
+        let found = cache.app(&store, "my-app").unwrap().unwrap();
+        assert_eq!(found.id, "my-app");
+        assert!(!found.gate);
+        store.set_app_gate("my-app", true).unwrap();
+        assert!(cache.app(&store, "my-app").unwrap().unwrap().gate, "a gate counts at once");
+        store.set_app_name("my-app", "renamed").unwrap();
+        assert!(cache.app(&store, "my-app").unwrap().is_none(), "a rename counts at once");
+        assert_eq!(cache.app(&store, "renamed").unwrap().unwrap().id, "my-app");
+        store.set_app_host_port("my-app", false).unwrap();
+        assert!(!cache.app(&store, "renamed").unwrap().unwrap().host_port);
+        store.set_app_name("my-app", "my-app").unwrap();
         // Names stay across reopening.
         drop(store);
         let store = Database::open(&dir).unwrap();
@@ -765,6 +802,13 @@ mod tests {
             (again.name.as_str(), again.gate, again.compose_hash.as_str()),
             ("wiki", true, "new")
         );
+        // So does its host port setting; apps recorded before it have one.
+        assert!(again.host_port, "apps from before migration 10 keep their port");
+        store.set_app_host_port("a", false).unwrap();
+        let mut record = store.app("a").unwrap().unwrap();
+        record.host_port = true;
+        store.put_app(&record).unwrap();
+        assert!(!store.app("a").unwrap().unwrap().host_port);
         assert!(
             store.app_by_name("a").unwrap().is_none(),
             "the old name is free"

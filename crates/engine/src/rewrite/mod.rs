@@ -505,6 +505,49 @@ mod tests {
     const APP: &str = "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    volumes: ['./data/www:/www', 'cache:/cache']\n    environment:\n      TZ: $TZ\n      URL: $APP_URL\n      USER: ${ADMIN_USER}\n      DATA: ${APP_DATA_DIR}\n  db:\n    image: postgres\n    restart: always\nvolumes:\n  cache:\n";
 
     #[test]
+    fn no_host_port_leaves_only_the_main_web_port_off_the_host() {
+        let text = "services:\n  web:\n    image: nginx\n    ports: ['8080:80', '1883:1883']\n    environment: {PORT: $APP_PORT}\n  dns:\n    image: dns\n    ports: ['53:53/udp']\n";
+        let (file, home) = fixture("quiet", text);
+        let mut ports = PortAllocator::in_memory().without_host_probe();
+        let mut quiet = request("quiet", &home);
+        quiet.no_host_port = true;
+        let r = render(&file, &quiet, &mut ports).unwrap();
+        let web = &r.project.model["services"]["web"];
+        let targets: Vec<u64> = web["ports"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|p| p["target"].as_u64().unwrap())
+            .collect();
+        assert_eq!(targets, [1883], "only the web port goes: {web:?}");
+        assert_eq!(web["expose"][0].as_str(), Some("80"));
+        assert_eq!(
+            r.project.model["services"]["dns"]["ports"][0]["target"].as_u64(),
+            Some(53)
+        );
+        assert!(r.ports.iter().all(|c| c.target != 80), "{:?}", r.ports);
+        // APP_PORT is a port on the host, so never the one left off.
+        assert_ne!(web["environment"]["PORT"].as_str(), Some("8080"));
+
+        // A store app's `main` (its app.yml beside the compose file) is
+        // the one left off, not the first port.
+        let store_text = "services:\n  broker:\n    image: mqtt\n    ports: ['1884:1883']\n  ui:\n    image: ui\n    ports: ['8081:3000']\n";
+        let (file, home) = fixture("quiet-store", store_text);
+        std::fs::write(
+            file.with_file_name("app.yml"),
+            "id: broker\nname: Broker\nversion: '1'\ntagline: t\nmain: {service: ui, port: 3000}\n",
+        )
+        .unwrap();
+        let mut quiet = request("quiet-store", &home);
+        quiet.no_host_port = true;
+        let r = render(&file, &quiet, &mut ports).unwrap();
+        let services = &r.project.model["services"];
+        assert!(services["ui"].get("ports").is_none(), "{services:?}");
+        assert_eq!(services["ui"]["expose"][0].as_str(), Some("3000"));
+        assert_eq!(services["broker"]["ports"][0]["target"].as_u64(), Some(1883));
+    }
+
+    #[test]
     fn renders_for_this_host() {
         let (file, home) = fixture("basic", APP);
         let mut ports = PortAllocator::in_memory().without_host_probe();
