@@ -106,7 +106,11 @@ impl Proxy {
         }
     }
 
-    async fn handle(self: Arc<Self>, peer: SocketAddr, request: Request<Incoming>) -> Response<Body> {
+    async fn handle(
+        self: Arc<Self>,
+        peer: SocketAddr,
+        request: Request<Incoming>,
+    ) -> Response<Body> {
         let host = host_of(&request);
         match self.names.destination(&host) {
             Destination::Foreign => page(

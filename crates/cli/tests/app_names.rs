@@ -446,7 +446,10 @@ fn no_host_port(home: &Path, proxy: SocketAddr) {
     .unwrap();
     let status = || json(&berth_ok(home, &["status", app, "--json"]));
     let info = status();
-    let container = info["services"][0]["container"].as_str().unwrap().to_string();
+    let container = info["services"][0]["container"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let published = docker_ports(&container);
     assert!(
         !published.contains("80/tcp"),
@@ -483,7 +486,10 @@ fn no_host_port(home: &Path, proxy: SocketAddr) {
     let info = status();
     assert_eq!(info["hostPort"], true, "{info}");
     assert_eq!(info["openPort"], 18514, "{info}");
-    let container = info["services"][0]["container"].as_str().unwrap().to_string();
+    let container = info["services"][0]["container"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(
         docker_ports(&container).contains("80/tcp -> "),
         "{}",
@@ -496,7 +502,10 @@ fn no_host_port(home: &Path, proxy: SocketAddr) {
     // And off again: the port does not come back by itself.
     berth_ok(home, &["host-port", app, "off"]);
     let info = status();
-    let container = info["services"][0]["container"].as_str().unwrap().to_string();
+    let container = info["services"][0]["container"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let published = docker_ports(&container);
     assert!(!published.contains("80/tcp"), "{published}");
     assert!(published.contains("1883/tcp"), "{published}");

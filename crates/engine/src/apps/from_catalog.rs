@@ -248,15 +248,11 @@ impl Apps {
 /// The first port a service `expose`s, as where the app opens.
 fn first_exposed(project: &crate::compose::Project) -> Option<OpenAddress> {
     project.services().find_map(|(name, service)| {
-        let target = service
-            .get("expose")?
-            .as_sequence()?
-            .iter()
-            .find_map(|e| {
-                e.as_u64()
-                    .and_then(|n| u16::try_from(n).ok())
-                    .or_else(|| e.as_str().and_then(|s| s.parse::<u16>().ok()))
-            })?;
+        let target = service.get("expose")?.as_sequence()?.iter().find_map(|e| {
+            e.as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .or_else(|| e.as_str().and_then(|s| s.parse::<u16>().ok()))
+        })?;
         Some(OpenAddress {
             service: name.to_string(),
             port: None,

@@ -540,16 +540,16 @@ impl Database {
             .execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name]);
         self.apps_changed();
         let changed = changed.map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    Error::NameTaken {
-                        name: name.to_string(),
-                        app: "another app".into(),
-                    }
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Error::NameTaken {
+                    name: name.to_string(),
+                    app: "another app".into(),
                 }
-                e => db_err(&self.path, e),
-            })?;
+            }
+            e => db_err(&self.path, e),
+        })?;
         if changed == 0 {
             return Err(Error::NotInstalled {
                 app: id.to_string(),
@@ -575,12 +575,10 @@ impl Database {
 
     /// Publishes app `id`'s main web port on the host, or not.
     pub fn set_app_host_port(&self, id: &str, host_port: bool) -> Result<()> {
-        let changed = self
-            .conn()
-            .execute(
-                "UPDATE apps SET host_port = ?2 WHERE id = ?1",
-                params![id, host_port],
-            );
+        let changed = self.conn().execute(
+            "UPDATE apps SET host_port = ?2 WHERE id = ?1",
+            params![id, host_port],
+        );
         self.apps_changed();
         let changed = changed.map_err(|e| db_err(&self.path, e))?;
         if changed == 0 {
@@ -603,9 +601,7 @@ impl Database {
 
     /// Forgets an app.
     pub fn delete_app(&self, id: &str) -> Result<()> {
-        let written = self
-            .conn()
-            .execute("DELETE FROM apps WHERE id = ?1", [id]);
+        let written = self.conn().execute("DELETE FROM apps WHERE id = ?1", [id]);
         self.apps_changed();
         written.map(drop).map_err(|e| db_err(&self.path, e))
     }
@@ -753,9 +749,15 @@ mod tests {
         assert_eq!(found.id, "my-app");
         assert!(!found.gate);
         store.set_app_gate("my-app", true).unwrap();
-        assert!(cache.app(&store, "my-app").unwrap().unwrap().gate, "a gate counts at once");
+        assert!(
+            cache.app(&store, "my-app").unwrap().unwrap().gate,
+            "a gate counts at once"
+        );
         store.set_app_name("my-app", "renamed").unwrap();
-        assert!(cache.app(&store, "my-app").unwrap().is_none(), "a rename counts at once");
+        assert!(
+            cache.app(&store, "my-app").unwrap().is_none(),
+            "a rename counts at once"
+        );
         assert_eq!(cache.app(&store, "renamed").unwrap().unwrap().id, "my-app");
         store.set_app_host_port("my-app", false).unwrap();
         assert!(!cache.app(&store, "renamed").unwrap().unwrap().host_port);
@@ -803,7 +805,10 @@ mod tests {
             ("wiki", true, "new")
         );
         // So does its host port setting; apps recorded before it have one.
-        assert!(again.host_port, "apps from before migration 10 keep their port");
+        assert!(
+            again.host_port,
+            "apps from before migration 10 keep their port"
+        );
         store.set_app_host_port("a", false).unwrap();
         let mut record = store.app("a").unwrap().unwrap();
         record.host_port = true;

@@ -120,7 +120,10 @@ pub fn app_for_label(db: &Database, label: &str) -> Result<Option<AppRecord>> {
 /// clients make up cannot grow it.
 #[derive(Default)]
 pub struct AppsByName {
-    known: std::sync::RwLock<(u64, std::collections::HashMap<String, std::sync::Arc<AppRecord>>)>,
+    known: std::sync::RwLock<(
+        u64,
+        std::collections::HashMap<String, std::sync::Arc<AppRecord>>,
+    )>,
 }
 
 impl AppsByName {

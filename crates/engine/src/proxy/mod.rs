@@ -23,8 +23,8 @@ pub mod tls;
 pub mod trust;
 
 pub use app_names::{
-    app_for_label, check_app_name, AppsByName, name_from_id, name_problem, unique_name, valid_app_name,
-    NAME_RULE, RESERVED_NAMES,
+    app_for_label, check_app_name, name_from_id, name_problem, unique_name, valid_app_name,
+    AppsByName, NAME_RULE, RESERVED_NAMES,
 };
 pub use names::{Destination, Names};
 pub use routes::{Route, Routes};

@@ -544,7 +544,10 @@ mod tests {
         let services = &r.project.model["services"];
         assert!(services["ui"].get("ports").is_none(), "{services:?}");
         assert_eq!(services["ui"]["expose"][0].as_str(), Some("3000"));
-        assert_eq!(services["broker"]["ports"][0]["target"].as_u64(), Some(1883));
+        assert_eq!(
+            services["broker"]["ports"][0]["target"].as_u64(),
+            Some(1883)
+        );
     }
 
     #[test]
