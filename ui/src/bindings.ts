@@ -162,6 +162,11 @@ export type AppInfo_Deserialize = {
 	services: ServiceInfo_Deserialize[],
 	/**  The host port "Open" goes to (the main service's), if it publishes one. */
 	openPort?: number | null,
+	/**
+	 *  Its main web port is published on the host (`http://server:PORT`);
+	 *  off, it is reached by its name through the proxy only.
+	 */
+	hostPort: boolean,
 	/**  The path on that port. */
 	openPath?: string | null,
 	/**
@@ -197,6 +202,11 @@ export type AppInfo_Serialize = {
 	services: ServiceInfo_Serialize[],
 	/**  The host port "Open" goes to (the main service's), if it publishes one. */
 	openPort: number | null,
+	/**
+	 *  Its main web port is published on the host (`http://server:PORT`);
+	 *  off, it is reached by its name through the proxy only.
+	 */
+	hostPort: boolean,
 	/**  The path on that port. */
 	openPath: string | null,
 	/**
@@ -1087,7 +1097,9 @@ export type OperationKind = "install" | "uninstall" | "start" | "stop" | "restar
 /**  An app that was not installed here installed from a backup. */
 "restore" | 
 /**  Files or folders of a backup put back while the app ran. */
-"restore-files";
+"restore-files" | 
+/**  Its main web port published on the host, or taken off it. */
+"host_port";
 
 /**  How an operation ended. */
 export type Outcome = "done" | 
@@ -1239,6 +1251,7 @@ export type Replies_Deserialize = {
 	install: Started,
 	rename: AppInfo_Deserialize,
 	appGate: AppInfo_Deserialize,
+	appHostPort: Started,
 	uninstall: Started,
 	start: Started,
 	stop: Started,
@@ -1307,6 +1320,7 @@ export type Replies_Serialize = {
 	install: Started,
 	rename: AppInfo_Serialize,
 	appGate: AppInfo_Serialize,
+	appHostPort: Started,
 	uninstall: Started,
 	start: Started,
 	stop: Started,
@@ -1429,6 +1443,11 @@ export type Request =
 	name?: string | null,
 	/**  Only people logged in to Berth may open it through the proxy. */
 	gate?: boolean,
+	/**
+	 *  Leave the main web port off the host: the app is opened by its
+	 *  name through Berth's proxy only (its other ports stay).
+	 */
+	noHostPort?: boolean,
 } } | 
 /**
  *  Gives an app another name on the proxy (its id, folder and
@@ -1446,6 +1465,16 @@ export type Request =
 { command: "appGate"; args: {
 	app: AppId,
 	gate: boolean,
+} } | 
+/**
+ *  Publishes an app's main web port on the host (`hostPort`, reached as
+ *  `http://server:PORT` and by name) or takes it off (by name through
+ *  the proxy only); the app is rendered again and its main service
+ *  re-created if it ran. Journaled as `host_port`.
+ */
+{ command: "appHostPort"; args: {
+	app: AppId,
+	hostPort: boolean,
 } } | 
 /**  Uninstall; data is kept unless `purgeData`, images unless `removeImages`. */
 { command: "uninstall"; args: {

@@ -21,7 +21,7 @@ use axum::extract::ConnectInfo;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Request, Response, StatusCode, Uri, Version};
 use axum::Router;
-use berth_engine::proxy::{Destination, Names, Route, Routes};
+use berth_engine::proxy::{AppsByName, Destination, Names, Route, Routes};
 use berth_engine::service::Service;
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -62,6 +62,8 @@ pub(crate) struct Proxy {
     service: Arc<Service>,
     names: Arc<Names>,
     routes: Arc<Routes>,
+    /// What each name leads to, kept until the store's apps change.
+    apps: Arc<AppsByName>,
     berth: Router,
     client: Client<HttpConnector, Incoming>,
     /// The login gate's tickets and cookies, shared with Berth's web UI.
@@ -80,6 +82,7 @@ impl Proxy {
             service,
             names: Arc::new(names),
             routes: Arc::new(Routes::new(ROUTE_KEEP)),
+            apps: Arc::default(),
             berth,
             client: Client::builder(TokioExecutor::new()).build(connector),
             gate,
@@ -103,7 +106,11 @@ impl Proxy {
         }
     }
 
-    async fn handle(self, peer: SocketAddr, request: Request<Incoming>) -> Response<Body> {
+    async fn handle(
+        self: Arc<Self>,
+        peer: SocketAddr,
+        request: Request<Incoming>,
+    ) -> Response<Body> {
         let host = host_of(&request);
         match self.names.destination(&host) {
             Destination::Foreign => page(
@@ -123,7 +130,7 @@ impl Proxy {
     /// Berth's own web UI and API, in this process: it sees the real peer
     /// (its login throttle counts by address).
     async fn serve_berth(
-        self,
+        self: Arc<Self>,
         peer: SocketAddr,
         host: String,
         request: Request<Incoming>,
@@ -140,23 +147,23 @@ impl Proxy {
                 .insert("x-forwarded-proto", HeaderValue::from_static("https"));
         }
         request.extensions_mut().insert(ConnectInfo(peer));
-        match self.berth.oneshot(request).await {
+        match self.berth.clone().oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},
         }
     }
 
     async fn serve_app(
-        self,
+        self: Arc<Self>,
         peer: SocketAddr,
         host: String,
         app: &str,
         request: Request<Incoming>,
     ) -> Response<Body> {
-        // The name's app: looked up by name on every request, so a rename
-        // moves it at once.
+        // The name's app, as the store has it now (kept until the apps
+        // change), so a rename moves it at once.
         let db = self.service.app_manager().db();
-        let record = match berth_engine::proxy::app_for_label(db, app) {
+        let record = match self.apps.app(db, app) {
             Ok(Some(record)) if record.state == "installed" => record,
             Ok(_) => return no_such_app(&self.names),
             Err(e) => {
@@ -408,7 +415,7 @@ fn server() -> Server {
 }
 
 /// Serves one client connection (clear or TLS) with `proxy`.
-async fn serve_connection<I>(server: Server, proxy: Proxy, peer: SocketAddr, io: I)
+async fn serve_connection<I>(server: Server, proxy: Arc<Proxy>, peer: SocketAddr, io: I)
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -430,7 +437,7 @@ pub(crate) async fn serve_proxy_tls(
     tls: Arc<rustls::ServerConfig>,
 ) {
     let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    let proxy = proxy.over_tls();
+    let proxy = Arc::new(proxy.over_tls());
     let server = server();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -457,6 +464,8 @@ pub(crate) async fn serve_proxy_tls(
 
 /// Serves the proxy on `listener` until the process ends.
 pub(crate) async fn serve_proxy(proxy: Proxy, listener: tokio::net::TcpListener) {
+    // One proxy shared by every connection and request (cloned by pointer).
+    let proxy = Arc::new(proxy);
     let server = server();
     loop {
         let (stream, peer) = match listener.accept().await {

@@ -54,6 +54,10 @@ pub struct InstallCmd {
     /// off for apps with their own accounts and for phone apps).
     #[arg(long)]
     pub gate: bool,
+    /// Do not publish its main web port on the host: open it by its name
+    /// through Berth's proxy only (ports it needs for DNS, MQTT… stay).
+    #[arg(long)]
+    pub no_host_port: bool,
 }
 
 /// `on` or `off`, as `berth gate` takes it.
@@ -176,6 +180,7 @@ pub fn install(home: &HomeArg, cmd: InstallCmd) -> Result<ExitCode> {
         shares: share_choices(&cmd.shares)?,
         name: cmd.name,
         gate: cmd.gate,
+        no_host_port: cmd.no_host_port,
         ..Default::default()
     };
     match compose_path(&cmd.app) {
@@ -279,12 +284,38 @@ pub fn gate(home: &HomeArg, id: AppId, on: OnOff) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `berth host-port APP on|off`: its main web port on the host, or not.
+pub fn host_port(home: &HomeArg, id: AppId, on: OnOff) -> Result<ExitCode> {
+    let code = run_operation(
+        home,
+        Request::from(args::AppHostPort {
+            app: id.clone(),
+            host_port: matches!(on, OnOff::On),
+        }),
+    )?;
+    let app: AppInfo = client(home)?.call(&Request::from(args::Status { app: id }), |_| {})?;
+    match (app.open_port, &app.open_url) {
+        (Some(port), _) => println!("{}: its web page is on port {port} of this server", app.id),
+        (None, Some(url)) => println!("{}: no host port; open it at {url}", app.id),
+        (None, None) => println!(
+            "{}: no host port; it opens by its name once Berth's proxy listens",
+            app.id
+        ),
+    }
+    Ok(code)
+}
+
 fn print_app(app: &AppInfo) {
     println!("{}  {}  ({})", app.id, app.state, app.source);
     let gate = if app.gate { ", login gate on" } else { "" };
     match &app.open_url {
         Some(url) => println!("  name {}{gate}  → {url}", app.name),
         None => println!("  name {}{gate}", app.name),
+    }
+    match app.open_port {
+        Some(port) => println!("  web port {port} on this server"),
+        None if !app.host_port => println!("  no host port: opened by its name only"),
+        None => {}
     }
     if let Some(waiting) = &app.held {
         println!("  waiting for {waiting}: it starts by itself when that is back");

@@ -137,6 +137,7 @@ pub fn run(cmd: ComposeCommand, home: Option<PathBuf>) -> Result<ExitCode> {
                 },
                 consent: allow_privileged,
                 shares: Vec::new(),
+                no_host_port: false,
             };
             let mut ports = PortAllocator::open(&home.join("ports.json"))?;
             let rendered = rewrite::render(&file, &request, &mut ports)?;

@@ -98,6 +98,14 @@ enum Command {
         #[arg(value_enum)]
         on: apps::OnOff,
     },
+    /// Publish an app's main web port on the host (on: open it at
+    /// http://server:PORT as well as by name) or take it off (off: by its
+    /// name through Berth's proxy only); its other ports stay.
+    HostPort {
+        id: AppId,
+        #[arg(value_enum)]
+        on: apps::OnOff,
+    },
     /// Show one app's services.
     Status {
         id: AppId,
@@ -206,6 +214,7 @@ fn main() -> ExitCode {
         Command::Status { id, json } => apps::status(&home, id, json),
         Command::Rename { id, name } => apps::rename(&home, id, name),
         Command::Gate { id, on } => apps::gate(&home, id, on),
+        Command::HostPort { id, on } => apps::host_port(&home, id, on),
         Command::Start { id } => apps::power(
             &home,
             berth_api::Request::from(berth_api::args::Start { app: id }),

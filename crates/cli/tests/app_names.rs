@@ -394,4 +394,121 @@ fn apps_answer_by_their_names_and_the_gate_lets_only_berth_users_in() {
     // Off again, the app is open to anyone who reaches it.
     berth_ok(&home, &["gate", sniff, "off"]);
     assert_eq!(get(&name("notes"), "/").status(), 200);
+
+    no_host_port(&home, proxy);
+}
+
+/// The host ports a container publishes (`docker port`): one line each,
+/// `80/tcp -> 0.0.0.0:18514`.
+fn docker_ports(container: &str) -> String {
+    let out = std::process::Command::new("docker")
+        .args(["port", container])
+        .output()
+        .expect("docker runs");
+    assert!(
+        out.status.success(),
+        "docker port {container}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// An app installed `--no-host-port`: its main web port is not published
+/// on the host (its other port is), it answers by its name through the
+/// proxy, "Open" goes to the name; `berth host-port` publishes it again
+/// and takes it off again, each time on the running container.
+fn no_host_port(home: &Path, proxy: SocketAddr) {
+    let app = "names-quiet";
+    let _cleanup = AppCleanup::new(app);
+    let port = proxy.port();
+    let host = format!("quiet.{DOMAIN}");
+    let http = client(proxy, std::slice::from_ref(&host));
+    let compose = format!(
+        "services:\n  web:\n    image: {IMAGE}\n    command: [sh, -c, \"trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait\"]\n    volumes: ['./data:/www']\n    ports: ['18514:80', '18515:1883']\n"
+    );
+    let file = berth_testkit::write_compose(home, app, &compose);
+    berth_ok(
+        home,
+        &[
+            "install",
+            file.to_str().unwrap(),
+            "--id",
+            app,
+            "--name",
+            "quiet",
+            "--no-host-port",
+        ],
+    );
+    std::fs::write(
+        home.join("apps").join(app).join("data").join("index.html"),
+        "quiet page\n",
+    )
+    .unwrap();
+    let status = || json(&berth_ok(home, &["status", app, "--json"]));
+    let info = status();
+    let container = info["services"][0]["container"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let published = docker_ports(&container);
+    assert!(
+        !published.contains("80/tcp"),
+        "the main web port is on the host: {published}"
+    );
+    assert!(
+        published.contains("1883/tcp -> ") && published.contains(":18515"),
+        "its other port must stay published: {published}"
+    );
+    assert_eq!(info["hostPort"], false, "{info}");
+    assert_eq!(info["openPort"], serde_json::Value::Null, "{info}");
+    assert_eq!(
+        info["openUrl"].as_str().unwrap(),
+        format!("http://{host}:{port}/"),
+        "Open goes to the name: {info}"
+    );
+    let shown = text(&berth_ok(home, &["status", app]));
+    assert!(
+        shown.contains(&format!("→ http://{host}:{port}/")) && shown.contains("no host port"),
+        "{shown}"
+    );
+    let page = |http: &reqwest::blocking::Client| {
+        let got = http.get(format!("http://{host}:{port}/")).send().unwrap();
+        (got.status().as_u16(), got.text().unwrap())
+    };
+    assert_eq!(page(&http), (200, "quiet page\n".to_string()));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", 18514)).is_err(),
+        "something answers on the host port"
+    );
+
+    // Published again: on the host and by name.
+    berth_ok(home, &["host-port", app, "on"]);
+    let info = status();
+    assert_eq!(info["hostPort"], true, "{info}");
+    assert_eq!(info["openPort"], 18514, "{info}");
+    let container = info["services"][0]["container"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        docker_ports(&container).contains("80/tcp -> "),
+        "{}",
+        docker_ports(&container)
+    );
+    let direct = reqwest::blocking::get("http://127.0.0.1:18514/").unwrap();
+    assert_eq!(direct.text().unwrap(), "quiet page\n");
+    assert_eq!(page(&http), (200, "quiet page\n".to_string()));
+
+    // And off again: the port does not come back by itself.
+    berth_ok(home, &["host-port", app, "off"]);
+    let info = status();
+    let container = info["services"][0]["container"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let published = docker_ports(&container);
+    assert!(!published.contains("80/tcp"), "{published}");
+    assert!(published.contains("1883/tcp"), "{published}");
+    assert_eq!(info["openPort"], serde_json::Value::Null, "{info}");
+    assert_eq!(page(&http), (200, "quiet page\n".to_string()));
 }

@@ -67,6 +67,7 @@ fn main() {
                 limits: Default::default(),
                 consent: true,
                 shares: Vec::new(),
+                no_host_port: false,
             };
             let _ = std::hint::black_box(render(f, &request, &mut ports));
         }

@@ -23,6 +23,7 @@ fn render_app(app: &str, home: &Path) -> (PathBuf, Project) {
         limits: Default::default(),
         consent: false,
         shares: Vec::new(),
+        no_host_port: false,
     };
     let mut ports = PortAllocator::open(&home.join("ports.json")).unwrap();
     let rendered = render(&fixture, &request, &mut ports).unwrap();

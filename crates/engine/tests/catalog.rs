@@ -93,6 +93,7 @@ fn render_all(catalog: &Catalog, home: &Path) -> BTreeMap<String, Result<PathBuf
                     limits: Default::default(),
                     consent: false,
                     shares: Vec::new(),
+                    no_host_port: false,
                 };
                 let rendered = render(&source.join("compose.yml"), &request, &mut ports)?;
                 let file = home.join("rendered").join(format!("{id}.yml"));

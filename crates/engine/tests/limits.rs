@@ -107,6 +107,7 @@ async fn install(apps: &Apps, home: &Path, app: &str, compose: &str, limits: Ser
         shares: Vec::new(),
         name: None,
         gate: false,
+        no_host_port: false,
     };
     apps.install(&request, &mut |_| {})
         .await

@@ -151,7 +151,10 @@ async fn metrics_logs_and_a_diagnostics_bundle_without_secrets() {
 
     // Traffic for the network counters.
     let record = apps.db().app(&app).unwrap().unwrap();
-    let port = apps.open_address(&record).expect("a published port").port;
+    let port = apps
+        .open_address(&record)
+        .and_then(|o| o.port)
+        .expect("a published port");
     let deadline = Instant::now() + Duration::from_secs(20);
     while http_get(port, "/").as_deref() != Some("ok") {
         assert!(Instant::now() < deadline, "web never answered on {port}");

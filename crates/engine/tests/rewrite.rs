@@ -41,6 +41,7 @@ fn rendered_corpus_apps_are_read_back_by_docker_compose() {
             },
             consent: true,
             shares: Vec::new(),
+            no_host_port: false,
         };
         let r = match render(file, &request, &mut ports) {
             Ok(r) => r,

@@ -275,6 +275,7 @@ proptest! {
             limits: Default::default(),
             consent: true,
                 shares: Vec::new(),
+                no_host_port: false,
         };
         let _ = render(&path, &request, &mut PortAllocator::in_memory().without_host_probe());
     }
@@ -304,6 +305,7 @@ fn plausible_documents_are_mostly_accepted_reload_and_render() {
                 limits: Default::default(),
                 shares: Vec::new(),
                 consent: true,
+                no_host_port: false,
             };
             render(
                 &path,

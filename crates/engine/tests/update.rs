@@ -84,7 +84,10 @@ async fn updates_keep_data_and_a_broken_version_rolls_back_by_itself() {
     let request = install_request(file("1.0"), &app);
     apps.install(&request, &mut |_| {}).await.unwrap();
     let record = apps.db().app(&app).unwrap().unwrap();
-    let port = apps.open_address(&record).expect("a published port").port;
+    let port = apps
+        .open_address(&record)
+        .and_then(|o| o.port)
+        .expect("a published port");
     let www = app_dir(&home, &app).join("data/www");
     wait_for(|| http_get(port, "/version").as_deref() == Some("1.0")).await;
     std::fs::write(www.join("precious"), "from 1.0").unwrap();

@@ -24,5 +24,6 @@ pub fn install_request(compose_file: PathBuf, app: &str) -> InstallRequest {
         shares: Vec::new(),
         name: None,
         gate: false,
+        no_host_port: false,
     }
 }

@@ -14,6 +14,7 @@ describe("dashboard", () => {
     openUrl: null,
     name: "a",
     gate: false,
+    hostPort: true,
     limits: { cpus: null, memory: null, memorySwap: null, pids: null },
     held: null,
     shares: [],

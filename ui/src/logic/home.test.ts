@@ -15,6 +15,7 @@ const app = (id: string, source: string, state = "running", openPort: number | n
   openUrl: null,
   name: id,
   gate: false,
+  hostPort: true,
   limits: { cpus: null, memory: null, memorySwap: null, pids: null },
   held: null,
   shares: [],

@@ -1,6 +1,7 @@
 // The UI's logic, apart from React so it can be unit-tested: one module per
 // concern, all re-exported here.
 export * from "./account";
+export * from "./acme";
 export * from "./appShares";
 export * from "./apps";
 export * from "./backups";

@@ -50,6 +50,13 @@ export function nameChoiceProblem(name: string, takenBy: Record<string, string>,
   return null;
 }
 
+/** The box that publishes an app's web page on a port of the server too. */
+export const HOST_PORT_LABEL = "Also open it at a port number (http://server:PORT)";
+
+/** The sentence beside it. */
+export const HOST_PORT_TEXT =
+  "Untick to open it only by its name, through Berth. Ports it needs for other things (DNS, MQTT, torrents) stay open either way.";
+
 /** The sentence beside the login gate's switch. */
 export const GATE_TEXT =
   "Only people logged in to Berth can open it. Leave off for apps with their own accounts and for phone apps that cannot log in through a page.";

@@ -3,10 +3,10 @@
 // every 10 seconds.
 import { useState } from "react";
 import { inDesktop, invoke } from "../api";
-import type { AppStats, DiskInfo, SystemInfo } from "../bindings";
+import type { AcmeStatus, AppStats, DiskInfo, SystemInfo } from "../bindings";
 import { Bar } from "../components/Bar";
 import { usePolling } from "../hooks/usePolling";
-import { formatLoad, formatPercent, formatUptime, inOut, percentOf, usedFromFree, usedOf } from "../logic";
+import { acmeLines, formatLoad, formatPercent, formatUptime, inOut, percentOf, usedFromFree, usedOf } from "../logic";
 
 const REFRESH_MS = 10000;
 
@@ -47,7 +47,7 @@ export function SystemPage() {
           HTTPS is off: {info.httpsProblem}
         </p>
       )}
-      {info && <Https fingerprint={info.caFingerprint ?? null} trusted={info.caTrusted} />}
+      {info && <Https fingerprint={info.caFingerprint ?? null} trusted={info.caTrusted} acme={info.acme ?? null} />}
 
       <h2>What apps use</h2>
       {statsError && <p role="alert" className="error">{statsError}</p>}
@@ -145,7 +145,7 @@ function Host({ info }: { info: SystemInfo }) {
 /** The proxy's certificate authority: where to get it, and how each kind
  *  of device trusts it once so that https://<app>.<domain> opens without a
  *  warning. */
-function Https({ fingerprint, trusted }: { fingerprint: string | null; trusted: boolean }) {
+function Https({ fingerprint, trusted, acme }: { fingerprint: string | null; trusted: boolean; acme: AcmeStatus | null }) {
   const [said, setSaid] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -164,6 +164,7 @@ function Https({ fingerprint, trusted }: { fingerprint: string | null; trusted: 
   return (
     <div className="card" data-testid="https-card">
       <h2>HTTPS on this network</h2>
+      {acme && <Acme status={acme} />}
       {!fingerprint ? (
         <p className="muted">
           HTTPS is not set up yet: Berth makes its certificate authority when <code>berth serve</code> first starts its
@@ -224,6 +225,25 @@ function Https({ fingerprint, trusted }: { fingerprint: string | null; trusted: 
             </dl>
           </details>
         </>
+      )}
+    </div>
+  );
+}
+
+/** The certificate from an ACME CA (`berth serve --acme-email`): its
+ *  names, issuer, expiry and renewal, and the last error. */
+function Acme({ status }: { status: AcmeStatus }) {
+  const { lines, error } = acmeLines(status);
+  return (
+    <div data-testid="acme-status">
+      <h3>Certificate for your domain</h3>
+      {lines.map((line) => (
+        <p key={line}>{line}</p>
+      ))}
+      {error && (
+        <p role="alert" className="error" data-testid="acme-error">
+          {error}
+        </p>
       )}
     </div>
   );

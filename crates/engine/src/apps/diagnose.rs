@@ -374,6 +374,7 @@ mod tests {
             installed_at: 1,
             name: String::new(),
             gate: false,
+            host_port: true,
         };
         let settings = BTreeMap::from([
             ("ADMIN".to_string(), "me".to_string()),

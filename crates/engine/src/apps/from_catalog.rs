@@ -123,6 +123,7 @@ impl Apps {
             shares,
             name: None,
             gate: false,
+            no_host_port: false,
         })
     }
 }
@@ -132,17 +133,19 @@ impl Apps {
 pub struct OpenAddress {
     /// The service that answers there.
     pub service: String,
-    /// The host port.
-    pub port: u16,
-    /// The container port behind it, where the proxy reaches the service.
+    /// The host port, when it is published on the host (an app installed
+    /// with `--no-host-port` is reached by its name only).
+    pub port: Option<u16>,
+    /// The container port, where the proxy reaches the service.
     pub target: u16,
     /// The path on it, `/` by default.
     pub path: String,
 }
 
 impl Apps {
-    /// The host port (and path) of an installed app's main service: the
-    /// store's `main` for store apps, else the first published port.
+    /// Where an installed app's main service answers: the store's `main`
+    /// for store apps, else the first published port (or, for an app whose
+    /// web port is off the host, the first port its services `expose`).
     /// Remembered per rendered file (its hash), so listing apps does not
     /// re-read every compose file.
     pub fn open_address(&self, record: &AppRecord) -> Option<OpenAddress> {
@@ -152,7 +155,7 @@ impl Apps {
                 return address.clone();
             }
         }
-        let address = self.find_open_address(&record.id, &record.source);
+        let address = self.find_open_address(record);
         cache.insert(
             record.id.clone(),
             (record.compose_hash.clone(), address.clone()),
@@ -160,15 +163,17 @@ impl Apps {
         address
     }
 
-    /// The main service and its host port, for the health gate.
-    pub(super) fn main_service(&self, record: &AppRecord) -> Option<(String, u16)> {
-        self.find_open_address(&record.id, &record.source)
-            .map(|a| (a.service, a.port))
+    /// The main service, its host port (if published) and its container
+    /// port, for the health gate.
+    pub(super) fn main_service(&self, record: &AppRecord) -> Option<(String, Option<u16>, u16)> {
+        self.find_open_address(record)
+            .map(|a| (a.service, a.port, a.target))
     }
 
-    fn find_open_address(&self, app: &str, source: &str) -> Option<OpenAddress> {
-        let project = self.load_rendered(app).ok()?;
-        let main = source
+    fn find_open_address(&self, record: &AppRecord) -> Option<OpenAddress> {
+        let project = self.load_rendered(&record.id).ok()?;
+        let main = record
+            .source
             .split_once('/')
             .and_then(|(store, rest)| {
                 let id = rest.split('@').next()?;
@@ -178,6 +183,10 @@ impl Apps {
         let wanted = main
             .as_ref()
             .map(|m| (m.service.as_str(), u32::from(m.port)));
+        let path = main
+            .as_ref()
+            .and_then(|m| m.path.clone())
+            .unwrap_or_else(|| "/".into());
         let mut first = None;
         for (name, service) in project.services() {
             let Some(ports) = service.get("ports").and_then(|p| p.as_sequence()) else {
@@ -201,18 +210,54 @@ impl Apps {
                 if wanted == Some((name, target)) {
                     return Some(OpenAddress {
                         service: name.to_string(),
-                        port: published,
+                        port: Some(published),
                         target: target_port,
-                        path: main.and_then(|m| m.path).unwrap_or_else(|| "/".into()),
+                        path,
                     });
                 }
             }
         }
+        // A store app's main service without a host port: the proxy still
+        // reaches it on the app's network.
+        if let Some(m) = &main {
+            if project.services().any(|(name, _)| name == m.service) {
+                return Some(OpenAddress {
+                    service: m.service.clone(),
+                    port: None,
+                    target: m.port,
+                    path,
+                });
+            }
+        }
+        if !record.host_port {
+            // A compose file's app whose web port was taken off the host
+            // (its render lists it in `expose`).
+            if let Some(found) = first_exposed(&project) {
+                return Some(found);
+            }
+        }
         first.map(|(service, port, target)| OpenAddress {
             service,
-            port,
+            port: Some(port),
             target,
             path: "/".into(),
         })
     }
+}
+
+/// The first port a service `expose`s, as where the app opens.
+fn first_exposed(project: &crate::compose::Project) -> Option<OpenAddress> {
+    project.services().find_map(|(name, service)| {
+        let target = service.get("expose")?.as_sequence()?.iter().find_map(|e| {
+            e.as_u64()
+                .and_then(|n| u16::try_from(n).ok())
+                .or_else(|| e.as_str().and_then(|s| s.parse::<u16>().ok()))
+        })?;
+        Some(OpenAddress {
+            service: name.to_string(),
+            port: None,
+            target,
+            path: "/".into(),
+        })
+    })
 }

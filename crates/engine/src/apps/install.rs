@@ -43,6 +43,10 @@ pub struct InstallRequest {
     /// Only people logged in to Berth may open it through the proxy.
     #[serde(default)]
     pub gate: bool,
+    /// Leave its main web port off the host: reached by name through
+    /// Berth's proxy only.
+    #[serde(default)]
+    pub no_host_port: bool,
 }
 
 impl Apps {
@@ -127,6 +131,7 @@ impl Apps {
                     limits: request.limits,
                     consent: request.consent,
                     shares: request.shares.clone(),
+                    no_host_port: request.no_host_port,
                 };
                 let rendered = render(&request.compose_file, &render_request, &mut ports)?;
                 let dir = self.layout.app_dir(app);
@@ -158,11 +163,13 @@ impl Apps {
                     installed_at: now_ms(),
                     name: String::new(),
                     gate: false,
+                    host_port: true,
                 })?;
                 if let Some(name) = &request.name {
                     self.db.set_app_name(app, name)?;
                 }
                 self.db.set_app_gate(app, request.gate)?;
+                self.db.set_app_host_port(app, !request.no_host_port)?;
                 self.load_rendered(app)
             })
             .await?;

@@ -328,6 +328,7 @@ mod tests {
                 limits,
                 consent: false,
                 shares: Vec::new(),
+                no_host_port: false,
             };
             render(
                 &source,

@@ -74,7 +74,7 @@ impl Apps {
             }
             "update" | "rollback" => self.settle_update(op).await,
             "limits" => self.settle_limits(op).await,
-            "shares" => self.settle_shares(op).await,
+            "shares" | "host_port" => self.settle_shares(op).await,
             "disk" => self.settle_disk(op).await,
             "backup" => self.settle_backup(op).await,
             "restore" => self.settle_restore(op).await,

@@ -195,6 +195,7 @@ impl Apps {
                     limits,
                     consent: false,
                     shares: Vec::new(),
+                    no_host_port: !record.host_port,
                 };
                 let rendered = match render(&source, &request, &mut ports) {
                     Err(Error::ConsentRequired { .. }) => {
@@ -237,6 +238,7 @@ impl Apps {
                     self.db.set_app_name(app, &record.name)?;
                 }
                 self.db.set_app_gate(app, gate)?;
+                self.db.set_app_host_port(app, record.host_port)?;
                 self.load_rendered(app)
             })
             .await?;

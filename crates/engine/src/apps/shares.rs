@@ -30,6 +30,17 @@ pub struct SharesPlan {
     previous: String,
     /// Whether any of its services ran (they are re-created then).
     running: bool,
+    /// A change of whether its main web port is published on the host
+    /// (the `host_port` operation: same shares, rendered again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    host_port: Option<HostPortChange>,
+}
+
+/// Publishing an app's main web port on the host, or not.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+struct HostPortChange {
+    before: bool,
+    after: bool,
 }
 
 impl Apps {
@@ -75,12 +86,49 @@ impl Apps {
             after,
             previous,
             running,
+            host_port: None,
         };
         // Rendered now, into memory: a refusal comes before anything is touched.
         self.render_shares(&plan)?;
         let op = self.db.begin_operation(
             app,
             "shares",
+            &serde_json::to_string(&plan).expect("plans serialize"),
+        )?;
+        self.boundary();
+        Ok((op, plan))
+    }
+
+    /// Checks and journals publishing `app`'s main web port on the host
+    /// (`on`) or taking it off (reached by its name through the proxy
+    /// only): the app rendered again from its source as it is, its main
+    /// service re-created if it ran. Journaled as `host_port`; run by
+    /// [`Apps::run_shares`].
+    pub async fn begin_host_port(&self, app: &str, on: bool) -> Result<(i64, SharesPlan)> {
+        let record = self.installed_record(app)?;
+        let current = self.load_rendered(app)?;
+        let running = self.engine.status(app).await?.iter().any(|s| s.is_up());
+        let previous =
+            std::fs::read_to_string(self.compose_file(app)).map_err(|cause| Error::Read {
+                path: self.compose_file(app),
+                cause,
+            })?;
+        let shares = recorded_shares(&current);
+        let plan = SharesPlan {
+            app: app.to_string(),
+            before: shares.clone(),
+            after: shares,
+            previous,
+            running,
+            host_port: Some(HostPortChange {
+                before: record.host_port,
+                after: on,
+            }),
+        };
+        self.render_shares(&plan)?;
+        let op = self.db.begin_operation(
+            app,
+            "host_port",
             &serde_json::to_string(&plan).expect("plans serialize"),
         )?;
         self.boundary();
@@ -100,6 +148,9 @@ impl Apps {
                 let undone = async {
                     write_atomic(&self.compose_file(&plan.app), plan.previous.as_bytes())?;
                     self.record_hash(&plan.app, plan.previous.as_bytes())?;
+                    if let Some(change) = plan.host_port {
+                        self.db.set_app_host_port(&plan.app, change.before)?;
+                    }
                     if plan.running {
                         let old = self.load_rendered(&plan.app)?;
                         self.engine.up(&old, &mut |_| {}).await?;
@@ -153,7 +204,14 @@ impl Apps {
     /// to by their choice; anything else new is refused.
     fn render_shares(&self, plan: &SharesPlan) -> Result<crate::rewrite::Rendered> {
         let record = self.installed_record(&plan.app)?;
-        let file = self.layout.store_files(&plan.app).join("compose.yml");
+        // A store app's files, else the compose file (or folder, or kept
+        // text) it was installed from.
+        let file = match crate::service::AppSource::parse(&record.source) {
+            crate::service::AppSource::Store { .. } => {
+                self.layout.store_files(&plan.app).join("compose.yml")
+            }
+            crate::service::AppSource::File { .. } => std::path::PathBuf::from(&record.source),
+        };
         let settings: BTreeMap<String, String> =
             serde_json::from_str(&record.settings).unwrap_or_default();
         let limits: ServiceLimits = serde_json::from_str(&record.limits).unwrap_or_default();
@@ -165,6 +223,7 @@ impl Apps {
             limits,
             consent: true,
             shares: plan.after.clone(),
+            no_host_port: !plan.host_port.map_or(record.host_port, |c| c.after),
         };
         let mut ports = self.ports()?;
         let rendered = render(&file, &request, &mut ports)?;
@@ -191,6 +250,9 @@ impl Apps {
         let rendered = self.render_shares(plan)?;
         write_atomic(&self.compose_file(&plan.app), rendered.yaml.as_bytes())?;
         self.record_hash(&plan.app, rendered.yaml.as_bytes())?;
+        if let Some(change) = plan.host_port {
+            self.db.set_app_host_port(&plan.app, change.after)?;
+        }
         self.load_rendered(&plan.app)
     }
 

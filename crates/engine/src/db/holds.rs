@@ -65,6 +65,7 @@ mod tests {
             installed_at: 0,
             name: String::new(),
             gate: false,
+            host_port: true,
         })
         .unwrap();
         assert_eq!(db.held("media").unwrap(), None);

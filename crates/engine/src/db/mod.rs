@@ -130,6 +130,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE apps ADD COLUMN gate INTEGER NOT NULL DEFAULT 0;
     CREATE UNIQUE INDEX apps_by_name ON apps(name);
 ",
+    // Migration 10 (9 is the dump helper's): whether an app's main web port
+    // is published on the host (`host_port`); off, it is reached by name
+    // through the proxy only.
+    "
+    ALTER TABLE apps ADD COLUMN host_port INTEGER NOT NULL DEFAULT 1;
+",
 ];
 
 /// An installed (or installing, or removing) app as recorded.
@@ -155,6 +161,15 @@ pub struct AppRecord {
     /// [`Database::set_app_gate`]; [`Database::put_app`] keeps it.
     #[serde(default)]
     pub gate: bool,
+    /// Its main web port is published on the host (`http://server:PORT`);
+    /// off, it is reached by name through the proxy only. Set by
+    /// [`Database::set_app_host_port`]; [`Database::put_app`] keeps it.
+    #[serde(default = "yes")]
+    pub host_port: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// One operation and how it ended (`None` while unfinished).
@@ -180,6 +195,9 @@ pub struct OperationRecord {
 pub struct Database {
     db: Mutex<Connection>,
     path: PathBuf,
+    /// Counts changes to the apps' records (bumped after each write), so
+    /// the proxy can keep what a name leads to until it changes.
+    apps_changes: std::sync::atomic::AtomicU64,
 }
 
 pub fn now_ms() -> i64 {
@@ -216,11 +234,24 @@ impl Database {
         let store = Database {
             db: Mutex::new(conn),
             path,
+            apps_changes: Default::default(),
         };
         store.configure()?;
         store.migrate()?;
         store.name_unnamed_apps()?;
         Ok(store)
+    }
+
+    /// How many times the apps' records have changed since the store was
+    /// opened: what was read of them at one count holds while it stays.
+    pub fn apps_changes(&self) -> u64 {
+        self.apps_changes.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Called after every write to the apps' records (also a failed one).
+    pub(crate) fn apps_changed(&self) {
+        self.apps_changes
+            .fetch_add(1, std::sync::atomic::Ordering::AcqRel);
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
@@ -410,7 +441,8 @@ impl Database {
     /// Records an app (insert or replace), keeping its name and gate when
     /// it is recorded already; a new app gets a name from its id.
     pub fn put_app(&self, app: &AppRecord) -> Result<()> {
-        self.conn()
+        let written = self
+            .conn()
             .execute(
                 "INSERT INTO apps (id, source, settings, limits, compose_hash, state, installed_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
@@ -419,7 +451,9 @@ impl Database {
                    state = excluded.state, installed_at = excluded.installed_at",
                 params![app.id, app.source, app.settings, app.limits, app.compose_hash, app.state, app.installed_at],
             )
-            .map_err(|e| db_err(&self.path, e))?;
+            .map_err(|e| db_err(&self.path, e));
+        self.apps_changed();
+        written?;
         self.name_unnamed_apps()
     }
 
@@ -475,7 +509,9 @@ impl Database {
             tx.execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name])
                 .map_err(|e| db_err(&self.path, e))?;
         }
-        tx.commit().map_err(|e| db_err(&self.path, e))
+        let committed = tx.commit().map_err(|e| db_err(&self.path, e));
+        self.apps_changed();
+        committed
     }
 
     /// The app named `name` (its name on the proxy, not its id).
@@ -501,18 +537,19 @@ impl Database {
         }
         let changed = self
             .conn()
-            .execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name])
-            .map_err(|e| match e {
-                rusqlite::Error::SqliteFailure(f, _)
-                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
-                {
-                    Error::NameTaken {
-                        name: name.to_string(),
-                        app: "another app".into(),
-                    }
+            .execute("UPDATE apps SET name = ?2 WHERE id = ?1", params![id, name]);
+        self.apps_changed();
+        let changed = changed.map_err(|e| match e {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                Error::NameTaken {
+                    name: name.to_string(),
+                    app: "another app".into(),
                 }
-                e => db_err(&self.path, e),
-            })?;
+            }
+            e => db_err(&self.path, e),
+        })?;
         if changed == 0 {
             return Err(Error::NotInstalled {
                 app: id.to_string(),
@@ -525,8 +562,25 @@ impl Database {
     pub fn set_app_gate(&self, id: &str, gate: bool) -> Result<()> {
         let changed = self
             .conn()
-            .execute("UPDATE apps SET gate = ?2 WHERE id = ?1", params![id, gate])
-            .map_err(|e| db_err(&self.path, e))?;
+            .execute("UPDATE apps SET gate = ?2 WHERE id = ?1", params![id, gate]);
+        self.apps_changed();
+        let changed = changed.map_err(|e| db_err(&self.path, e))?;
+        if changed == 0 {
+            return Err(Error::NotInstalled {
+                app: id.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Publishes app `id`'s main web port on the host, or not.
+    pub fn set_app_host_port(&self, id: &str, host_port: bool) -> Result<()> {
+        let changed = self.conn().execute(
+            "UPDATE apps SET host_port = ?2 WHERE id = ?1",
+            params![id, host_port],
+        );
+        self.apps_changed();
+        let changed = changed.map_err(|e| db_err(&self.path, e))?;
         if changed == 0 {
             return Err(Error::NotInstalled {
                 app: id.to_string(),
@@ -537,21 +591,19 @@ impl Database {
 
     /// Changes an app's state.
     pub fn set_app_state(&self, id: &str, state: &str) -> Result<()> {
-        self.conn()
-            .execute(
-                "UPDATE apps SET state = ?2 WHERE id = ?1",
-                params![id, state],
-            )
-            .map(drop)
-            .map_err(|e| db_err(&self.path, e))
+        let written = self.conn().execute(
+            "UPDATE apps SET state = ?2 WHERE id = ?1",
+            params![id, state],
+        );
+        self.apps_changed();
+        written.map(drop).map_err(|e| db_err(&self.path, e))
     }
 
     /// Forgets an app.
     pub fn delete_app(&self, id: &str) -> Result<()> {
-        self.conn()
-            .execute("DELETE FROM apps WHERE id = ?1", [id])
-            .map(drop)
-            .map_err(|e| db_err(&self.path, e))
+        let written = self.conn().execute("DELETE FROM apps WHERE id = ?1", [id]);
+        self.apps_changed();
+        written.map(drop).map_err(|e| db_err(&self.path, e))
     }
 
     pub fn app(&self, id: &str) -> Result<Option<AppRecord>> {
@@ -581,12 +633,13 @@ impl Database {
 
 /// What [`app_row`] reads, in its order.
 const APP_COLUMNS: &str =
-    "id, source, settings, limits, compose_hash, state, installed_at, COALESCE(name, ''), gate";
+    "id, source, settings, limits, compose_hash, state, installed_at, COALESCE(name, ''), gate, host_port";
 
 fn app_row(r: &rusqlite::Row) -> rusqlite::Result<AppRecord> {
     Ok(AppRecord {
         name: r.get(7)?,
         gate: r.get(8)?,
+        host_port: r.get(9)?,
         id: r.get(0)?,
         source: r.get(1)?,
         settings: r.get(2)?,
@@ -629,6 +682,7 @@ mod tests {
             installed_at: 1,
             name: String::new(),
             gate: false,
+            host_port: true,
         };
         store.put_app(&app).unwrap();
         let op = store.begin_operation("a", "install", "{}").unwrap();
@@ -689,6 +743,25 @@ mod tests {
             ("s", "installed")
         );
         assert!(!app.gate);
+        // What the proxy keeps of a name holds until the apps change.
+        let cache = crate::proxy::AppsByName::default();
+        let found = cache.app(&store, "my-app").unwrap().unwrap();
+        assert_eq!(found.id, "my-app");
+        assert!(!found.gate);
+        store.set_app_gate("my-app", true).unwrap();
+        assert!(
+            cache.app(&store, "my-app").unwrap().unwrap().gate,
+            "a gate counts at once"
+        );
+        store.set_app_name("my-app", "renamed").unwrap();
+        assert!(
+            cache.app(&store, "my-app").unwrap().is_none(),
+            "a rename counts at once"
+        );
+        assert_eq!(cache.app(&store, "renamed").unwrap().unwrap().id, "my-app");
+        store.set_app_host_port("my-app", false).unwrap();
+        assert!(!cache.app(&store, "renamed").unwrap().unwrap().host_port);
+        store.set_app_name("my-app", "my-app").unwrap();
         // Names stay across reopening.
         drop(store);
         let store = Database::open(&dir).unwrap();
@@ -731,6 +804,16 @@ mod tests {
             (again.name.as_str(), again.gate, again.compose_hash.as_str()),
             ("wiki", true, "new")
         );
+        // So does its host port setting; apps recorded before it have one.
+        assert!(
+            again.host_port,
+            "apps from before migration 10 keep their port"
+        );
+        store.set_app_host_port("a", false).unwrap();
+        let mut record = store.app("a").unwrap().unwrap();
+        record.host_port = true;
+        store.put_app(&record).unwrap();
+        assert!(!store.app("a").unwrap().unwrap().host_port);
         assert!(
             store.app_by_name("a").unwrap().is_none(),
             "the old name is free"
@@ -742,6 +825,7 @@ mod tests {
                 id: "c".into(),
                 name: String::new(),
                 gate: false,
+                host_port: true,
                 ..record
             })
             .unwrap();

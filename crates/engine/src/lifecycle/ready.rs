@@ -5,6 +5,7 @@
 //! the tag moved), and the project's named volumes with their folders.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -162,14 +163,15 @@ impl Engine {
     }
 
     /// Waits until every service of a started `project` is ready: healthy
-    /// by its healthcheck; else, for the main service, its host port
-    /// answering; else running without restarts. One-off services that
+    /// by its healthcheck; else, for the main service (`main`: its name,
+    /// host port if published, container port), its host port answering,
+    /// or without one its container port on the app's network; else running without restarts. One-off services that
     /// exited 0 count as ready. The outer error is the engine's, the inner
     /// says which service is not ready and why.
     pub async fn wait_ready(
         &self,
         project: &Project,
-        main: Option<(&str, u16)>,
+        main: Option<(&str, Option<u16>, u16)>,
         timeout: Duration,
     ) -> Result<std::result::Result<(), String>> {
         let started = Instant::now();
@@ -207,10 +209,20 @@ impl Engine {
                     Err(format!("{service} stopped (exit code {code})"))
                 });
             }
-            if let Some((_, port)) = main.filter(|(m, _)| *m == service) {
+            if let Some((_, host_port, target)) = main.filter(|(m, _, _)| *m == service) {
+                let port = host_port.unwrap_or(target);
                 loop {
-                    if answers(port).await {
-                        break;
+                    let at = match host_port {
+                        Some(port) => Some(SocketAddr::from((Ipv4Addr::LOCALHOST, port))),
+                        None => match self.service_address(&project.name, service).await? {
+                            super::ServiceAddress::At(ip) => Some(SocketAddr::new(ip, target)),
+                            _ => None,
+                        },
+                    };
+                    if let Some(at) = at {
+                        if answers(at).await {
+                            break;
+                        }
                     }
                     if started.elapsed() >= timeout {
                         return Ok(Err(format!(
@@ -266,8 +278,8 @@ impl Engine {
 /// request, or a connection the far side keeps open in silence (a non-HTTP
 /// service). Docker's port proxy accepts and then closes at once when
 /// nothing listens behind it; that is "not answering".
-async fn answers(port: u16) -> bool {
-    let connect = tokio::net::TcpStream::connect(("127.0.0.1", port));
+async fn answers(at: SocketAddr) -> bool {
+    let connect = tokio::net::TcpStream::connect(at);
     let Ok(Ok(mut stream)) = tokio::time::timeout(Duration::from_secs(1), connect).await else {
         return false;
     };

@@ -112,6 +112,47 @@ pub fn app_for_label(db: &Database, label: &str) -> Result<Option<AppRecord>> {
     db.app_by_name(label)
 }
 
+/// The apps names lead to, as [`app_for_label`] finds them, kept until the
+/// store's apps change ([`Database::apps_changes`]): the proxy asks on
+/// every request, and a rename, a gate switched or an uninstall must count
+/// at once, but the store (one connection behind one lock) need not be
+/// asked each time. Only names that lead to an app are kept, so names
+/// clients make up cannot grow it.
+#[derive(Default)]
+pub struct AppsByName {
+    known: std::sync::RwLock<(
+        u64,
+        std::collections::HashMap<String, std::sync::Arc<AppRecord>>,
+    )>,
+}
+
+impl AppsByName {
+    /// The app named `label`, as the store has it now.
+    pub fn app(&self, db: &Database, label: &str) -> Result<Option<std::sync::Arc<AppRecord>>> {
+        // Read before the store is asked: a change made meanwhile makes
+        // what is kept under this count stale, and the next call sees it.
+        let changes = db.apps_changes();
+        {
+            let known = self.known.read().unwrap_or_else(|p| p.into_inner());
+            if known.0 == changes {
+                if let Some(app) = known.1.get(label) {
+                    return Ok(Some(app.clone()));
+                }
+            }
+        }
+        let found = app_for_label(db, label)?.map(std::sync::Arc::new);
+        let mut known = self.known.write().unwrap_or_else(|p| p.into_inner());
+        if known.0 != changes {
+            known.1.clear();
+            known.0 = changes;
+        }
+        if let Some(app) = &found {
+            known.1.insert(label.to_string(), app.clone());
+        }
+        Ok(found)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

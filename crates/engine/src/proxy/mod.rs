@@ -24,7 +24,7 @@ pub mod trust;
 
 pub use app_names::{
     app_for_label, check_app_name, name_from_id, name_problem, unique_name, valid_app_name,
-    NAME_RULE, RESERVED_NAMES,
+    AppsByName, NAME_RULE, RESERVED_NAMES,
 };
 pub use names::{Destination, Names};
 pub use routes::{Route, Routes};

@@ -58,6 +58,11 @@ pub struct RenderRequest {
     /// The shares given to the app, each mounted in its service; the user's
     /// choice of a share is consent to that mount.
     pub shares: Vec<crate::shares::AppShare>,
+    /// Leave the main service's web port off the host: the app is reached
+    /// by its name through Berth's proxy only (its other ports, such as DNS
+    /// or MQTT, stay published). The main service is a store app's `main`
+    /// (its `app.yml` beside the compose file), else the first published port.
+    pub no_host_port: bool,
 }
 
 /// A rendered app: the compose YAML to write and what was decided on the way.
@@ -138,7 +143,11 @@ pub fn render_with_profiles(
     ports: &mut PortAllocator,
     profiles: &[&str],
 ) -> Result<Rendered> {
-    render_loaded(request, ports, profiles, |options| {
+    let main = request
+        .no_host_port
+        .then(|| store_main(compose_file))
+        .flatten();
+    render_loaded(request, ports, profiles, main, |options| {
         let files = ComposeFiles::find(compose_file)?;
         load_files(&files.main, &files.overrides, options)
     })
@@ -153,7 +162,7 @@ pub fn render_text(
     request: &RenderRequest,
     ports: &mut PortAllocator,
 ) -> Result<Rendered> {
-    render_loaded(request, ports, &[], |options| {
+    render_loaded(request, ports, &[], None, |options| {
         load_bytes(text, path, options)
     })
 }
@@ -163,6 +172,7 @@ fn render_loaded(
     request: &RenderRequest,
     ports: &mut PortAllocator,
     profiles: &[&str],
+    main: Option<(String, u32)>,
     load: impl Fn(&LoadOptions) -> Result<Project>,
 ) -> Result<Rendered> {
     let app = request.app_id.as_str();
@@ -179,7 +189,13 @@ fn render_loaded(
     // model, and a second pass renders with it. Any of the app's files
     // (included, extended, override) may refer to it, so the second pass
     // runs whenever there is a port.
-    let load = |app_port: Option<u16>| load(&load_options(request, &dir, app_port, profiles));
+    let load = |app_port: Option<u16>| {
+        let mut project = load(&load_options(request, &dir, app_port, profiles))?;
+        if request.no_host_port {
+            unpublish_main(&mut project, main.as_ref());
+        }
+        Ok::<_, Error>(project)
+    };
     let first_pass = load(None)?;
     let mut project = match first_published(&first_pass) {
         Some((service, target, protocol, requested)) => load(Some(
@@ -330,6 +346,60 @@ fn load_options(
     }
 }
 
+/// The main service and container port a store app's `app.yml` names,
+/// when there is one beside `compose_file` (or in it, a folder).
+fn store_main(compose_file: &Path) -> Option<(String, u32)> {
+    let dir = if compose_file.is_dir() {
+        compose_file
+    } else {
+        compose_file.parent()?
+    };
+    let bytes = std::fs::read(dir.join("app.yml")).ok()?;
+    let meta: crate::catalog::AppMeta = serde_yaml::from_slice(&bytes).ok()?;
+    Some((meta.main.service, u32::from(meta.main.port)))
+}
+
+/// Takes the main web port (`main`, else the first published port) off
+/// the host: its `ports` entries go, and the container port is listed in
+/// `expose` instead (where "Open" and the proxy find it).
+fn unpublish_main(project: &mut Project, main: Option<&(String, u32)>) {
+    let Some((service, target)) = main
+        .cloned()
+        .or_else(|| first_published(project).map(|(s, t, _, _)| (s, t)))
+    else {
+        return;
+    };
+    let Some(svc) = project
+        .model
+        .get_mut("services")
+        .and_then(|s| s.get_mut(service.as_str()))
+        .and_then(Value::as_mapping_mut)
+    else {
+        return;
+    };
+    if let Some(Value::Sequence(list)) = svc.get_mut("ports") {
+        list.retain(|p| {
+            let tcp = p.get("protocol").and_then(Value::as_str).unwrap_or("tcp") == "tcp";
+            !(tcp && p.get("target").and_then(Value::as_u64) == Some(u64::from(target)))
+        });
+        if list.is_empty() {
+            svc.remove("ports");
+        }
+    }
+    let expose = svc
+        .entry("expose".into())
+        .or_insert_with(|| Value::Sequence(Vec::new()));
+    if let Value::Sequence(list) = expose {
+        let listed = list.iter().any(|e| {
+            e.as_str().and_then(|s| s.parse::<u32>().ok()) == Some(target)
+                || e.as_u64() == Some(u64::from(target))
+        });
+        if !listed {
+            list.push(Value::String(target.to_string()));
+        }
+    }
+}
+
 /// The first published port of the first service that publishes one.
 fn first_published(project: &Project) -> Option<(String, u32, String, Option<u16>)> {
     project.services().find_map(|(name, svc)| {
@@ -428,10 +498,57 @@ mod tests {
             limits: ServiceLimits::default(),
             consent: false,
             shares: Vec::new(),
+            no_host_port: false,
         }
     }
 
     const APP: &str = "services:\n  web:\n    image: nginx\n    ports: ['8080:80']\n    volumes: ['./data/www:/www', 'cache:/cache']\n    environment:\n      TZ: $TZ\n      URL: $APP_URL\n      USER: ${ADMIN_USER}\n      DATA: ${APP_DATA_DIR}\n  db:\n    image: postgres\n    restart: always\nvolumes:\n  cache:\n";
+
+    #[test]
+    fn no_host_port_leaves_only_the_main_web_port_off_the_host() {
+        let text = "services:\n  web:\n    image: nginx\n    ports: ['8080:80', '1883:1883']\n    environment: {PORT: $APP_PORT}\n  dns:\n    image: dns\n    ports: ['53:53/udp']\n";
+        let (file, home) = fixture("quiet", text);
+        let mut ports = PortAllocator::in_memory().without_host_probe();
+        let mut quiet = request("quiet", &home);
+        quiet.no_host_port = true;
+        let r = render(&file, &quiet, &mut ports).unwrap();
+        let web = &r.project.model["services"]["web"];
+        let targets: Vec<u64> = web["ports"]
+            .as_sequence()
+            .unwrap()
+            .iter()
+            .map(|p| p["target"].as_u64().unwrap())
+            .collect();
+        assert_eq!(targets, [1883], "only the web port goes: {web:?}");
+        assert_eq!(web["expose"][0].as_str(), Some("80"));
+        assert_eq!(
+            r.project.model["services"]["dns"]["ports"][0]["target"].as_u64(),
+            Some(53)
+        );
+        assert!(r.ports.iter().all(|c| c.target != 80), "{:?}", r.ports);
+        // APP_PORT is a port on the host, so never the one left off.
+        assert_ne!(web["environment"]["PORT"].as_str(), Some("8080"));
+
+        // A store app's `main` (its app.yml beside the compose file) is
+        // the one left off, not the first port.
+        let store_text = "services:\n  broker:\n    image: mqtt\n    ports: ['1884:1883']\n  ui:\n    image: ui\n    ports: ['8081:3000']\n";
+        let (file, home) = fixture("quiet-store", store_text);
+        std::fs::write(
+            file.with_file_name("app.yml"),
+            "id: broker\nname: Broker\nversion: '1'\ntagline: t\nmain: {service: ui, port: 3000}\n",
+        )
+        .unwrap();
+        let mut quiet = request("quiet-store", &home);
+        quiet.no_host_port = true;
+        let r = render(&file, &quiet, &mut ports).unwrap();
+        let services = &r.project.model["services"];
+        assert!(services["ui"].get("ports").is_none(), "{services:?}");
+        assert_eq!(services["ui"]["expose"][0].as_str(), Some("3000"));
+        assert_eq!(
+            services["broker"]["ports"][0]["target"].as_u64(),
+            Some(1883)
+        );
+    }
 
     #[test]
     fn renders_for_this_host() {

@@ -193,6 +193,10 @@ commands! {
         /// Only people logged in to Berth may open it through the proxy.
         #[serde(default)]
         gate: bool,
+        /// Leave the main web port off the host: the app is opened by its
+        /// name through Berth's proxy only (its other ports stay).
+        #[serde(default)]
+        no_host_port: bool,
     } -> super::Started;
     /// Gives an app another name on the proxy (its id, folder and
     /// containers stay): it answers by the new name at once, no longer by
@@ -201,6 +205,11 @@ commands! {
     /// Turns an app's login gate on (only people logged in to Berth may
     /// open it through the proxy) or off.
     Immediate app_gate: AppGate { app: AppId, gate: bool } -> super::AppInfo;
+    /// Publishes an app's main web port on the host (`hostPort`, reached as
+    /// `http://server:PORT` and by name) or takes it off (by name through
+    /// the proxy only); the app is rendered again and its main service
+    /// re-created if it ran. Journaled as `host_port`.
+    Operation app_host_port: AppHostPort { app: AppId, host_port: bool } -> super::Started;
     /// Uninstall; data is kept unless `purgeData`, images unless `removeImages`.
     Operation uninstall: Uninstall {
         app: AppId,
@@ -575,7 +584,7 @@ mod tests {
 
     #[test]
     fn names_kinds_and_replies_come_from_one_list() {
-        assert_eq!(COMMANDS.len(), 61);
+        assert_eq!(COMMANDS.len(), 62);
         assert_eq!(COMMANDS[0], "version");
         assert!(COMMANDS.contains(&"appShares"));
         assert!(COMMANDS.contains(&"catalogStores"));

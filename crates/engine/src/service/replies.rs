@@ -94,6 +94,9 @@ pub struct AppInfo {
     pub services: Vec<ServiceInfo>,
     /// The host port "Open" goes to (the main service's), if it publishes one.
     pub open_port: Option<u16>,
+    /// Its main web port is published on the host (`http://server:PORT`);
+    /// off, it is reached by its name through the proxy only.
+    pub host_port: bool,
     /// The path on that port.
     pub open_path: Option<String>,
     /// Where "Open" goes by the app's name (the proxy's, with its path),
@@ -207,6 +210,9 @@ pub enum OperationKind {
     /// Files or folders of a backup put back while the app ran.
     #[serde(rename = "restore-files")]
     RestoreFiles,
+    /// Its main web port published on the host, or taken off it.
+    #[serde(rename = "host_port")]
+    HostPort,
 }
 
 impl OperationKind {
@@ -227,6 +233,7 @@ impl OperationKind {
             OperationKind::Backup => "backup",
             OperationKind::Restore => "restore",
             OperationKind::RestoreFiles => "restore-files",
+            OperationKind::HostPort => "host_port",
         }
     }
 
@@ -247,6 +254,7 @@ impl OperationKind {
             "backup" => OperationKind::Backup,
             "restore" => OperationKind::Restore,
             "restore-files" => OperationKind::RestoreFiles,
+            "host_port" => OperationKind::HostPort,
             _ => return None,
         })
     }
@@ -588,6 +596,7 @@ mod tests {
             OperationKind::Backup,
             OperationKind::Restore,
             OperationKind::RestoreFiles,
+            OperationKind::HostPort,
         ] {
             assert_eq!(OperationKind::parse(kind.as_str()), Some(kind));
             // The wire name is the journal's word.

@@ -19,7 +19,7 @@ import {
   severityText,
   succeeded,
   summaryLines,
-  GATE_TEXT,
+  GATE_TEXT, HOST_PORT_LABEL, HOST_PORT_TEXT,
   nameChoiceProblem,
   suggestedName,
 } from "../../logic";
@@ -43,6 +43,7 @@ export function ComposeDialog({ target, onClose }: { target: ComposeTarget; onCl
   // Its name on Berth's proxy: by default one made from its id.
   const [name, setName] = useState("");
   const [gate, setGate] = useState(false);
+  const [hostPort, setHostPort] = useState(true);
   const [takenBy, setTakenBy] = useState<Record<string, string>>({});
   useEffect(() => {
     if (mode !== "install") return;
@@ -96,7 +97,7 @@ export function ComposeDialog({ target, onClose }: { target: ComposeTarget; onCl
       await start(() =>
         target.kind === "update"
           ? invoke("update", { app: target.app, compose: text, consent })
-          : invoke("install", { compose: text, appId: app, consent, name: name.trim() || null, gate }),
+          : invoke("install", { compose: text, appId: app, consent, name: name.trim() || null, gate, noHostPort: !hostPort }),
       );
     } catch (err) {
       setProblems(composeFailure(failureOf(err)));
@@ -176,6 +177,10 @@ export function ComposeDialog({ target, onClose }: { target: ComposeTarget; onCl
                 <input type="checkbox" name="gate" checked={gate} onChange={(e) => setGate(e.target.checked)} /> Require Berth login
               </label>
               <small className="muted">{GATE_TEXT}</small>
+              <label className="check">
+                <input type="checkbox" name="hostPort" checked={hostPort} onChange={(e) => setHostPort(e.target.checked)} /> {HOST_PORT_LABEL}
+              </label>
+              <small className="muted">{HOST_PORT_TEXT}</small>
             </>
           )}
           <div className="actions start">

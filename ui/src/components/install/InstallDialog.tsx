@@ -5,7 +5,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { ApiError, invoke } from "../../api";
 import type { CatalogAppInfo, DownloadSize, ShareInfo } from "../../bindings";
 import { useOperation } from "../../hooks/useOperation";
-import { choicesToSend, downloadText, GATE_TEXT, initialChoices, installFailure, nameChoiceProblem, parseSize, settingsProblems, settingsToSend, suggestedName, type ShareChoices } from "../../logic";
+import { choicesToSend, downloadText, GATE_TEXT, HOST_PORT_LABEL, HOST_PORT_TEXT, initialChoices, installFailure, nameChoiceProblem, parseSize, settingsProblems, settingsToSend, suggestedName, type ShareChoices } from "../../logic";
 import { SharePicker } from "../shares/SharePicker";
 import { Dialog } from "../dialog/Dialog";
 import { OperationProgress } from "../operation/Operation";
@@ -26,6 +26,7 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
   const [takenBy, setTakenBy] = useState<Record<string, string>>({});
   const [name, setName] = useState<string | null>(null);
   const [gate, setGate] = useState(false);
+  const [hostPort, setHostPort] = useState(true);
   const suggested = suggestedName(m.id, Object.keys(takenBy));
   const shownName = name ?? suggested;
   const nameError = name === null ? null : nameChoiceProblem(name.trim(), takenBy);
@@ -99,6 +100,7 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
           shares: choicesToSend(choices),
           name: name === null ? null : name.trim(),
           gate,
+          noHostPort: !hostPort,
         }),
       );
     } catch (err) {
@@ -158,6 +160,10 @@ export function InstallDialog({ info, onClose }: { info: CatalogAppInfo; onClose
             <input type="checkbox" name="gate" checked={gate} onChange={(e) => setGate(e.target.checked)} /> Require Berth login
           </label>
           <small className="muted">{GATE_TEXT}</small>
+          <label className="check">
+            <input type="checkbox" name="hostPort" checked={hostPort} onChange={(e) => setHostPort(e.target.checked)} /> {HOST_PORT_LABEL}
+          </label>
+          <small className="muted">{HOST_PORT_TEXT}</small>
           {requests.length > 0 && <SharePicker requests={requests} shares={shares} choices={choices} onChange={setChoices} />}
           <fieldset>
             <legend>Limits</legend>

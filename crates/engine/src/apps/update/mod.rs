@@ -77,6 +77,9 @@ pub struct UpdatePlan {
     /// requests the new version still makes.
     #[serde(default)]
     pub shares: Vec<crate::shares::AppShare>,
+    /// The main web port is left off the host (the app's record says so).
+    #[serde(default)]
+    pub no_host_port: bool,
 }
 
 /// How long a new version may take to become ready

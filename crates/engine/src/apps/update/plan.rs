@@ -44,6 +44,7 @@ impl Apps {
             old_images: self.engine.image_ids(&old).await?,
             migration: None,
             shares: Vec::new(),
+            no_host_port: !record.host_port,
         };
         // An update starts the new version: not while a share's drive is absent.
         self.check_storage(app, &old, false).await?;
@@ -162,6 +163,7 @@ impl Apps {
             limits: plan.limits,
             consent: plan.consent,
             shares: plan.shares.clone(),
+            no_host_port: plan.no_host_port,
         };
         let rendered = match render_with_profiles(file, &request, &mut ports, profiles) {
             Err(Error::ConsentRequired { app, .. }) => {

@@ -174,7 +174,7 @@ impl Apps {
             self.engine
                 .wait_ready(
                     &next,
-                    main.as_ref().map(|(s, p)| (s.as_str(), *p)),
+                    main.as_ref().map(|(s, p, t)| (s.as_str(), *p, *t)),
                     ready_timeout(),
                 )
                 .await?

@@ -52,7 +52,7 @@ impl Apps {
                 .engine
                 .wait_ready(
                     &old,
-                    main.as_ref().map(|(s, p)| (s.as_str(), *p)),
+                    main.as_ref().map(|(s, p, t)| (s.as_str(), *p, *t)),
                     ready_timeout(),
                 )
                 .await

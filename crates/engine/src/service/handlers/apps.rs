@@ -91,6 +91,18 @@ impl Service {
         self.status(args::Status { app: a.app }).await
     }
 
+    pub(in crate::service) async fn app_host_port(
+        self: &Arc<Self>,
+        a: args::AppHostPort,
+    ) -> Result<Operation> {
+        let app = a.app.to_string();
+        let busy = self.claim(&app)?;
+        let (op, plan) = self.apps.begin_host_port(&app, a.host_port).await?;
+        Ok(self.spawn_operation(busy, op, move |s, r| async move {
+            s.apps.run_shares(op, &plan, &mut r.progress()).await
+        }))
+    }
+
     pub(in crate::service) async fn ops(&self, a: args::Ops) -> Result<Vec<OperationInfo>> {
         let ops = self
             .apps
@@ -132,13 +144,14 @@ impl Service {
         }
         let busy = self.claim(&app)?;
         let text = a.compose.take();
-        let (name, gate) = (a.name.take(), a.gate);
+        let (name, gate, no_host_port) = (a.name.take(), a.gate, a.no_host_port);
         let mut request = match &text {
             Some(text) => self.text_install_request(a, app, text)?,
             None => self.install_request(a, app)?,
         };
         request.name = name;
         request.gate = gate;
+        request.no_host_port = no_host_port;
         let op = match self.apps.begin_install(&request) {
             Ok(op) => op,
             Err(e) => {
@@ -238,6 +251,7 @@ impl Service {
                 limits,
                 consent: a.consent,
                 shares: Vec::new(),
+                no_host_port: a.no_host_port,
             },
         )?;
         let (compose_file, _) = self.keep_compose_text(&app_id, text)?;
@@ -251,6 +265,7 @@ impl Service {
             shares: Vec::new(),
             name: None,
             gate: false,
+            no_host_port: false,
         })
     }
 
@@ -267,6 +282,7 @@ impl Service {
                 shares: Vec::new(),
                 name: None,
                 gate: false,
+                no_host_port: false,
             }),
             (None, Some(app)) => self.apps.prepare_catalog_install(&CatalogInstall {
                 app: app.into(),
@@ -336,7 +352,8 @@ fn app_info(
         gate: record.gate,
         source: record.source,
         services,
-        open_port: open.as_ref().map(|o| o.port),
+        open_port: open.as_ref().and_then(|o| o.port),
+        host_port: record.host_port,
         open_path: open.map(|o| o.path),
         open_url,
         limits: LimitsInfo::from(limits),

@@ -57,6 +57,7 @@ impl Service {
             // Every finding is reported, none refused: nothing runs.
             consent: true,
             shares: Vec::new(),
+            no_host_port: false,
         };
         let rendered = self.render_compose_text(&a.compose, &request)?;
         Ok(report(app, installed, &before, rendered))
