@@ -164,9 +164,12 @@ impl Apps {
     }
 
     /// The main service, its host port (if published) and its container
-    /// port, for the health gate.
+    /// port, for the health gate. Its container port alone only when the
+    /// user took the host port off: a main service that never published
+    /// one (a database-only app, a worker) is not asked for a web page.
     pub(super) fn main_service(&self, record: &AppRecord) -> Option<(String, Option<u16>, u16)> {
         self.find_open_address(record)
+            .filter(|a| a.port.is_some() || !record.host_port)
             .map(|a| (a.service, a.port, a.target))
     }
 
