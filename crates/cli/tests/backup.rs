@@ -14,35 +14,10 @@ use common::*;
 
 use berth_testkit::{write_compose, BOX_10};
 
-/// Debian's restic, or a failing test saying how to get it.
-fn restic() -> PathBuf {
-    let found = Command::new("restic").arg("version").output();
-    match found {
-        Ok(out) if out.status.success() => PathBuf::from("restic"),
-        _ => panic!(
-            "this test reads Berth's backups with restic: apt install restic (scripts/setup installs it)"
-        ),
-    }
-}
-
-fn restic_run(repo: &Path, password_file: &Path, args: &[&str]) -> String {
-    let out = Command::new(restic())
-        .arg("-r")
-        .arg(repo)
-        .arg("--password-file")
-        .arg(password_file)
-        .arg("--no-cache")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "restic {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 #[test]
 fn an_app_is_backed_up_destroyed_restored_byte_identical_and_restic_reads_it() {
     require_testbed();
-    restic();
+    require_restic();
     let app = format!("bk{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("backup-{app}"));
@@ -311,7 +286,7 @@ fn free_port() -> u16 {
 #[test]
 fn an_app_is_backed_up_to_an_sftp_server_and_restored_and_a_changed_host_key_is_refused() {
     require_testbed();
-    restic();
+    require_restic();
     let app = format!("bks{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("backup-sftp-{app}"));
@@ -420,7 +395,7 @@ fn an_app_is_backed_up_to_an_sftp_server_and_restored_and_a_changed_host_key_is_
         target["key"].as_str().unwrap(),
         sshd.port
     );
-    let out = Command::new(restic())
+    let out = Command::new("restic")
         .args(["-r", &format!("sftp:root@127.0.0.1:{}", repo.display())])
         .args(["-o", &format!("sftp.command={ssh}")])
         .arg("--password-file")

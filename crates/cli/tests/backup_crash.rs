@@ -22,24 +22,6 @@ use common::*;
 
 use berth_testkit::BOX_10;
 
-fn restic_check(repo: &Path, password_file: &Path) {
-    let out = Command::new("restic")
-        .arg("-r")
-        .arg(repo)
-        .arg("--password-file")
-        .arg(password_file)
-        .args(["--no-cache", "check"])
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("this test checks the repository with restic: apt install restic ({e})")
-        });
-    assert!(
-        out.status.success(),
-        "restic check after the crash: {}",
-        text(&out)
-    );
-}
-
 /// `berth ARGS…` started in the background (it follows the operation).
 fn berth_spawn(home: &Path, args: &[&str]) -> Child {
     Command::new(env!("CARGO_BIN_EXE_berth"))
@@ -195,11 +177,11 @@ fn kill_9_during_a_backup_and_during_a_restore_leaves_the_app_and_repository_con
         "no local copy left: {:?}",
         local_copies(&home, &app)
     );
-    restic_check(&repo, &password_file);
+    restic_run(&repo, &password_file, &["check"]);
     let report = json(&berth_ok(&home, &["backup", "run", &app, "--json"]));
     let backup = report["backup"]["shortId"].as_str().unwrap().to_string();
     assert!(running(&container));
-    restic_check(&repo, &password_file);
+    restic_run(&repo, &password_file, &["check"]);
 
     // The data changes after the backup: the state "before the restore".
     let backed_up = sha256(&big);

@@ -22,22 +22,6 @@ use common::*;
 
 use berth_testkit::BOX_10;
 
-fn restic(repo: &Path, password_file: &Path, args: &[&str]) -> String {
-    let out = Command::new("restic")
-        .arg("-r")
-        .arg(repo)
-        .arg("--password-file")
-        .arg(password_file)
-        .arg("--no-cache")
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("this test reads the backup with restic ({e}): apt install restic (scripts/setup installs it)")
-        });
-    assert!(out.status.success(), "restic {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
 /// The test image: the busybox test image plus Debian's sqlite3 and the
 /// libraries it loads, pushed to the local registry; removed when dropped.
 struct SqliteImage(String);
@@ -341,7 +325,7 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
 
     // The dump, read from the repository without Berth.
     let out = home.join("restic-out");
-    restic(
+    restic_run(
         &repo,
         &password_file,
         &["restore", &id, "--target", out.to_str().unwrap()],
@@ -464,7 +448,7 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
     assert_eq!(with["consistency"], "dump", "{with}");
     let with_id = with["backup"]["shortId"].as_str().unwrap().to_string();
     let out2 = home.join("restic-out-shares");
-    restic(
+    restic_run(
         &repo,
         &password_file,
         &["restore", &with_id, "--target", out2.to_str().unwrap()],
@@ -531,5 +515,5 @@ fn a_database_is_backed_up_by_its_dump_without_downtime_and_restored_whole() {
     assert!(stopped["dump"].is_null(), "{stopped}");
     let copy = home.join("backup").join("copies").join(&app);
     assert!(!copy.join("dumps").exists(), "no stale dump kept");
-    restic(&repo, &password_file, &["check"]);
+    restic_run(&repo, &password_file, &["check"]);
 }

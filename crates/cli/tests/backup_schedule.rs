@@ -7,38 +7,13 @@
 //! status shows that failure. (The 24-hour warning needs a day to pass: the
 //! schedule's unit tests cover it with a fixed clock.)
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 mod common;
 use common::*;
 
 use berth_testkit::BOX_10;
-
-/// Debian's restic, or a failing test saying how to get it.
-fn restic() -> PathBuf {
-    match Command::new("restic").arg("version").output() {
-        Ok(out) if out.status.success() => PathBuf::from("restic"),
-        _ => panic!(
-            "this test checks Berth's repository with restic: apt install restic (scripts/setup installs it)"
-        ),
-    }
-}
-
-fn restic_run(repo: &Path, password_file: &Path, args: &[&str]) -> String {
-    let out = Command::new(restic())
-        .arg("-r")
-        .arg(repo)
-        .arg("--password-file")
-        .arg(password_file)
-        .arg("--no-cache")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "restic {args:?}: {}", text(&out));
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -105,7 +80,7 @@ fn backups_of(home: &Path, app: &str) -> Vec<serde_json::Value> {
 #[test]
 fn a_scheduled_backup_runs_at_its_time_retention_keeps_one_a_day_and_a_failure_shows() {
     require_testbed();
-    restic();
+    require_restic();
     let app = format!("sched{}", std::process::id());
     let _cleanup = AppCleanup::new(&app);
     let home = TempHome::new(&format!("backup-schedule-{app}"));

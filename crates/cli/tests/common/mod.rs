@@ -186,3 +186,31 @@ pub fn running(container: &str) -> bool {
         .unwrap();
     String::from_utf8_lossy(&out.stdout).trim() == "true"
 }
+
+/// Debian's restic run on a repository Berth wrote (`restic -r REPO
+/// --password-file FILE --no-cache ARGS…`); its output, or a failing test
+/// saying what went wrong, or how to get restic.
+pub fn restic_run(repo: &Path, password_file: &Path, args: &[&str]) -> String {
+    let out = Command::new("restic")
+        .arg("-r")
+        .arg(repo)
+        .arg("--password-file")
+        .arg(password_file)
+        .arg("--no-cache")
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("this test reads Berth's backups with restic ({e}): apt install restic (scripts/setup installs it)")
+        });
+    assert!(out.status.success(), "restic {args:?}: {}", text(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Fails the test at once, saying how to get it, when restic is missing.
+pub fn require_restic() {
+    let found = Command::new("restic").arg("version").output();
+    assert!(
+        found.is_ok_and(|o| o.status.success()),
+        "this test reads Berth's backups with restic: apt install restic (scripts/setup installs it)"
+    );
+}
