@@ -73,13 +73,7 @@ impl Apps {
                 known: Vec::new(),
             })?;
         let after = self.give_shares(app, &meta.shares, &meta.main.service, choices)?;
-        let current = self.load_rendered(app)?;
-        let running = self.engine.status(app).await?.iter().any(|s| s.is_up());
-        let previous =
-            std::fs::read_to_string(self.compose_file(app)).map_err(|cause| Error::Read {
-                path: self.compose_file(app),
-                cause,
-            })?;
+        let (current, previous, running) = self.rerender_base(app).await?;
         let plan = SharesPlan {
             app: app.to_string(),
             before: recorded_shares(&current),
@@ -88,15 +82,34 @@ impl Apps {
             running,
             host_port: None,
         };
-        // Rendered now, into memory: a refusal comes before anything is touched.
-        self.render_shares(&plan)?;
+        let op = self.journal_rerender("shares", &plan)?;
+        Ok((op, plan))
+    }
+
+    /// What a re-render of `app` starts from: its rendered project, its
+    /// compose file's text (to put back) and whether it runs.
+    async fn rerender_base(&self, app: &str) -> Result<(crate::compose::Project, String, bool)> {
+        let current = self.load_rendered(app)?;
+        let running = self.engine.status(app).await?.iter().any(|s| s.is_up());
+        let previous =
+            std::fs::read_to_string(self.compose_file(app)).map_err(|cause| Error::Read {
+                path: self.compose_file(app),
+                cause,
+            })?;
+        Ok((current, previous, running))
+    }
+
+    /// Renders `plan` into memory, so a refusal comes before anything is
+    /// touched, then journals it as operation `kind`.
+    fn journal_rerender(&self, kind: &str, plan: &SharesPlan) -> Result<i64> {
+        self.render_shares(plan)?;
         let op = self.db.begin_operation(
-            app,
-            "shares",
-            &serde_json::to_string(&plan).expect("plans serialize"),
+            &plan.app,
+            kind,
+            &serde_json::to_string(plan).expect("plans serialize"),
         )?;
         self.boundary();
-        Ok((op, plan))
+        Ok(op)
     }
 
     /// Checks and journals publishing `app`'s main web port on the host
@@ -106,13 +119,7 @@ impl Apps {
     /// [`Apps::run_shares`].
     pub async fn begin_host_port(&self, app: &str, on: bool) -> Result<(i64, SharesPlan)> {
         let record = self.installed_record(app)?;
-        let current = self.load_rendered(app)?;
-        let running = self.engine.status(app).await?.iter().any(|s| s.is_up());
-        let previous =
-            std::fs::read_to_string(self.compose_file(app)).map_err(|cause| Error::Read {
-                path: self.compose_file(app),
-                cause,
-            })?;
+        let (current, previous, running) = self.rerender_base(app).await?;
         let shares = recorded_shares(&current);
         let plan = SharesPlan {
             app: app.to_string(),
@@ -125,13 +132,7 @@ impl Apps {
                 after: on,
             }),
         };
-        self.render_shares(&plan)?;
-        let op = self.db.begin_operation(
-            app,
-            "host_port",
-            &serde_json::to_string(&plan).expect("plans serialize"),
-        )?;
-        self.boundary();
+        let op = self.journal_rerender("host_port", &plan)?;
         Ok((op, plan))
     }
 
