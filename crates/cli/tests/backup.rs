@@ -45,15 +45,9 @@ fn an_app_is_backed_up_destroyed_restored_byte_identical_and_restic_reads_it() {
             &format!("head -c 4000000 /dev/urandom > '{}'", data_file.display()),
         ],
     );
-    run(
-        "docker",
-        &[
-            "exec",
-            &container,
-            "sh",
-            "-c",
-            "mkdir -p /db/sub && head -c 3000000 /dev/urandom > /db/sub/vol.bin",
-        ],
+    sh_in(
+        &container,
+        "mkdir -p /db/sub && head -c 3000000 /dev/urandom > /db/sub/vol.bin",
     );
     let data_sum = sha256(&data_file);
     let vol_sum = sha256_in(&container, "/db/sub/vol.bin");
@@ -120,15 +114,9 @@ fn an_app_is_backed_up_destroyed_restored_byte_identical_and_restic_reads_it() {
 
     // Destroy the data: the file removed, the volume's file overwritten.
     std::fs::remove_file(&data_file).unwrap();
-    run(
-        "docker",
-        &[
-            "exec",
-            &container,
-            "sh",
-            "-c",
-            "echo ruined > /db/sub/vol.bin && echo new > /db/stray",
-        ],
+    sh_in(
+        &container,
+        "echo ruined > /db/sub/vol.bin && echo new > /db/stray",
     );
 
     // A backup id that is not one: refused clearly.
@@ -311,16 +299,7 @@ fn an_app_is_backed_up_to_an_sftp_server_and_restored_and_a_changed_host_key_is_
             &format!("head -c 3000000 /dev/urandom > '{}'", data_file.display()),
         ],
     );
-    run(
-        "docker",
-        &[
-            "exec",
-            &container,
-            "sh",
-            "-c",
-            "head -c 2000000 /dev/urandom > /db/vol.bin",
-        ],
-    );
+    sh_in(&container, "head -c 2000000 /dev/urandom > /db/vol.bin");
     let data_sum = sha256(&data_file);
     let vol_sum = sha256_in(&container, "/db/vol.bin");
 
@@ -373,10 +352,7 @@ fn an_app_is_backed_up_to_an_sftp_server_and_restored_and_a_changed_host_key_is_
     assert!(stray.stdout.is_empty(), "{}", text(&stray));
 
     std::fs::remove_file(&data_file).unwrap();
-    run(
-        "docker",
-        &["exec", &container, "sh", "-c", "echo ruined > /db/vol.bin"],
-    );
+    sh_in(&container, "echo ruined > /db/vol.bin");
     let restored = text(&berth_ok(&home, &["restore", &app, &id]));
     assert!(restored.contains("done"), "{restored}");
     assert_eq!(sha256(&data_file), data_sum, "the data folder's file");

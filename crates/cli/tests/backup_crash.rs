@@ -147,16 +147,7 @@ fn kill_9_during_a_backup_and_during_a_restore_leaves_the_app_and_repository_con
     let data = home.join("apps").join(&app).join("data");
     let big = data.join("big.bin");
     random_file(&big, 200);
-    run(
-        "docker",
-        &[
-            "exec",
-            &container,
-            "sh",
-            "-c",
-            "head -c 2000000 /dev/urandom > /db/vol.bin",
-        ],
-    );
+    sh_in(&container, "head -c 2000000 /dev/urandom > /db/vol.bin");
     let repo = home.join("target");
     berth_ok(
         &home,
@@ -187,10 +178,7 @@ fn kill_9_during_a_backup_and_during_a_restore_leaves_the_app_and_repository_con
     let backed_up = sha256(&big);
     random_file(&big, 200);
     std::fs::write(data.join("later.txt"), "written after the backup").unwrap();
-    run(
-        "docker",
-        &["exec", &container, "sh", "-c", "echo later > /db/vol.bin"],
-    );
+    sh_in(&container, "echo later > /db/vol.bin");
     let before = sha256(&big);
     let before_vol = sha256_in(&container, "/db/vol.bin");
     assert_ne!(before, backed_up);

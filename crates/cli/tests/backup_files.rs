@@ -46,15 +46,9 @@ fn single_files_are_browsed_and_put_back_while_the_app_runs_and_never_outside_it
     std::fs::create_dir_all(&notes).unwrap();
     std::fs::write(notes.join("a.txt"), "one").unwrap();
     std::fs::write(notes.join("b.txt"), "bee").unwrap();
-    run(
-        "docker",
-        &[
-            "exec",
-            &container,
-            "sh",
-            "-c",
-            "mkdir -p /db/conf && echo vol > /db/conf/x.ini && chown 1234:1234 /db/conf/x.ini",
-        ],
+    sh_in(
+        &container,
+        "mkdir -p /db/conf && echo vol > /db/conf/x.ini && chown 1234:1234 /db/conf/x.ini",
     );
     let repo = home.join("target");
     berth_ok(
@@ -108,16 +102,7 @@ fn single_files_are_browsed_and_put_back_while_the_app_runs_and_never_outside_it
     // The files change after the backup.
     std::fs::write(notes.join("a.txt"), "two").unwrap();
     std::fs::remove_file(notes.join("b.txt")).unwrap();
-    run(
-        "docker",
-        &[
-            "exec",
-            &container,
-            "sh",
-            "-c",
-            "echo ruined > /db/conf/x.ini",
-        ],
-    );
+    sh_in(&container, "echo ruined > /db/conf/x.ini");
 
     // One file back: the other stays as it is, the replaced one is kept.
     let one = json(&berth_ok(

@@ -93,16 +93,7 @@ fn an_app_backed_up_on_one_berth_is_restored_on_a_fresh_one_with_the_same_image_
             ),
         ],
     );
-    run(
-        "docker",
-        &[
-            "exec",
-            &container,
-            "sh",
-            "-c",
-            "head -c 3000000 /dev/urandom > /db/vol.bin",
-        ],
-    );
+    sh_in(&container, "head -c 3000000 /dev/urandom > /db/vol.bin");
     let data_sum = sha256(&data_a.join("sub/blob.bin"));
     let vol_sum = sha256_in(&container, "/db/vol.bin");
 

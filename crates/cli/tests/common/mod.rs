@@ -178,6 +178,11 @@ pub fn sha256_in(container: &str, path: &str) -> String {
     out.split_whitespace().next().unwrap().to_string()
 }
 
+/// `sh -c SCRIPT` run in a container; its output.
+pub fn sh_in(container: &str, script: &str) -> String {
+    run("docker", &["exec", container, "sh", "-c", script])
+}
+
 /// Whether a container runs.
 pub fn running(container: &str) -> bool {
     let out = std::process::Command::new("docker")
