@@ -53,9 +53,16 @@ fn upstream_answer(query: &[u8], asked: &AtomicUsize) -> Option<Vec<u8>> {
 /// the questions it gets.
 fn start_upstream() -> (SocketAddr, Arc<AtomicUsize>) {
     let asked = Arc::new(AtomicUsize::new(0));
-    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-    let addr = udp.local_addr().unwrap();
-    let tcp = TcpListener::bind(addr).unwrap();
+    // The kernel picks a free UDP port; the same number may be taken on TCP
+    // (an outgoing connection's ephemeral port), so try a few.
+    let (udp, tcp, addr) = (0..50)
+        .find_map(|_| {
+            let udp = UdpSocket::bind("127.0.0.1:0").ok()?;
+            let addr = udp.local_addr().ok()?;
+            let tcp = TcpListener::bind(addr).ok()?;
+            Some((udp, tcp, addr))
+        })
+        .expect("no port free on both UDP and TCP on 127.0.0.1 after 50 tries");
     let counter = asked.clone();
     std::thread::spawn(move || {
         let mut buf = [0u8; 4096];
