@@ -2,7 +2,8 @@
 //! default when the proxy listens): an `mdns-sd` responder that answers
 //! A/AAAA queries for `berth-<server>.local` and `<app>-<server>.local`
 //! with this server's address on the interface the query came in on, and
-//! offers each name as an `_http._tcp` service on the proxy's port. Which
+//! offers each app once as an `_http._tcp` service on the proxy's port (its
+//! flat name; the `<app>.<server>.local` form answers only for its address). Which
 //! names and which interfaces is the engine's ([`berth_engine::proxy::announce`]);
 //! this module owns the responder and keeps it in step with the installed
 //! apps.
@@ -18,6 +19,10 @@ use berth_engine::service::Service;
 use mdns_sd::{DaemonEvent, IfKind, IfPredicate, ServiceDaemon, ServiceInfo};
 
 const SERVICE_TYPE: &str = "_http._tcp.local.";
+/// The type under which the names that are not listed as web pages are
+/// registered (mdns-sd answers a host name's address only for a service):
+/// no browser or phone lists it, so no app shows up twice.
+const ALIAS_TYPE: &str = "_berth-alias._tcp.local.";
 const PORT: u16 = 5353;
 
 /// The responder and what it announces now (instance → its full name).
@@ -138,8 +143,13 @@ impl Announcer {
     }
 
     fn register(&self, name: &Announced) -> Result<String, mdns_sd::Error> {
+        let kind = if name.browsable {
+            SERVICE_TYPE
+        } else {
+            ALIAS_TYPE
+        };
         let info = ServiceInfo::new(
-            SERVICE_TYPE,
+            kind,
             &name.instance,
             &format!("{}.", name.host),
             (),

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use hickory_proto::op::{Message, Query};
-use hickory_proto::rr::{Name, RData, RecordType};
+use hickory_proto::rr::{Name, RData, Record, RecordType};
 
 const IMAGE: &str = "127.0.0.1:5000/berth-test/box:1.0";
 
@@ -82,6 +82,32 @@ impl Lan {
     /// a half, asked from inside the namespace (a thread that joined it,
     /// with its own socket there), as (name, TTL, address).
     fn ask(&self, name: &str) -> Vec<(String, u32, Ipv4Addr)> {
+        self.query(name, RecordType::A)
+            .into_iter()
+            .filter_map(|record| match record.data {
+                RData::A(a) => Some((record.name.to_ascii(), record.ttl, a.0)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// What a browser's or a phone's list of local web pages shows: the
+    /// `_http._tcp` instances answered to a PTR query.
+    fn browse(&self) -> Vec<String> {
+        let mut found: Vec<String> = self
+            .query("_http._tcp.local", RecordType::PTR)
+            .into_iter()
+            .filter_map(|record| match record.data {
+                RData::PTR(ptr) => Some(ptr.0.to_ascii()),
+                _ => None,
+            })
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// Every answer record to a one-shot mDNS query from inside the namespace.
+    fn query(&self, name: &str, kind: RecordType) -> Vec<Record> {
         let netns = format!("/run/netns/{}", self.netns);
         let name = name.to_string();
         std::thread::spawn(move || {
@@ -92,7 +118,7 @@ impl Lan {
             let mut query = Message::query();
             query.add_query(Query::query(
                 Name::from_ascii(format!("{name}.")).unwrap(),
-                RecordType::A,
+                kind,
             ));
             // From a port other than 5353: a one-shot ("legacy") query, answered
             // straight to this socket (RFC 6762 §6.7).
@@ -113,11 +139,7 @@ impl Lan {
                 let Ok(reply) = Message::from_vec(&buf[..n]) else {
                     continue;
                 };
-                for record in reply.answers {
-                    if let RData::A(a) = record.data {
-                        found.push((record.name.to_ascii(), record.ttl, a.0));
-                    }
-                }
+                found.extend(reply.answers);
             }
             found
         })
@@ -269,6 +291,17 @@ fn the_proxys_names_are_answered_over_mdns_on_the_lan() {
         Duration::from_secs(10),
         "answered with the host end's address only",
         |found| only_ours(found, &multi),
+    );
+    // Listed once as a web page, under its flat name: the other form only
+    // answers for its address.
+    let listed = lan.browse();
+    assert_eq!(
+        listed
+            .iter()
+            .filter(|instance| instance.starts_with(app))
+            .collect::<Vec<_>>(),
+        [&format!("{app}-{server}._http._tcp.local.")],
+        "the app's _http._tcp instances; all listed: {listed:?}"
     );
 
     berth_ok(&home, &["uninstall", app]);

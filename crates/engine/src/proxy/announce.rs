@@ -39,7 +39,7 @@ pub fn web_apps(apps: &Apps) -> Result<Vec<String>> {
         .collect())
 }
 
-/// A host name to announce, and the `_http._tcp` instance that carries it.
+/// A host name to announce, and the service instance that carries it.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Announced {
     /// `jellyfin-myserver.local` (no final dot).
@@ -47,6 +47,10 @@ pub struct Announced {
     /// The service instance's name, unique per host: the host's first
     /// label(s) (`jellyfin-myserver`, `jellyfin.myserver`).
     pub instance: String,
+    /// Offered as a web page (`_http._tcp`, what a browser's or a phone's
+    /// list of local sites shows): one per app, its flat name. The other
+    /// form only answers for its address, so the list shows no app twice.
+    pub browsable: bool,
 }
 
 impl Names {
@@ -70,6 +74,7 @@ impl Names {
             })
             .filter(|host| host.split('.').all(valid_label))
             .map(|name| Announced {
+                browsable: !name.ends_with(".local"),
                 host: if name.ends_with(".local") {
                     name.clone()
                 } else {
@@ -109,7 +114,10 @@ mod tests {
         names
             .announced(&apps)
             .into_iter()
-            .map(|a| format!("{} {}", a.host, a.instance))
+            .map(|a| {
+                let list = if a.browsable { " (listed)" } else { "" };
+                format!("{} {}{list}", a.host, a.instance)
+            })
             .collect()
     }
 
@@ -119,11 +127,11 @@ mod tests {
         assert_eq!(
             hosts(&names, &["jellyfin", "my-wiki"]),
             [
-                "berth-myserver.local berth-myserver",
+                "berth-myserver.local berth-myserver (listed)",
                 "berth.myserver.local berth.myserver",
-                "jellyfin-myserver.local jellyfin-myserver",
+                "jellyfin-myserver.local jellyfin-myserver (listed)",
                 "jellyfin.myserver.local jellyfin.myserver",
-                "my-wiki-myserver.local my-wiki-myserver",
+                "my-wiki-myserver.local my-wiki-myserver (listed)",
                 "my-wiki.myserver.local my-wiki.myserver",
             ]
         );
@@ -134,11 +142,14 @@ mod tests {
         let names = Names::new("home.arpa", "box");
         assert_eq!(
             hosts(&names, &["wiki"]),
-            ["berth-box.local berth-box", "wiki-box.local wiki-box"]
+            [
+                "berth-box.local berth-box (listed)",
+                "wiki-box.local wiki-box (listed)"
+            ]
         );
         // `local` alone is no domain of ours to name apps under in mDNS.
         let names = Names::new("local", "box");
-        assert_eq!(hosts(&names, &[]), ["berth-box.local berth-box"]);
+        assert_eq!(hosts(&names, &[]), ["berth-box.local berth-box (listed)"]);
     }
 
     #[test]
@@ -147,7 +158,10 @@ mod tests {
         let long = "a".repeat(60);
         assert_eq!(
             hosts(&names, &["my_app", &long, "ok"]),
-            ["berth-box.local berth-box", "ok-box.local ok-box"]
+            [
+                "berth-box.local berth-box (listed)",
+                "ok-box.local ok-box (listed)"
+            ]
         );
     }
 
