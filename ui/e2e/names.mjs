@@ -4,7 +4,8 @@
 // and Berth's local CA trusted by Chromium the way a Linux desktop trusts it
 // (its NSS database, by certutil; no certificate error is ignored): an app installed
 // with a name is opened from its page by that name; renamed on the page, it
-// opens by the new name; with "Require Berth login" on, opening it in a
+// opens by the new name; its port number taken off the host with the page's
+// box, it still opens by name; with "Require Berth login" on, opening it in a
 // browser that is not logged in at Berth's name goes through Berth's login
 // at berth.home.test and lands on the app. Run on its own
 // (`node e2e/names.mjs`, about a minute) or after flow.mjs (`npm run e2e`).
@@ -150,6 +151,27 @@ try {
   if (app.url() !== `https://shelf.${DOMAIN}:${port}/`) fail(`after the rename Open went to ${app.url()}`);
   await app.getByRole("heading", { name: "The pages app, by name" }).waitFor();
   await app.close();
+
+  // Its port number taken off the host with the page's box: it is no longer
+  // reached at the port, still opens by name; ticked again, the port is back.
+  const status = () => JSON.parse(execFileSync(berth, ["--home", home, "status", APP, "--json"]).toString());
+  const atPort = () => fetch("http://127.0.0.1:18531/").then((r) => r.ok, () => false);
+  const hostPort = page.getByLabel("Also open it at a port number");
+  if (!(await hostPort.isChecked())) fail("the host port box is not ticked for an app installed with a port");
+  if (!(await atPort())) fail("the app does not answer at its host port 18531");
+  await hostPort.click();
+  await until("the host port to be off", () => status().hostPort === false, 60);
+  await until("the box to be unticked", async () => !(await hostPort.isChecked()), 20);
+  if (await atPort()) fail("the app still answers at its host port after the box was unticked");
+  await shot(page, "host-port-off");
+  app = await open(context, page);
+  if (app.url() !== `https://shelf.${DOMAIN}:${port}/`) fail(`without a host port Open went to ${app.url()}`);
+  await app.getByRole("heading", { name: "The pages app, by name" }).waitFor();
+  await app.close();
+  await hostPort.click();
+  await until("the host port to be on", () => status().hostPort === true, 60);
+  await until("the box to be ticked", () => hostPort.isChecked(), 20);
+  await until("the app at its host port again", atPort, 20);
 
   // The login gate: on, a browser not logged in at Berth's name is asked to
   // log in there first, then lands on the app.

@@ -102,6 +102,8 @@ fn apps_answer_by_their_names_and_the_gate_lets_only_berth_users_in() {
         &[
             ("BERTH_PROXY_LISTEN", "127.0.0.1:0"),
             ("BERTH_PROXY_DOMAIN", DOMAIN),
+            // The update that never answers is given up on after this.
+            ("BERTH_UPDATE_TIMEOUT_SECS", "15"),
         ],
     );
     let proxy = proxy_addr(&home);
@@ -510,5 +512,36 @@ fn no_host_port(home: &Path, proxy: SocketAddr) {
     assert!(!published.contains("80/tcp"), "{published}");
     assert!(published.contains("1883/tcp"), "{published}");
     assert_eq!(info["openPort"], serde_json::Value::Null, "{info}");
+    assert_eq!(page(&http), (200, "quiet page\n".to_string()));
+
+    // Updates are gated on the app answering on its own network (there is
+    // no host port to ask): a version whose page does not answer is put
+    // back, one whose page does goes in, and neither publishes the port.
+    let update = |text: &str, file: &str| {
+        let path = home.join(file);
+        std::fs::write(&path, text).unwrap();
+        berth(home, &["update", app, "--compose", path.to_str().unwrap()])
+    };
+    let silent = compose.replace("httpd -f -p 80 -h /www & wait", "sleep 3600 & wait");
+    assert_ne!(silent, compose);
+    let out = update(&silent, "quiet-silent.yml");
+    let said = text(&out);
+    assert!(
+        !out.status.success(),
+        "a version that does not answer went in: {said}"
+    );
+    assert!(
+        said.contains("did not answer on port 80"),
+        "the gate asked the container's port 80: {said}"
+    );
+    assert_eq!(page(&http), (200, "quiet page\n".to_string()));
+    let answering = compose.replace("-h /www &", "-h /www -v &");
+    assert_ne!(answering, compose);
+    let out = update(&answering, "quiet-v2.yml");
+    assert!(out.status.success(), "{}", text(&out));
+    let info = status();
+    assert_eq!(info["hostPort"], false, "{info}");
+    let container = info["services"][0]["container"].as_str().unwrap();
+    assert!(!docker_ports(container).contains("80/tcp"));
     assert_eq!(page(&http), (200, "quiet page\n".to_string()));
 }
