@@ -338,7 +338,7 @@ impl Owner {
                                 self.service.set_acme(Some(acme.clone()));
                                 tokio::spawn(crate::acme::keep(acme));
                             }
-                            Some((listener, Arc::new(certificates).server_config()?, authority))
+                            Some((listener, Arc::new(certificates), authority))
                         }
                     },
                     None => {
@@ -406,17 +406,17 @@ impl Owner {
             let proxy = crate::proxy::Proxy::new(self.service.clone(), options.names, router, gate);
             if let (Some(listener), Some(bound)) = (proxy_listener, http_bound) {
                 std::fs::write(self.home.join(PROXY_ADDR_FILE), bound.to_string())?;
-                tokio::spawn(crate::proxy::serve_proxy(proxy.clone(), listener));
+                crate::proxy::serve_proxy(proxy.clone(), listener)?;
                 web.proxy = Some(bound);
             }
-            if let (Some((listener, config, authority)), Some(bound)) = (tls, tls_bound) {
+            if let (Some((listener, certificates, authority)), Some(bound)) = (tls, tls_bound) {
                 std::fs::write(self.home.join(PROXY_TLS_ADDR_FILE), bound.to_string())?;
                 eprintln!(
                     "berth: HTTPS certificates from the local CA {} (SHA-256 {}); devices trust it once (see /ca.crt)",
                     authority.cert_path().display(),
                     authority.fingerprint()
                 );
-                tokio::spawn(crate::proxy::serve_proxy_tls(proxy, listener, config));
+                crate::proxy::serve_proxy_tls(proxy, listener, certificates)?;
                 web.proxy_tls = Some(bound);
             }
         }

@@ -419,6 +419,26 @@ fn https_by_name(home: &Path, tls: SocketAddr, [alpha, beta, echo, berth]: [&str
     // A WebSocket over TLS (HTTP/1.1 by ALPN).
     websocket_echoes_on(tls_stream(&ca, tls, echo).unwrap(), echo);
 
+    // A request for another name than the handshake's (whose certificate
+    // does not cover it) is misdirected: 421, so a client asks again on a
+    // connection of its own; neither app nor Berth sees it.
+    for other in [beta, berth] {
+        let mut stream = tls_stream(&ca, tls, alpha).unwrap();
+        write!(
+            stream,
+            "GET /api/health HTTP/1.1\r\nHost: {other}:{port}\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut answer = Vec::new();
+        // The answer ends with the connection (with or without close_notify).
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with("HTTP/1.1 421"),
+            "a request for {other} over {alpha}'s connection: {answer}"
+        );
+    }
+
     // No certificate for a name not ours (or not a host name), so no handshake.
     for name in ["evil.test", "a.b.home.test"] {
         let refused = client.get(url(name, "/")).send();

@@ -21,6 +21,7 @@ use axum::extract::ConnectInfo;
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use axum::http::{Request, Response, StatusCode, Uri, Version};
 use axum::Router;
+use berth_engine::proxy::tls::Certificates;
 use berth_engine::proxy::{AppsByName, Destination, Names, Route, Routes};
 use berth_engine::service::Service;
 use hyper::body::Incoming;
@@ -30,7 +31,11 @@ use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use tower::ServiceExt;
 
 use crate::auth::{COOKIE, KEY_HEADER};
+use crate::error::ApiError;
 use crate::gate::{self, Gate, GATE_COOKIE, GATE_PAGE, GATE_PATH};
+use upstream::{BoxError, Kept};
+
+mod upstream;
 
 /// How long a found route is trusted before the engine is asked again.
 const ROUTE_KEEP: Duration = Duration::from_secs(2);
@@ -70,30 +75,38 @@ pub(crate) struct Proxy {
     gate: Arc<Gate>,
     /// Requests came over TLS (`X-Forwarded-Proto: https`; the gate's cookie is then `Secure`).
     https: bool,
+    /// The daemon's runtime: Berth's own pages and the engine look-ups
+    /// run there, not on the proxy's workers.
+    main: tokio::runtime::Handle,
+    /// Over TLS: the certificates, which say whether a request's name may
+    /// come on a connection made for another.
+    certificates: Option<Arc<Certificates>>,
 }
 
 impl Proxy {
     /// A proxy answering to `names`, serving Berth's own names with `berth`.
+    /// Called on the daemon's runtime.
     pub(crate) fn new(service: Arc<Service>, names: Names, berth: Router, gate: Arc<Gate>) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        connector.set_nodelay(true);
         Proxy {
             service,
             names: Arc::new(names),
             routes: Arc::new(Routes::new(ROUTE_KEEP)),
             apps: Arc::default(),
             berth,
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: client(),
             gate,
             https: false,
+            main: tokio::runtime::Handle::current(),
+            certificates: None,
         }
     }
 
-    /// The same proxy (routes, client), for requests that came over TLS.
-    pub(crate) fn over_tls(&self) -> Self {
+    /// The same proxy (names, routes) for one worker, with its own pool
+    /// of connections to the apps, kept on the worker's thread.
+    fn for_worker(&self, https: bool) -> Self {
         Proxy {
-            https: true,
+            client: client(),
+            https,
             ..self.clone()
         }
     }
@@ -109,9 +122,23 @@ impl Proxy {
     async fn handle(
         self: Arc<Self>,
         peer: SocketAddr,
+        sni: Option<&str>,
+        kept: &Kept,
         request: Request<Incoming>,
     ) -> Response<Body> {
         let host = host_of(&request);
+        if let (Some(sni), Some(certificates)) = (sni, &self.certificates) {
+            let name = host
+                .rsplit_once(':')
+                .map_or(host.as_str(), |(name, _)| name);
+            if !certificates.covers_both(sni, name) {
+                return page(
+                    StatusCode::MISDIRECTED_REQUEST,
+                    "Wrong connection",
+                    format!("This connection is for {sni}, not {name}: ask again on a connection of its own."),
+                );
+            }
+        }
         match self.names.destination(&host) {
             Destination::Foreign => page(
                 StatusCode::MISDIRECTED_REQUEST,
@@ -123,7 +150,7 @@ impl Proxy {
             ),
             Destination::NoSuchName => no_such_app(&self.names),
             Destination::Berth => self.serve_berth(peer, host, request).await,
-            Destination::App(app) => self.serve_app(peer, host, &app, request).await,
+            Destination::App(app) => self.serve_app(peer, host, &app, kept, request).await,
         }
     }
 
@@ -147,9 +174,15 @@ impl Proxy {
                 .insert("x-forwarded-proto", HeaderValue::from_static("https"));
         }
         request.extensions_mut().insert(ConnectInfo(peer));
-        match self.berth.clone().oneshot(request).await {
-            Ok(response) => response,
-            Err(never) => match never {},
+        let berth = self.berth.clone();
+        match self.main.spawn(berth.oneshot(request)).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(never)) => match never {},
+            Err(e) => page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Berth failed",
+                format!("Berth failed to answer this request: {e}"),
+            ),
         }
     }
 
@@ -158,6 +191,7 @@ impl Proxy {
         peer: SocketAddr,
         host: String,
         app: &str,
+        kept: &Kept,
         request: Request<Incoming>,
     ) -> Response<Body> {
         // The name's app, as the store has it now (kept until the apps
@@ -181,7 +215,7 @@ impl Proxy {
         if record.gate && !self.passes_gate(&record.id, request.headers()) {
             return self.to_gate(&host, app, &request);
         }
-        let upstream = match self.routes.find(self.service.app_manager(), &record.id).await {
+        let upstream = match self.route(&record.id).await {
             Ok(Route::Upstream(upstream)) => upstream,
             Ok(Route::NoSuchApp) => return no_such_app(&self.names),
             Ok(Route::NoWebPort) => {
@@ -217,7 +251,7 @@ impl Proxy {
                 )
             }
         };
-        match self.forward(peer, &host, upstream, request).await {
+        match self.forward(peer, &host, upstream, kept, request).await {
             Ok(response) => response,
             Err(e) => {
                 // Recreated containers get new addresses: look again next time.
@@ -225,10 +259,31 @@ impl Proxy {
                 page(
                     StatusCode::BAD_GATEWAY,
                     "The app does not answer",
-                    format!("The app {app} did not answer at {upstream}: {}", causes(&e)),
+                    format!(
+                        "The app {app} did not answer at {upstream}: {}",
+                        causes(e.as_ref())
+                    ),
                 )
             }
         }
+    }
+
+    /// Where the app `id` answers: as kept, else asked of the engine on
+    /// the daemon's runtime (its Docker client lives there).
+    async fn route(&self, id: &str) -> berth_engine::Result<Route> {
+        if let Some(route) = self.routes.kept(id) {
+            return Ok(route);
+        }
+        let (routes, service, id) = (self.routes.clone(), self.service.clone(), id.to_string());
+        let found = self
+            .main
+            .spawn(async move { routes.find(service.app_manager(), &id).await })
+            .await;
+        found.unwrap_or_else(|e| {
+            Err(berth_engine::Error::Internal {
+                message: format!("the route look-up failed: {e}"),
+            })
+        })
     }
 
     /// Whether a request to the gated app `app` (its id) carries a gate
@@ -337,8 +392,12 @@ impl Proxy {
         peer: SocketAddr,
         host: &str,
         upstream: SocketAddr,
+        kept: &Kept,
         mut request: Request<Incoming>,
-    ) -> Result<Response<Body>, hyper_util::client::legacy::Error> {
+    ) -> Result<Response<Body>, BoxError> {
+        // One request after another (HTTP/1): on the app connection this
+        // client connection keeps; HTTP/2's streams come together: the pool.
+        let one_at_a_time = request.version() <= Version::HTTP_11;
         let upgrade = (request.version() == Version::HTTP_11)
             .then(|| upgrade_protocol(request.headers()))
             .flatten();
@@ -359,22 +418,26 @@ impl Proxy {
             // Apps make their links from the name they were asked by.
             headers.insert(header::HOST, host);
         }
-        let path = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_string();
-        parts.uri = Uri::builder()
-            .scheme("http")
-            .authority(upstream.to_string())
-            .path_and_query(path)
-            .build()
-            .expect("an address and a request's path make a URI");
+        let path = || parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        if !one_at_a_time {
+            // The pool picks the connection by the URI's authority.
+            parts.uri = Uri::builder()
+                .scheme("http")
+                .authority(upstream.to_string())
+                .path_and_query(path())
+                .build()
+                .expect("an address and a request's path make a URI");
+        } else if parts.uri.authority().is_some() {
+            // Asked in absolute form: the app gets the path (origin form).
+            parts.uri = Uri::try_from(path())?;
+        }
         parts.version = Version::HTTP_11;
-        let mut response = self
-            .client
-            .request(Request::from_parts(parts, body))
-            .await?;
+        let request = Request::from_parts(parts, body);
+        let mut response = if one_at_a_time {
+            kept.send(upstream, request).await?
+        } else {
+            self.client.request(request).await?
+        };
         let switched = response.status() == StatusCode::SWITCHING_PROTOCOLS;
         match client_side {
             Some(client_side) if switched => {
@@ -414,77 +477,138 @@ fn server() -> Server {
     Arc::new(server)
 }
 
-/// Serves one client connection (clear or TLS) with `proxy`.
-async fn serve_connection<I>(server: Server, proxy: Arc<Proxy>, peer: SocketAddr, io: I)
-where
+/// A client for the apps' upstreams (connections kept alive and reused).
+fn client() -> Client<HttpConnector, Incoming> {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    connector.set_nodelay(true);
+    Client::builder(TokioExecutor::new()).build(connector)
+}
+
+/// Serves one client connection (clear, or TLS whose handshake asked for
+/// `sni`) with `proxy`.
+async fn serve_connection<I>(
+    server: Server,
+    proxy: Arc<Proxy>,
+    peer: SocketAddr,
+    sni: Option<Arc<str>>,
+    io: I,
+) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let kept = Arc::new(Kept::default());
     let service = hyper::service::service_fn(move |request| {
-        let proxy = proxy.clone();
-        async move { Ok::<_, Infallible>(proxy.handle(peer, request).await) }
+        let (proxy, sni, kept) = (proxy.clone(), sni.clone(), kept.clone());
+        async move { Ok::<_, Infallible>(proxy.handle(peer, sni.as_deref(), &kept, request).await) }
     });
     let _ = server
         .serve_connection_with_upgrades(TokioIo::new(io), service)
         .await;
 }
 
-/// Serves the proxy over TLS on `listener` until the process ends: the
-/// certificate is chosen by the name the client asks for (SNI), HTTP/2 or
-/// HTTP/1.1 by ALPN.
-pub(crate) async fn serve_proxy_tls(
-    proxy: Proxy,
+/// Runs `serve` on one thread per core, each with its own single-threaded
+/// runtime accepting on `listener`, as nginx runs one worker per core: a
+/// request, its app connection and its answer stay on one thread, with no
+/// hand-over between threads on the way.
+fn spawn_workers<F, Fut>(
+    what: &'static str,
     listener: tokio::net::TcpListener,
-    tls: Arc<rustls::ServerConfig>,
-) {
-    let acceptor = tokio_rustls::TlsAcceptor::from(tls);
-    let proxy = Arc::new(proxy.over_tls());
-    let server = server();
-    loop {
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(e) => {
-                eprintln!("berth: the HTTPS proxy cannot accept a connection: {e}");
-                tokio::time::sleep(Duration::from_millis(100)).await;
-                continue;
-            }
-        };
-        let _ = stream.set_nodelay(true);
-        let (proxy, server, acceptor) = (proxy.clone(), server.clone(), acceptor.clone());
-        tokio::spawn(async move {
-            // A name that is not ours gets no certificate: the handshake
-            // fails, and there is nothing to answer.
-            if let Ok(Ok(stream)) =
-                tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
-            {
-                serve_connection(server, proxy, peer, stream).await;
-            }
-        });
+    serve: F,
+) -> std::io::Result<()>
+where
+    F: Fn(tokio::net::TcpListener) -> Fut + Send + Clone + 'static,
+    Fut: std::future::Future<Output = ()>,
+{
+    let listener = listener.into_std()?;
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    for worker in 0..workers {
+        let listener = listener.try_clone()?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let serve = serve.clone();
+        std::thread::Builder::new()
+            .name(format!("berth-{what}-{worker}"))
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(listener) {
+                        Ok(listener) => serve(listener).await,
+                        Err(e) => eprintln!("berth: the {what} worker cannot listen: {e}"),
+                    }
+                })
+            })?;
     }
+    Ok(())
 }
 
-/// Serves the proxy on `listener` until the process ends.
-pub(crate) async fn serve_proxy(proxy: Proxy, listener: tokio::net::TcpListener) {
-    // One proxy shared by every connection and request (cloned by pointer).
-    let proxy = Arc::new(proxy);
-    let server = server();
+/// Accepts connections on `listener` until the process ends, handing each
+/// to `serve` on this thread.
+async fn accept_loop<F, Fut>(what: &str, listener: tokio::net::TcpListener, serve: F)
+where
+    F: Fn(tokio::net::TcpStream, SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(e) => {
                 // Out of file descriptors and the like: pass, do not spin.
-                eprintln!("berth: the proxy cannot accept a connection: {e}");
+                eprintln!("berth: the {what} cannot accept a connection: {e}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
                 continue;
             }
         };
         let _ = stream.set_nodelay(true);
-        tokio::spawn(serve_connection(
-            server.clone(),
-            proxy.clone(),
-            peer,
-            stream,
-        ));
+        tokio::spawn(serve(stream, peer));
     }
+}
+
+/// Serves the proxy over TLS on `listener` until the process ends: the
+/// certificate is chosen by the name the client asks for (SNI), HTTP/2 or
+/// HTTP/1.1 by ALPN.
+pub(crate) fn serve_proxy_tls(
+    proxy: Proxy,
+    listener: tokio::net::TcpListener,
+    certificates: Arc<Certificates>,
+) -> Result<(), ApiError> {
+    let acceptor = tokio_rustls::TlsAcceptor::from(certificates.clone().server_config()?);
+    let proxy = Proxy {
+        certificates: Some(certificates),
+        ..proxy
+    };
+    let serving = spawn_workers("https", listener, move |listener| {
+        let proxy = Arc::new(proxy.for_worker(true));
+        let acceptor = acceptor.clone();
+        let server = server();
+        accept_loop("HTTPS proxy", listener, move |stream, peer| {
+            let (proxy, server, acceptor) = (proxy.clone(), server.clone(), acceptor.clone());
+            async move {
+                // A name that is not ours gets no certificate: the handshake
+                // fails, and there is nothing to answer.
+                if let Ok(Ok(stream)) =
+                    tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await
+                {
+                    // What the handshake asked for, so a request for
+                    // another name on this connection can be refused.
+                    let sni = stream.get_ref().1.server_name().map(Arc::from);
+                    serve_connection(server, proxy, peer, sni, stream).await;
+                }
+            }
+        })
+    });
+    Ok(serving?)
+}
+
+/// Serves the proxy on `listener` until the process ends.
+pub(crate) fn serve_proxy(proxy: Proxy, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    spawn_workers("http", listener, move |listener| {
+        // One proxy shared by every connection of this worker.
+        let proxy = Arc::new(proxy.for_worker(false));
+        let server = server();
+        accept_loop("proxy", listener, move |stream, peer| {
+            serve_connection(server.clone(), proxy.clone(), peer, None, stream)
+        })
+    })
 }
 
 /// The name a request was sent to: its authority (HTTP/2, absolute form),

@@ -693,6 +693,17 @@ mod tests {
         assert!(acme.cert_for("example.test").is_none());
         assert!(acme.cert_for("app-box.local").is_none());
         assert!(acme.cert_for("appexample.test").is_none());
+        // The wildcard covers every app's name: a browser may ask for one
+        // app on another's connection (HTTP/2 coalescing), not for a name
+        // it does not cover.
+        let names = crate::proxy::Names::new("example.test", "box");
+        let ca_home = home.join("local-ca");
+        std::fs::create_dir_all(&ca_home).unwrap();
+        let authority = Arc::new(crate::proxy::tls::Authority::open(&ca_home, &names).unwrap());
+        let certs = crate::proxy::tls::Certificates::new(authority, names).with_acme(acme.clone());
+        assert!(certs.covers_both("app.example.test", "Other.Example.Test"));
+        assert!(!certs.covers_both("app.example.test", "app-box.local"));
+        assert!(!certs.covers_both("app.example.test", "example.test"));
         let status = acme.status();
         assert!(status.issued);
         assert_eq!(status.names, ["*.example.test", "example.test"]);

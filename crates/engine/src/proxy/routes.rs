@@ -84,6 +84,14 @@ impl Routes {
         found
     }
 
+    /// Where a request for `app` goes, if it was found less than the
+    /// table's `keep` ago (no look-up: [`Routes::find`] does that).
+    pub fn kept(&self, app: &str) -> Option<Route> {
+        let known = self.lock();
+        let known = known.get(app)?;
+        (known.at.elapsed() < self.keep).then(|| known.route.clone())
+    }
+
     /// Drops what is known of `app`: its upstream did not answer, so the
     /// next request asks the engine again.
     pub fn forget(&self, app: &str) {

@@ -456,6 +456,25 @@ impl Certificates {
         Some(leaf.key)
     }
 
+    /// Whether a connection whose handshake asked for `sni` may carry a
+    /// request for `host`: the same name, or one certificate covers both
+    /// (the ACME wildcard: a browser reuses an HTTP/2 connection for every
+    /// name its certificate covers). Anything else is misdirected (421).
+    pub fn covers_both(&self, sni: &str, host: &str) -> bool {
+        let plain = |name: &str| name.trim_end_matches('.').to_ascii_lowercase();
+        let (sni, host) = (plain(sni), plain(host));
+        if sni == host {
+            return true;
+        }
+        let Some(acme) = &self.acme else {
+            return false;
+        };
+        matches!(
+            (acme.cert_for(&sni), acme.cert_for(&host)),
+            (Some(a), Some(b)) if Arc::ptr_eq(&a, &b)
+        )
+    }
+
     /// How many names' certificates are kept.
     pub fn kept(&self) -> usize {
         self.cache.lock().unwrap_or_else(|p| p.into_inner()).len()
@@ -658,6 +677,11 @@ mod tests {
         let renewed = certs.for_name("wiki.home.test", t0 + 61 * DAY).unwrap();
         assert!(!Arc::ptr_eq(&first, &renewed));
         assert_ne!(first.cert[0], renewed.cert[0]);
+        // One local certificate covers one name: another name's request
+        // on its connection is misdirected.
+        assert!(certs.covers_both("wiki.home.test", "Wiki.Home.Test."));
+        assert!(!certs.covers_both("wiki.home.test", "berth.home.test"));
+        assert!(!certs.covers_both("wiki.home.test", "jellyfin.home.test"));
         let (_, cert) = x509_parser::parse_x509_certificate(&renewed.cert[0]).unwrap();
         assert!(
             cert.validity().not_after.timestamp() > {
