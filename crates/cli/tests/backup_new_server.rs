@@ -22,11 +22,29 @@ fn image_of(container: &str) -> String {
 }
 
 /// Removes this test's private image tags and the test's volumes.
-struct Images(String);
+/// The test's images, removed when dropped: the tag and every image with
+/// the test's label (the restore pulls by digest, which leaves an untagged
+/// copy; left behind, it holds the test image's base layers, and the
+/// engine's pull-progress test then sees nothing to download).
+struct Images {
+    tag: String,
+    label: String,
+}
 
 impl Drop for Images {
     fn drop(&mut self) {
-        let _ = Command::new("docker").args(["rmi", "-f", &self.0]).output();
+        let _ = Command::new("docker")
+            .args(["rmi", "-f", &self.tag])
+            .output();
+        let labelled = Command::new("docker")
+            .args(["images", "-q", "--filter", &format!("label={}", self.label)])
+            .output();
+        if let Ok(out) = labelled {
+            let ids = String::from_utf8_lossy(&out.stdout);
+            for id in ids.split_whitespace() {
+                let _ = Command::new("docker").args(["rmi", "-f", id]).output();
+            }
+        }
     }
 }
 
@@ -34,10 +52,15 @@ impl Drop for Images {
 fn an_app_backed_up_on_one_berth_is_restored_on_a_fresh_one_with_the_same_image_and_bytes() {
     require_testbed();
     let app = format!("bkn{}", std::process::id());
-    let _cleanup = AppCleanup::new(&app);
     // The app's own tag, on the test registry: it can be moved later.
     let image = format!("127.0.0.1:5000/berth-test/restore-{app}:1");
-    let _images = Images(image.clone());
+    let _images = Images {
+        tag: image.clone(),
+        label: format!("berth.test={app}"),
+    };
+    // Declared after the images, so dropped first: its containers go
+    // before their image is removed.
+    let _cleanup = AppCleanup::new(&app);
     // An image of its own (BOX_10 with a label), so that once removed here
     // only the registry has it.
     run("docker", &["pull", BOX_10]);

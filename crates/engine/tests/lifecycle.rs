@@ -12,7 +12,7 @@ use berth_engine::compose::{load_file, LoadOptions};
 use berth_engine::lifecycle::{DownOptions, ServiceState, UpEvent};
 use berth_engine::rewrite::{app_dir, render, PortAllocator, RenderRequest};
 use berth_testkit::{
-    connect_engine, docker_ok, engine_app, labelled, require_testbed, AppCleanup, TempHome,
+    connect_engine, docker_ok, engine_app, labelled, require_testbed, AppCleanup, TempHome, BOX_10,
     BOX_11 as IMAGE, BOX_20,
 };
 use futures_util::StreamExt;
@@ -100,10 +100,12 @@ async fn three_service_app_runs_converges_and_keeps_its_data() {
     let home = TempHome::new(&format!("e2e-{app}"));
     let fixture = engine_app("three-tier");
 
-    // Force a real pull from the registry: 1.1 and the broken 2.0, built on
-    // it, whose layers would otherwise stay.
+    // Force a real pull from the registry: 1.1, the broken 2.0 built on it,
+    // and 1.0, which shares its base layers (1.1's own layer is too small
+    // for Docker to report its download); otherwise their layers stay.
     let _ = engine_remove_image(IMAGE);
     let _ = engine_remove_image(BOX_20);
+    let _ = engine_remove_image(BOX_10);
     let (file, port) = render_app(&app, &fixture, &home);
     let options = LoadOptions {
         project_name: Some(app.clone()),
