@@ -109,6 +109,9 @@ impl Apps {
     /// in the app (only its data folder and named volumes do).
     async fn places(&self, plan: &FilesPlan) -> Result<Vec<Place>> {
         let volumes = self.engine.project_volumes(&plan.app).await?;
+        if plan.to.is_none() {
+            refuse_overlaps(&plan.paths)?;
+        }
         let mut places = Vec::new();
         for path in &plan.paths {
             let parts = backup_path(path)?;
@@ -236,7 +239,9 @@ impl Apps {
             .join("backup")
             .join("replaced")
             .join(&plan.app)
-            .join(format!("{stamp}-{short}"));
+            // The operation's own folder: two restores in one second keep
+            // apart (one's kept link must not be another's parent folder).
+            .join(format!("{stamp}-{short}-op{op}"));
         let to = plan.to.clone();
         let counts = self
             .step(op, Step::Data, progress, async {
@@ -247,6 +252,7 @@ impl Apps {
                     }
                     let mut placer = Placer {
                         keep,
+                        kept: None,
                         counts: Counts::default(),
                     };
                     for ((item, is_dir), place) in items.iter().zip(&places) {
@@ -299,6 +305,29 @@ impl Apps {
     }
 }
 
+/// Two paths of which one holds the other would put the same files back
+/// twice (and keep the first copy as replaced): one of them is asked for.
+fn refuse_overlaps(paths: &[String]) -> Result<()> {
+    let parts = paths
+        .iter()
+        .map(|p| backup_path(p))
+        .collect::<Result<Vec<_>>>()?;
+    for (i, a) in parts.iter().enumerate() {
+        for b in &parts[i + 1..] {
+            if a.starts_with(b) || b.starts_with(a) {
+                return Err(Error::BadRequest {
+                    message: format!(
+                        "{} and {} overlap: name only one of them",
+                        a.join("/"),
+                        b.join("/")
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A folder given to put files in must be absolute and new or empty, so
 /// nothing in it is overwritten.
 fn check_destination(to: &Path) -> Result<()> {
@@ -338,6 +367,8 @@ struct Counts {
 struct Placer {
     /// Where what is replaced is kept (Berth's own, root-only).
     keep: PathBuf,
+    /// `keep`, opened when the first file is kept.
+    kept: Option<Dir>,
     counts: Counts,
 }
 
@@ -460,23 +491,58 @@ impl Placer {
     }
 
     /// Keeps the file or link `name` of `parent` (at `here` in the root) in
-    /// the keep folder before it is replaced.
+    /// the keep folder before it is replaced. Resolved inside the keep
+    /// folder (a kept link is never followed) and never over an earlier
+    /// kept file: a second one of the same name is kept as `name~2`.
     fn keep_aside(&mut self, parent: &Dir, name: &OsStr, here: &Path) -> io::Result<()> {
-        let dest = self.keep.join(here);
-        fs::create_dir_all(dest.parent().expect("a file's place"))?;
+        let kept = match &mut self.kept {
+            Some(dir) => dir,
+            slot => {
+                fs::create_dir_all(&self.keep)?;
+                slot.insert(Dir::open_ambient_dir(&self.keep, ambient_authority())?)
+            }
+        };
+        let folder = match here.parent() {
+            Some(up) if !up.as_os_str().is_empty() => {
+                kept.create_dir_all(up)?;
+                kept.open_dir(up)?
+            }
+            _ => kept.try_clone()?,
+        };
         let meta = parent.symlink_metadata(name)?;
-        if meta.file_type().is_symlink() {
-            std::os::unix::fs::symlink(parent.read_link_contents(name)?, &dest)?;
-        } else if meta.is_file() {
-            let mut from = parent.open(name)?.into_std();
-            let mut to = fs::File::create(&dest)?;
-            io::copy(&mut from, &mut to)?;
-            to.set_permissions(from.metadata()?.permissions())?;
-        } else {
+        let is_link = meta.file_type().is_symlink();
+        if !is_link && !meta.is_file() {
             return Err(io::Error::other(format!(
                 "{} is neither a file nor a link on the server now",
                 here.display()
             )));
+        }
+        for n in 1.. {
+            let mut dest = name.to_os_string();
+            if n > 1 {
+                dest.push(format!("~{n}"));
+            }
+            let made = if is_link {
+                folder
+                    .symlink_contents(parent.read_link_contents(name)?, &dest)
+                    .map(|()| None)
+            } else {
+                folder
+                    .open_with(&dest, OpenOptions::new().write(true).create_new(true))
+                    .map(Some)
+            };
+            match made {
+                Ok(None) => break,
+                Ok(Some(to)) => {
+                    let mut to = to.into_std();
+                    let mut from = parent.open(name)?.into_std();
+                    io::copy(&mut from, &mut to)?;
+                    to.set_permissions(from.metadata()?.permissions())?;
+                    break;
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
         }
         self.counts.replaced += 1;
         Ok(())
@@ -501,5 +567,100 @@ fn chown_at(dir: &Dir, name: &OsStr, uid: u32, gid: u32) -> io::Result<()> {
         Ok(())
     } else {
         Err(io::Error::last_os_error())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paths(list: &[&str]) -> Vec<String> {
+        list.iter().map(|p| p.to_string()).collect()
+    }
+
+    #[test]
+    fn paths_that_hold_one_another_are_refused() {
+        for bad in [
+            &["data/notes", "data/notes/a.txt"][..],
+            &["data/notes/a.txt", "data/notes"],
+            &["data/x", "data/x"],
+        ] {
+            let e = refuse_overlaps(&paths(bad)).unwrap_err().to_string();
+            assert!(e.contains("overlap"), "{bad:?}: {e}");
+        }
+        refuse_overlaps(&paths(&["data/a", "data/ab", "volumes/v/a"])).unwrap();
+    }
+
+    /// A fresh folder of the test's, removed first.
+    fn fresh(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("berth-keep-{}-{name}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    fn placer(keep: &Path) -> Placer {
+        Placer {
+            keep: keep.to_path_buf(),
+            kept: None,
+            counts: Counts::default(),
+        }
+    }
+
+    #[test]
+    fn a_second_file_of_the_same_name_is_kept_beside_the_first() {
+        let root = fresh("twice");
+        let (app, keep, staged) = (root.join("app"), root.join("keep"), root.join("staged"));
+        fs::create_dir_all(&staged).unwrap();
+        fs::create_dir_all(&app).unwrap();
+        fs::write(staged.join("x"), "backup").unwrap();
+        let place = Place {
+            root: app.clone(),
+            inside: vec!["x".into()],
+        };
+        let mut placer = placer(&keep);
+        for now in ["first", "second"] {
+            fs::write(app.join("x"), now).unwrap();
+            placer.put(&staged.join("x"), false, &place).unwrap();
+        }
+        assert_eq!(placer.counts.replaced, 2);
+        assert_eq!(fs::read_to_string(keep.join("x")).unwrap(), "first");
+        assert_eq!(fs::read_to_string(keep.join("x~2")).unwrap(), "second");
+        assert_eq!(fs::read_to_string(app.join("x")).unwrap(), "backup");
+        fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn a_link_in_the_keep_folder_is_never_followed() {
+        let root = fresh("link");
+        let (app, keep, staged, outside) = (
+            root.join("app"),
+            root.join("keep"),
+            root.join("staged"),
+            root.join("outside"),
+        );
+        for dir in [&app.join("notes"), &keep, &staged, &outside] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        fs::write(staged.join("a.txt"), "backup").unwrap();
+        fs::write(app.join("notes/a.txt"), "the app's").unwrap();
+        // What an app's link, kept from its folder, looks like in there.
+        std::os::unix::fs::symlink(&outside, keep.join("notes")).unwrap();
+        let place = Place {
+            root: app.clone(),
+            inside: vec!["notes".into(), "a.txt".into()],
+        };
+        let put = placer(&keep).put(&staged.join("a.txt"), false, &place);
+        assert!(put.is_err(), "kept through a link");
+        assert!(
+            fs::read_dir(&outside).unwrap().next().is_none(),
+            "written outside through the keep folder's link"
+        );
+        assert_eq!(
+            fs::read_to_string(app.join("notes/a.txt")).unwrap(),
+            "the app's",
+            "replaced without being kept"
+        );
+        fs::remove_dir_all(&root).unwrap();
     }
 }
