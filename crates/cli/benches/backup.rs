@@ -19,7 +19,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use berth_testkit::{require_testbed, write_compose, AppCleanup, Daemon, TempHome};
+use berth_testkit::{berth_ok, require_testbed, write_compose, AppCleanup, Daemon, TempHome};
 
 const APP: &str = "bench-backup";
 const IMAGE: &str = "127.0.0.1:5000/berth-test/box:1.0";
@@ -196,18 +196,7 @@ fn change(data: &Path) {
 }
 
 fn berth(home: &Path, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "berth {args:?}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = berth_ok(Path::new(env!("CARGO_BIN_EXE_berth")), home, args);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

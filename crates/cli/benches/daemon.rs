@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use berth_testkit::berth_ok;
+
 fn rss_mib(pid: u32) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     let kb: f64 = status
@@ -21,18 +23,7 @@ fn rss_mib(pid: u32) -> f64 {
 }
 
 fn berth(home: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new(env!("CARGO_BIN_EXE_berth"))
-        .arg("--home")
-        .arg(home)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "berth {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
+    berth_ok(Path::new(env!("CARGO_BIN_EXE_berth")), home, args)
 }
 
 /// Uninstalls every bench app, also when the bench panics half way, so no

@@ -59,3 +59,21 @@ impl Drop for Daemon {
         let _ = self.0.wait();
     }
 }
+
+/// `berth ARGS…` (binary `bin`) for `home`, panicking with what it said
+/// unless it succeeds.
+pub fn berth_ok(bin: &Path, home: &Path, args: &[&str]) -> std::process::Output {
+    let out = Command::new(bin)
+        .arg("--home")
+        .arg(home)
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("running {}: {e}", bin.display()));
+    assert!(
+        out.status.success(),
+        "berth {args:?}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}

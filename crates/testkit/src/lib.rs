@@ -45,7 +45,7 @@ mod home;
 mod testbed;
 
 pub use cleanup::{docker_ok, labelled, AppCleanup};
-pub use daemon::Daemon;
+pub use daemon::{berth_ok, Daemon};
 pub use engine::{connect_engine, install_request};
 pub use fixtures::{compose_files, corpus, engine_app, http_get, test_store, write_compose};
 pub use home::TempHome;
