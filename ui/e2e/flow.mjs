@@ -739,6 +739,14 @@ try {
   await until("the schedule to say 04:30", async () => (await scheduleSentence.innerText()).includes("daily at 04:30"), 15);
   const kept = JSON.parse(execFileSync(berth, ["--home", home, "backup", "schedule", "--json"]).toString());
   if (kept.schedule.all.at !== "04:30") fail(`the daemon's schedule is ${JSON.stringify(kept.schedule.all)}`);
+  // The app's shares in its backups: off by default, turned on in its row.
+  const withShares = backupRow.getByRole("checkbox", { name: "With its shares" });
+  if (await withShares.isChecked()) fail("the app's backups hold its shares before it was asked");
+  await withShares.click(); // ticked once the daemon says so
+  await until("the shares box to be ticked", () => withShares.isChecked(), 15);
+  await until("the page to say the shares go in", async () => (await backupsSaid.innerText()).includes("hold its shares"), 15);
+  const withThem = JSON.parse(execFileSync(berth, ["--home", home, "backup", "schedule", "--json"]).toString());
+  if (withThem.schedule.apps?.[APP]?.includeShares !== true) fail(`the daemon's schedule for ${APP} is ${JSON.stringify(withThem.schedule.apps)}`);
   await shot(page, "backups");
   writeFileSync(marker, "changed after the backup\n");
   await backupRow.getByRole("button", { name: "Restore…" }).click();
@@ -763,7 +771,7 @@ try {
   if (readFileSync(marker, "utf8") !== "as backed up\n") fail(`after putting it back the file holds ${readFileSync(marker, "utf8")}`);
   await filesDialog.getByRole("button", { name: "Close" }).click();
   await page.evaluate((app) => (window.location.hash = `#/apps/${app}`), APP);
-  console.log("  backups: a folder target added, the app backed up (its row says so), the schedule moved to 04:30, the app restored from the page; its file as backed up; one file put back from the Files dialog");
+  console.log("  backups: a folder target added, the app backed up (its row says so), the schedule moved to 04:30, its shares turned on for the app, the app restored from the page; its file as backed up; one file put back from the Files dialog");
 
   // Reclaim space: a dry run says what a cleanup would free.
   await page.getByRole("link", { name: "← My apps" }).click();

@@ -23,6 +23,7 @@ const browserPath = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const out = join(here, "../e2e-output/names");
 const PASSWORD = "a long enough password";
 const APP = "names-e2e";
+const OWN = "names-e2e-own";
 const DOMAIN = "home.test";
 const IMAGE = "127.0.0.1:5000/berth-test/box:1.0";
 
@@ -69,12 +70,14 @@ async function shot(page, name) {
   console.log(`  page ${name}: ${file}`);
 }
 function cleanupDocker() {
-  try {
-    const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${APP}`]).toString().split(/\s+/).filter(Boolean);
-    if (ids.length) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
-    execFileSync("docker", ["network", "rm", `${APP}_default`], { stdio: "ignore" });
-  } catch {
-    /* nothing left */
+  for (const project of [APP, OWN]) {
+    try {
+      const ids = execFileSync("docker", ["ps", "-aq", "--filter", `label=com.docker.compose.project=${project}`]).toString().split(/\s+/).filter(Boolean);
+      if (ids.length) execFileSync("docker", ["rm", "-f", ...ids], { stdio: "ignore" });
+      execFileSync("docker", ["network", "rm", `${project}_default`], { stdio: "ignore" });
+    } catch {
+      /* nothing left */
+    }
   }
 }
 const addressIn = (file) => until(`the daemon's ${file}`, () => existsSync(join(home, file)) && readFileSync(join(home, file), "utf8").trim());
@@ -192,6 +195,39 @@ try {
   const cookies = await context.cookies(`https://shelf.${DOMAIN}:${port}/`);
   const gate = cookies.find((c) => c.name === "berth_gate");
   if (!gate || !gate.httpOnly || gate.sameSite !== "Lax" || !gate.secure || gate.domain !== `shelf.${DOMAIN}`) fail(`the gate cookie is ${JSON.stringify(gate)}`);
+
+  // Installed from the page with the host-port box unticked: the file's port
+  // is not published on the host, and the app opens by its name.
+  await page.goto(`${base}/#/apps/${APP}`);
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "App store" }).click();
+  await page.getByRole("button", { name: "Install your own…" }).click();
+  const own = page.getByRole("dialog");
+  await own.getByLabel("Compose file").fill(`services:\n  web:\n    image: ${IMAGE}\n    command: [sh, -c, "trap 'exit 0' TERM; httpd -f -p 80 -h /www & wait"]\n    volumes: ['./data:/www']\n    ports: ['18532:80']\n`);
+  await own.locator('input[name="appId"]').fill(OWN);
+  await own.locator('input[name="appName"]').fill("own");
+  const ownPort = own.getByLabel("Also open it at a port number");
+  if (!(await ownPort.isChecked())) fail("the install dialog's host-port box is not ticked by default");
+  await ownPort.uncheck();
+  await own.getByRole("button", { name: "Check" }).click();
+  await own.getByTestId("compose-check").waitFor();
+  await shot(page, "install-no-host-port");
+  await own.getByRole("button", { name: "Install" }).click();
+  const ownResult = own.getByTestId("compose-result");
+  await until("the app without a host port to install", async () => (await ownResult.count()) > 0, 120);
+  if ((await ownResult.innerText()).trim() !== `${OWN} is installed.`) fail(`the install ended with ${await ownResult.innerText()}`);
+  const ownStatus = JSON.parse(execFileSync(berth, ["--home", home, "status", OWN, "--json"]).toString());
+  if (ownStatus.hostPort !== false) fail(`installed with the box unticked, the app's hostPort is ${ownStatus.hostPort}`);
+  const published = execFileSync("docker", ["ps", "--filter", `label=com.docker.compose.project=${OWN}`, "--format", "{{.Ports}}"]).toString();
+  if (published.includes("18532")) fail(`the app's port is published on the host: ${published}`);
+  if (await fetch("http://127.0.0.1:18532/").then(() => true, () => false)) fail("something answers at the app's port on the host");
+  writeFileSync(join(home, "apps", OWN, "data", "index.html"), "<!doctype html><title>own</title><h1>No port, by name</h1>\n");
+  await own.getByRole("link", { name: "Go to the app" }).click();
+  await page.getByRole("heading", { name: OWN, exact: true }).waitFor();
+  await page.getByTestId("app-address").filter({ hasText: `https://own.${DOMAIN}:${port}/` }).waitFor();
+  app = await open(context, page);
+  if (app.url() !== `https://own.${DOMAIN}:${port}/`) fail(`the app without a host port opened ${app.url()}`);
+  await app.getByRole("heading", { name: "No port, by name" }).waitFor();
+  await app.close();
   console.log("names end-to-end: ok");
 } catch (e) {
   console.error(`names end-to-end FAILED: ${e.stack ?? e}`);

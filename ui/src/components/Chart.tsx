@@ -4,6 +4,7 @@
 import { useEffect, useRef } from "react";
 import uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { axisWidth } from "../logic";
 
 export type ChartSeries = { label: string; color: string; dash?: number[]; fill?: string };
 
@@ -56,7 +57,16 @@ export default function Chart({ label, unit, series, data, height = 180, minTop 
         x: { time: true, range: (_u, min, max) => (max - min < 1 ? [min - 60, max + 60] : [min, max]) },
         y: { range: (_u, _min, max) => [0, Math.max(minTop, max * 1.1 || 1)] },
       },
-      axes: [axis, { ...axis, size: 60, values: (_u, ticks) => ticks.map((t) => `${t} ${unit}`) }],
+      axes: [
+        axis,
+        {
+          ...axis,
+          // As wide as its longest label ("1000 MiB" needs more than "5 %"),
+          // so no label is cut at the chart's left edge.
+          size: (_u, values) => axisWidth(values),
+          values: (_u, ticks) => ticks.map((t) => `${t} ${unit}`),
+        },
+      ],
       series: [
         {},
         ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, dash: s.dash, fill: s.fill, value: (_u: uPlot, v: number | null) => fmt(v), spanGaps: true })),

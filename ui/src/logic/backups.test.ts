@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { BackupInfo, BackupReport, Target } from "../bindings";
-import { backupDone, backupHealth, backupLine, backupTime, newestByApp, scheduleProblem, scheduleSentence, targetPlace, targetProblem, whenText } from "./backups";
+import type { BackupInfo, BackupReport, ScheduleInfo, Target } from "../bindings";
+import { backupDone, backupHealth, includesShares, backupLine, backupTime, newestByApp, scheduleProblem, scheduleSentence, targetPlace, targetProblem, whenText } from "./backups";
 
 const backup = (app: string, time: string, over: Partial<BackupInfo> = {}): BackupInfo => ({
   id: "a".repeat(64),
@@ -99,5 +99,22 @@ describe("backup schedule and status", () => {
     });
     expect(backupHealth({ ...base, lastSuccess: null, lastFailure: failed, warning: "no successful backup for a day" }, now).text).toBe("no successful backup for a day");
     expect(backupHealth({ ...base, lastSuccess: null, lastFailure: null, warning: null }, now).text).toBe("Not backed up yet");
+  });
+
+  it("reads whether an app's backups hold its shares", () => {
+    const info: ScheduleInfo = {
+      schedule: {
+        since: 1,
+        all: { at: "03:00", enabled: true, keep: { daily: 7, weekly: 4, monthly: 6 }, target: null, changedAt: null },
+        apps: { jelly: { at: null, enabled: null, keep: null, target: null, changedAt: 1, includeShares: true }, other: { at: "04:00", enabled: null, keep: null, target: null, changedAt: 1, includeShares: null } },
+      },
+      apps: [],
+      timeZone: "UTC",
+    };
+    expect(includesShares(info, "jelly")).toBe(true);
+    expect(includesShares(info, "other")).toBe(false);
+    expect(includesShares(info, "absent")).toBe(false);
+    expect(includesShares({ ...info, schedule: null }, "jelly")).toBe(false);
+    expect(includesShares(null, "jelly")).toBe(false);
   });
 });

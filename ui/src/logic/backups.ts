@@ -1,6 +1,6 @@
 // Backups: where they go (targets), what each app has, and the words for a
 // backup's progress and result.
-import type { AppBackupStatus, BackupInfo, BackupReport, Keep, Step, Target, TargetAdded } from "../bindings";
+import type { AppBackupStatus, BackupInfo, BackupReport, Keep, ScheduleInfo, Step, Target, TargetAdded } from "../bindings";
 import { formatBytes } from "./format";
 
 /** What kind of place a target is, in words. */
@@ -130,4 +130,9 @@ export function scheduleProblem(at: string, keep: Keep): string | null {
   if (counts.some((n) => !Number.isInteger(n) || n < 0 || n > 1000)) return "Keep counts are whole numbers from 0 to 1000.";
   if (counts.every((n) => n === 0)) return "Keep at least one backup: one of the counts must be more than 0.";
   return null;
+}
+
+/** Whether the app's backups hold its shares' files (off unless turned on for it). */
+export function includesShares(info: ScheduleInfo | null, app: string): boolean {
+  return info?.schedule?.apps?.[app]?.includeShares === true;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatBytes, parseSize } from "./format";
+import { axisWidth, formatBytes, parseSize } from "./format";
 
 describe("sizes", () => {
   it("formats and parses", () => {
@@ -10,5 +10,14 @@ describe("sizes", () => {
     expect(parseSize("1.5 GB")).toBe(Math.round(1.5 * 1024 ** 3));
     expect(parseSize("2g")).toBe(2 * 1024 ** 3);
     expect(parseSize("lots")).toBeNull();
+  });
+});
+
+describe("a chart's y axis", () => {
+  it("is wide enough for its longest label", () => {
+    expect(axisWidth(["0 %", "50 %"])).toBe(50);
+    expect(axisWidth(["0 MiB", "500 MiB", "1000 MiB"])).toBe(8 * 7 + 22);
+    expect(axisWidth(["1000 MiB"])).toBeGreaterThan(axisWidth(["500 MiB"]));
+    expect(axisWidth(null)).toBe(50);
   });
 });

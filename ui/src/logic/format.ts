@@ -75,3 +75,9 @@ export function inOut(a: number | null | undefined, b: number | null | undefined
 
 /** A mebibyte, in bytes. */
 export const MIB = 1024 * 1024;
+
+/** The y axis's width in pixels for its labels: about 7 px a character, plus the ticks' room. */
+export function axisWidth(values: string[] | null | undefined): number {
+  const longest = Math.max(0, ...(values ?? []).map((v) => v.length));
+  return Math.max(50, longest * 7 + 22);
+}

@@ -11,7 +11,7 @@ import { RestoreDialog } from "../components/backups/RestoreDialog";
 import { ScheduleCard } from "../components/backups/ScheduleCard";
 import { OperationProgress } from "../components/operation/Operation";
 import { useOperation } from "../hooks/useOperation";
-import { backupDone, backupHealth, backupLine, backupStepText, newestByApp, whenText, resultSentence, succeeded, targetAdded, targetKindText, targetPlace } from "../logic";
+import { backupDone, backupHealth, backupLine, includesShares, backupStepText, newestByApp, whenText, resultSentence, succeeded, targetAdded, targetKindText, targetPlace } from "../logic";
 
 export function BackupsPage() {
   const [targets, setTargets] = useState<Target[] | null>(null);
@@ -102,6 +102,15 @@ export function BackupsPage() {
   const notHere = Object.keys(newest)
     .filter((id) => !apps.some((a) => a.id === id))
     .sort();
+  const setShares = async (app: string, on: boolean) => {
+    setError(null);
+    try {
+      setSchedule(await invoke("backupScheduleSet", { app, includeShares: on }));
+      setSaid(on ? `${app}: its backups hold its shares' files from the next one on.` : `${app}: its backups leave its shares out from the next one on.`);
+    } catch (e) {
+      setError(`${app}: ${(e as Error).message}`);
+    }
+  };
   const statusOf = (app: string) => status?.apps.find((s) => s.app === app) ?? null;
   const busy = running !== null || restoring !== null;
   return (
@@ -192,6 +201,9 @@ export function BackupsPage() {
                       );
                     })()}
                     <td className="actions">
+                      <label className="check" title="The files of the shares given to the app (Movies, Photos…) go in its backups too; off, only the app's own data does.">
+                        <input type="checkbox" checked={includesShares(schedule, a.id)} disabled={busy || !schedule?.schedule} onChange={(e) => void setShares(a.id, e.target.checked)} /> With its shares
+                      </label>
                       <button onClick={() => void backUp(a.id)} disabled={busy}>
                         Back up now
                       </button>
