@@ -510,8 +510,11 @@ impl Placer {
             _ => kept.try_clone()?,
         };
         let meta = parent.symlink_metadata(name)?;
-        let is_link = meta.file_type().is_symlink();
-        if !is_link && !meta.is_file() {
+        let link = match meta.file_type().is_symlink() {
+            true => Some(parent.read_link_contents(name)?),
+            false => None,
+        };
+        if link.is_none() && !meta.is_file() {
             return Err(io::Error::other(format!(
                 "{} is neither a file nor a link on the server now",
                 here.display()
@@ -522,10 +525,8 @@ impl Placer {
             if n > 1 {
                 dest.push(format!("~{n}"));
             }
-            let made = if is_link {
-                folder
-                    .symlink_contents(parent.read_link_contents(name)?, &dest)
-                    .map(|()| None)
+            let made = if let Some(link) = &link {
+                folder.symlink_contents(link, &dest).map(|()| None)
             } else {
                 folder
                     .open_with(&dest, OpenOptions::new().write(true).create_new(true))
