@@ -21,7 +21,6 @@ fn image_of(container: &str) -> String {
     run("docker", &["inspect", "-f", "{{.Image}}", container])
 }
 
-/// Removes this test's private image tags and the test's volumes.
 /// The test's images, removed when dropped: the tag and every image with
 /// the test's label (the restore pulls by digest, which leaves an untagged
 /// copy; left behind, it holds the test image's base layers, and the

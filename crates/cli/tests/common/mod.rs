@@ -24,9 +24,7 @@ pub fn berth(home: &Path, args: &[&str]) -> Output {
 
 /// `berth ARGS…` for `home`, failing the test unless it succeeds.
 pub fn berth_ok(home: &Path, args: &[&str]) -> Output {
-    let out = berth(home, args);
-    assert!(out.status.success(), "berth {args:?}: {}", text(&out));
-    out
+    berth_testkit::berth_ok(Path::new(env!("CARGO_BIN_EXE_berth")), home, args)
 }
 
 /// A container's environment as `docker inspect` prints it (a JSON list of `NAME=value`).
